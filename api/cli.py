@@ -1,0 +1,298 @@
+"""The `cop-tracker` command. Every command calls the same services as the API and the pages.
+
+Errors a user can cause print one line on stderr and exit with status 2; nothing is half-written.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import datetime as dt
+import getpass
+import sqlite3
+import sys
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+EXIT_USAGE = 2
+
+
+class CliError(Exception):
+    pass
+
+
+def _fail(message: str) -> int:
+    print(f"cop-tracker: error: {message}", file=sys.stderr)
+    return EXIT_USAGE
+
+
+def _run(coro_factory: Callable[[], Awaitable[Any]]) -> Any:
+    """Run a coroutine, translating user and database errors into CliError."""
+    from models.errors import UserError
+
+    async def main() -> Any:
+        from models.engine import current_engine
+
+        engine = current_engine()
+        if engine.engine_type == "postgres":
+            await engine.start_connection_pool(min_size=1, max_size=4)
+        try:
+            return await coro_factory()
+        finally:
+            if engine.engine_type == "postgres":
+                await engine.close_connection_pool()
+
+    try:
+        return asyncio.run(main())
+    except UserError as exc:
+        raise CliError(exc.message) from None
+    except (OSError, sqlite3.OperationalError) as exc:
+        raise CliError(f"the database is unreachable ({exc}); check DATABASE_URL") from None
+    except Exception as exc:
+        if type(exc).__module__.startswith("asyncpg"):
+            raise CliError(f"the database refused the request ({exc}); check DATABASE_URL") from None
+        raise
+
+
+async def apply_migrations() -> None:
+    """Apply the committed migrations (both engines) and switch SQLite to WAL mode."""
+    from piccolo.apps.migrations.commands.forwards import run_forwards
+
+    from models.engine import current_engine, prepare_sqlite_file
+
+    engine = current_engine()
+    await prepare_sqlite_file(engine)
+    result = await run_forwards(app_name="models", migration_id="all", fake=False)
+    if not result.success:
+        raise CliError(f"migrations failed: {result.message}")
+
+
+async def database_is_empty() -> bool:
+    from models.engine import fetch
+
+    rows = await fetch("SELECT COUNT(*) AS n FROM organization")
+    return int(rows[0]["n"]) == 0
+
+
+def print_demo_logins(summary: Any) -> None:
+    from models.demo import DEMO_PASSWORD
+
+    print(
+        f"Demo data loaded: {summary.organizations} fictional organizations, {summary.commitments} "
+        f"commitments, {summary.milestones} milestones, cycles {', '.join(summary.cycles)}."
+    )
+    print(f"Demo logins (password for all: {DEMO_PASSWORD}):")
+    for email, role in summary.logins:
+        print(f"  {email:<48} {role}")
+
+
+def cmd_migrate(args: argparse.Namespace) -> int:
+    _run(apply_migrations)
+    print("Migrations applied.")
+    return 0
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    from models.demo import DemoNotEmptyError, load_demo
+
+    async def go() -> Any:
+        await apply_migrations()
+        try:
+            return await load_demo(orgs=args.orgs, cycles=args.cycles, today=args.date)
+        except DemoNotEmptyError as exc:
+            raise CliError(str(exc)) from None
+
+    summary = _run(go)
+    print_demo_logins(summary)
+    return 0
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    from api.app import create_app
+    from api.settings import Settings
+
+    settings = Settings.from_env()
+    if args.no_scheduler:
+        settings = type(settings)(**{**settings.__dict__, "scheduler": False})
+
+    async def prepare() -> Any:
+        await apply_migrations()
+        if args.demo and await database_is_empty():
+            from models.demo import load_demo
+
+            return await load_demo()
+        return None
+
+    summary = _run(prepare)
+    if summary is not None:
+        print_demo_logins(summary)
+    elif args.demo:
+        print("The database already has data; demo data was not loaded again.")
+    print(
+        f"CoP Tracker at http://{args.host}:{args.port}  (scheduler {'on' if settings.scheduler else 'off'})"
+    )
+    uvicorn.run(create_app(settings), host=args.host, port=args.port, log_level="warning")
+    return 0
+
+
+def read_password(prompt_twice: bool = True) -> str:
+    if not sys.stdin.isatty():
+        line = sys.stdin.readline()
+        return line.rstrip("\r\n")
+    first = getpass.getpass("Password: ")
+    if prompt_twice and getpass.getpass("Repeat password: ") != first:
+        raise CliError("the two passwords differ")
+    return first
+
+
+def cmd_user_add(args: argparse.Namespace) -> int:
+    from models.caller import SYSTEM
+    from models.errors import UserError
+    from models.services.people import check_role, create_person
+
+    try:
+        check_role(args.role, args.org)
+    except UserError as exc:
+        raise CliError(exc.message) from None
+    password = read_password()
+
+    person = _run(
+        lambda: create_person(
+            SYSTEM,
+            email=args.email,
+            name=args.name,
+            password=password,
+            role=args.role,
+            org_acronym=args.org,
+            job_title=args.job_title or "",
+            seniority=args.seniority,
+        )
+    )
+    scope = f" of {person['organization']}" if person["organization"] else ""
+    print(f"Created {person['email']} as {person['role']}{scope}.")
+    return 0
+
+
+def cmd_check(args: argparse.Namespace) -> int:
+    from reminders.commands import run_check_command
+
+    from api.settings import Settings
+
+    return _run(lambda: run_check_command(Settings.from_env(), day=args.date, dry_run=args.dry_run))
+
+
+def cmd_send(args: argparse.Namespace) -> int:
+    from reminders.commands import run_send_command
+
+    from api.settings import Settings
+
+    return _run(lambda: run_send_command(Settings.from_env()))
+
+
+def cmd_scheduler(args: argparse.Namespace) -> int:
+    from api.settings import Settings
+    from reminders.scheduler import run_scheduler_forever
+
+    _run(apply_migrations)
+    return _run(lambda: run_scheduler_forever(Settings.from_env()))
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    from scorecards.commands import run_export_command
+
+    return _run(
+        lambda: run_export_command(
+            cycle=args.cycle,
+            audience=args.audience,
+            fmt=args.format,
+            output=args.output,
+            peer_type=args.peer_type,
+        )
+    )
+
+
+def parse_date(value: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{value!r} is not a date; use YYYY-MM-DD") from None
+
+
+def build_parser() -> argparse.ArgumentParser:
+    from models.vocabulary import AUDIENCES, ORG_TYPES, ROLES, SENIORITIES
+
+    parser = argparse.ArgumentParser(
+        prog="cop-tracker",
+        description="CoP Tracker: commitments, reminders and scorecards for the Centrality of Protection.",
+    )
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    sub.required = True
+
+    serve = sub.add_parser("serve", help="apply migrations and serve the pages and API")
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=8000)
+    serve.add_argument("--demo", action="store_true", help="load demo data into an empty database")
+    serve.add_argument("--no-scheduler", action="store_true", help="do not run the scheduler in this process")
+    serve.set_defaults(func=cmd_serve)
+
+    migrate = sub.add_parser("migrate", help="apply migrations")
+    migrate.set_defaults(func=cmd_migrate)
+
+    demo = sub.add_parser("demo", help="load demo data (fictional organizations) into an empty database")
+    demo.add_argument("--orgs", type=int, default=14, help="number of organizations (default 14)")
+    demo.add_argument("--cycles", type=int, default=3, help="number of cycles, the last one open (default 3)")
+    demo.add_argument("--date", type=parse_date, default=None, help="anchor date (default today)")
+    demo.set_defaults(func=cmd_demo)
+
+    user = sub.add_parser("user", help="manage people")
+    user_sub = user.add_subparsers(dest="user_command", metavar="ACTION")
+    user_sub.required = True
+    add = user_sub.add_parser("add", help="create a person; the password is read from stdin or prompted")
+    add.add_argument("--email", required=True)
+    add.add_argument("--name", required=True)
+    add.add_argument("--role", required=True, help=f"one of: {', '.join(ROLES)}")
+    add.add_argument("--org", default=None, metavar="ACRONYM", help="organization, for scoped roles")
+    add.add_argument("--job-title", default="")
+    add.add_argument("--seniority", default="other", help=f"one of: {', '.join(SENIORITIES)}")
+    add.set_defaults(func=cmd_user_add)
+
+    check = sub.add_parser("check", help="run the timeline check once")
+    check.add_argument("--date", type=parse_date, default=None, help="as of this date (default today)")
+    check.add_argument("--dry-run", action="store_true", help="print the reminders it would queue")
+    check.set_defaults(func=cmd_check)
+
+    send = sub.add_parser("send", help="deliver queued reminders now")
+    send.set_defaults(func=cmd_send)
+
+    scheduler = sub.add_parser("scheduler", help="run only the scheduler")
+    scheduler.set_defaults(func=cmd_scheduler)
+
+    export = sub.add_parser("export", help="write a comparison workbook or CSV")
+    export.add_argument("--cycle", required=True, help="cycle name, e.g. 2025-H2")
+    export.add_argument("--audience", default="donor", choices=AUDIENCES)
+    export.add_argument("--format", default="xlsx", choices=("xlsx", "csv"))
+    export.add_argument("--peer-type", default=None, choices=ORG_TYPES)
+    export.add_argument("-o", "--output", required=True, help="file to write")
+    export.set_defaults(func=cmd_export)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    import warnings
+
+    # Piccolo warns on stderr before our own one-line message; the message already says it all.
+    warnings.filterwarnings("ignore", module=r"piccolo\..*")
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return int(args.func(args) or 0)
+    except CliError as exc:
+        return _fail(str(exc))
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

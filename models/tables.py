@@ -1,0 +1,274 @@
+"""One table per domain noun of DESIGN.md.
+
+Times are stored in UTC (`Timestamptz`); dates people type are `Date`. Enumerated values are kept as
+short strings whose allowed values live in `models.vocabulary`, so the API, the pages and the CLI
+check them in one place. `version` columns carry optimistic concurrency (ETag / If-Match).
+
+Unique pairs (role per person and organization, submission per organization and cycle, ...) are
+unique indexes created in the `constraints` migration: SQLite cannot add table constraints after
+creation, and an index works the same on both engines.
+"""
+
+from __future__ import annotations
+
+from piccolo.columns import (
+    JSON,
+    Boolean,
+    Date,
+    ForeignKey,
+    Integer,
+    Real,
+    Text,
+    Timestamptz,
+    Varchar,
+)
+from piccolo.columns.defaults.timestamptz import TimestamptzNow
+from piccolo.table import Table
+
+
+class Organization(Table):
+    name = Varchar(length=200)
+    acronym = Varchar(length=32, unique=True)
+    org_type = Varchar(length=32, default="other")
+    time_zone = Varchar(length=64, default="UTC")
+    active = Boolean(default=True)
+    is_demo = Boolean(default=False)
+    version = Integer(default=1)
+    created_at = Timestamptz(default=TimestamptzNow())
+
+
+class Person(Table):
+    email = Varchar(length=254, unique=True)
+    name = Varchar(length=200)
+    job_title = Varchar(length=200, default="")
+    seniority = Varchar(length=32, default="other")
+    active = Boolean(default=True)
+    password_hash = Varchar(length=200, default="", secret=True)
+    weekly_digest = Boolean(default=False)
+    version = Integer(default=1)
+    created_at = Timestamptz(default=TimestamptzNow())
+
+
+class RoleAssignment(Table):
+    """A role held by a person; `organization` is set for the organization-scoped roles."""
+
+    person = ForeignKey(Person, null=False, index=True)
+    role = Varchar(length=32)
+    organization = ForeignKey(Organization, null=True, index=True)
+    created_at = Timestamptz(default=TimestamptzNow())
+
+
+class Area(Table):
+    """The five fixed areas, seeded by a migration; the secretariat may change the weight."""
+
+    key = Varchar(length=16, unique=True)
+    name = Varchar(length=100)
+    weight = Real(default=1.0)
+    descriptor = Text(default="")
+    position = Integer(default=0)
+    version = Integer(default=1)
+
+
+class Cycle(Table):
+    name = Varchar(length=16, unique=True)
+    period_start = Date()
+    period_end = Date()
+    due_date = Date()
+    created_at = Timestamptz(default=TimestamptzNow())
+
+
+class Commitment(Table):
+    organization = ForeignKey(Organization, null=False, index=True)
+    area = ForeignKey(Area, null=False)
+    title = Varchar(length=300)
+    description = Text(default="")
+    description_visibility = Varchar(length=16, default="internal")
+    owner = ForeignKey(Person, null=True)
+    target_date = Date(null=True, default=None)
+    status = Varchar(length=16, default="active")
+    last_update_at = Timestamptz(null=True, default=None)
+    version = Integer(default=1)
+    created_at = Timestamptz(default=TimestamptzNow())
+
+
+class Milestone(Table):
+    commitment = ForeignKey(Commitment, null=False, index=True)
+    title = Varchar(length=300)
+    due_date = Date()
+    completed_on = Date(null=True, default=None)
+    status = Varchar(length=16, default="planned")
+    drop_reason = Text(default="")
+    # Derived every day by the timeline check ("", "at_risk", "overdue"); never typed in.
+    derived_state = Varchar(length=16, default="")
+    # Denormalized, indexed date of the next reminder threshold, so a check reads only what is due.
+    next_check_on = Date(null=True, default=None, index=True)
+    version = Integer(default=1)
+    created_at = Timestamptz(default=TimestamptzNow())
+
+
+class ProgressUpdate(Table):
+    """Append-only: the database refuses UPDATE and DELETE (see the triggers migration)."""
+
+    commitment = ForeignKey(Commitment, null=False, index=True)
+    author = ForeignKey(Person, null=True)
+    cycle = ForeignKey(Cycle, null=True, index=True)
+    self_level = Integer(null=True, default=None)
+    narrative = Text(default="")
+    visibility = Varchar(length=16, default="internal")
+    supersedes = ForeignKey("self", null=True)
+    created_at = Timestamptz(default=TimestamptzNow(), index=True)
+
+
+class Evidence(Table):
+    progress_update = ForeignKey(ProgressUpdate, null=False, index=True)
+    url = Varchar(length=2000)
+    title = Varchar(length=300, default="")
+    visibility = Varchar(length=16, default="internal")
+    verified_by = ForeignKey(Person, null=True)
+    verified_at = Timestamptz(null=True, default=None)
+    supersedes = ForeignKey("self", null=True)
+    version = Integer(default=1)
+    created_at = Timestamptz(default=TimestamptzNow())
+
+
+class Submission(Table):
+    organization = ForeignKey(Organization, null=False, index=True)
+    cycle = ForeignKey(Cycle, null=False, index=True)
+    status = Varchar(length=16, default="draft")
+    submitted_by = ForeignKey(Person, null=True)
+    submitted_at = Timestamptz(null=True, default=None)
+    approved_by = ForeignKey(Person, null=True)
+    approved_at = Timestamptz(null=True, default=None)
+    returned_by = ForeignKey(Person, null=True)
+    returned_at = Timestamptz(null=True, default=None)
+    published_by = ForeignKey(Person, null=True)
+    published_at = Timestamptz(null=True, default=None)
+    version = Integer(default=1)
+    created_at = Timestamptz(default=TimestamptzNow())
+
+
+class Comment(Table):
+    """A champion's or reviewer's comment (or a reply to one); carries a visibility like any narrative."""
+
+    organization = ForeignKey(Organization, null=False, index=True)
+    cycle = ForeignKey(Cycle, null=True)
+    submission = ForeignKey(Submission, null=True, index=True)
+    area = ForeignKey(Area, null=True)
+    author = ForeignKey(Person, null=True)
+    kind = Varchar(length=16, default="champion")
+    body = Text()
+    visibility = Varchar(length=16, default="internal")
+    reply_to = ForeignKey("self", null=True)
+    created_at = Timestamptz(default=TimestamptzNow())
+
+
+class ReviewRound(Table):
+    cycle = ForeignKey(Cycle, null=False)
+    status = Varchar(length=16, default="open")
+    opened_at = Timestamptz(default=TimestamptzNow())
+    closed_at = Timestamptz(null=True, default=None)
+
+
+class ReviewPair(Table):
+    review_round = ForeignKey(ReviewRound, null=False, index=True)
+    reviewer = ForeignKey(Organization, null=False)
+    reviewee = ForeignKey(Organization, null=False)
+
+
+class ScorecardSnapshot(Table):
+    """Frozen at publishing: later edits never change what peers and donors already saw."""
+
+    organization = ForeignKey(Organization, null=False, index=True)
+    cycle = ForeignKey(Cycle, null=False, index=True)
+    audience = Varchar(length=16)
+    payload = JSON()
+    created_at = Timestamptz(default=TimestamptzNow())
+
+
+class DonorExpectation(Table):
+    area = ForeignKey(Area, null=True)
+    text = Text()
+    due_date = Date(null=True, default=None)
+    active = Boolean(default=True)
+    version = Integer(default=1)
+    created_at = Timestamptz(default=TimestamptzNow())
+
+
+class ExpectationStatus(Table):
+    expectation = ForeignKey(DonorExpectation, null=False)
+    organization = ForeignKey(Organization, null=False, index=True)
+    met = Boolean(default=False)
+    since = Date(null=True, default=None)
+
+
+class Reminder(Table):
+    """The outbox: one row per reminder, unique by its deterministic dedupe key."""
+
+    dedupe_key = Varchar(length=300, unique=True)
+    rule = Varchar(length=32)
+    recipient = ForeignKey(Person, null=True)
+    recipient_email = Varchar(length=254)
+    organization = ForeignKey(Organization, null=True, index=True)
+    subject = Varchar(length=300)
+    body_text = Text(default="")
+    body_html = Text(default="")
+    link = Varchar(length=500, default="")
+    status = Varchar(length=16, default="queued", index=True)
+    digest = Boolean(default=False)
+    attempts = Integer(default=0)
+    next_attempt_at = Timestamptz(null=True, default=None, index=True)
+    claimed_by = Varchar(length=64, null=True, default=None)
+    claimed_at = Timestamptz(null=True, default=None)
+    sent_at = Timestamptz(null=True, default=None)
+    last_error = Text(default="")
+    message_id = Varchar(length=200, default="")
+    created_at = Timestamptz(default=TimestamptzNow())
+
+
+class AuditEvent(Table):
+    """Append-only: the database refuses UPDATE and DELETE (see the triggers migration)."""
+
+    actor = ForeignKey(Person, null=True)
+    actor_label = Varchar(length=254, default="")
+    action = Varchar(length=32)
+    entity = Varchar(length=64)
+    entity_id = Varchar(length=64, default="")
+    before = JSON(null=True, default=None)
+    after = JSON(null=True, default=None)
+    at = Timestamptz(default=TimestamptzNow(), index=True)
+
+
+class LoginSession(Table):
+    """Server-side session; only a hash of the cookie value is stored."""
+
+    token_hash = Varchar(length=128, unique=True)
+    person = ForeignKey(Person, null=False, index=True)
+    csrf_token = Varchar(length=128)
+    created_at = Timestamptz(default=TimestamptzNow())
+    last_seen_at = Timestamptz(default=TimestamptzNow())
+
+
+class ApiToken(Table):
+    """Bearer token for scripts; stored hashed, revocable, tied to a person."""
+
+    token_hash = Varchar(length=128, unique=True)
+    person = ForeignKey(Person, null=False, index=True)
+    name = Varchar(length=100, default="")
+    created_at = Timestamptz(default=TimestamptzNow())
+    last_used_at = Timestamptz(null=True, default=None)
+    revoked_at = Timestamptz(null=True, default=None)
+
+
+class LoginFailure(Table):
+    """Failed logins, counted per account and per client address for throttling."""
+
+    key = Varchar(length=300, index=True)
+    at = Timestamptz(default=TimestamptzNow())
+
+
+class JobRun(Table):
+    """Last run of each scheduled job, reported by /health so a dead scheduler is noticed."""
+
+    job = Varchar(length=64, unique=True)
+    last_run_at = Timestamptz(null=True, default=None)
+    last_result = Text(default="")

@@ -1,0 +1,39 @@
+"""Allowed values of the enumerated columns, checked in one place by the API, pages and CLI."""
+
+ROLES = ("secretariat", "focal_point", "champion", "peer_reviewer", "donor")
+ORG_SCOPED_ROLES = ("focal_point", "champion", "peer_reviewer")
+VISIBILITIES = ("internal", "peer", "donor", "public")
+AUDIENCES = ("internal", "peer", "donor")
+AREA_KEYS = ("champion", "policy", "capacity", "reporting", "budget")
+ORG_TYPES = ("un_agency", "ngo", "consortium", "rcrc", "other")
+ORG_TYPE_LABELS = {
+    "un_agency": "UN agency",
+    "ngo": "NGO",
+    "consortium": "NGO consortium",
+    "rcrc": "Red Cross Red Crescent",
+    "other": "Other",
+}
+SENIORITIES = ("head", "deputy", "director", "senior_manager", "technical", "other")
+# A champion at one of these levels satisfies the "deputy level or above" rule of DESIGN.md.
+CHAMPION_SENIORITIES = ("head", "deputy")
+MILESTONE_STATUSES = ("planned", "in_progress", "done", "dropped")
+COMMITMENT_STATUSES = ("active", "completed", "dropped")
+SUBMISSION_STATUSES = ("draft", "submitted", "approved", "returned", "published")
+LEVELS = {
+    0: "Not started",
+    1: "Committed",
+    2: "In progress",
+    3: "In place",
+    4: "Institutionalized",
+}
+
+
+def visibilities_for(audience: str) -> tuple[str, ...]:
+    """Visibilities an audience may read: internal sees all; peer sees peer+; donor sees donor+."""
+    if audience == "internal":
+        return VISIBILITIES
+    if audience == "peer":
+        return ("peer", "donor", "public")
+    if audience == "donor":
+        return ("donor", "public")
+    raise ValueError(f"unknown audience {audience!r}")

@@ -1,0 +1,162 @@
+"""The fixtures of the whole suite.
+
+The engine comes from DATABASE_URL like the app's: unset runs on SQLite (a migrated template file,
+copied fresh for each test), a postgresql:// URL runs on that PostgreSQL database (migrated once,
+tables emptied before each test). Append-only triggers refuse DELETE, so PostgreSQL is emptied with
+TRUNCATE, which row triggers do not see.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import shutil
+import sqlite3
+import subprocess
+import sys
+import tempfile
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+_TMP = Path(tempfile.mkdtemp(prefix="cop-tests-"))
+if not os.environ.get("DATABASE_URL", "").startswith(("postgres://", "postgresql://")):
+    os.environ["DATABASE_URL"] = f"sqlite:///{_TMP / 'template.sqlite'}"
+os.environ.setdefault("SCHEDULER", "off")
+
+import httpx  # noqa: E402
+from litestar import Litestar  # noqa: E402
+
+from api.settings import Settings  # noqa: E402
+from models.engine import current_engine, fetch, is_sqlite  # noqa: E402
+
+REPO = Path(__file__).resolve().parent.parent
+TODAY = dt.date(2026, 11, 22)  # the demo's anchor date in tests
+DEMO_PASSWORD = "demo-password"
+KEEP_TABLES = {"migration", "area"}
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    shutil.rmtree(_TMP, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def database_url() -> str:
+    return os.environ["DATABASE_URL"]
+
+
+@pytest.fixture(scope="session")
+async def migrated_template() -> AsyncIterator[None]:
+    from api.cli import apply_migrations
+
+    engine = current_engine()
+    if engine.engine_type == "postgres":
+        await engine.start_connection_pool(min_size=1, max_size=20)
+        await drop_all_postgres_tables()
+    await apply_migrations()
+    if is_sqlite(engine):
+        with sqlite3.connect(engine.path) as conn:
+            conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    yield
+    if engine.engine_type == "postgres":
+        await engine.close_connection_pool()
+
+
+async def drop_all_postgres_tables() -> None:
+    rows = await fetch("SELECT tablename FROM pg_tables WHERE schemaname = 'public'")
+    if rows:
+        names = ", ".join(f'"{r["tablename"]}"' for r in rows)
+        await current_engine().run_ddl(f"DROP TABLE IF EXISTS {names} CASCADE")
+
+
+_copies = 0
+
+
+@pytest.fixture
+async def db(migrated_template: None) -> AsyncIterator[str]:
+    """A fresh, migrated, empty database (areas seeded). Yields its URL, for subprocesses."""
+    global _copies
+    engine = current_engine()
+    if is_sqlite(engine):
+        template = _TMP / "template.sqlite"
+        _copies += 1
+        path = _TMP / f"test-{_copies}.sqlite"
+        shutil.copyfile(template, path)
+        engine.path = str(path)
+        url = f"sqlite:///{path}"
+    else:
+        rows = await fetch("SELECT tablename FROM pg_tables WHERE schemaname = 'public'")
+        names = [r["tablename"] for r in rows if r["tablename"] not in KEEP_TABLES]
+        await current_engine().run_ddl(f"TRUNCATE {', '.join(names)} RESTART IDENTITY CASCADE")
+        await fetch("UPDATE area SET weight = 1.0, version = 1")
+        url = os.environ["DATABASE_URL"]
+    yield url
+    if is_sqlite(engine):
+        engine.path = str(_TMP / "template.sqlite")
+
+
+@pytest.fixture
+async def demo(db: str) -> Any:
+    """The standard demo (14 organizations, 3 cycles) as of TODAY."""
+    from models.demo import load_demo
+
+    return await load_demo(today=TODAY)
+
+
+@pytest.fixture
+def settings() -> Settings:
+    return Settings.from_env(
+        {
+            "DATABASE_URL": os.environ["DATABASE_URL"],
+            "SECRET_KEY": "test-secret-key-" + "x" * 40,
+            "BASE_URL": "http://testserver",
+            "SCHEDULER": "off",
+            "SMTP_HOST": "127.0.0.1",
+            "SMTP_PORT": "2525",
+        }
+    )
+
+
+@pytest.fixture
+def app(settings: Settings) -> Litestar:
+    from api.app import create_app
+
+    return create_app(settings)
+
+
+@pytest.fixture
+async def client(app: Litestar, db: str) -> AsyncIterator[httpx.AsyncClient]:
+    """An HTTP client on the app, in the test's own event loop (the engine's pool lives there).
+
+    The app's lifespan is not run: the session fixture owns the database pool and the scheduler is
+    off in tests.
+    """
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as c:
+        yield c
+
+
+def run_cli(
+    db_url: str, *args: str, stdin: str = "", cwd: Path | None = None
+) -> subprocess.CompletedProcess[str]:
+    """Run the real `cop-tracker` command against the test database."""
+    env = {**os.environ, "DATABASE_URL": db_url, "SCHEDULER": "off"}
+    return subprocess.run(
+        [sys.executable, "-m", "api.cli", *args],
+        input=stdin,
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=str(cwd or REPO),
+        timeout=120,
+    )
+
+
+@pytest.fixture
+def cli(db: str) -> Iterator[Any]:
+    def call(*args: str, stdin: str = "") -> subprocess.CompletedProcess[str]:
+        return run_cli(db, *args, stdin=stdin)
+
+    yield call
