@@ -9,11 +9,11 @@ from pathlib import Path
 from typing import Any
 
 from litestar import Litestar, get
-from litestar.config.allowed_hosts import AllowedHostsConfig
 from litestar.openapi import OpenAPIConfig
 from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.template.config import TemplateConfig
 
+from api.hosts import allowed_hosts_middleware
 from api.settings import Settings
 from models.engine import current_engine, fetch
 
@@ -61,13 +61,12 @@ def create_app(settings: Settings | None = None) -> Litestar:
 
     app = Litestar(
         route_handlers=[health, *route_handlers(settings)],
-        middleware=app_middleware(settings),
+        middleware=[allowed_hosts_middleware(settings.allowed_hosts), *app_middleware(settings)],
         dependencies=app_dependencies(settings),
         exception_handlers=exception_handlers(),
         lifespan=[lifespan],
         template_config=TemplateConfig(directory=TEMPLATES_DIR, engine=JinjaTemplateEngine),
         openapi_config=OpenAPIConfig(title="CoP Tracker", version="1.0.0", path="/schema"),
-        allowed_hosts=AllowedHostsConfig(allowed_hosts=list(settings.allowed_hosts)),
         request_max_body_size=1_000_000,
         debug=False,
     )

@@ -56,13 +56,17 @@ def _run(coro_factory: Callable[[], Awaitable[Any]]) -> Any:
 
 async def apply_migrations() -> None:
     """Apply the committed migrations (both engines) and switch SQLite to WAL mode."""
+    import contextlib
+    import io
+
     from piccolo.apps.migrations.commands.forwards import run_forwards
 
     from models.engine import current_engine, prepare_sqlite_file
 
     engine = current_engine()
     await prepare_sqlite_file(engine)
-    result = await run_forwards(app_name="models", migration_id="all", fake=False)
+    with contextlib.redirect_stdout(io.StringIO()):  # Piccolo narrates each step; we say it once
+        result = await run_forwards(app_name="models", migration_id="all", fake=False)
     if not result.success:
         raise CliError(f"migrations failed: {result.message}")
 
