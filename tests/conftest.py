@@ -160,3 +160,53 @@ def cli(db: str) -> Iterator[Any]:
         return run_cli(db, *args, stdin=stdin)
 
     yield call
+
+
+# Browser tests (tests/pages): the real server in a subprocess, Chromium driven by Playwright.
+
+
+@pytest.fixture
+async def live_demo(db: str) -> Any:
+    """The standard demo as of the real today: the live server runs on the real clock."""
+    from models.demo import load_demo
+
+    return await load_demo()
+
+
+@pytest.fixture
+def live_server(db: str, live_demo: Any) -> Iterator[Any]:
+    """`cop-tracker serve` on a free loopback port, against this test's database, demo loaded."""
+    from tests.pages.harness import ARTIFACTS, start_server, stop_server
+
+    server = start_server(db, ARTIFACTS / "logs")
+    yield server
+    stop_server(server)
+
+
+@pytest.fixture(scope="session")
+async def browser() -> AsyncIterator[Any]:
+    """Debian's Chromium, headless; skipped when absent locally, a failure in CI."""
+    from tests.pages.harness import CHROMIUM, CHROMIUM_ARGS, missing
+
+    if not CHROMIUM.exists():
+        missing(f"Chromium ({CHROMIUM})")
+    try:
+        from playwright.async_api import async_playwright
+    except ImportError:
+        missing("Playwright (pip install -e '.[test]')")
+    async with async_playwright() as playwright:
+        chromium = await playwright.chromium.launch(
+            executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS
+        )
+        yield chromium
+        await chromium.close()
+
+
+@pytest.fixture
+async def page(browser: Any, live_server: Any) -> AsyncIterator[Any]:
+    """A fresh browser context (no cookies) on the live server, laptop-sized."""
+    context = await browser.new_context(base_url=live_server.url, viewport={"width": 1280, "height": 800})
+    context.set_default_timeout(15_000)
+    tab = await context.new_page()
+    yield tab
+    await context.close()
