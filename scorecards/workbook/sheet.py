@@ -8,6 +8,7 @@ after the rows, when the final range is known.
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -130,7 +131,10 @@ def add_table(ws: Any, name: str, ref: str, headers: Sequence[str]) -> None:
     table.tableStyleInfo = TableStyleInfo(name="TableStyleMedium2", showRowStripes=True)
     table._initialise_columns()
     table.tableColumns = [TableColumn(id=index, name=header) for index, header in enumerate(headers, start=1)]
-    ws.add_table(table)
+    with warnings.catch_warnings():
+        # openpyxl reminds write-only callers to name the columns themselves, as done above.
+        warnings.filterwarnings("ignore", message="In write-only mode you must add table columns")
+        ws.add_table(table)
 
 
 def unique_headers(headers: Sequence[str]) -> list[str]:

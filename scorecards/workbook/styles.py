@@ -20,6 +20,7 @@ HEADER_BORDER = Border(bottom=Side(style="thin", color="000000"))
 TITLE_FONT = Font(bold=True, size=14, color=BRAND)
 LABEL_FONT = Font(bold=True)
 WRAP = Alignment(wrap_text=True, vertical="top")
+LEFT = Alignment(horizontal="left")
 
 DATE_FORMAT = "yyyy-mm-dd"
 DATETIME_FORMAT = "yyyy-mm-dd hh:mm"
@@ -44,31 +45,26 @@ def header_cell(ws: Any, text: str) -> WriteOnlyCell:
     )
 
 
-def level_colour_scale() -> ColorScaleRule:
-    """Red (0, not started) through yellow (2, in progress) to green (4, institutionalized)."""
+def red_to_green(low: float, mid: float, high: float) -> ColorScaleRule:
+    """Excel's familiar three-colour scale: red at `low`, yellow at `mid`, green at `high`."""
     return ColorScaleRule(
         start_type="num",
-        start_value=0,
+        start_value=low,
         start_color="F8696B",
         mid_type="num",
-        mid_value=2,
+        mid_value=mid,
         mid_color="FFEB84",
         end_type="num",
-        end_value=4,
+        end_value=high,
         end_color="63BE7B",
     )
+
+
+def level_colour_scale() -> ColorScaleRule:
+    """Levels 0 (not started) to 4 (institutionalized)."""
+    return red_to_green(0, 2, 4)
 
 
 def index_colour_scale() -> ColorScaleRule:
-    """The 0-100 internalization index, on the same red-yellow-green scale as the levels."""
-    return ColorScaleRule(
-        start_type="num",
-        start_value=0,
-        start_color="F8696B",
-        mid_type="num",
-        mid_value=50,
-        mid_color="FFEB84",
-        end_type="num",
-        end_value=100,
-        end_color="63BE7B",
-    )
+    """The 0-100 internalization index."""
+    return red_to_green(0, 50, 100)

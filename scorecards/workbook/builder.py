@@ -1,0 +1,131 @@
+"""The comparison workbook: six sheets written from frames that were filtered for one audience.
+
+Everything here is formatting. The figures come from the scorecard engine and the rows from the
+export loader (`scorecards.export_data`), both already filtered for the audience where the data was
+read; this module only lays them out, so the Summary shows exactly what the scorecard JSON shows.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any, BinaryIO
+
+import pandas as pd
+from openpyxl import Workbook
+
+from scorecards.workbook import styles
+from scorecards.workbook.readme import write_readme_sheet
+from scorecards.workbook.sheet import Column, SheetSpec, write_frame_sheet
+from scorecards.workbook.trend import write_trend_sheet
+
+COMMITMENT_COLUMNS = [
+    Column("organization", "Organization"),
+    Column("area", "Area"),
+    Column("title", "Commitment"),
+    Column("description", "Description", width=50),
+    Column("status", "Status"),
+    Column("level", "Level"),
+    Column("milestones_done", "Milestones done"),
+    Column("milestones_total", "Milestones total"),
+    Column("next_due", "Next due", number_format=styles.DATE_FORMAT),
+    Column("target_date", "Target date", number_format=styles.DATE_FORMAT),
+]
+MILESTONE_COLUMNS = [
+    Column("organization", "Organization"),
+    Column("area", "Area"),
+    Column("commitment", "Commitment"),
+    Column("title", "Milestone"),
+    Column("due_date", "Due", number_format=styles.DATE_FORMAT),
+    Column("status", "Status"),
+    Column("state", "State"),
+    Column("days", "Days overdue (+) or to go (-)"),
+]
+EXPECTATION_COLUMNS = [
+    Column("organization", "Organization"),
+    Column("expectation", "Expectation", width=60),
+    Column("area", "Area"),
+    Column("met", "Met"),
+    Column("since", "Since", number_format=styles.DATE_FORMAT),
+]
+
+
+@dataclass
+class ComparisonExport:
+    """What one workbook shows: everything already filtered for `audience`."""
+
+    cycle: str
+    audience: str
+    peer_type: str | None
+    generated_at: dt.datetime
+    summary: pd.DataFrame
+    summary_columns: Sequence[Column]
+    level_columns: Sequence[str] = ()  # Summary columns holding levels 0-4 (coloured)
+    index_columns: Sequence[str] = ()  # Summary columns holding the 0-100 index (coloured)
+    areas: Sequence[tuple[str, str, float]] = ()  # (key, name, weight)
+    trend: pd.DataFrame = field(default_factory=pd.DataFrame)
+    trend_cycles: Sequence[str] = ()
+    commitments: pd.DataFrame = field(default_factory=pd.DataFrame)
+    milestones: pd.DataFrame = field(default_factory=pd.DataFrame)
+    expectations: pd.DataFrame = field(default_factory=pd.DataFrame)
+
+
+def summary_spec(export: ComparisonExport) -> SheetSpec:
+    return SheetSpec(
+        title="Summary",
+        columns=export.summary_columns,
+        freeze="B2",
+        autofilter=True,
+        colour_scales=[
+            (list(export.level_columns), styles.level_colour_scale()),
+            (list(export.index_columns), styles.index_colour_scale()),
+        ],
+    )
+
+
+def write_comparison_workbook(export: ComparisonExport, target: str | BinaryIO) -> None:
+    """Write the workbook to a path or a binary file object."""
+    wb = Workbook(write_only=True)
+    set_properties(wb, export)
+    write_readme_sheet(
+        wb,
+        cycle=export.cycle,
+        audience=export.audience,
+        peer_type=export.peer_type,
+        generated_at=export.generated_at,
+        organizations=len(export.summary),
+        areas=export.areas,
+    )
+    write_frame_sheet(wb, summary_spec(export), export.summary)
+    write_trend_sheet(wb, export.trend, export.trend_cycles, export.cycle)
+    write_frame_sheet(
+        wb,
+        SheetSpec("Commitments", COMMITMENT_COLUMNS, table_name="Commitments"),
+        export.commitments,
+    )
+    write_frame_sheet(
+        wb,
+        SheetSpec("Milestones", MILESTONE_COLUMNS, table_name="Milestones"),
+        export.milestones,
+    )
+    write_frame_sheet(
+        wb,
+        SheetSpec("Donor expectations", EXPECTATION_COLUMNS, table_name="DonorExpectations"),
+        export.expectations,
+    )
+    wb.save(target)
+
+
+def set_properties(wb: Any, export: ComparisonExport) -> None:
+    """Document properties say what the file is, and nothing more (they travel with the file)."""
+    props = wb.properties
+    props.title = f"CoP comparison {export.cycle} ({export.audience})"
+    props.subject = "Centrality of Protection: comparison of organizations"
+    props.creator = "CoP Tracker"
+    props.lastModifiedBy = "CoP Tracker"
+    props.keywords = f"CoP; {export.cycle}; {export.audience}"
+    props.description = None
+    generated = export.generated_at.astimezone(dt.UTC).replace(tzinfo=None)
+    props.created = generated
+    props.modified = generated
