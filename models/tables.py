@@ -87,6 +87,8 @@ class Commitment(Table):
     target_date = Date(null=True, default=None)
     status = Varchar(length=16, default="active")
     last_update_at = Timestamptz(null=True, default=None)
+    # Next 90-day mark without a progress update, kept by the timeline check (NULL: look next time).
+    next_check_on = Date(null=True, default=None, index=True)
     version = Integer(default=1)
     created_at = Timestamptz(default=TimestamptzNow())
 
