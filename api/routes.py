@@ -4,24 +4,38 @@ from __future__ import annotations
 
 from typing import Any
 
+from litestar.middleware import DefineMiddleware
 from litestar.types import ControllerRouterHandler
 
 from api.settings import Settings
 
 
 def route_handlers(settings: Settings) -> list[ControllerRouterHandler]:
+    from api.controllers.auth import AuthController
     from api.pages.home import HomePage
 
-    return [HomePage]
+    return [HomePage, AuthController]
 
 
 def app_middleware(settings: Settings) -> list[Any]:
-    return []
+    """Outermost first: security headers on every answer, then the caller, access table and CSRF."""
+    from api.access import AccessMiddleware
+    from api.security import SecurityHeadersMiddleware
+
+    return [
+        DefineMiddleware(SecurityHeadersMiddleware, settings=settings),
+        DefineMiddleware(AccessMiddleware, settings=settings),
+    ]
 
 
 def app_dependencies(settings: Settings) -> dict[str, Any]:
-    return {}
+    """`caller` (models.caller.Caller): who is asking, for every handler."""
+    from api.auth import caller_dependency
+
+    return {"caller": caller_dependency()}
 
 
 def exception_handlers() -> dict[Any, Any]:
-    return {}
+    from api.errors import exception_handlers as api_exception_handlers
+
+    return api_exception_handlers()

@@ -120,6 +120,22 @@ def settings() -> Settings:
 
 
 @pytest.fixture
+def sign_in(db: str) -> Any:
+    """`await sign_in(email)` -> headers that sign a request in with a fresh session (cookie + CSRF).
+
+    Pass them per request (`client.get(url, headers=...)`) to act as several people in one test.
+    """
+
+    async def make(email: str, password: str = DEMO_PASSWORD) -> dict[str, str]:
+        from models.services.sessions import login
+
+        cookie, caller = await login(email, password, "127.0.0.1")
+        return {"Cookie": f"cop_session={cookie}", "X-CSRF-Token": caller.csrf_token}
+
+    return make
+
+
+@pytest.fixture
 def app(settings: Settings) -> Litestar:
     from api.app import create_app
 

@@ -1,0 +1,210 @@
+"""Who may call which route: the route x role table, and the middleware that enforces it.
+
+HOW TO ADD A ROUTE. Add one line to ACCESS (or call `allow(...)` from your own module, imported by
+`api/routes.py`):
+
+    "METHOD /path/{param}": "who",
+
+- the key is the HTTP method, one space, and the path as Litestar registers it, with the parameter
+  types left out: `@get("/organizations/{org_id:int}")` under `/api` is "GET /api/organizations/{org_id}";
+- "who" is words separated by spaces:
+    anyone       no sign-in needed (the login page, static files, health, the OpenAPI schema)
+    signed_in    any signed-in person; the service then filters what they read by audience
+    secretariat, focal_point, champion, peer_reviewer, donor
+                 a caller holding one of these roles. On a path with `{org_id}`, the roles that are
+                 scoped to an organization (focal_point, champion, peer_reviewer) count only when held
+                 on THAT organization.
+- HEAD falls back to the GET entry; OPTIONS (answered by Litestar with the Allow header) is allowed.
+
+A route without an entry is refused for everyone (and `tests/api/test_access_table.py` fails), so a
+forgotten line shows up at once instead of opening a hole. The table is the first gate; services
+check again the organization of the record they touch (a commitment id carries no org in its path).
+
+Refusals: an anonymous caller gets 401 on the API and a redirect to /login on an HTML page; a
+signed-in caller gets 403 saying which roles may call the route.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import quote
+
+from litestar.exceptions import NotAuthorizedException, PermissionDeniedException
+from litestar.types import ASGIApp, Receive, Scope, Send
+
+from api.auth import CALLER_STATE_KEY, client_address, resolve_caller
+from api.security import check_csrf_and_origin
+from api.settings import Settings
+from models.caller import Caller
+from models.vocabulary import ORG_SCOPED_ROLES, ROLES
+
+ANYONE = "anyone"
+SIGNED_IN = "signed_in"
+KEYWORDS = (ANYONE, SIGNED_IN, *ROLES)
+STAFF = "secretariat focal_point"  # who edits an organization's records (scoped to it by the service)
+
+ACCESS: dict[str, str] = {
+    # --- infrastructure and pages -------------------------------------------------------------
+    "GET /health": ANYONE,
+    "GET /": ANYONE,  # each role's home; the page sends anonymous visitors to /login itself
+    "GET /login": ANYONE,
+    "POST /login": ANYONE,
+    "POST /logout": ANYONE,
+    "GET /schema": ANYONE,
+    "GET /schema/openapi.json": ANYONE,
+    "GET /schema/openapi.yaml": ANYONE,
+    "GET /schema/openapi.yml": ANYONE,
+    "GET /schema/swagger": ANYONE,
+    "GET /schema/redoc": ANYONE,
+    "GET /schema/elements": ANYONE,
+    "GET /schema/rapidoc": ANYONE,
+    "GET /schema/oauth2-redirect.html": ANYONE,
+    "GET /schema/{path}": ANYONE,
+    # --- authentication -----------------------------------------------------------------------
+    "POST /api/auth/login": ANYONE,
+    "POST /api/auth/logout": ANYONE,
+    "GET /api/auth/me": SIGNED_IN,
+    "GET /api/auth/tokens": SIGNED_IN,
+    "POST /api/auth/tokens": SIGNED_IN,
+    "DELETE /api/auth/tokens/{token_id}": SIGNED_IN,
+    # --- reference data -----------------------------------------------------------------------
+    "GET /api/areas": SIGNED_IN,
+    "PATCH /api/areas/{area_key}": "secretariat",
+    "GET /api/cycles": SIGNED_IN,
+    "POST /api/cycles": "secretariat",
+    "GET /api/cycles/{cycle}": SIGNED_IN,
+    "GET /api/cycles/{cycle}/submissions": "secretariat",
+    # --- organizations and their records ------------------------------------------------------
+    "GET /api/organizations": SIGNED_IN,
+    "POST /api/organizations": "secretariat",
+    "GET /api/organizations/{org_id}": SIGNED_IN,
+    "PATCH /api/organizations/{org_id}": "secretariat",
+    "GET /api/organizations/{org_id}/commitments": SIGNED_IN,
+    "POST /api/organizations/{org_id}/commitments": STAFF,
+    "GET /api/commitments/{commitment_id}": SIGNED_IN,
+    "PATCH /api/commitments/{commitment_id}": STAFF,
+    "GET /api/commitments/{commitment_id}/milestones": SIGNED_IN,
+    "POST /api/commitments/{commitment_id}/milestones": STAFF,
+    "GET /api/milestones/{milestone_id}": SIGNED_IN,
+    "PATCH /api/milestones/{milestone_id}": STAFF,
+    "GET /api/commitments/{commitment_id}/updates": SIGNED_IN,
+    "POST /api/commitments/{commitment_id}/updates": STAFF,
+    "GET /api/updates/{update_id}": SIGNED_IN,
+    "GET /api/updates/{update_id}/evidence": SIGNED_IN,
+    "POST /api/updates/{update_id}/evidence": STAFF,
+    "GET /api/evidence/{evidence_id}": SIGNED_IN,
+    "PATCH /api/evidence/{evidence_id}": STAFF,
+    "POST /api/evidence/{evidence_id}/verify": "secretariat",
+    # --- submissions and sign-off -------------------------------------------------------------
+    "GET /api/submissions/queue": "secretariat champion",
+    "GET /api/organizations/{org_id}/submissions/{cycle}": "secretariat focal_point champion",
+    "POST /api/organizations/{org_id}/submissions/{cycle}/submit": "focal_point",
+    "POST /api/organizations/{org_id}/submissions/{cycle}/approve": "champion",
+    "POST /api/organizations/{org_id}/submissions/{cycle}/return": "champion",
+    "POST /api/organizations/{org_id}/submissions/{cycle}/publish": "secretariat",
+    "POST /api/organizations/{org_id}/submissions/{cycle}/comments": "secretariat champion",
+    # --- people (secretariat) -----------------------------------------------------------------
+    "GET /api/people": "secretariat",
+    "POST /api/people": "secretariat",
+    "GET /api/people/{person_id}": "secretariat",
+    "PATCH /api/people/{person_id}": "secretariat",
+    "POST /api/people/{person_id}/roles": "secretariat",
+    "DELETE /api/people/{person_id}/roles/{role_id}": "secretariat",
+    # --- donor expectations -------------------------------------------------------------------
+    "GET /api/donor-expectations": SIGNED_IN,
+    "POST /api/donor-expectations": "secretariat",
+    "PATCH /api/donor-expectations/{expectation_id}": "secretariat",
+    "GET /api/organizations/{org_id}/donor-expectations": SIGNED_IN,
+    "PUT /api/organizations/{org_id}/donor-expectations/{expectation_id}": "secretariat",
+    # --- audit --------------------------------------------------------------------------------
+    "GET /api/audit": "secretariat",
+}
+
+
+def allow(rules: dict[str, str]) -> None:
+    """Add entries from another module (scorecards, exports, reminders, pages)."""
+    for key, who in rules.items():
+        parse_rule(who)
+        ACCESS[key] = who
+
+
+def parse_rule(who: str) -> frozenset[str]:
+    words = frozenset(who.split())
+    unknown = words - set(KEYWORDS)
+    if not words or unknown:
+        raise ValueError(f"access rule {who!r}: use words among {', '.join(KEYWORDS)}")
+    return words
+
+
+def rule_for(method: str, path_template: str) -> frozenset[str] | None:
+    who = ACCESS.get(f"{method} {path_template}")
+    if who is None and method == "HEAD":
+        who = ACCESS.get(f"GET {path_template}")
+    return parse_rule(who) if who is not None else None
+
+
+def is_allowed(rule: frozenset[str], caller: Caller, path_params: dict[str, Any]) -> bool:
+    if ANYONE in rule:
+        return True
+    if not caller.authenticated:
+        return False
+    if SIGNED_IN in rule:
+        return True
+    org_id = path_params.get("org_id")
+    for role in rule:
+        if role in ORG_SCOPED_ROLES and org_id is not None:
+            try:
+                if caller.has_role(role, int(org_id)):
+                    return True
+            except (TypeError, ValueError):
+                continue
+        elif caller.has_role(role) or (role == "secretariat" and caller.is_secretariat):
+            return True
+    return False
+
+
+def is_html_page(scope: Scope) -> bool:
+    path = scope["path"]
+    return scope.get("method") in ("GET", "HEAD") and not path.startswith(("/api/", "/schema"))
+
+
+class RedirectToLogin(NotAuthorizedException):
+    """Raised for an anonymous visitor of an HTML page; answered with a redirect to /login."""
+
+    def __init__(self, next_path: str) -> None:
+        super().__init__("sign in to see this page")
+        self.location = "/login?next=" + quote(next_path, safe="/")
+
+
+class AccessMiddleware:
+    """Resolve the Caller, then enforce the access table and CSRF, before any handler runs."""
+
+    def __init__(self, app: ASGIApp, settings: Settings) -> None:
+        self.app = app
+        self.settings = settings
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        caller = await resolve_caller(scope, self.settings)
+        state = scope.setdefault("state", {})  # type: ignore[typeddict-item]
+        state[CALLER_STATE_KEY] = caller
+        state["client_address"] = client_address(scope, self.settings)
+        method = scope["method"]
+        if method != "OPTIONS":
+            template = scope.get("path_template") or scope["path"]
+            rule = rule_for(method, template)
+            if rule is None:
+                raise PermissionDeniedException(f"{method} {template} has no access rule")
+            if not is_allowed(rule, caller, scope.get("path_params") or {}):
+                if not caller.authenticated:
+                    if is_html_page(scope):
+                        raise RedirectToLogin(scope["path"])
+                    raise NotAuthorizedException("sign in first (session cookie or Authorization: Bearer)")
+                raise PermissionDeniedException(
+                    f"{method} {template} is open to: {', '.join(sorted(rule))}"
+                    + ("" if "org_id" not in (scope.get("path_params") or {}) else " of this organization")
+                )
+            await check_csrf_and_origin(scope, receive, caller, self.settings)
+        await self.app(scope, receive, send)

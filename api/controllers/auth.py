@@ -1,0 +1,75 @@
+"""Sign-in with email and password (session cookie), sign-out, the current caller, bearer tokens."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from litestar import Controller, Request, Response, delete, get, post
+from litestar.params import FromPath, JSONBody
+from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED, HTTP_204_NO_CONTENT
+
+from api.auth import CallerDep, expired_session_cookie, session_cookie, session_cookie_for
+from api.controllers import shape, shapes
+from api.schemas.auth import LoginRequest, MeRead, RoleRead, TokenCreate, TokenCreated, TokenRead
+from models.services import sessions
+
+
+def me_of(caller: CallerDep) -> MeRead:
+    return MeRead(
+        id=caller.person_id,
+        email=caller.email,
+        name=caller.name,
+        via=caller.via,
+        roles=[RoleRead(role=r, organization_id=o) for r, o in sorted(caller.roles, key=str)],
+        csrf_token=caller.csrf_token,
+    )
+
+
+class AuthController(Controller):
+    path = "/api/auth"
+    tags = ["auth"]
+
+    @post("/login", status_code=HTTP_200_OK)
+    async def login(self, request: Request[Any, Any, Any], data: JSONBody[LoginRequest]) -> Response[MeRead]:
+        """Sign in; sets the `cop_session` cookie (a new session id at every login).
+
+        The answer carries `csrf_token`: send it as `X-CSRF-Token` on every POST/PATCH/PUT/DELETE
+        made with the cookie.
+        """
+        settings = request.app.state.settings
+        address = request.scope["state"].get("client_address", "unknown")
+        old = session_cookie(request.scope)
+        if old:
+            await sessions.logout(old)
+        cookie_value, caller = await sessions.login(data.email, data.password, address)
+        return Response(me_of(caller), cookies=[session_cookie_for(cookie_value, settings)])
+
+    @post("/logout", status_code=HTTP_204_NO_CONTENT)
+    async def logout(self, request: Request[Any, Any, Any]) -> Response[None]:
+        """End the session: the cookie value is dead from now on, even if replayed."""
+        cookie = session_cookie(request.scope)
+        if cookie:
+            await sessions.logout(cookie)
+        return Response(
+            None,
+            status_code=HTTP_204_NO_CONTENT,
+            cookies=[expired_session_cookie(request.app.state.settings)],
+        )
+
+    @get("/me")
+    async def me(self, caller: CallerDep) -> MeRead:
+        return me_of(caller)
+
+    @get("/tokens")
+    async def list_tokens(self, caller: CallerDep) -> list[TokenRead]:
+        return shapes(await sessions.list_tokens(caller), TokenRead)
+
+    @post("/tokens", status_code=HTTP_201_CREATED)
+    async def create_token(self, caller: CallerDep, data: JSONBody[TokenCreate]) -> TokenCreated:
+        """A bearer token for scripts (`Authorization: Bearer <token>`); shown once, stored hashed."""
+        token, row = await sessions.create_token(caller, data.name)
+        return TokenCreated(token=token, details=shape(row, TokenRead))
+
+    @delete("/tokens/{token_id:int}", status_code=HTTP_200_OK)
+    async def revoke_token(self, caller: CallerDep, token_id: FromPath[int]) -> TokenRead:
+        return shape(await sessions.revoke_token(caller, token_id), TokenRead)

@@ -1,0 +1,283 @@
+"""Logins, server-side sessions, bearer tokens and the throttling of failed logins.
+
+The API and the pages both sign people in through `login` and out through `logout`. Only a SHA-256
+hash of each cookie value or token is stored, so a copy of the database opens no session. A session
+gets a fresh random id at every login (no fixation) and dies at logout, after `idle` without use, or
+`absolute` after it started, whichever comes first.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import hmac
+import secrets
+from typing import Any
+
+from models import audit
+from models.caller import Caller
+from models.engine import fetch, write_transaction
+from models.errors import NotFound, UserError
+from models.passwords import verify_dummy, verify_password
+from models.services.people import normalize_email
+from models.tables import ApiToken, LoginFailure, LoginSession
+
+SESSION_COOKIE = "cop_session"
+LOGIN_REFUSED = "the email or the password is wrong"
+# Failed logins counted over this window; past the limits, logins are refused until it slides by.
+THROTTLE_WINDOW = dt.timedelta(minutes=15)
+MAX_FAILURES_PER_ACCOUNT = 5
+MAX_FAILURES_PER_ADDRESS = 30
+# last_seen_at is written at most this often, so reading a page is not a database write each time.
+TOUCH_EVERY = dt.timedelta(minutes=1)
+DEFAULT_IDLE = dt.timedelta(minutes=60)
+DEFAULT_ABSOLUTE = dt.timedelta(hours=12)
+
+
+class TooManyAttempts(UserError):
+    status_code = 429
+
+
+def utcnow() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+def hash_secret(value: str) -> str:
+    return hashlib.sha256(value.encode()).hexdigest()
+
+
+def new_secret() -> str:
+    return secrets.token_urlsafe(32)
+
+
+async def _caller_rows(join_sql: str, token_hash: str) -> list[dict[str, Any]]:
+    """One query: the credential row, its person and every role the person holds."""
+    return await fetch(
+        "SELECT c.id AS credential_id, c.created_at AS created_at, c.last_seen AS last_seen, "
+        "c.csrf AS csrf, p.id AS person_id, p.email AS email, p.name AS name, p.active AS active, "
+        "r.role AS role, r.organization AS organization "
+        f"FROM {join_sql} JOIN person p ON p.id = c.person "
+        "LEFT JOIN role_assignment r ON r.person = p.id WHERE c.token_hash = {}",
+        token_hash,
+    )
+
+
+def _caller_from_rows(rows: list[dict[str, Any]], via: str, csrf_token: str = "") -> Caller:
+    first = rows[0]
+    roles = frozenset(
+        (row["role"], int(row["organization"]) if row["organization"] is not None else None)
+        for row in rows
+        if row["role"] is not None
+    )
+    return Caller(
+        person_id=int(first["person_id"]),
+        email=first["email"],
+        name=first["name"],
+        roles=roles,
+        via=via,
+        csrf_token=csrf_token,
+    )
+
+
+async def caller_for_person(person_id: int, via: str = "session", csrf_token: str = "") -> Caller:
+    rows = await fetch(
+        "SELECT p.id AS person_id, p.email AS email, p.name AS name, r.role AS role, "
+        "r.organization AS organization FROM person p "
+        "LEFT JOIN role_assignment r ON r.person = p.id WHERE p.id = {}",
+        person_id,
+    )
+    if not rows:
+        raise NotFound(f"no person with id {person_id}")
+    return _caller_from_rows(rows, via, csrf_token)
+
+
+# --- throttling -------------------------------------------------------------------------------
+
+
+def _failure_keys(email: str, client_address: str) -> tuple[str, str]:
+    return f"account:{email}", f"address:{client_address}"
+
+
+async def _check_throttle(email: str, client_address: str, now: dt.datetime) -> None:
+    account_key, address_key = _failure_keys(email, client_address)
+    rows = await fetch(
+        "SELECT key, COUNT(*) AS n FROM login_failure WHERE key IN ({}, {}) AND at >= {} GROUP BY key",
+        account_key,
+        address_key,
+        now - THROTTLE_WINDOW,
+    )
+    counts = {row["key"]: int(row["n"]) for row in rows}
+    if (
+        counts.get(account_key, 0) >= MAX_FAILURES_PER_ACCOUNT
+        or counts.get(address_key, 0) >= MAX_FAILURES_PER_ADDRESS
+    ):
+        minutes = int(THROTTLE_WINDOW.total_seconds() // 60)
+        raise TooManyAttempts(
+            f"too many failed logins; wait {minutes} minutes before trying again", field="email"
+        )
+
+
+async def _record_failure(email: str, client_address: str, now: dt.datetime) -> None:
+    async with write_transaction():
+        await LoginFailure.insert(
+            *(LoginFailure(key=key, at=now) for key in _failure_keys(email, client_address))
+        )
+        await LoginFailure.delete().where(LoginFailure.at < now - THROTTLE_WINDOW * 4)
+
+
+# --- sessions ---------------------------------------------------------------------------------
+
+
+async def login(email: str, password: str, client_address: str) -> tuple[str, Caller]:
+    """Check the password and open a new session; returns (cookie value, Caller).
+
+    An unknown email and a wrong password get the same message and cost one argon2 verification
+    each, so neither the answer nor its timing tells which emails have accounts.
+    """
+    email = normalize_email(email)
+    now = utcnow()
+    await _check_throttle(email, client_address, now)
+    rows = await fetch(
+        "SELECT id, password_hash, active FROM person WHERE email = {}",
+        email,
+    )
+    person = rows[0] if rows else None
+    if person is None:
+        verify_dummy(password)
+        ok = False
+    else:
+        ok = verify_password(person["password_hash"], password) and bool(person["active"])
+    if not ok or person is None:
+        await _record_failure(email, client_address, now)
+        raise UserError(LOGIN_REFUSED, field="password")
+    cookie_value, csrf_token = new_secret(), new_secret()
+    person_id = int(person["id"])
+    async with write_transaction():
+        await LoginSession.insert(
+            LoginSession(
+                token_hash=hash_secret(cookie_value),
+                person=person_id,
+                csrf_token=csrf_token,
+                created_at=now,
+                last_seen_at=now,
+            )
+        )
+        await LoginFailure.delete().where(LoginFailure.key == _failure_keys(email, client_address)[0])
+        caller = await caller_for_person(person_id, "session", csrf_token)
+        await audit.record(caller, "login", "person", person_id, None, {"via": "session"})
+    return cookie_value, caller
+
+
+async def logout(cookie_value: str) -> None:
+    """End the session of this cookie value (a no-op for an unknown or expired one)."""
+    if not cookie_value:
+        return
+    async with write_transaction():
+        await LoginSession.delete().where(LoginSession.token_hash == hash_secret(cookie_value))
+
+
+async def logout_everywhere(caller: Caller) -> None:
+    async with write_transaction():
+        await LoginSession.delete().where(LoginSession.person == caller.person_id)
+        await audit.record(caller, "logout_all", "person", caller.person_id)
+
+
+async def caller_for_session(
+    cookie_value: str, idle: dt.timedelta = DEFAULT_IDLE, absolute: dt.timedelta = DEFAULT_ABSOLUTE
+) -> Caller | None:
+    """The Caller of a live session, or None; an expired session is deleted on sight."""
+    if not cookie_value or len(cookie_value) > 200:
+        return None
+    token_hash = hash_secret(cookie_value)
+    rows = await _caller_rows(
+        "(SELECT id, token_hash, person, created_at, last_seen_at AS last_seen, csrf_token AS csrf "
+        "FROM login_session) c",
+        token_hash,
+    )
+    if not rows:
+        return None
+    first = rows[0]
+    now = utcnow()
+    if not first["active"] or now - first["created_at"] > absolute or now - first["last_seen"] > idle:
+        async with write_transaction():
+            await LoginSession.delete().where(LoginSession.id == first["credential_id"])
+        return None
+    if now - first["last_seen"] > TOUCH_EVERY:
+        async with write_transaction():
+            await LoginSession.update({LoginSession.last_seen_at: now}).where(
+                LoginSession.id == first["credential_id"]
+            )
+    return _caller_from_rows(rows, "session", first["csrf"])
+
+
+def csrf_matches(caller: Caller, presented: str | None) -> bool:
+    return bool(caller.csrf_token) and bool(presented) and hmac.compare_digest(caller.csrf_token, presented)
+
+
+# --- bearer tokens ----------------------------------------------------------------------------
+
+
+async def caller_for_token(token: str) -> Caller | None:
+    if not token or len(token) > 200:
+        return None
+    rows = await _caller_rows(
+        "(SELECT id, token_hash, person, created_at, last_used_at AS last_seen, '' AS csrf "
+        "FROM api_token WHERE revoked_at IS NULL) c",
+        hash_secret(token),
+    )
+    if not rows or not rows[0]["active"]:
+        return None
+    first, now = rows[0], utcnow()
+    if first["last_seen"] is None or now - first["last_seen"] > TOUCH_EVERY:
+        async with write_transaction():
+            await ApiToken.update({ApiToken.last_used_at: now}).where(ApiToken.id == first["credential_id"])
+    return _caller_from_rows(rows, "token")
+
+
+def _token_row(row: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "id": row["id"],
+        "name": row["name"],
+        "created_at": row["created_at"],
+        "last_used_at": row["last_used_at"],
+        "revoked_at": row["revoked_at"],
+    }
+
+
+async def create_token(caller: Caller, name: str) -> tuple[str, dict[str, Any]]:
+    """A new bearer token for the caller; the value is shown once and only its hash is kept."""
+    if caller.person_id is None:
+        raise UserError("sign in before creating a token")
+    name = name.strip()
+    if not name or len(name) > 100 or any(c in name for c in "\r\n"):
+        raise UserError("name the token in one line of at most 100 characters", field="name")
+    token = "cop_" + new_secret()
+    async with write_transaction():
+        row = ApiToken(token_hash=hash_secret(token), person=caller.person_id, name=name, created_at=utcnow())
+        await row.save()
+        after = _token_row(row.to_dict())
+        await audit.record(caller, "create", "api_token", row.id, None, after)
+    return token, after
+
+
+async def list_tokens(caller: Caller) -> list[dict[str, Any]]:
+    rows = await ApiToken.select().where(ApiToken.person == caller.person_id).order_by(ApiToken.id)
+    return [_token_row(row) for row in rows]
+
+
+async def revoke_token(caller: Caller, token_id: int) -> dict[str, Any]:
+    async with write_transaction():
+        row = (
+            await ApiToken.select()
+            .where((ApiToken.id == token_id) & (ApiToken.person == caller.person_id))
+            .first()
+        )
+        if row is None:
+            raise NotFound(f"you have no token with id {token_id}")
+        if row["revoked_at"] is None:
+            now = utcnow()
+            await ApiToken.update({ApiToken.revoked_at: now}).where(ApiToken.id == token_id)
+            after = {**row, "revoked_at": now}
+            await audit.record(caller, "revoke", "api_token", token_id, _token_row(row), _token_row(after))
+            row = after
+    return _token_row(row)

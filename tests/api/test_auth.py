@@ -1,0 +1,162 @@
+"""Sign-in, sessions, bearer tokens and login throttling."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import httpx
+import time_machine
+
+from models.engine import fetch
+from models.services.sessions import hash_secret
+
+FOCAL = "focal.nra@demo.cop-tracker.example"
+PASSWORD = "demo-password"
+
+
+async def api_login(
+    client: httpx.AsyncClient, email: str = FOCAL, password: str = PASSWORD
+) -> httpx.Response:
+    return await client.post("/api/auth/login", json={"email": email, "password": password})
+
+
+async def test_login_sets_a_hardened_session_cookie_and_me_answers(client: httpx.AsyncClient, demo) -> None:
+    response = await api_login(client)
+    assert response.status_code == 200, response.text
+    cookie = response.headers["set-cookie"]
+    assert cookie.startswith("cop_session=")
+    assert "HttpOnly" in cookie and "SameSite=lax" in cookie.replace("Lax", "lax")
+    assert "Secure" not in cookie  # BASE_URL is http in tests
+    me = (await client.get("/api/auth/me")).json()
+    assert me["email"] == FOCAL and me["via"] == "session"
+    assert me["roles"][0]["role"] == "focal_point"
+    assert me["csrf_token"] == response.json()["csrf_token"]
+
+
+async def test_session_cookie_is_secure_under_https(settings, demo) -> None:
+    from dataclasses import replace
+
+    from api.app import create_app
+
+    app = create_app(replace(settings, base_url="https://testserver"))
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="https://testserver") as c:
+        response = await api_login(c)
+    assert "Secure" in response.headers["set-cookie"]
+    assert response.headers["strict-transport-security"].startswith("max-age=")
+
+
+async def test_sessions_are_stored_hashed(client: httpx.AsyncClient, demo) -> None:
+    response = await api_login(client)
+    value = response.cookies["cop_session"]
+    rows = await fetch("SELECT token_hash FROM login_session")
+    assert [r["token_hash"] for r in rows] == [hash_secret(value)]
+    assert value not in str(rows)
+
+
+async def test_every_login_issues_a_new_session_id(client: httpx.AsyncClient, demo) -> None:
+    first = (await api_login(client)).cookies["cop_session"]
+    second = (await api_login(client)).cookies["cop_session"]
+    assert first != second
+    # The session the browser held before signing in again is gone (no fixation).
+    replay = await client.get("/api/auth/me", headers={"Cookie": f"cop_session={first}"})
+    assert replay.status_code == 401
+
+
+async def test_a_session_replayed_after_logout_is_refused(client: httpx.AsyncClient, demo) -> None:
+    login = await api_login(client)
+    value, csrf = login.cookies["cop_session"], login.json()["csrf_token"]
+    out = await client.post("/api/auth/logout", headers={"X-CSRF-Token": csrf})
+    assert out.status_code == 204
+    assert 'cop_session=""' in out.headers["set-cookie"] or "Max-Age=0" in out.headers["set-cookie"]
+    client.cookies.clear()
+    replay = await client.get("/api/auth/me", headers={"Cookie": f"cop_session={value}"})
+    assert replay.status_code == 401
+
+
+async def test_unknown_email_and_wrong_password_get_the_same_answer(client: httpx.AsyncClient, demo) -> None:
+    unknown = await api_login(client, "nobody@demo.cop-tracker.example", "whatever-password")
+    wrong = await api_login(client, FOCAL, "wrong-password")
+    assert unknown.status_code == wrong.status_code == 400
+    assert unknown.json() == wrong.json()
+
+
+async def test_sessions_expire_when_idle_and_after_the_absolute_limit(
+    client: httpx.AsyncClient, demo, settings
+) -> None:
+    start = dt.datetime(2026, 11, 22, 9, 0, tzinfo=dt.UTC)
+    with time_machine.travel(start, tick=False) as traveller:
+        value = (await api_login(client)).cookies["cop_session"]
+        client.cookies.clear()
+        headers = {"Cookie": f"cop_session={value}"}
+        # Active every 50 minutes: the idle limit (60) never trips...
+        for _ in range(16):
+            traveller.shift(dt.timedelta(minutes=50))
+            if (await client.get("/api/auth/me", headers=headers)).status_code != 200:
+                break
+        # ...but 12 hours after login the session is over anyway.
+        assert (await client.get("/api/auth/me", headers=headers)).status_code == 401
+        elapsed = dt.datetime.now(dt.UTC) - start
+        assert dt.timedelta(hours=settings.session_absolute_hours) < elapsed < dt.timedelta(hours=13)
+        value = (await api_login(client)).cookies["cop_session"]
+        client.cookies.clear()
+        traveller.shift(dt.timedelta(minutes=61))
+        assert (
+            await client.get("/api/auth/me", headers={"Cookie": f"cop_session={value}"})
+        ).status_code == 401
+
+
+async def test_bearer_tokens_sign_scripts_in_and_die_when_revoked(
+    client: httpx.AsyncClient, demo, sign_in
+) -> None:
+    headers = await sign_in(FOCAL)
+    created = await client.post("/api/auth/tokens", json={"name": "nightly script"}, headers=headers)
+    assert created.status_code == 201, created.text
+    token, token_id = created.json()["token"], created.json()["details"]["id"]
+    assert token not in str(await fetch("SELECT * FROM api_token"))
+    bearer = {"Authorization": f"Bearer {token}"}
+    me = await client.get("/api/auth/me", headers=bearer)
+    assert me.status_code == 200 and me.json()["via"] == "token"
+    # No CSRF token is needed with a bearer token.
+    other = await client.post("/api/auth/tokens", json={"name": "second"}, headers=bearer)
+    assert other.status_code == 201
+    revoked = await client.delete(f"/api/auth/tokens/{token_id}", headers=headers)
+    assert revoked.status_code == 200 and revoked.json()["revoked_at"]
+    assert (await client.get("/api/auth/me", headers=bearer)).status_code == 401
+    assert (await client.get("/api/auth/me", headers={"Authorization": "Bearer nonsense"})).status_code == 401
+
+
+async def test_failed_logins_are_throttled_per_account(client: httpx.AsyncClient, demo) -> None:
+    for _ in range(5):
+        assert (await api_login(client, FOCAL, "wrong-password")).status_code == 400
+    refused = await api_login(client)  # even the right password waits now
+    assert refused.status_code == 429
+    assert "too many failed logins" in refused.json()["detail"]
+    # Another account from the same address is not locked by it.
+    assert (await api_login(client, "champion.nra@demo.cop-tracker.example")).status_code == 200
+    with time_machine.travel(dt.datetime.now(dt.UTC) + dt.timedelta(minutes=16)):
+        assert (await api_login(client)).status_code == 200
+
+
+async def test_failed_logins_are_throttled_per_client_address(client: httpx.AsyncClient, demo) -> None:
+    for index in range(30):
+        await api_login(client, f"guess{index}@demo.cop-tracker.example", "wrong-password")
+    assert (await api_login(client)).status_code == 429
+
+
+async def test_forwarded_for_is_ignored_unless_the_peer_is_a_trusted_proxy(settings) -> None:
+    from dataclasses import replace
+
+    from api.auth import client_address
+
+    scope = {"client": ("10.0.0.5", 1234), "headers": [(b"x-forwarded-for", b"203.0.113.9, 10.0.0.7")]}
+    assert client_address(scope, settings) == "10.0.0.5"
+    trusting = replace(settings, trusted_proxies=("10.0.0.0/24",))
+    assert client_address(scope, trusting) == "203.0.113.9"
+    untrusted_peer = {**scope, "client": ("198.51.100.1", 1)}
+    assert client_address(untrusted_peer, trusting) == "198.51.100.1"
+
+
+async def test_an_inactive_person_cannot_sign_in(client: httpx.AsyncClient, demo) -> None:
+    await fetch("UPDATE person SET active = {} WHERE email = {}", False, FOCAL)
+    response = await api_login(client)
+    assert response.status_code == 400
