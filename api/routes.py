@@ -12,9 +12,9 @@ from api.settings import Settings
 
 def route_handlers(settings: Settings) -> list[ControllerRouterHandler]:
     from api.controllers.auth import AuthController
-    from api.pages.home import HomePage
+    from api.pages import page_handlers
 
-    return [HomePage, AuthController]
+    return [*page_handlers(), AuthController]
 
 
 def app_middleware(settings: Settings) -> list[Any]:

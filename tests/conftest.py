@@ -221,7 +221,10 @@ async def browser() -> AsyncIterator[Any]:
 @pytest.fixture
 async def page(browser: Any, live_server: Any) -> AsyncIterator[Any]:
     """A fresh browser context (no cookies) on the live server, laptop-sized."""
-    context = await browser.new_context(base_url=live_server.url, viewport={"width": 1280, "height": 800})
+    # bypass_csp lets the accessibility check inject axe-core past the app's script-src 'self'.
+    context = await browser.new_context(
+        base_url=live_server.url, viewport={"width": 1280, "height": 800}, bypass_csp=True
+    )
     context.set_default_timeout(15_000)
     tab = await context.new_page()
     yield tab

@@ -1,14 +1,20 @@
-"""Each role's home page."""
+"""Each role's home page: what waits for this person, and where to go next."""
 
 from __future__ import annotations
 
-from litestar import Controller, get
-from litestar.response import Template
+from typing import Any
+
+from litestar import Request, get
+from litestar.response import Redirect, Template
+
+from api.pages.errors import PageController
+from api.pages.render import redirect, render
+from models.caller import Caller
 
 
-class HomePage(Controller):
-    include_in_schema = False
-
+class HomePage(PageController):
     @get("/")
-    async def home(self) -> Template:
-        return Template(template_name="home.html.jinja", context={})
+    async def home(self, request: Request[Any, Any, Any], caller: Caller) -> Template | Redirect:
+        if not caller.authenticated:
+            return redirect(request, "/login")
+        return render(request, caller, "home.html.jinja")

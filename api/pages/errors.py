@@ -1,0 +1,70 @@
+"""Errors on pages are pages: the same refusal as the API gives, in HTML with the navigation.
+
+Every page controller derives from `PageController`, whose exception handlers answer in HTML; the
+JSON API keeps the app-wide handlers of `api.errors`.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from litestar import Controller, Request, Response
+from litestar.exceptions import HTTPException, NotAuthorizedException
+
+from api.access import RedirectToLogin
+from api.pages.render import render
+from models.caller import ANONYMOUS, Caller
+from models.errors import UserError
+
+log = logging.getLogger("cop_tracker.pages")
+
+TITLES = {
+    400: "That request could not be done",
+    401: "Please log in",
+    403: "You do not have access to this page",
+    404: "Page not found",
+    409: "Someone else changed this first",
+    412: "Someone else changed this first",
+    429: "Too many attempts",
+}
+
+
+def _caller(request: Request[Any, Any, Any]) -> Caller:
+    return request.scope.get("state", {}).get("caller", ANONYMOUS)
+
+
+def error_page(request: Request[Any, Any, Any], status: int, message: str) -> Response[Any]:
+    return render(
+        request,
+        _caller(request),
+        "error.html.jinja",
+        status=status,
+        title=TITLES.get(status, "Something went wrong"),
+        message=message[:1].upper() + message[1:] if message else "",
+        status_code=status,
+    )
+
+
+def page_user_error(request: Request[Any, Any, Any], exc: UserError) -> Response[Any]:
+    return error_page(request, exc.status_code, exc.message)
+
+
+def page_http_error(request: Request[Any, Any, Any], exc: HTTPException) -> Response[Any]:
+    if isinstance(exc, RedirectToLogin):
+        from api.errors import handle_http_exception
+
+        return handle_http_exception(request, exc)
+    if isinstance(exc, NotAuthorizedException):
+        return error_page(request, 401, "your session has ended; log in again")
+    if exc.status_code >= 500:
+        log.error("server error on %s %s: %s", request.method, request.url.path, exc.detail)
+        return error_page(request, exc.status_code, "the server could not answer; try again later")
+    return error_page(request, exc.status_code, str(exc.detail))
+
+
+class PageController(Controller):
+    """Base of every page controller: no OpenAPI entry, errors rendered as pages."""
+
+    include_in_schema = False
+    exception_handlers = {UserError: page_user_error, HTTPException: page_http_error}  # noqa: RUF012

@@ -1,0 +1,65 @@
+"""Logging in and out through the pages, with the same session service as the JSON API."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from litestar import Request, get, post
+from litestar.params import Parameter
+from litestar.response import Redirect, Template
+
+from api.auth import client_address, expired_session_cookie, session_cookie, session_cookie_for
+from api.pages.errors import PageController
+from api.pages.render import error_status, form_errors, read_form, redirect, render
+from models.caller import Caller
+from models.errors import UserError
+from models.services import sessions
+
+
+def safe_next(path: str | None) -> str:
+    """Only a path on this site: never an absolute URL, a scheme-relative URL or a backslash trick."""
+    if not path or not path.startswith("/") or path.startswith("//") or "\\" in path or "\n" in path:
+        return "/"
+    return path
+
+
+class LoginPages(PageController):
+    @get("/login")
+    async def login_form(
+        self,
+        request: Request[Any, Any, Any],
+        caller: Caller,
+        next_path: Annotated[str | None, Parameter(query="next")] = None,
+    ) -> Template | Redirect:
+        if caller.authenticated:
+            return redirect(request, safe_next(next_path))
+        return render(request, caller, "login.html.jinja", form={"next": safe_next(next_path)})
+
+    @post("/login")
+    async def login(self, request: Request[Any, Any, Any], caller: Caller) -> Template | Redirect:
+        form = await read_form(request)
+        settings = request.app.state.settings
+        try:
+            cookie_value, person = await sessions.login(
+                form.get("email", ""), form.get("password", ""), client_address(request.scope, settings)
+            )
+        except UserError as exc:
+            kept = {"email": form.get("email", ""), "next": safe_next(form.get("next"))}
+            return render(
+                request,
+                caller,
+                "login.html.jinja",
+                status=error_status(exc),
+                form=kept,
+                errors=form_errors(exc),
+            )
+        response = redirect(request, safe_next(form.get("next")), f"Welcome, {person.name}.")
+        response.set_cookie(session_cookie_for(cookie_value, settings))
+        return response
+
+    @post("/logout")
+    async def logout(self, request: Request[Any, Any, Any]) -> Redirect:
+        await sessions.logout(session_cookie(request.scope) or "")
+        response = redirect(request, "/login", "You are logged out.", kind="info")
+        response.set_cookie(expired_session_cookie(request.app.state.settings))
+        return response

@@ -1,0 +1,46 @@
+"""The main navigation: only what the caller's roles may do, so nobody is shown a door that is locked.
+
+Built from the Caller alone (no database read), so every page pays nothing for it.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from models.caller import Caller
+
+
+def navigation(caller: Caller, current_path: str = "") -> list[dict[str, Any]]:
+    items: list[tuple[str, str]] = []
+    if not caller.authenticated:
+        items.append(("How scores work", "/method"))
+        return _mark_current(items, current_path)
+    items.append(("Home", "/"))
+    members = sorted(caller.member_org_ids)
+    if len(members) == 1:
+        items.append(("My organization", f"/organizations/{members[0]}"))
+    if caller.org_ids("champion"):
+        items.append(("Sign-off queue", "/sign-off"))
+    if caller.is_secretariat:
+        items += [
+            ("Organizations", "/admin/organizations"),
+            ("People", "/admin/people"),
+            ("Cycles", "/admin/cycles"),
+            ("Evidence", "/admin/evidence"),
+            ("Reminders", "/admin/reminders"),
+        ]
+    if caller.comparison_audience is not None:
+        items.append(("Published scorecards", "/published"))
+    items.append(("How scores work", "/method"))
+    return _mark_current(items, current_path)
+
+
+def _mark_current(items: list[tuple[str, str]], current_path: str) -> list[dict[str, Any]]:
+    """aria-current on the one item whose path is the longest prefix of the current path."""
+    best = ""
+    for _, href in items:
+        if (current_path == href or (href != "/" and current_path.startswith(href + "/"))) and len(
+            href
+        ) > len(best):
+            best = href
+    return [{"label": label, "href": href, "current": href == best} for label, href in items]
