@@ -215,6 +215,9 @@ class Reminder(Table):
     body_text = Text(default="")
     body_html = Text(default="")
     link = Varchar(length=500, default="")
+    # The rule's template values (titles, dates, names; JSON): subject and bodies are rendered from
+    # them when the reminder is sent, so a large check only writes rows.
+    context = Text(default="")
     status = Varchar(length=16, default="queued", index=True)
     digest = Boolean(default=False)
     attempts = Integer(default=0)
