@@ -11,10 +11,10 @@ from api.settings import Settings
 
 
 def route_handlers(settings: Settings) -> list[ControllerRouterHandler]:
-    from api.controllers.auth import AuthController
+    from api.controllers import api_controllers
     from api.pages import page_handlers
 
-    return [*page_handlers(), AuthController]
+    return [*page_handlers(), *api_controllers()]
 
 
 def app_middleware(settings: Settings) -> list[Any]:

@@ -1,0 +1,280 @@
+"""Reads the rows the engine scores, with SQL, into the frames of `scorecards.engine.ScoringInputs`.
+
+The latest-claim-per-(organization, area, cycle) selection runs in SQL (a window function over the
+`progress_update_latest` index), so only one row per organization and area leaves the database,
+never whole tables. Confidential text is filtered here, in the queries, by the audience's
+visibilities: what a query does not return cannot leak into a page, a spreadsheet or a snapshot.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import pandas as pd
+
+from models.engine import fetch
+from models.errors import NotFound
+from models.vocabulary import visibilities_for
+from scorecards.engine import CycleInfo, ScoringInputs
+
+
+def _placeholders(values: Sequence[Any]) -> str:
+    return ", ".join("{}" for _ in values)
+
+
+def _org_filter(column: str, org_ids: Sequence[int] | None) -> tuple[str, list[Any]]:
+    if org_ids is None:
+        return "", []
+    if not org_ids:
+        return " AND 1 = 0", []
+    return f" AND {column} IN ({_placeholders(org_ids)})", list(org_ids)
+
+
+def _as_date(value: Any) -> dt.date | None:
+    """A date from a DATE, a TIMESTAMPTZ, or the text SQLite returns for computed columns (UTC)."""
+    if value is None:
+        return None
+    if isinstance(value, dt.datetime):
+        return value.astimezone(dt.UTC).date() if value.tzinfo else value.date()
+    if isinstance(value, dt.date):
+        return value
+    text = str(value)
+    if len(text) == 10:
+        return dt.date.fromisoformat(text)
+    return _as_date(dt.datetime.fromisoformat(text))
+
+
+def _frame(rows: list[Any], columns: list[str]) -> pd.DataFrame:
+    return pd.DataFrame([tuple(row[c] for c in columns) for row in rows], columns=columns)
+
+
+async def load_cycles() -> list[CycleInfo]:
+    rows = await fetch(
+        "SELECT id, name, period_start, period_end, due_date FROM cycle ORDER BY period_start, id"
+    )
+    return [
+        CycleInfo(
+            id=int(r["id"]),
+            name=r["name"],
+            period_start=_as_date(r["period_start"]),  # type: ignore[arg-type]
+            period_end=_as_date(r["period_end"]),  # type: ignore[arg-type]
+            due_date=_as_date(r["due_date"]),  # type: ignore[arg-type]
+        )
+        for r in rows
+    ]
+
+
+async def find_cycle(name: str) -> tuple[CycleInfo, CycleInfo | None, list[CycleInfo]]:
+    """The named cycle, the one before it (or None), and every cycle in order."""
+    cycles = await load_cycles()
+    for position, cycle in enumerate(cycles):
+        if cycle.name == name:
+            return cycle, cycles[position - 1] if position else None, cycles
+    raise NotFound(f"no cycle named {name!r}; cycles are named like 2025-H2", field="cycle")
+
+
+def claim_updates_sql(cycle_ids: Sequence[int], org_clause: str, extra_columns: str = "") -> str:
+    """The latest non-superseded update with a level, per (organization, area, cycle) (see engine)."""
+    return f"""
+        SELECT * FROM (
+            SELECT c.organization AS org_id, a.key AS area_key, pu.cycle AS cycle_id,
+                   pu.self_level AS self_level, pu.id AS update_id{extra_columns},
+                   ROW_NUMBER() OVER (
+                       PARTITION BY c.organization, c.area, pu.cycle
+                       ORDER BY pu.created_at DESC, pu.id DESC
+                   ) AS position
+            FROM progress_update pu
+            JOIN commitment c ON c.id = pu.commitment
+            JOIN area a ON a.id = c.area
+            WHERE pu.cycle IN ({_placeholders(cycle_ids)})
+              AND pu.self_level IS NOT NULL
+              AND c.status <> 'dropped'
+              AND pu.id NOT IN (SELECT supersedes FROM progress_update WHERE supersedes IS NOT NULL)
+              {org_clause}
+        ) ranked WHERE position = 1
+    """
+
+
+LIVE_EVIDENCE = "e.id NOT IN (SELECT supersedes FROM evidence WHERE supersedes IS NOT NULL)"
+
+
+async def load_claims(cycle_ids: Sequence[int], org_ids: Sequence[int] | None) -> pd.DataFrame:
+    org_clause, org_args = _org_filter("c.organization", org_ids)
+    # Correlated counts use the index on evidence.progress_update: one lookup per claim.
+    sql = f"""
+        SELECT claim.org_id, claim.area_key, claim.cycle_id, claim.self_level, claim.update_id,
+               (SELECT COUNT(*) FROM evidence e
+                 WHERE e.progress_update = claim.update_id AND {LIVE_EVIDENCE}) AS evidence,
+               (SELECT COUNT(*) FROM evidence e
+                 WHERE e.progress_update = claim.update_id AND e.verified_at IS NOT NULL
+                   AND {LIVE_EVIDENCE}) AS verified
+        FROM ({claim_updates_sql(cycle_ids, org_clause)}) claim
+    """
+    rows = await fetch(sql, *cycle_ids, *org_args)
+    columns = ["org_id", "area_key", "cycle_id", "self_level", "update_id", "evidence", "verified"]
+    return _frame(rows, columns)
+
+
+async def load_inputs(cycle_name: str, today: dt.date, org_ids: Sequence[int] | None = None) -> ScoringInputs:
+    """Everything `score_cycle` needs for one cycle (optionally only some organizations)."""
+    cycle, previous, _ = await find_cycle(cycle_name)
+    as_of = min(today, cycle.due_date)
+    cycle_ids = [cycle.id] + ([previous.id] if previous else [])
+
+    org_clause, org_args = _org_filter("id", org_ids)
+    organizations = _frame(
+        await fetch(
+            f"SELECT id AS org_id, acronym, name, org_type FROM organization WHERE active = TRUE{org_clause}",
+            *org_args,
+        ),
+        ["org_id", "acronym", "name", "org_type"],
+    )
+    areas = _frame(
+        await fetch("SELECT key, name, weight FROM area ORDER BY position, id"), ["key", "name", "weight"]
+    )
+    org_clause, org_args = _org_filter("ra.organization", org_ids)
+    champions = _frame(
+        await fetch(
+            "SELECT ra.organization AS org_id, p.seniority FROM role_assignment ra "
+            "JOIN person p ON p.id = ra.person WHERE ra.role = 'champion' AND p.active = TRUE" + org_clause,
+            *org_args,
+        ),
+        ["org_id", "seniority"],
+    )
+    org_clause, org_args = _org_filter("c.organization", org_ids)
+    milestones = _frame(
+        await fetch(
+            "SELECT c.organization AS org_id, m.due_date, m.completed_on, m.status FROM milestone m "
+            "JOIN commitment c ON c.id = m.commitment "
+            "WHERE m.due_date >= {} AND m.due_date <= {} AND m.status <> 'dropped' AND c.status <> 'dropped'"
+            + org_clause,
+            cycle.period_start,
+            min(cycle.period_end, as_of),
+            *org_args,
+        ),
+        ["org_id", "due_date", "completed_on", "status"],
+    )
+    last = await fetch(
+        "SELECT c.organization AS org_id, MAX(pu.created_at) AS last_update_at FROM progress_update pu "
+        "JOIN commitment c ON c.id = pu.commitment WHERE pu.created_at < {}"
+        + org_clause
+        + " GROUP BY c.organization",
+        dt.datetime.combine(as_of + dt.timedelta(days=1), dt.time(), tzinfo=dt.UTC),
+        *org_args,
+    )
+    last_updates = pd.DataFrame(
+        [(r["org_id"], _as_date(r["last_update_at"])) for r in last], columns=["org_id", "last_update_on"]
+    )
+    org_clause, org_args = _org_filter("organization", org_ids)
+    submission_rows = await fetch(
+        "SELECT organization AS org_id, status, submitted_at FROM submission WHERE cycle = {}" + org_clause,
+        cycle.id,
+        *org_args,
+    )
+    submissions = pd.DataFrame(
+        [(r["org_id"], r["status"], _as_date(r["submitted_at"])) for r in submission_rows],
+        columns=["org_id", "status", "submitted_on"],
+    )
+    org_clause, org_args = _org_filter("es.organization", org_ids)
+    expectations = _frame(
+        await fetch(
+            "SELECT es.organization AS org_id, COUNT(*) AS met FROM expectation_status es "
+            "JOIN donor_expectation de ON de.id = es.expectation "
+            "WHERE de.active = TRUE AND es.met = TRUE AND (es.since IS NULL OR es.since <= {})"
+            + org_clause
+            + " GROUP BY es.organization",
+            as_of,
+            *org_args,
+        ),
+        ["org_id", "met"],
+    )
+    total = await fetch("SELECT COUNT(*) AS n FROM donor_expectation WHERE active = TRUE")
+    return ScoringInputs(
+        cycle=cycle,
+        previous=previous,
+        today=today,
+        organizations=organizations,
+        areas=areas,
+        claims=await load_claims(cycle_ids, org_ids),
+        champions=champions,
+        milestones=milestones,
+        last_updates=last_updates,
+        submissions=submissions,
+        expectations=expectations,
+        expectations_total=int(total[0]["n"]),
+    )
+
+
+@dataclass
+class Texts:
+    """The words on a scorecard an audience may read, per organization (filtered in the queries)."""
+
+    narratives: dict[tuple[int, str], str] = field(default_factory=dict)
+    evidence: dict[tuple[int, str], list[dict[str, Any]]] = field(default_factory=dict)
+    comments: dict[int, list[dict[str, Any]]] = field(default_factory=dict)
+
+
+async def load_texts(
+    cycle: CycleInfo, audiences: Sequence[str], org_ids: Sequence[int] | None = None
+) -> dict[str, Texts]:
+    """Narratives of the claims, their evidence links and the cycle's comments, per audience.
+
+    The queries return only text of a visibility one of `audiences` may read, and each row is
+    handed to exactly the audiences whose visibilities include it: one read serves the three
+    snapshots of a publication without any text crossing to an audience that may not see it.
+    """
+    allowed = {audience: set(visibilities_for(audience)) for audience in audiences}
+    visible = sorted(set().union(*allowed.values()))
+    marks = _placeholders(visible)
+    texts = {audience: Texts() for audience in audiences}
+
+    def readers(visibility: str) -> list[Texts]:
+        return [texts[a] for a, seen in allowed.items() if visibility in seen]
+
+    org_clause, org_args = _org_filter("c.organization", org_ids)
+    claims_sql = f"""
+        SELECT claim.org_id, claim.area_key, pu.narrative, pu.visibility
+        FROM ({claim_updates_sql([cycle.id], org_clause)}) claim
+        JOIN progress_update pu ON pu.id = claim.update_id
+        WHERE pu.visibility IN ({marks}) AND pu.narrative <> ''
+    """
+    for row in await fetch(claims_sql, cycle.id, *org_args, *visible):
+        for reader in readers(row["visibility"]):
+            reader.narratives[(int(row["org_id"]), row["area_key"])] = row["narrative"]
+    evidence_sql = f"""
+        SELECT claim.org_id, claim.area_key, e.url, e.title, e.verified_at, e.visibility
+        FROM ({claim_updates_sql([cycle.id], org_clause)}) claim
+        JOIN evidence e ON e.progress_update = claim.update_id
+        WHERE {LIVE_EVIDENCE} AND e.visibility IN ({marks})
+        ORDER BY claim.org_id, claim.area_key, e.id
+    """
+    for row in await fetch(evidence_sql, cycle.id, *org_args, *visible):
+        item = {"url": row["url"], "title": row["title"], "verified": row["verified_at"] is not None}
+        for reader in readers(row["visibility"]):
+            reader.evidence.setdefault((int(row["org_id"]), row["area_key"]), []).append(item)
+    org_clause, org_args = _org_filter("co.organization", org_ids)
+    comment_sql = f"""
+        SELECT co.id, co.organization AS org_id, a.key AS area_key, co.kind, co.body, co.reply_to,
+               co.created_at, co.visibility, p.name AS author
+        FROM comment co
+        LEFT JOIN area a ON a.id = co.area
+        LEFT JOIN person p ON p.id = co.author
+        WHERE co.cycle = {{}} AND co.visibility IN ({marks}){org_clause}
+        ORDER BY co.organization, co.created_at, co.id
+    """
+    for row in await fetch(comment_sql, cycle.id, *visible, *org_args):
+        item = {
+            "id": int(row["id"]),
+            "area": row["area_key"],
+            "kind": row["kind"],
+            "body": row["body"],
+            "author": row["author"] or "",
+            "reply_to": row["reply_to"],
+            "created_on": (_as_date(row["created_at"]) or cycle.period_end).isoformat(),
+        }
+        for reader in readers(row["visibility"]):
+            reader.comments.setdefault(int(row["org_id"]), []).append(item)
+    return texts
