@@ -1,19 +1,106 @@
 """One controller per resource of the JSON API. Controllers hold no business rules: they turn HTTP
-into calls of `models.services` and rows into response shapes."""
+into calls of `models.services` and rows into response shapes.
+
+Concurrency: a single record is read with an `ETag` (its version, quoted); a PATCH must send it
+back in `If-Match`. A stale one gets 412 and the other person's edit stays intact.
+"""
 
 from __future__ import annotations
 
-from typing import Any, TypeVar
+from typing import Annotated, Any, TypeVar
 
 import msgspec
+from litestar import Response
+from litestar.params import Parameter, PathParameter
+
+from models.errors import UserError
 
 T = TypeVar("T")
+MAX_ID = 2**31 - 1
+# Path parameters: bounded, so an absurd id is a 400, never an overflow in the database driver.
+PathId = Annotated[int, PathParameter(ge=1, le=MAX_ID)]
+PathText = Annotated[str, PathParameter(min_length=1, max_length=32)]
+
+IfMatch = Annotated[
+    str | None,
+    Parameter(
+        header="If-Match",
+        required=False,
+        max_length=100,
+        description='The ETag of the version you read, e.g. "3"; required for PATCH.',
+    ),
+]
+
+
+class PreconditionRequired(UserError):
+    status_code = 428
 
 
 def shape(row: Any, type_: type[T]) -> T:
     """A service row (dict) as a response Struct."""
-    return msgspec.convert(row, type_, from_attributes=True)
+    return msgspec.convert(row, type_, strict=False, from_attributes=True)
 
 
 def shapes(rows: list[Any], type_: type[T]) -> list[T]:
-    return [msgspec.convert(row, type_, from_attributes=True) for row in rows]
+    return [msgspec.convert(row, type_, strict=False, from_attributes=True) for row in rows]
+
+
+def etag(version: int) -> str:
+    return f'"{version}"'
+
+
+def with_etag(row: dict[str, Any], type_: type[T]) -> Response[T]:
+    return Response(shape(row, type_), headers={"ETag": etag(int(row["version"]))})
+
+
+def expected_version(if_match: str | None) -> int:
+    """The version named by If-Match (`"3"`, `W/"3"` or `3`)."""
+    if if_match is None or not if_match.strip():
+        raise PreconditionRequired(
+            "send If-Match with the ETag you read (GET the record first), so no one's edit is lost",
+            field="If-Match",
+        )
+    value = if_match.strip().removeprefix("W/").strip('"')
+    if not value.isdigit() or len(value) > 9:
+        raise UserError('If-Match must be the ETag of the record, like "3"', field="If-Match")
+    return int(value)
+
+
+def given(data: msgspec.Struct) -> dict[str, Any]:
+    """The fields a PATCH body actually sets (left-out fields stay as they are)."""
+    values = {name: getattr(data, name) for name in data.__struct_fields__}
+    return {name: _plain(value) for name, value in values.items() if value is not msgspec.UNSET}
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, msgspec.Struct):
+        return msgspec.structs.asdict(value)
+    if isinstance(value, list):
+        return [_plain(item) for item in value]
+    return value
+
+
+def api_controllers() -> list[Any]:
+    """The JSON API's resource controllers (scorecards, exports and reminders add their own)."""
+    from api.controllers.audit import AuditController
+    from api.controllers.auth import AuthController
+    from api.controllers.commitments import CommitmentController, MilestoneController
+    from api.controllers.cycles import CycleController, SubmissionController
+    from api.controllers.organizations import AreaController, OrganizationController
+    from api.controllers.people import ExpectationController, PeopleController
+    from api.controllers.updates import EvidenceController, UpdateController
+
+    return [
+        AuthController,
+        AreaController,
+        OrganizationController,
+        CommitmentController,
+        MilestoneController,
+        UpdateController,
+        EvidenceController,
+        CycleController,
+        SubmissionController,
+        PeopleController,
+        ExpectationController,
+        AuditController,
+    ]

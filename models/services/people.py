@@ -7,10 +7,11 @@ from typing import Any
 
 from models import audit
 from models.caller import Caller
-from models.engine import write_transaction
-from models.errors import Conflict, NotFound, UserError
+from models.engine import fetch, write_transaction
+from models.errors import Conflict, Forbidden, NotFound, UserError
 from models.passwords import MIN_PASSWORD_LENGTH, hash_password
-from models.tables import Organization, Person, RoleAssignment
+from models.services.common import changed_fields, check_version, one_line, update_versioned
+from models.tables import LoginSession, Organization, Person, RoleAssignment
 from models.vocabulary import ORG_SCOPED_ROLES, ROLES, SENIORITIES
 
 EMAIL_RE = re.compile(r"^[^@\s<>\"',;]+@[^@\s<>\"',;]+\.[^@\s<>\"',;]+$")
@@ -89,3 +90,149 @@ async def create_person(
         }
         await audit.record(caller, "create", "person", person.id, None, after)
     return after
+
+
+# --- the secretariat's directory ------------------------------------------------------------
+
+PERSON_COLUMNS = "id, email, name, job_title, seniority, active, weekly_digest, version, created_at"
+
+
+def check_secretariat(caller: Caller) -> None:
+    if not caller.is_secretariat:
+        raise Forbidden("only the secretariat manages people and roles")
+
+
+async def _roles_of(person_ids: list[int]) -> dict[int, list[dict[str, Any]]]:
+    if not person_ids:
+        return {}
+    placeholders = ", ".join("{}" for _ in person_ids)
+    rows = await fetch(
+        "SELECT r.id AS id, r.person AS person, r.role AS role, r.organization AS organization_id, "
+        f"o.acronym AS acronym FROM role_assignment r LEFT JOIN organization o ON o.id = r.organization "
+        f"WHERE r.person IN ({placeholders}) ORDER BY r.id",
+        *person_ids,
+    )
+    roles: dict[int, list[dict[str, Any]]] = {}
+    for row in rows:
+        roles.setdefault(int(row["person"]), []).append(row)
+    return roles
+
+
+async def register_person(caller: Caller, data: dict[str, Any]) -> dict[str, Any]:
+    """The secretariat creates a person (optionally with one role) from the API or the pages."""
+    check_secretariat(caller)
+    org_id = data.pop("organization_id", None)
+    acronym = None
+    if org_id is not None:
+        rows = await fetch("SELECT acronym FROM organization WHERE id = {}", org_id)
+        if not rows:
+            raise NotFound(f"no organization with id {org_id}", field="organization_id")
+        acronym = rows[0]["acronym"]
+    created = await create_person(caller, org_acronym=acronym, **data)
+    return await get_person(caller, int(created["id"]))
+
+
+async def list_people(caller: Caller, org_id: int | None = None) -> list[dict[str, Any]]:
+    check_secretariat(caller)
+    if org_id is None:
+        rows = await fetch(f"SELECT {PERSON_COLUMNS} FROM person ORDER BY email")
+    else:
+        rows = await fetch(
+            f"SELECT {PERSON_COLUMNS} FROM person WHERE id IN "
+            "(SELECT person FROM role_assignment WHERE organization = {}) ORDER BY email",
+            org_id,
+        )
+    roles = await _roles_of([int(r["id"]) for r in rows])
+    return [{**row, "roles": roles.get(int(row["id"]), [])} for row in rows]
+
+
+async def get_person(caller: Caller, person_id: int) -> dict[str, Any]:
+    check_secretariat(caller)
+    rows = await fetch(f"SELECT {PERSON_COLUMNS} FROM person WHERE id = {{}}", person_id)
+    if not rows:
+        raise NotFound(f"no person with id {person_id}")
+    return {**rows[0], "roles": (await _roles_of([person_id])).get(person_id, [])}
+
+
+async def update_person(
+    caller: Caller, person_id: int, changes: dict[str, Any], expected_version: int
+) -> dict[str, Any]:
+    check_secretariat(caller)
+    clean: dict[str, Any] = {}
+    if "name" in changes:
+        clean["name"] = one_line(changes["name"], "name", 200)
+    if "job_title" in changes:
+        clean["job_title"] = one_line(changes["job_title"], "job_title", 200, required=False)
+    if "seniority" in changes:
+        if changes["seniority"] not in SENIORITIES:
+            raise UserError(f"seniority must be one of: {', '.join(SENIORITIES)}", field="seniority")
+        clean["seniority"] = changes["seniority"]
+    for flag in ("active", "weekly_digest"):
+        if flag in changes:
+            clean[flag] = bool(changes[flag])
+    if "password" in changes:
+        if len(changes["password"]) < MIN_PASSWORD_LENGTH:
+            raise UserError(
+                f"the password must have at least {MIN_PASSWORD_LENGTH} characters", field="password"
+            )
+        clean["password_hash"] = hash_password(changes["password"])
+    async with write_transaction():
+        before = await get_person(caller, person_id)
+        check_version(before, expected_version, "person")
+        changed = changed_fields(before, clean)
+        if changed:
+            await update_versioned(Person, person_id, expected_version, changed, "person")
+            shown = {k: ("(changed)" if k == "password_hash" else v) for k, v in changed.items()}
+            await audit.record(
+                caller, "update", "person", person_id, {k: before.get(k) for k in changed}, shown
+            )
+            if "password_hash" in changed or changed.get("active") is False:
+                await LoginSession.delete().where(LoginSession.person == person_id)
+    return await get_person(caller, person_id)
+
+
+async def add_role(caller: Caller, person_id: int, role: str, org_id: int | None) -> dict[str, Any]:
+    check_secretariat(caller)
+    acronym = None
+    if org_id is not None:
+        rows = await fetch("SELECT acronym FROM organization WHERE id = {}", org_id)
+        if not rows:
+            raise NotFound(f"no organization with id {org_id}", field="organization_id")
+        acronym = rows[0]["acronym"]
+    check_role(role, acronym)
+    async with write_transaction():
+        await get_person(caller, person_id)
+        existing = await fetch(
+            "SELECT id FROM role_assignment WHERE person = {} AND role = {} AND COALESCE(organization, 0) = {}",
+            person_id,
+            role,
+            org_id or 0,
+        )
+        if existing:
+            raise Conflict("the person already holds this role", field="role")
+        assignment = RoleAssignment(person=person_id, role=role, organization=org_id)
+        await assignment.save()
+        await audit.record(
+            caller,
+            "grant",
+            "role_assignment",
+            assignment.id,
+            None,
+            {"person": person_id, "role": role, "organization": acronym},
+        )
+    return await get_person(caller, person_id)
+
+
+async def remove_role(caller: Caller, person_id: int, role_id: int) -> dict[str, Any]:
+    check_secretariat(caller)
+    async with write_transaction():
+        rows = await fetch(
+            "SELECT id, role, organization FROM role_assignment WHERE id = {} AND person = {}",
+            role_id,
+            person_id,
+        )
+        if not rows:
+            raise NotFound(f"person {person_id} has no role assignment {role_id}")
+        await RoleAssignment.delete().where(RoleAssignment.id == role_id)
+        await audit.record(caller, "revoke", "role_assignment", role_id, rows[0], None)
+    return await get_person(caller, person_id)

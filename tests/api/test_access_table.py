@@ -49,3 +49,17 @@ async def test_anonymous_api_calls_get_401_and_pages_redirect_to_login(
     # The login page and the schema are open.
     assert (await client.get("/schema/openapi.json")).status_code == 200
     assert (await client.get("/health")).status_code == 200
+
+
+async def test_a_role_outside_the_rule_gets_403_naming_who_may(
+    client: httpx.AsyncClient, demo, sign_in
+) -> None:
+    headers = await sign_in("focal.nra@demo.cop-tracker.example")
+    response = await client.get("/api/audit", headers=headers)
+    assert response.status_code == 403
+    assert "secretariat" in response.json()["detail"]
+
+
+async def test_anonymous_api_reads_get_401(client: httpx.AsyncClient, demo) -> None:
+    for path in ("/api/organizations", "/api/areas", "/api/cycles", "/api/audit"):
+        assert (await client.get(path)).status_code == 401, path

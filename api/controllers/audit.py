@@ -1,0 +1,34 @@
+"""The audit log, for the secretariat."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from litestar import Controller, get
+from litestar.params import Parameter
+
+from api.auth import CallerDep
+from api.controllers import shapes
+from api.schemas.people import AuditEventRead
+from models.services import audit_log
+
+
+class AuditController(Controller):
+    path = "/api/audit"
+    tags = ["audit"]
+
+    @get("/")
+    async def list_events(
+        self,
+        caller: CallerDep,
+        entity: Annotated[str | None, Parameter(query="entity", max_length=64)] = None,
+        entity_id: Annotated[str | None, Parameter(query="entity_id", max_length=64)] = None,
+        actor_id: Annotated[int | None, Parameter(query="actor_id", ge=1, le=2**31 - 1)] = None,
+        before_id: Annotated[int | None, Parameter(query="before_id", ge=1, le=2**62)] = None,
+        limit: Annotated[int, Parameter(query="limit", ge=1, le=500)] = 100,
+    ) -> list[AuditEventRead]:
+        """Who did what, newest first; page back with `before_id` = the last id you got."""
+        rows = await audit_log.list_events(
+            caller, entity=entity, entity_id=entity_id, actor_id=actor_id, before_id=before_id, limit=limit
+        )
+        return shapes(rows, AuditEventRead)

@@ -1,0 +1,61 @@
+"""Organizations and areas."""
+
+from __future__ import annotations
+
+from litestar import Controller, Response, get, patch, post
+from litestar.params import JSONBody
+
+from api.auth import CallerDep
+from api.controllers import IfMatch, PathId, PathText, expected_version, given, shape, shapes, with_etag
+from api.schemas.organizations import (
+    AreaRead,
+    AreaUpdate,
+    OrganizationCreate,
+    OrganizationRead,
+    OrganizationUpdate,
+)
+from models.services import organizations
+
+
+class OrganizationController(Controller):
+    path = "/api/organizations"
+    tags = ["organizations"]
+
+    @get("/")
+    async def list_organizations(self, caller: CallerDep) -> list[OrganizationRead]:
+        """Active organizations, with the audience at which the caller reads each."""
+        return shapes(await organizations.list_organizations(caller), OrganizationRead)
+
+    @post("/")
+    async def create_organization(
+        self, caller: CallerDep, data: JSONBody[OrganizationCreate]
+    ) -> OrganizationRead:
+        return shape(await organizations.create_organization(caller, given(data)), OrganizationRead)
+
+    @get("/{org_id:int}")
+    async def get_organization(self, caller: CallerDep, org_id: PathId) -> Response[OrganizationRead]:
+        return with_etag(await organizations.get_organization(caller, org_id), OrganizationRead)
+
+    @patch("/{org_id:int}")
+    async def update_organization(
+        self, caller: CallerDep, org_id: PathId, data: JSONBody[OrganizationUpdate], if_match: IfMatch
+    ) -> Response[OrganizationRead]:
+        row = await organizations.update_organization(caller, org_id, given(data), expected_version(if_match))
+        return with_etag(row, OrganizationRead)
+
+
+class AreaController(Controller):
+    path = "/api/areas"
+    tags = ["areas"]
+
+    @get("/")
+    async def list_areas(self) -> list[AreaRead]:
+        return shapes(await organizations.list_areas(), AreaRead)
+
+    @patch("/{area_key:str}")
+    async def update_area(
+        self, caller: CallerDep, area_key: PathText, data: JSONBody[AreaUpdate], if_match: IfMatch
+    ) -> Response[AreaRead]:
+        """Change an area's weight in the internalization index (secretariat)."""
+        row = await organizations.update_area(caller, area_key, given(data), expected_version(if_match))
+        return with_etag(row, AreaRead)

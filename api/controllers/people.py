@@ -1,0 +1,106 @@
+"""People and their roles (secretariat), and the donor group's expectations."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from litestar import Controller, Response, delete, get, patch, post, put
+from litestar.params import JSONBody, Parameter
+from litestar.status_codes import HTTP_200_OK
+
+from api.auth import CallerDep
+from api.controllers import MAX_ID, IfMatch, PathId, expected_version, given, shape, shapes, with_etag
+from api.schemas.people import (
+    ExpectationCreate,
+    ExpectationRead,
+    ExpectationStatusRead,
+    ExpectationStatusSet,
+    ExpectationUpdate,
+    PersonCreate,
+    PersonRead,
+    PersonUpdate,
+    RoleGrant,
+)
+from models.services import expectations, people
+
+
+class PeopleController(Controller):
+    path = "/api/people"
+    tags = ["people"]
+
+    @get("/")
+    async def list_people(
+        self,
+        caller: CallerDep,
+        organization_id: Annotated[int | None, Parameter(query="organization_id", ge=1, le=MAX_ID)] = None,
+    ) -> list[PersonRead]:
+        return shapes(await people.list_people(caller, organization_id), PersonRead)
+
+    @post("/")
+    async def create_person(self, caller: CallerDep, data: JSONBody[PersonCreate]) -> PersonRead:
+        """Create a person, optionally with one role (organization-scoped roles need organization_id)."""
+        return shape(await people.register_person(caller, given(data)), PersonRead)
+
+    @get("/{person_id:int}")
+    async def get_person(self, caller: CallerDep, person_id: PathId) -> Response[PersonRead]:
+        return with_etag(await people.get_person(caller, person_id), PersonRead)
+
+    @patch("/{person_id:int}")
+    async def update_person(
+        self, caller: CallerDep, person_id: PathId, data: JSONBody[PersonUpdate], if_match: IfMatch
+    ) -> Response[PersonRead]:
+        """Change a person; deactivating them or setting a password ends their sessions."""
+        row = await people.update_person(caller, person_id, given(data), expected_version(if_match))
+        return with_etag(row, PersonRead)
+
+    @post("/{person_id:int}/roles")
+    async def grant_role(self, caller: CallerDep, person_id: PathId, data: JSONBody[RoleGrant]) -> PersonRead:
+        return shape(await people.add_role(caller, person_id, data.role, data.organization_id), PersonRead)
+
+    @delete("/{person_id:int}/roles/{role_id:int}", status_code=HTTP_200_OK)
+    async def revoke_role(self, caller: CallerDep, person_id: PathId, role_id: PathId) -> PersonRead:
+        return shape(await people.remove_role(caller, person_id, role_id), PersonRead)
+
+
+class ExpectationController(Controller):
+    path = "/api"
+    tags = ["donor expectations"]
+
+    @get("/donor-expectations")
+    async def list_expectations(self) -> list[ExpectationRead]:
+        return shapes(await expectations.list_expectations(), ExpectationRead)
+
+    @post("/donor-expectations")
+    async def create_expectation(
+        self, caller: CallerDep, data: JSONBody[ExpectationCreate]
+    ) -> ExpectationRead:
+        return shape(await expectations.create_expectation(caller, given(data)), ExpectationRead)
+
+    @patch("/donor-expectations/{expectation_id:int}")
+    async def update_expectation(
+        self,
+        caller: CallerDep,
+        expectation_id: PathId,
+        data: JSONBody[ExpectationUpdate],
+        if_match: IfMatch,
+    ) -> Response[ExpectationRead]:
+        row = await expectations.update_expectation(
+            caller, expectation_id, given(data), expected_version(if_match)
+        )
+        return with_etag(row, ExpectationRead)
+
+    @get("/organizations/{org_id:int}/donor-expectations")
+    async def organization_statuses(self, caller: CallerDep, org_id: PathId) -> list[ExpectationStatusRead]:
+        """Which of the current expectations the organization meets, and since when."""
+        return shapes(await expectations.statuses_for_organization(caller, org_id), ExpectationStatusRead)
+
+    @put("/organizations/{org_id:int}/donor-expectations/{expectation_id:int}")
+    async def set_status(
+        self,
+        caller: CallerDep,
+        org_id: PathId,
+        expectation_id: PathId,
+        data: JSONBody[ExpectationStatusSet],
+    ) -> ExpectationStatusRead:
+        row = await expectations.set_status(caller, org_id, expectation_id, data.met, data.since)
+        return shape(row, ExpectationStatusRead)

@@ -1,0 +1,58 @@
+"""Shapes of organizations and areas."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated, Literal
+
+import msgspec
+from msgspec import UNSET, UnsetType
+
+from api.schemas import Shape, Strict
+
+OrgType = Literal["un_agency", "ngo", "consortium", "rcrc", "other"]
+Acronym = Annotated[str, msgspec.Meta(min_length=1, max_length=32, pattern=r"^[A-Za-z0-9][A-Za-z0-9_.&-]*$")]
+Name = Annotated[str, msgspec.Meta(min_length=1, max_length=200)]
+TimeZone = Annotated[str, msgspec.Meta(min_length=1, max_length=64)]
+
+
+class OrganizationRead(Shape):
+    id: int
+    name: str
+    acronym: str
+    org_type: str
+    time_zone: str
+    active: bool
+    is_demo: bool
+    version: int
+    created_at: dt.datetime
+    audience: str | None = None  # how the caller reads it: internal, peer or donor
+
+
+class OrganizationCreate(Strict):
+    name: Name
+    acronym: Acronym
+    org_type: OrgType
+    time_zone: TimeZone = "UTC"
+
+
+class OrganizationUpdate(Strict):
+    name: Name | UnsetType = UNSET
+    acronym: Acronym | UnsetType = UNSET
+    org_type: OrgType | UnsetType = UNSET
+    time_zone: TimeZone | UnsetType = UNSET
+    active: bool | UnsetType = UNSET
+
+
+class AreaRead(Shape):
+    key: str
+    name: str
+    weight: float
+    descriptor: str
+    position: int
+    version: int
+
+
+class AreaUpdate(Strict):
+    weight: Annotated[float, msgspec.Meta(ge=0, le=100)] | UnsetType = UNSET
+    descriptor: Annotated[str, msgspec.Meta(max_length=500)] | UnsetType = UNSET

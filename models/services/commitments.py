@@ -1,0 +1,169 @@
+"""Commitments: one organization, one area, a title, a description with a visibility, an owner.
+
+Reads filter by the caller's audience here, where the data is queried: a description a peer or a
+donor may not read comes back empty, and the owner's name is for the organization's own people.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from models import audit
+from models.caller import Caller
+from models.engine import fetch, write_transaction
+from models.errors import NotFound, UserError
+from models.services.common import (
+    changed_fields,
+    check_version,
+    choice,
+    one_line,
+    read_audience,
+    require_editor,
+    text_block,
+    update_versioned,
+    visibility,
+    visible_or_blank,
+)
+from models.services.submissions import reopen_approved
+from models.tables import Commitment
+from models.vocabulary import AREA_KEYS, COMMITMENT_STATUSES
+
+SELECT = (
+    "SELECT c.id AS id, c.organization AS organization_id, a.key AS area, c.title AS title, "
+    "c.description AS description, c.description_visibility AS description_visibility, "
+    "c.owner AS owner_id, p.name AS owner_name, c.target_date AS target_date, c.status AS status, "
+    "c.last_update_at AS last_update_at, c.version AS version, c.created_at AS created_at "
+    "FROM commitment c JOIN area a ON a.id = c.area LEFT JOIN person p ON p.id = c.owner "
+)
+
+
+def for_audience(row: dict[str, Any], audience: str) -> dict[str, Any]:
+    if audience == "internal":
+        return row
+    return {
+        **row,
+        "description": visible_or_blank(row["description"], row["description_visibility"], audience),
+        "owner_id": None,
+        "owner_name": None,
+    }
+
+
+async def list_commitments(caller: Caller, org_id: int) -> list[dict[str, Any]]:
+    audience = read_audience(caller, org_id)
+    exists = await fetch("SELECT id FROM organization WHERE id = {}", org_id)
+    if not exists:
+        raise NotFound(f"no organization with id {org_id}")
+    rows = await fetch(SELECT + "WHERE c.organization = {} ORDER BY a.position, c.id", org_id)
+    return [for_audience(row, audience) for row in rows]
+
+
+async def commitment_row(commitment_id: int) -> dict[str, Any]:
+    rows = await fetch(SELECT + "WHERE c.id = {}", commitment_id)
+    if not rows:
+        raise NotFound(f"no commitment with id {commitment_id}")
+    return rows[0]
+
+
+async def readable_commitment(caller: Caller, commitment_id: int) -> tuple[dict[str, Any], str]:
+    """The commitment and the audience the caller reads it at (404 when they may not)."""
+    row = await commitment_row(commitment_id)
+    try:
+        audience = read_audience(caller, int(row["organization_id"]))
+    except NotFound:
+        raise NotFound(f"no commitment with id {commitment_id}") from None
+    return row, audience
+
+
+async def get_commitment(caller: Caller, commitment_id: int) -> dict[str, Any]:
+    row, audience = await readable_commitment(caller, commitment_id)
+    return for_audience(row, audience)
+
+
+async def editable_commitment(caller: Caller, commitment_id: int) -> dict[str, Any]:
+    row = await commitment_row(commitment_id)
+    try:
+        require_editor(caller, int(row["organization_id"]), "commitment")
+    except NotFound:
+        raise NotFound(f"no commitment with id {commitment_id}") from None
+    return row
+
+
+async def _owner(org_id: int, owner_id: int | None) -> int | None:
+    if owner_id is None:
+        return None
+    rows = await fetch(
+        "SELECT 1 AS ok FROM role_assignment WHERE person = {} AND organization = {} "
+        "AND role IN ('focal_point', 'champion')",
+        owner_id,
+        org_id,
+    )
+    if not rows:
+        raise UserError(
+            "the owner must be a focal point or the champion of this organization", field="owner_id"
+        )
+    return owner_id
+
+
+async def _area_id(key: str) -> int:
+    choice(key, AREA_KEYS, "area")
+    rows = await fetch("SELECT id FROM area WHERE key = {}", key)
+    return int(rows[0]["id"])
+
+
+def _clean(data: dict[str, Any]) -> dict[str, Any]:
+    clean: dict[str, Any] = {}
+    if "title" in data:
+        clean["title"] = one_line(data["title"], "title", 300)
+    if "description" in data:
+        clean["description"] = text_block(data["description"], "description")
+    if "description_visibility" in data:
+        clean["description_visibility"] = visibility(data["description_visibility"], "description_visibility")
+    if "target_date" in data:
+        target = data["target_date"]
+        if target is not None and not dt.date(2000, 1, 1) <= target <= dt.date(2100, 12, 31):
+            raise UserError("target_date must be between 2000 and 2100", field="target_date")
+        clean["target_date"] = target
+    if "status" in data:
+        clean["status"] = choice(data["status"], COMMITMENT_STATUSES, "status")
+    return clean
+
+
+async def create_commitment(caller: Caller, org_id: int, data: dict[str, Any]) -> dict[str, Any]:
+    require_editor(caller, org_id, "commitment")
+    clean = _clean(data)
+    if "title" not in clean:
+        raise UserError("title is required", field="title")
+    async with write_transaction():
+        if not await fetch("SELECT id FROM organization WHERE id = {}", org_id):
+            raise NotFound(f"no organization with id {org_id}")
+        clean["area"] = await _area_id(data.get("area", ""))
+        clean["owner"] = await _owner(org_id, data.get("owner_id"))
+        commitment = Commitment(organization=org_id, **clean)
+        await commitment.save()
+        after = await commitment_row(commitment.id)
+        await audit.record(caller, "create", "commitment", commitment.id, None, after)
+        await reopen_approved(caller, org_id, f"commitment {commitment.id} was added")
+    return after
+
+
+async def update_commitment(
+    caller: Caller, commitment_id: int, changes: dict[str, Any], expected_version: int
+) -> dict[str, Any]:
+    clean = _clean(changes)
+    async with write_transaction():
+        before = await editable_commitment(caller, commitment_id)
+        check_version(before, expected_version, "commitment")
+        org_id = int(before["organization_id"])
+        if "area" in changes and changes["area"] != before["area"]:
+            clean["area"] = await _area_id(changes["area"])
+        if "owner_id" in changes:
+            clean["owner"] = await _owner(org_id, changes["owner_id"])
+        current = {**before, "owner": before["owner_id"]}
+        changed = changed_fields(current, clean)
+        if changed:
+            await update_versioned(Commitment, commitment_id, expected_version, changed, "commitment")
+            after = await commitment_row(commitment_id)
+            await audit.record(caller, "update", "commitment", commitment_id, before, after)
+            await reopen_approved(caller, org_id, f"commitment {commitment_id} was changed")
+    return await commitment_row(commitment_id)

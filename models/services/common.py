@@ -1,0 +1,129 @@
+"""Checks every resource service shares: who may read or edit an organization's records, input
+validation with messages naming the field, and optimistic concurrency on `version` columns."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+from urllib.parse import urlparse
+
+from piccolo.table import Table
+
+from models.caller import Caller
+from models.errors import Forbidden, NotFound, PreconditionFailed, UserError
+from models.vocabulary import VISIBILITIES, visibilities_for
+
+
+def utcnow() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+def today() -> dt.date:
+    return utcnow().date()
+
+
+def read_audience(caller: Caller, org_id: int, what: str = "organization") -> str:
+    """The audience the caller reads this organization at; 404 when they may not read it at all."""
+    audience = caller.audience_for(org_id)
+    if audience is None:
+        raise NotFound(f"no {what} with that id")
+    return audience
+
+
+def require_editor(caller: Caller, org_id: int, what: str) -> None:
+    """Only the organization's focal points (and the secretariat) change its records.
+
+    Someone who may not even read the organization's internal records learns nothing: 404.
+    """
+    if caller.can_edit(org_id):
+        return
+    if caller.audience_for(org_id) != "internal":
+        raise NotFound(f"no {what} with that id")
+    raise Forbidden(f"only a focal point of this organization or the secretariat may change its {what}s")
+
+
+def may_read(visibility: str, audience: str) -> bool:
+    return visibility in visibilities_for(audience)
+
+
+def visible_or_blank(text: str, visibility: str, audience: str) -> str:
+    return text if may_read(visibility, audience) else ""
+
+
+def one_line(value: str, field: str, max_length: int, *, required: bool = True) -> str:
+    value = value.strip()
+    if required and not value:
+        raise UserError(f"{field} must not be empty", field=field)
+    if len(value) > max_length:
+        raise UserError(f"{field} must have at most {max_length} characters", field=field)
+    if any(c in value for c in "\r\n\t\x00"):
+        raise UserError(f"{field} must be one line of text", field=field)
+    return value
+
+
+def text_block(value: str, field: str, max_length: int = 20_000) -> str:
+    if len(value) > max_length:
+        raise UserError(f"{field} must have at most {max_length} characters", field=field)
+    if "\x00" in value:
+        raise UserError(f"{field} must not contain NUL characters", field=field)
+    return value.strip()
+
+
+def choice(value: str, allowed: tuple[str, ...], field: str) -> str:
+    if value not in allowed:
+        raise UserError(f"{field} must be one of: {', '.join(allowed)} (got {value!r})", field=field)
+    return value
+
+
+def visibility(value: str, field: str = "visibility") -> str:
+    return choice(value, VISIBILITIES, field)
+
+
+def web_link(value: str, field: str = "url") -> str:
+    value = one_line(value, field, 2000)
+    parsed = urlparse(value)
+    if parsed.scheme not in ("http", "https") or not parsed.netloc:
+        raise UserError(f"{field} must be an http:// or https:// address", field=field)
+    return value
+
+
+async def update_versioned(
+    table: type[Table],
+    row_id: int,
+    expected_version: int,
+    changes: dict[str, Any],
+    what: str,
+) -> None:
+    """Apply `changes` only if the row still has `expected_version`; bump the version.
+
+    The condition is part of the UPDATE itself, so two concurrent editors cannot both win, on
+    either engine; the loser gets 412 and the first edit stays intact. No change, no new version.
+    """
+    if not changes:
+        return
+    values = {getattr(table, name): value for name, value in changes.items()}
+    values[table.version] = expected_version + 1  # type: ignore[attr-defined]
+    updated = (
+        await table.update(values)
+        .where((table.id == row_id) & (table.version == expected_version))  # type: ignore[attr-defined]
+        .returning(table.id)
+    )
+    if not updated:
+        raise stale(what)
+
+
+def stale(what: str) -> PreconditionFailed:
+    return PreconditionFailed(
+        f"this {what} was changed by someone else since you read it (If-Match is stale): "
+        "reload it and apply your change again",
+        field="If-Match",
+    )
+
+
+def check_version(row: dict[str, Any], expected_version: int, what: str) -> None:
+    if int(row["version"]) != expected_version:
+        raise stale(what)
+
+
+def changed_fields(before: dict[str, Any], changes: dict[str, Any]) -> dict[str, Any]:
+    return {key: value for key, value in changes.items() if before.get(key) != value}

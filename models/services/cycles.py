@@ -1,0 +1,88 @@
+"""Reporting cycles: semi-annual, named like 2025-H1 (January-June) and 2025-H2 (July-December).
+
+The submission due date defaults to 31 days after the period ends (DESIGN.md); the secretariat may
+set another. The open cycle is the one whose period holds today, else the latest that started.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from typing import Any
+
+from models import audit
+from models.caller import Caller
+from models.engine import fetch, write_transaction
+from models.errors import Conflict, Forbidden, NotFound, UserError
+from models.services.common import today
+from models.tables import Cycle
+
+CYCLE_NAME_RE = re.compile(r"^(\d{4})-H([12])$")
+DEFAULT_DUE_DAYS = 31
+COLUMNS = "id, name, period_start, period_end, due_date, created_at"
+
+
+def period_of(name: str) -> tuple[dt.date, dt.date]:
+    match = CYCLE_NAME_RE.match(name)
+    if not match or not 2000 <= int(match.group(1)) <= 2100:
+        raise UserError(f"a cycle is named like 2025-H1 or 2025-H2 (got {name!r})", field="name")
+    year, half = int(match.group(1)), int(match.group(2))
+    if half == 1:
+        return dt.date(year, 1, 1), dt.date(year, 6, 30)
+    return dt.date(year, 7, 1), dt.date(year, 12, 31)
+
+
+async def list_cycles() -> list[dict[str, Any]]:
+    return await fetch(f"SELECT {COLUMNS} FROM cycle ORDER BY period_start")
+
+
+async def cycle_by_name(name: str) -> dict[str, Any]:
+    rows = await fetch(f"SELECT {COLUMNS} FROM cycle WHERE name = {{}}", name)
+    if not rows:
+        raise NotFound(f"no cycle named {name!r}", field="cycle")
+    return rows[0]
+
+
+async def open_cycle() -> dict[str, Any] | None:
+    """The cycle whose period holds today, else the latest that has started, else None."""
+    rows = await fetch(
+        f"SELECT {COLUMNS} FROM cycle WHERE period_start <= {{}} ORDER BY period_start DESC LIMIT 1", today()
+    )
+    return rows[0] if rows else None
+
+
+async def create_cycle(caller: Caller, name: str, due_date: dt.date | None = None) -> dict[str, Any]:
+    if not caller.is_secretariat:
+        raise Forbidden("only the secretariat may open cycles")
+    name = name.strip()
+    start, end = period_of(name)
+    due = due_date or end + dt.timedelta(days=DEFAULT_DUE_DAYS)
+    if due <= end:
+        raise UserError("due_date must be after the end of the period", field="due_date")
+    async with write_transaction():
+        if await fetch("SELECT id FROM cycle WHERE name = {}", name):
+            raise Conflict(f"the cycle {name} already exists", field="name")
+        cycle = Cycle(name=name, period_start=start, period_end=end, due_date=due)
+        await cycle.save()
+        after = {"name": name, "period_start": start, "period_end": end, "due_date": due}
+        await audit.record(caller, "create", "cycle", cycle.id, None, after)
+    return await cycle_by_name(name)
+
+
+async def reporting_overview(caller: Caller, cycle_name: str) -> list[dict[str, Any]]:
+    """Per active organization, the status of its submission for the cycle ("missing": none yet).
+
+    The secretariat reads it to see who has not reported.
+    """
+    if not caller.is_secretariat:
+        raise Forbidden("only the secretariat sees the reporting overview")
+    cycle = await cycle_by_name(cycle_name)
+    return await fetch(
+        "SELECT o.id AS organization_id, o.acronym AS acronym, o.name AS name, "
+        "COALESCE(s.status, 'missing') AS status, s.submitted_at AS submitted_at, "
+        "s.approved_at AS approved_at, s.published_at AS published_at "
+        "FROM organization o LEFT JOIN submission s ON s.organization = o.id AND s.cycle = {} "
+        "WHERE o.active = {} ORDER BY o.acronym",
+        cycle["id"],
+        True,
+    )

@@ -1,0 +1,188 @@
+"""Evidence links of progress updates, and their verification by the secretariat.
+
+A link carries its own visibility. Once the secretariat has verified it (who, when), it can no
+longer be edited: a new link that supersedes it takes its place, so what was verified stays on
+record as it was.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from models import audit
+from models.caller import Caller
+from models.engine import fetch, write_transaction
+from models.errors import Conflict, Forbidden, NotFound, UserError
+from models.services.common import (
+    changed_fields,
+    check_version,
+    may_read,
+    one_line,
+    read_audience,
+    require_editor,
+    update_versioned,
+    utcnow,
+    visibility,
+    web_link,
+)
+from models.services.submissions import reopen_approved
+from models.tables import Evidence
+
+SELECT = (
+    "SELECT e.id AS id, e.progress_update AS update_id, c.organization AS organization_id, "
+    "u.visibility AS update_visibility, e.url AS url, e.title AS title, e.visibility AS visibility, "
+    "e.verified_by AS verified_by, e.verified_at AS verified_at, e.supersedes AS supersedes_id, "
+    "e.version AS version, e.created_at AS created_at FROM evidence e "
+    "JOIN progress_update u ON u.id = e.progress_update JOIN commitment c ON c.id = u.commitment "
+)
+
+
+def clean_evidence(data: dict[str, Any], prefix: str = "") -> dict[str, Any]:
+    """Checked link fields; `prefix` names where they sit in the request (e.g. "evidence[0].")."""
+    clean: dict[str, Any] = {}
+    if "url" in data:
+        clean["url"] = web_link(data["url"], f"{prefix}url")
+    if "title" in data:
+        clean["title"] = one_line(data["title"], f"{prefix}title", 300, required=False)
+    if "visibility" in data:
+        clean["visibility"] = visibility(data["visibility"], f"{prefix}visibility")
+    return clean
+
+
+def _shown(row: dict[str, Any], audience: str) -> dict[str, Any]:
+    return row if audience == "internal" else {**row, "verified_by": None}
+
+
+async def evidence_for_updates(update_ids: list[int], audience: str) -> dict[int, list[dict[str, Any]]]:
+    """Links per update, only those the audience may read (the caller checked the updates)."""
+    if not update_ids:
+        return {}
+    placeholders = ", ".join("{}" for _ in update_ids)
+    rows = await fetch(SELECT + f"WHERE e.progress_update IN ({placeholders}) ORDER BY e.id", *update_ids)
+    links: dict[int, list[dict[str, Any]]] = {}
+    for row in rows:
+        if may_read(row["visibility"], audience):
+            links.setdefault(int(row["update_id"]), []).append(_shown(row, audience))
+    return links
+
+
+async def evidence_row(evidence_id: int) -> dict[str, Any]:
+    rows = await fetch(SELECT + "WHERE e.id = {}", evidence_id)
+    if not rows:
+        raise NotFound(f"no evidence link with id {evidence_id}")
+    return rows[0]
+
+
+def _readable(caller: Caller, row: dict[str, Any]) -> str:
+    try:
+        audience = read_audience(caller, int(row["organization_id"]))
+    except NotFound:
+        audience = ""
+    if (
+        not audience
+        or not may_read(row["visibility"], audience)
+        or not may_read(row["update_visibility"], audience)
+    ):
+        raise NotFound(f"no evidence link with id {row['id']}")
+    return audience
+
+
+async def get_evidence(caller: Caller, evidence_id: int) -> dict[str, Any]:
+    row = await evidence_row(evidence_id)
+    return _shown(row, _readable(caller, row))
+
+
+async def list_evidence(caller: Caller, update_id: int) -> list[dict[str, Any]]:
+    from models.services.updates import readable_update
+
+    _, audience = await readable_update(caller, update_id)
+    return (await evidence_for_updates([update_id], audience)).get(update_id, [])
+
+
+async def insert_evidence(
+    caller: Caller, update_id: int, clean: dict[str, Any], supersedes: int | None = None
+) -> int:
+    """Insert one link (inside the caller's write_transaction) with its audit row."""
+    if "url" not in clean:
+        raise UserError("url is required", field="url")
+    link = Evidence(progress_update=update_id, supersedes=supersedes, **clean)
+    await link.save()
+    await audit.record(caller, "create", "evidence", link.id, None, {"update_id": update_id, **clean})
+    return int(link.id)
+
+
+async def add_evidence(caller: Caller, update_id: int, data: dict[str, Any]) -> dict[str, Any]:
+    clean = clean_evidence(data)
+    supersedes = data.get("supersedes_id")
+    async with write_transaction():
+        update = await fetch(
+            "SELECT u.id AS id, c.organization AS organization_id FROM progress_update u "
+            "JOIN commitment c ON c.id = u.commitment WHERE u.id = {}",
+            update_id,
+        )
+        if not update:
+            raise NotFound(f"no progress update with id {update_id}")
+        try:
+            require_editor(caller, int(update[0]["organization_id"]), "evidence link")
+        except NotFound:
+            raise NotFound(f"no progress update with id {update_id}") from None
+        if supersedes is not None:
+            old = await fetch(
+                "SELECT id FROM evidence WHERE id = {} AND progress_update = {}", supersedes, update_id
+            )
+            if not old:
+                raise UserError(
+                    f"supersedes_id {supersedes} is not a link of this update", field="supersedes_id"
+                )
+        evidence_id = await insert_evidence(caller, update_id, clean, supersedes)
+        org_id = int(update[0]["organization_id"])
+        await reopen_approved(caller, org_id, f"evidence link {evidence_id} was added")
+    return await evidence_row(evidence_id)
+
+
+async def update_evidence(
+    caller: Caller, evidence_id: int, changes: dict[str, Any], expected_version: int
+) -> dict[str, Any]:
+    clean = clean_evidence(changes)
+    async with write_transaction():
+        before = await evidence_row(evidence_id)
+        try:
+            require_editor(caller, int(before["organization_id"]), "evidence link")
+        except NotFound:
+            raise NotFound(f"no evidence link with id {evidence_id}") from None
+        if before["verified_at"] is not None:
+            raise Conflict(
+                "a verified link can no longer be edited; add a new link that supersedes it",
+                field="verified_at",
+            )
+        check_version(before, expected_version, "evidence link")
+        changed = changed_fields(before, clean)
+        if changed:
+            await update_versioned(Evidence, evidence_id, expected_version, changed, "evidence link")
+            await audit.record(
+                caller, "update", "evidence", evidence_id, before, await evidence_row(evidence_id)
+            )
+            await reopen_approved(
+                caller, int(before["organization_id"]), f"evidence link {evidence_id} was changed"
+            )
+    return await evidence_row(evidence_id)
+
+
+async def verify_evidence(caller: Caller, evidence_id: int) -> dict[str, Any]:
+    """The secretariat confirms the link supports the claim; records who and when."""
+    if not caller.is_secretariat:
+        raise Forbidden("only the secretariat verifies evidence")
+    async with write_transaction():
+        before = await evidence_row(evidence_id)
+        if before["verified_at"] is not None:
+            raise Conflict(f"evidence link {evidence_id} is already verified", field="verified_at")
+        now = utcnow()
+        await update_versioned(
+            Evidence,
+            evidence_id,
+            int(before["version"]),
+            {"verified_by": caller.person_id, "verified_at": now},
+            "evidence link",
+        )
+        await audit.record(caller, "verify", "evidence", evidence_id, before, await evidence_row(evidence_id))
+    return await evidence_row(evidence_id)

@@ -1,0 +1,159 @@
+"""Milestones of a commitment: title, due date, status, completion date, reason when dropped.
+
+`derived_state` (overdue, at risk) and `next_check_on` belong to the daily timeline check: they are
+never typed in. A write that moves the due date or the status recomputes them with the check's own
+rules, so the next check catches up on any threshold already passed. The reason a milestone was dropped is internal text.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from models import audit
+from models.caller import Caller
+from models.engine import fetch, write_transaction
+from models.errors import NotFound, UserError
+from models.services.commitments import editable_commitment, readable_commitment
+from models.services.common import (
+    changed_fields,
+    check_version,
+    choice,
+    one_line,
+    read_audience,
+    text_block,
+    today,
+    update_versioned,
+)
+from models.services.submissions import reopen_approved
+from models.tables import Milestone
+from models.vocabulary import MILESTONE_STATUSES
+
+SELECT = (
+    "SELECT m.id AS id, m.commitment AS commitment_id, c.organization AS organization_id, m.title AS title, "
+    "m.due_date AS due_date, m.completed_on AS completed_on, m.status AS status, "
+    "m.drop_reason AS drop_reason, m.derived_state AS derived_state, m.version AS version, "
+    "m.created_at AS created_at FROM milestone m JOIN commitment c ON c.id = m.commitment "
+)
+
+
+def timeline_columns(due_date: dt.date, status: str) -> dict[str, Any]:
+    """The timeline check's columns as they stand right after a write (the rules are its own)."""
+    from reminders.rules import derived_state, next_check_on
+
+    return {
+        "next_check_on": next_check_on(due_date, status),
+        "derived_state": derived_state(due_date, status, today()),
+    }
+
+
+def for_audience(row: dict[str, Any], audience: str) -> dict[str, Any]:
+    return row if audience == "internal" else {**row, "drop_reason": ""}
+
+
+async def list_milestones(caller: Caller, commitment_id: int) -> list[dict[str, Any]]:
+    _, audience = await readable_commitment(caller, commitment_id)
+    rows = await fetch(SELECT + "WHERE m.commitment = {} ORDER BY m.due_date, m.id", commitment_id)
+    return [for_audience(row, audience) for row in rows]
+
+
+async def milestone_row(milestone_id: int) -> dict[str, Any]:
+    rows = await fetch(SELECT + "WHERE m.id = {}", milestone_id)
+    if not rows:
+        raise NotFound(f"no milestone with id {milestone_id}")
+    return rows[0]
+
+
+async def get_milestone(caller: Caller, milestone_id: int) -> dict[str, Any]:
+    row = await milestone_row(milestone_id)
+    try:
+        audience = read_audience(caller, int(row["organization_id"]))
+    except NotFound:
+        raise NotFound(f"no milestone with id {milestone_id}") from None
+    return for_audience(row, audience)
+
+
+def _check_dates(due: dt.date | None, completed: dt.date | None) -> None:
+    for field, value in (("due_date", due), ("completed_on", completed)):
+        if value is not None and not dt.date(2000, 1, 1) <= value <= dt.date(2100, 12, 31):
+            raise UserError(f"{field} must be between 2000 and 2100", field=field)
+    if completed is not None and completed > today():
+        raise UserError("completed_on cannot be in the future", field="completed_on")
+
+
+def _settle(state: dict[str, Any]) -> dict[str, Any]:
+    """Make status, completion date and drop reason agree, or say what is missing."""
+    status = state["status"]
+    if status == "done":
+        state["completed_on"] = state.get("completed_on") or today()
+    else:
+        state["completed_on"] = None
+    if status == "dropped" and not state.get("drop_reason"):
+        raise UserError("say why the milestone was dropped (drop_reason)", field="drop_reason")
+    if status != "dropped":
+        state["drop_reason"] = ""
+    _check_dates(state["due_date"], state["completed_on"])
+    return state
+
+
+def _clean(data: dict[str, Any]) -> dict[str, Any]:
+    clean: dict[str, Any] = {}
+    if "title" in data:
+        clean["title"] = one_line(data["title"], "title", 300)
+    if "due_date" in data:
+        clean["due_date"] = data["due_date"]
+    if "status" in data:
+        clean["status"] = choice(data["status"], MILESTONE_STATUSES, "status")
+    if "completed_on" in data:
+        clean["completed_on"] = data["completed_on"]
+    if "drop_reason" in data:
+        clean["drop_reason"] = text_block(data["drop_reason"], "drop_reason", 2000)
+    return clean
+
+
+async def create_milestone(caller: Caller, commitment_id: int, data: dict[str, Any]) -> dict[str, Any]:
+    clean = _clean(data)
+    for field in ("title", "due_date"):
+        if clean.get(field) is None:
+            raise UserError(f"{field} is required", field=field)
+    state = _settle({"status": "planned", "completed_on": None, "drop_reason": "", **clean})
+    async with write_transaction():
+        commitment = await editable_commitment(caller, commitment_id)
+        milestone = Milestone(
+            commitment=commitment_id, **state, **timeline_columns(state["due_date"], state["status"])
+        )
+        await milestone.save()
+        after = await milestone_row(milestone.id)
+        await audit.record(caller, "create", "milestone", milestone.id, None, after)
+        await reopen_approved(
+            caller, int(commitment["organization_id"]), f"milestone {milestone.id} was added"
+        )
+    return after
+
+
+async def update_milestone(
+    caller: Caller, milestone_id: int, changes: dict[str, Any], expected_version: int
+) -> dict[str, Any]:
+    clean = _clean(changes)
+    if "due_date" in clean and clean["due_date"] is None:
+        raise UserError("due_date cannot be removed", field="due_date")
+    async with write_transaction():
+        before = await milestone_row(milestone_id)
+        try:
+            await editable_commitment(caller, int(before["commitment_id"]))
+        except NotFound:
+            raise NotFound(f"no milestone with id {milestone_id}") from None
+        check_version(before, expected_version, "milestone")
+        fields = ("title", "due_date", "status", "completed_on", "drop_reason")
+        state = _settle({**{key: before[key] for key in fields}, **clean})
+        changed = changed_fields(before, state)
+        if changed:
+            if "due_date" in changed or "status" in changed:
+                changed.update(timeline_columns(state["due_date"], state["status"]))
+            await update_versioned(Milestone, milestone_id, expected_version, changed, "milestone")
+            after = await milestone_row(milestone_id)
+            await audit.record(caller, "update", "milestone", milestone_id, before, after)
+            await reopen_approved(
+                caller, int(before["organization_id"]), f"milestone {milestone_id} was changed"
+            )
+    return await milestone_row(milestone_id)

@@ -1,0 +1,159 @@
+"""Organizations and the five areas.
+
+An organization's name, acronym and type are not confidential: every signed-in person may list
+them (peers compare, donors read scorecards). Only the secretariat creates or changes them.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from models import audit
+from models.caller import Caller
+from models.engine import fetch, write_transaction
+from models.errors import Conflict, Forbidden, NotFound, UserError
+from models.services.common import changed_fields, check_version, choice, one_line, update_versioned
+from models.tables import Area, Organization
+from models.vocabulary import ORG_TYPES
+
+ACRONYM_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.&-]{0,31}$")
+ORG_COLUMNS = "id, name, acronym, org_type, time_zone, active, is_demo, version, created_at"
+
+
+def require_secretariat(caller: Caller, action: str) -> None:
+    if not caller.is_secretariat:
+        raise Forbidden(f"only the secretariat may {action}")
+
+
+def _with_audience(caller: Caller, row: dict[str, Any]) -> dict[str, Any]:
+    return {**row, "audience": caller.audience_for(int(row["id"]))}
+
+
+async def list_organizations(caller: Caller, include_inactive: bool = False) -> list[dict[str, Any]]:
+    where = "" if include_inactive else "WHERE active = {}"
+    args = () if include_inactive else (True,)
+    rows = await fetch(f"SELECT {ORG_COLUMNS} FROM organization {where} ORDER BY acronym", *args)
+    return [_with_audience(caller, row) for row in rows]
+
+
+async def get_organization(caller: Caller, org_id: int) -> dict[str, Any]:
+    rows = await fetch(f"SELECT {ORG_COLUMNS} FROM organization WHERE id = {{}}", org_id)
+    if not rows or caller.audience_for(org_id) is None:
+        raise NotFound(f"no organization with id {org_id}")
+    return _with_audience(caller, rows[0])
+
+
+def _clean(changes: dict[str, Any]) -> dict[str, Any]:
+    clean: dict[str, Any] = {}
+    if "name" in changes:
+        clean["name"] = one_line(changes["name"], "name", 200)
+    if "acronym" in changes:
+        acronym = changes["acronym"].strip()
+        if not ACRONYM_RE.match(acronym):
+            raise UserError(
+                "acronym must be 1 to 32 letters, digits or . _ & - (starting with a letter or digit)",
+                field="acronym",
+            )
+        clean["acronym"] = acronym
+    if "org_type" in changes:
+        clean["org_type"] = choice(changes["org_type"], ORG_TYPES, "org_type")
+    if "time_zone" in changes:
+        clean["time_zone"] = _time_zone(changes["time_zone"])
+    if "active" in changes:
+        clean["active"] = bool(changes["active"])
+    return clean
+
+
+def _time_zone(value: str) -> str:
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    value = value.strip()
+    try:
+        ZoneInfo(value)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise UserError(
+            f"unknown time zone {value!r} (use a name like Europe/Geneva)", field="time_zone"
+        ) from None
+    return value
+
+
+async def _acronym_free(acronym: str, except_id: int | None = None) -> None:
+    rows = await fetch("SELECT id FROM organization WHERE LOWER(acronym) = LOWER({})", acronym)
+    if any(int(r["id"]) != except_id for r in rows):
+        raise Conflict(f"an organization with acronym {acronym} already exists", field="acronym")
+
+
+async def create_organization(caller: Caller, data: dict[str, Any]) -> dict[str, Any]:
+    require_secretariat(caller, "create organizations")
+    clean = _clean(data)
+    for field in ("name", "acronym", "org_type"):
+        if field not in clean:
+            raise UserError(f"{field} is required", field=field)
+    async with write_transaction():
+        await _acronym_free(clean["acronym"])
+        org = Organization(**clean)
+        await org.save()
+        await audit.record(caller, "create", "organization", org.id, None, clean)
+    return await get_organization(caller, org.id)
+
+
+async def update_organization(
+    caller: Caller, org_id: int, changes: dict[str, Any], expected_version: int
+) -> dict[str, Any]:
+    require_secretariat(caller, "change organizations")
+    clean = _clean(changes)
+    async with write_transaction():
+        before = await get_organization(caller, org_id)
+        check_version(before, expected_version, "organization")
+        if "acronym" in clean:
+            await _acronym_free(clean["acronym"], except_id=org_id)
+        changed = changed_fields(before, clean)
+        if changed:
+            await update_versioned(Organization, org_id, expected_version, changed, "organization")
+            await audit.record(
+                caller, "update", "organization", org_id, {k: before[k] for k in changed}, changed
+            )
+    return await get_organization(caller, org_id)
+
+
+# --- areas ------------------------------------------------------------------------------------
+
+AREA_COLUMNS = "id, key, name, weight, descriptor, position, version"
+
+
+async def list_areas() -> list[dict[str, Any]]:
+    return await fetch(f"SELECT {AREA_COLUMNS} FROM area ORDER BY position, id")
+
+
+async def get_area(key: str) -> dict[str, Any]:
+    rows = await fetch(f"SELECT {AREA_COLUMNS} FROM area WHERE key = {{}}", key)
+    if not rows:
+        raise NotFound(f"no area with key {key!r}", field="area")
+    return rows[0]
+
+
+async def update_area(
+    caller: Caller, key: str, changes: dict[str, Any], expected_version: int
+) -> dict[str, Any]:
+    """The secretariat may change an area's weight (used by the internalization index) and text."""
+    require_secretariat(caller, "change area weights")
+    clean: dict[str, Any] = {}
+    if "weight" in changes:
+        weight = float(changes["weight"])
+        if not 0 <= weight <= 100:
+            raise UserError("weight must be between 0 and 100", field="weight")
+        clean["weight"] = weight
+    if "descriptor" in changes:
+        clean["descriptor"] = one_line(changes["descriptor"], "descriptor", 500, required=False)
+    async with write_transaction():
+        before = await get_area(key)
+        check_version(before, expected_version, "area")
+        changed = changed_fields(before, clean)
+        if changed:
+            await update_versioned(Area, int(before["id"]), expected_version, changed, "area")
+            total = await fetch("SELECT SUM(weight) AS total FROM area")
+            if not float(total[0]["total"] or 0) > 0:
+                raise UserError("at least one area must keep a weight above 0", field="weight")
+            await audit.record(caller, "update", "area", key, {k: before[k] for k in changed}, changed)
+    return await get_area(key)

@@ -1,0 +1,270 @@
+"""Submissions and their sign-off: draft -> submitted -> approved -> published, or
+submitted -> returned -> draft with the champion's comments (DESIGN.md "Reporting cycles").
+
+Who may move a submission is fixed: a focal point of the organization submits, the organization's
+champion approves or returns, the secretariat publishes. Any other actor gets 403 and any other
+transition 409, each saying why. An approved submission is locked: a later change to the
+organization's commitments, milestones or updates reopens it to draft (`reopen_approved`), so it
+needs approval again. Each transition is one write_transaction with its audit row.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from models import audit
+from models.caller import Caller
+from models.engine import fetch, write_transaction
+from models.errors import Conflict, Forbidden, NotFound, UserError
+from models.services.common import may_read, read_audience, text_block, utcnow, visibility
+from models.services.cycles import cycle_by_name
+from models.tables import Comment, Submission
+
+SELECT = (
+    "SELECT s.id AS id, s.organization AS organization_id, c.name AS cycle, s.status AS status, "
+    "s.submitted_by AS submitted_by, s.submitted_at AS submitted_at, s.approved_by AS approved_by, "
+    "s.approved_at AS approved_at, s.returned_by AS returned_by, s.returned_at AS returned_at, "
+    "s.published_by AS published_by, s.published_at AS published_at, s.version AS version "
+    "FROM submission s JOIN cycle c ON c.id = s.cycle "
+)
+# Where each transition may start, and where it leads.
+TRANSITIONS = {
+    "submit": (("draft", "returned"), "submitted"),
+    "approve": (("submitted",), "approved"),
+    "return": (("submitted",), "returned"),
+    "publish": (("approved",), "published"),
+}
+
+
+async def _organization(org_id: int) -> dict[str, Any]:
+    rows = await fetch("SELECT id, acronym FROM organization WHERE id = {}", org_id)
+    if not rows:
+        raise NotFound(f"no organization with id {org_id}")
+    return rows[0]
+
+
+async def _current(org_id: int, cycle: dict[str, Any]) -> dict[str, Any] | None:
+    rows = await fetch(SELECT + "WHERE s.organization = {} AND s.cycle = {}", org_id, cycle["id"])
+    return rows[0] if rows else None
+
+
+def _draft(org_id: int, cycle_name: str) -> dict[str, Any]:
+    """What an organization has before anything was submitted: a draft not yet stored."""
+    empty = dict.fromkeys(
+        (
+            "id",
+            "submitted_by",
+            "submitted_at",
+            "approved_by",
+            "approved_at",
+            "returned_by",
+            "returned_at",
+            "published_by",
+            "published_at",
+        )
+    )
+    return {**empty, "organization_id": org_id, "cycle": cycle_name, "status": "draft", "version": 0}
+
+
+async def comments_for(submission_id: int | None, audience: str) -> list[dict[str, Any]]:
+    if submission_id is None:
+        return []
+    rows = await fetch(
+        "SELECT m.id AS id, m.kind AS kind, m.body AS body, m.visibility AS visibility, "
+        "m.author AS author_id, p.name AS author_name, m.created_at AS created_at "
+        "FROM comment m LEFT JOIN person p ON p.id = m.author WHERE m.submission = {} ORDER BY m.id",
+        submission_id,
+    )
+    return [row for row in rows if may_read(row["visibility"], audience)]
+
+
+async def get_submission(caller: Caller, org_id: int, cycle_name: str) -> dict[str, Any]:
+    """The submission with the comments the caller may read (the organization's own people and the
+    secretariat only: a submission is internal until its scorecard is published)."""
+    audience = read_audience(caller, org_id)
+    if audience != "internal":
+        raise NotFound(f"no submission of organization {org_id} for {cycle_name}")
+    await _organization(org_id)
+    cycle = await cycle_by_name(cycle_name)
+    row = await _current(org_id, cycle) or _draft(org_id, cycle_name)
+    return {**row, "comments": await comments_for(row["id"], audience)}
+
+
+def _refuse_actor(caller: Caller, action: str, org_id: int) -> None:
+    if action == "submit" and not caller.has_role("focal_point", org_id):
+        raise Forbidden("only a focal point of this organization submits its report")
+    if action in ("approve", "return") and not caller.has_role("champion", org_id):
+        raise Forbidden(f"only the champion of this organization may {action} its submission")
+    if action == "publish" and not caller.is_secretariat:
+        raise Forbidden("only the secretariat publishes a submission")
+
+
+async def _transition(
+    caller: Caller, org_id: int, cycle_name: str, action: str, comment: str | None = None
+) -> dict[str, Any]:
+    """Move the submission by `action`; call inside a write_transaction."""
+    _refuse_actor(caller, action, org_id)
+    await _organization(org_id)
+    cycle = await cycle_by_name(cycle_name)
+    sources, target = TRANSITIONS[action]
+    row = await _current(org_id, cycle)
+    status = row["status"] if row else "draft"
+    if status not in sources:
+        raise Conflict(
+            f"the submission for {cycle_name} is {status}; {action} needs it to be {' or '.join(sources)}",
+            field="status",
+        )
+    now = utcnow()
+    actor_column = {
+        "submit": "submitted",
+        "approve": "approved",
+        "return": "returned",
+        "publish": "published",
+    }
+    stamp = {f"{actor_column[action]}_by": caller.person_id, f"{actor_column[action]}_at": now}
+    if row is None:
+        submission = Submission(
+            organization=org_id,
+            cycle=cycle["id"],
+            status=target,
+            **{key: value for key, value in stamp.items()},
+        )
+        await submission.save()
+        submission_id = submission.id
+    else:
+        submission_id = int(row["id"])
+        changes = {getattr(Submission, key): value for key, value in stamp.items()}
+        updated = (
+            await Submission.update(
+                {Submission.status: target, Submission.version: int(row["version"]) + 1, **changes}
+            )
+            .where((Submission.id == submission_id) & (Submission.status == status))
+            .returning(Submission.id)
+        )
+        if not updated:
+            raise Conflict(
+                "the submission changed at the same moment; reload it and try again", field="status"
+            )
+    if comment is not None:
+        await Comment(
+            organization=org_id,
+            cycle=cycle["id"],
+            submission=submission_id,
+            author=caller.person_id,
+            kind="champion",
+            body=comment,
+            visibility="internal",
+        ).save()
+    after = await _current(org_id, cycle)
+    await audit.record(
+        caller,
+        action,
+        "submission",
+        submission_id,
+        {"status": status},
+        {**(after or {}), **({"comment": comment} if comment is not None else {})},
+    )
+    return {**(after or {}), "comments": await comments_for(submission_id, "internal")}
+
+
+async def submit(caller: Caller, org_id: int, cycle_name: str) -> dict[str, Any]:
+    async with write_transaction():
+        return await _transition(caller, org_id, cycle_name, "submit")
+
+
+async def approve(caller: Caller, org_id: int, cycle_name: str) -> dict[str, Any]:
+    async with write_transaction():
+        return await _transition(caller, org_id, cycle_name, "approve")
+
+
+async def return_submission(caller: Caller, org_id: int, cycle_name: str, comment: str) -> dict[str, Any]:
+    comment = text_block(comment, "comment", 10_000)
+    if not comment:
+        raise UserError("say what needs to change: the comment must not be empty", field="comment")
+    async with write_transaction():
+        return await _transition(caller, org_id, cycle_name, "return", comment)
+
+
+async def publish(caller: Caller, org_id: int, cycle_name: str) -> dict[str, Any]:
+    """Publish an approved submission (secretariat only).
+
+    The scorecard snapshot for peers and donors is frozen inside this same transaction, so a
+    published submission always has its snapshot and a failed snapshot publishes nothing.
+    """
+    async with write_transaction():
+        result = await _transition(caller, org_id, cycle_name, "publish")
+        return result
+
+
+async def add_comment(
+    caller: Caller, org_id: int, cycle_name: str, body: str, comment_visibility: str = "internal"
+) -> dict[str, Any]:
+    """A champion's (or the secretariat's) comment on the submission, outside a transition."""
+    if not (caller.is_secretariat or caller.has_role("champion", org_id)):
+        raise Forbidden("only the champion of this organization or the secretariat comments here")
+    body = text_block(body, "body", 10_000)
+    if not body:
+        raise UserError("the comment must not be empty", field="body")
+    comment_visibility = visibility(comment_visibility)
+    async with write_transaction():
+        await _organization(org_id)
+        cycle = await cycle_by_name(cycle_name)
+        row = await _current(org_id, cycle)
+        if row is None:
+            submission = Submission(organization=org_id, cycle=cycle["id"], status="draft")
+            await submission.save()
+            row = await _current(org_id, cycle)
+        assert row is not None
+        comment = Comment(
+            organization=org_id,
+            cycle=cycle["id"],
+            submission=row["id"],
+            author=caller.person_id,
+            kind="champion" if caller.has_role("champion", org_id) else "secretariat",
+            body=body,
+            visibility=comment_visibility,
+        )
+        await comment.save()
+        await audit.record(
+            caller, "create", "comment", comment.id, None, {"body": body, "visibility": comment_visibility}
+        )
+    return {**row, "comments": await comments_for(int(row["id"]), "internal")}
+
+
+async def reopen_approved(caller: Caller, org_id: int, reason: str) -> None:
+    """After a change to an organization's records, its approved (or returned) submissions go back
+    to draft; call inside the write's own transaction."""
+    rows = await fetch(
+        "SELECT id, status, version FROM submission WHERE organization = {} AND status IN ('approved', 'returned')",
+        org_id,
+    )
+    for row in rows:
+        await Submission.update(
+            {Submission.status: "draft", Submission.version: int(row["version"]) + 1}
+        ).where(Submission.id == row["id"])
+        await audit.record(
+            caller,
+            "reopen",
+            "submission",
+            row["id"],
+            {"status": row["status"]},
+            {"status": "draft", "reason": reason},
+        )
+
+
+async def champion_queue(caller: Caller) -> list[dict[str, Any]]:
+    """Submissions waiting for this champion's sign-off (the secretariat sees every one waiting)."""
+    org_ids = sorted(caller.org_ids("champion"))
+    if caller.is_secretariat:
+        where, args = "", []
+    elif org_ids:
+        where = f"AND s.organization IN ({', '.join('{}' for _ in org_ids)}) "
+        args = list(org_ids)
+    else:
+        return []
+    return await fetch(
+        SELECT.replace("SELECT ", "SELECT o.acronym AS acronym, ", 1)
+        + "JOIN organization o ON o.id = s.organization "
+        + f"WHERE s.status = 'submitted' {where}ORDER BY s.submitted_at, s.id",
+        *args,
+    )

@@ -1,0 +1,139 @@
+"""Progress updates: append-only. A correction is a new update that supersedes the old one.
+
+An update's narrative and its evidence links each carry a visibility; a reader outside the
+organization sees only the updates (and links) whose visibility their audience allows, and never
+who wrote them.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from models import audit
+from models.caller import Caller
+from models.engine import fetch, write_transaction
+from models.errors import Conflict, NotFound, UserError
+from models.services.commitments import editable_commitment, readable_commitment
+from models.services.common import may_read, read_audience, text_block, utcnow, visibility
+from models.services.cycles import cycle_by_name, open_cycle
+from models.services.evidence import clean_evidence, evidence_for_updates, insert_evidence
+from models.services.submissions import reopen_approved
+from models.tables import Commitment, ProgressUpdate
+from models.vocabulary import LEVELS
+
+SELECT = (
+    "SELECT u.id AS id, u.commitment AS commitment_id, c.organization AS organization_id, "
+    "u.author AS author_id, p.name AS author_name, y.name AS cycle, u.self_level AS self_level, "
+    "u.narrative AS narrative, u.visibility AS visibility, u.supersedes AS supersedes_id, "
+    "(SELECT MIN(n.id) FROM progress_update n WHERE n.supersedes = u.id) AS superseded_by_id, "
+    "u.created_at AS created_at FROM progress_update u JOIN commitment c ON c.id = u.commitment "
+    "LEFT JOIN person p ON p.id = u.author LEFT JOIN cycle y ON y.id = u.cycle "
+)
+
+
+def for_audience(row: dict[str, Any], audience: str) -> dict[str, Any]:
+    if audience == "internal":
+        return row
+    return {**row, "author_id": None, "author_name": None}
+
+
+async def _with_evidence(rows: list[dict[str, Any]], audience: str) -> list[dict[str, Any]]:
+    visible = [for_audience(row, audience) for row in rows if may_read(row["visibility"], audience)]
+    links = await evidence_for_updates([int(row["id"]) for row in visible], audience)
+    return [{**row, "evidence": links.get(int(row["id"]), [])} for row in visible]
+
+
+async def list_updates(caller: Caller, commitment_id: int) -> list[dict[str, Any]]:
+    _, audience = await readable_commitment(caller, commitment_id)
+    rows = await fetch(SELECT + "WHERE u.commitment = {} ORDER BY u.created_at, u.id", commitment_id)
+    return await _with_evidence(rows, audience)
+
+
+async def update_row(update_id: int) -> dict[str, Any]:
+    rows = await fetch(SELECT + "WHERE u.id = {}", update_id)
+    if not rows:
+        raise NotFound(f"no progress update with id {update_id}")
+    return rows[0]
+
+
+async def readable_update(caller: Caller, update_id: int) -> tuple[dict[str, Any], str]:
+    """The update and the caller's audience; 404 when the caller may not read it."""
+    row = await update_row(update_id)
+    try:
+        audience = read_audience(caller, int(row["organization_id"]))
+    except NotFound:
+        audience = ""
+    if not audience or not may_read(row["visibility"], audience):
+        raise NotFound(f"no progress update with id {update_id}")
+    return row, audience
+
+
+async def get_update(caller: Caller, update_id: int) -> dict[str, Any]:
+    row, audience = await readable_update(caller, update_id)
+    return (await _with_evidence([row], audience))[0]
+
+
+def _level(value: Any) -> int | None:
+    if value is None:
+        return None
+    if value not in LEVELS:
+        raise UserError("self_level must be 0, 1, 2, 3 or 4", field="self_level")
+    return int(value)
+
+
+async def create_update(caller: Caller, commitment_id: int, data: dict[str, Any]) -> dict[str, Any]:
+    narrative = text_block(data.get("narrative", ""), "narrative")
+    update_visibility = visibility(data.get("visibility", "internal"))
+    level = _level(data.get("self_level"))
+    links = [
+        clean_evidence(link, f"evidence[{index}].") for index, link in enumerate(data.get("evidence", []))
+    ]
+    if not narrative and level is None:
+        raise UserError("an update needs a narrative or a self_level", field="narrative")
+    async with write_transaction():
+        commitment = await editable_commitment(caller, commitment_id)
+        cycle = await (cycle_by_name(data["cycle"]) if data.get("cycle") else open_cycle())
+        supersedes = data.get("supersedes_id")
+        if supersedes is not None:
+            await _check_supersedes(commitment_id, int(supersedes))
+        now = utcnow()
+        update = ProgressUpdate(
+            commitment=commitment_id,
+            author=caller.person_id,
+            cycle=cycle["id"] if cycle else None,
+            self_level=level,
+            narrative=narrative,
+            visibility=update_visibility,
+            supersedes=supersedes,
+            created_at=now,
+        )
+        await update.save()
+        for link in links:
+            await insert_evidence(caller, update.id, link)
+        await Commitment.update({Commitment.last_update_at: now, Commitment.next_check_on: None}).where(
+            Commitment.id == commitment_id
+        )
+        after = await update_row(update.id)
+        await audit.record(caller, "create", "progress_update", update.id, None, after)
+        await reopen_approved(
+            caller, int(commitment["organization_id"]), f"progress update {update.id} was added"
+        )
+    return (await _with_evidence([after], "internal"))[0]
+
+
+async def _check_supersedes(commitment_id: int, supersedes: int) -> None:
+    rows = await fetch(
+        "SELECT u.id AS id, (SELECT MIN(n.id) FROM progress_update n WHERE n.supersedes = u.id) AS later "
+        "FROM progress_update u WHERE u.id = {} AND u.commitment = {}",
+        supersedes,
+        commitment_id,
+    )
+    if not rows:
+        raise UserError(
+            f"supersedes_id {supersedes} is not an update of this commitment", field="supersedes_id"
+        )
+    if rows[0]["later"] is not None:
+        raise Conflict(
+            f"update {supersedes} was already superseded by update {rows[0]['later']}; supersede that one",
+            field="supersedes_id",
+        )
