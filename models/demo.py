@@ -110,6 +110,10 @@ async def load_demo(
     builder = _DemoBuilder(today=today, password_hash=password_hash)
     await builder.build(organization_specs(orgs), cycles)
     await bulk_insert(builder.batches())
+    # The published cycles carry real frozen scorecards, as if the secretariat had published them.
+    from scorecards.snapshots import freeze_all_published
+
+    await freeze_all_published(today)
     return builder.summary
 
 

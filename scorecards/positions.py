@@ -45,7 +45,6 @@ import math
 from dataclasses import dataclass
 from typing import Any
 
-import numpy as np
 import pandas as pd
 
 from models.vocabulary import ORG_TYPE_LABELS
@@ -175,20 +174,5 @@ def comparison_frame(scores: Scores, area_keys: list[str], peer_type: str | None
 
 def records(frame: pd.DataFrame) -> list[dict[str, Any]]:
     """Rows as plain Python values (None for missing), for JSON and templates."""
-    columns = list(frame.columns)
-    out = []
-    for row in frame.itertuples(index=False, name=None):
-        out.append({column: plain(value) for column, value in zip(columns, row, strict=True)})
-    return out
-
-
-def plain(value: Any) -> Any:
-    if value is None or value is pd.NA:
-        return None
-    if isinstance(value, (np.bool_, bool)):
-        return bool(value)
-    if isinstance(value, (np.integer,)):
-        return int(value)
-    if isinstance(value, (float, np.floating)):
-        return None if math.isnan(value) else float(value)
-    return value
+    plain_values = frame.astype(object).where(frame.notna(), None)
+    return plain_values.to_dict("records")

@@ -191,8 +191,11 @@ async def publish(caller: Caller, org_id: int, cycle_name: str) -> dict[str, Any
     The scorecard snapshot for peers and donors is frozen inside this same transaction, so a
     published submission always has its snapshot and a failed snapshot publishes nothing.
     """
+    from scorecards.snapshots import freeze_snapshots
+
     async with write_transaction():
         result = await _transition(caller, org_id, cycle_name, "publish")
+        await freeze_snapshots(org_id, cycle_name)
         return result
 
 

@@ -1,0 +1,125 @@
+"""Frozen scorecards: publishing writes one snapshot per audience, and nothing rewrites it.
+
+`freeze_snapshots` runs inside the publishing write transaction (see
+`models.services.submissions.publish`), so a submission is published if and only if its snapshots
+exist. The `scorecard_snapshot` table refuses UPDATE and DELETE (a trigger), and a unique index on
+(organization, cycle, audience) keeps the first snapshot: publishing again never replaces what peers
+and donors already saw.
+
+Each snapshot holds the organization's own figures and the texts its audience may read, filtered in
+the queries of `scorecards.loader`; see `scorecards.payload` for its shape.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import msgspec
+
+from models.bulk import bulk_insert, next_ids
+from models.engine import fetch
+from models.vocabulary import AUDIENCES
+from scorecards.loader import _as_date, load_texts
+from scorecards.payload import PayloadParts, organization_payload, payload_parts
+from scorecards.service import forget_published_cache, live_cycle_scores
+
+SNAPSHOT_COLUMNS = ("id", "organization", "cycle", "audience", "payload", "created_at")
+_encoder = msgspec.json.Encoder()
+
+
+def encode(payload: dict[str, Any]) -> str:
+    return _encoder.encode(payload).decode()
+
+
+def _published(parts: PayloadParts) -> None:
+    """What is frozen is, by definition, the published scorecard."""
+    for org in parts.orgs.values():
+        org["status"] = "published"
+        org["published"] = True
+
+
+async def _existing(cycle_id: int, org_ids: list[int] | None) -> set[tuple[int, str]]:
+    rows = await fetch("SELECT organization, audience FROM scorecard_snapshot WHERE cycle = {}", cycle_id)
+    wanted = None if org_ids is None else set(org_ids)
+    return {
+        (int(r["organization"]), r["audience"])
+        for r in rows
+        if wanted is None or int(r["organization"]) in wanted
+    }
+
+
+async def snapshot_rows(
+    cycle_name: str, org_ids: list[int] | None, today: dt.date, only: set[int] | None = None
+) -> list[tuple[int, int, str, dict[str, Any]]]:
+    """(organization, cycle id, audience, payload) for every missing snapshot of these organizations.
+
+    `org_ids` limits what is read (None: every organization); `only` limits what is frozen.
+    """
+    scores = await live_cycle_scores(cycle_name, today, org_ids)
+    wanted = [org for org in scores.scores.orgs.index if only is None or org in only]
+    existing = await _existing(scores.cycle.id, wanted)
+    missing = [org for org in wanted if any((org, a) not in existing for a in AUDIENCES)]
+    if not missing:
+        return []
+    parts = payload_parts(scores.scores.orgs.loc[missing], scores.scores.areas.loc[missing], scores.areas)
+    _published(parts)
+    rows = []
+    texts_by_audience = await load_texts(scores.cycle, AUDIENCES, None if org_ids is None else missing)
+    for audience, texts in texts_by_audience.items():
+        for org_id in missing:
+            if (org_id, audience) in existing:
+                continue
+            payload = organization_payload(parts, org_id, texts, scores.cycle, audience, scores.as_of)
+            rows.append((int(org_id), scores.cycle.id, audience, payload))
+    return rows
+
+
+async def freeze_snapshots(org_id: int, cycle_name: str, today: dt.date | None = None) -> int:
+    """Freeze the organization's scorecard of the cycle for every audience; returns rows written.
+
+    Call it inside the write transaction that publishes the submission.
+    """
+    from models.tables import ScorecardSnapshot
+
+    rows = await snapshot_rows(cycle_name, [org_id], today or dt.date.today())
+    for organization, cycle_id, audience, payload in rows:
+        await ScorecardSnapshot.insert(
+            ScorecardSnapshot(
+                organization=organization, cycle=cycle_id, audience=audience, payload=encode(payload)
+            )
+        )
+    forget_published_cache()
+    return len(rows)
+
+
+async def freeze_all_published(today: dt.date) -> int:
+    """Snapshots for every published submission that has none yet (the demo loader's last step).
+
+    Scores each cycle once for all its organizations and writes with one bulk insert, so the demo
+    stays fast at thousands of organizations.
+    """
+    published = await fetch(
+        "SELECT s.organization, s.published_at, c.name AS cycle_name FROM submission s "
+        "JOIN cycle c ON c.id = s.cycle WHERE s.status = 'published' ORDER BY c.period_start, s.organization"
+    )
+    by_cycle: dict[str, dict[int, Any]] = {}
+    for row in published:
+        by_cycle.setdefault(row["cycle_name"], {})[int(row["organization"])] = row["published_at"]
+    batch: list[tuple[Any, ...]] = []
+    first_id = (await next_ids(["scorecard_snapshot"]))["scorecard_snapshot"]
+    now = dt.datetime.now(dt.UTC)
+    for cycle_name, published_at in by_cycle.items():
+        for organization, cycle_id, audience, payload in await snapshot_rows(
+            cycle_name, None, today, only=set(published_at)
+        ):
+            at = published_at[organization]
+            created = (
+                at
+                if isinstance(at, dt.datetime)
+                else (dt.datetime.combine(_as_date(at), dt.time(), tzinfo=dt.UTC) if at else now)
+            )
+            batch.append((first_id + len(batch), organization, cycle_id, audience, encode(payload), created))
+    await bulk_insert([("scorecard_snapshot", SNAPSHOT_COLUMNS, batch)])
+    forget_published_cache()
+    return len(batch)
