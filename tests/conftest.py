@@ -229,3 +229,23 @@ async def page(browser: Any, live_server: Any) -> AsyncIterator[Any]:
     tab = await context.new_page()
     yield tab
     await context.close()
+
+
+@pytest.fixture
+def smtp_server() -> Iterator[Any]:
+    """A real SMTP server (aiosmtpd) on 127.0.0.1 and a free port; see tests/reminders/smtp.py."""
+    from tests.reminders.smtp import SmtpServer
+
+    server = SmtpServer()
+    server.start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def mail_settings(settings: Settings, smtp_server: Any) -> Settings:
+    """The test settings, delivering reminders to `smtp_server`."""
+    import dataclasses
+
+    smtp = dataclasses.replace(settings.smtp, port=smtp_server.port, timeout=5.0)
+    return dataclasses.replace(settings, smtp=smtp)

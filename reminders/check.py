@@ -1,0 +1,201 @@
+"""The daily timeline check: read what is due, apply the rules, queue new reminders, move dates on.
+
+One check (a scheduled run, `cop-tracker check`, or POST /api/reminders/check):
+1. reads only what is due (`reminders.facts`), with "today" in each organization's time zone;
+2. applies the pure rules (`reminders.rules`) and keeps the intents whose key is not yet queued;
+3. renders and queues them (`reminders.outbox.queue`; a repeated key is a no-op), holding the
+   non-urgent ones of people who chose the weekly digest;
+4. then writes the derived milestone states and moves `next_check_on` past today. Reminders are
+   queued before the dates move, so a check that stops halfway loses nothing: the next run reads the
+   same rows again and the keys stop duplicates;
+5. compiles weekly digests whose time has come.
+
+A dry run stops after step 2 and writes nothing.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from models.engine import write_transaction
+from reminders import outbox
+from reminders.digests import compile_digests
+from reminders.emails import context_json, mail_domain, message_id_for
+from reminders.facts import CheckFacts, Today, load_facts
+from reminders.rules import (
+    Intent,
+    Organization,
+    Recipient,
+    awaiting_signoff_rules,
+    champion_gap_rules,
+    commitment_next_check_on,
+    derived_state,
+    digest_release,
+    milestone_rules,
+    next_check_on,
+    stale_commitment_rules,
+    submission_rules,
+)
+from reminders.sql import execute_many
+
+QUEUE_CHUNK = 2000
+
+
+@dataclass
+class CheckResult:
+    day: dt.date
+    dry_run: bool
+    rows_read: dict[str, int] = field(default_factory=dict)
+    intents: list[Intent] = field(default_factory=list)
+    new: list[Intent] = field(default_factory=list)
+    queued: int = 0
+    held: int = 0
+    milestones_updated: int = 0
+    commitments_updated: int = 0
+    digests: int = 0
+
+    @property
+    def rows_read_total(self) -> int:
+        return sum(self.rows_read.values())
+
+    def by_rule(self) -> dict[str, int]:
+        return dict(sorted(Counter(intent.rule for intent in self.new).items()))
+
+
+@dataclass
+class Evaluation:
+    intents: list[Intent] = field(default_factory=list)
+    milestone_updates: list[tuple[int, str, dt.date | None]] = field(default_factory=list)
+    commitment_updates: list[tuple[int, dt.date | None]] = field(default_factory=list)
+
+
+def evaluate(facts: CheckFacts, today: Today) -> Evaluation:
+    """Apply every rule to the facts; pure, so a dry run and a real run agree."""
+    result = Evaluation()
+    for m, state, current_next in facts.milestones:
+        day = today.of(m.organization.time_zone)
+        if current_next is not None and current_next > day:
+            continue  # read because another time zone is already a day ahead
+        result.intents += milestone_rules(m, facts.people_of(m.organization.id), day)
+        new_state = derived_state(m.due_date, m.status, day)
+        new_next = next_check_on(m.due_date, m.status, after=day)
+        if (new_state, new_next) != (state, current_next):
+            result.milestone_updates.append((m.id, new_state, new_next))
+    for c, current_next in facts.commitments:
+        day = today.of(c.organization.time_zone)
+        if current_next is not None and current_next > day:
+            continue
+        result.intents += stale_commitment_rules(c, facts.people_of(c.organization.id), day)
+        new_next = commitment_next_check_on(c.last_update_on, c.status, after=day)
+        if new_next != current_next:
+            result.commitment_updates.append((c.id, new_next))
+    for s in facts.submissions:
+        day = today.of(s.organization.time_zone)
+        result.intents += submission_rules(s, facts.people_of(s.organization.id), day)
+    for s in facts.signoffs:
+        day = today.of(s.organization.time_zone)
+        result.intents += awaiting_signoff_rules(s, facts.people_of(s.organization.id), day)
+    result.intents += champion_gap_rules(facts.gaps, facts.secretariat, today.utc)
+    return result
+
+
+async def _champion_gap_queued(secretariat: Sequence[Recipient], day: dt.date) -> bool:
+    """Whether this month's champion-gap alert is queued for every secretariat member already."""
+    probe = champion_gap_rules([(_PROBE_ORG, "missing")], secretariat, day)
+    keys = [intent.dedupe_key for intent in probe]
+    return len(await outbox.existing_keys(keys)) == len(keys)
+
+
+_PROBE_ORG = Organization(id=0, acronym="", name="")
+
+
+async def run_check(
+    settings: object,
+    *,
+    day: dt.date | None = None,
+    now: dt.datetime | None = None,
+    dry_run: bool = False,
+) -> CheckResult:
+    """Run the timeline check as of `day` (every organization) or of `now` in each time zone."""
+    now = now or outbox.utcnow()
+    today = Today(now=now, day=day)
+    facts = await load_facts(today, _champion_gap_queued)
+    evaluation = evaluate(facts, today)
+    result = CheckResult(day=today.utc, dry_run=dry_run, rows_read=dict(facts.rows_read))
+    result.intents = evaluation.intents
+    by_key: dict[str, Intent] = {}
+    for intent in evaluation.intents:
+        by_key.setdefault(intent.dedupe_key, intent)
+    unique = list(by_key.values())
+    if dry_run:
+        known = await outbox.existing_keys([intent.dedupe_key for intent in unique])
+        result.new = [intent for intent in unique if intent.dedupe_key not in known]
+        return result
+
+    base_url = settings.base_url.rstrip("/")  # type: ignore[attr-defined]
+    domain = mail_domain(settings.smtp.sender, base_url)  # type: ignore[attr-defined]
+    inserted: set[str] = set()
+    encoded: dict[int, str] = {}  # the intents of one milestone share one context
+    for start in range(0, len(unique), QUEUE_CHUNK):
+        chunk = unique[start : start + QUEUE_CHUNK]
+        rows = [_outbox_row(intent, base_url, domain, today, encoded) for intent in chunk]
+        inserted.update(await outbox.queue(rows, now))
+        await asyncio.sleep(0)  # let web requests in between chunks when run inside the web process
+    result.new = [intent for intent in unique if intent.dedupe_key in inserted]
+    result.held = sum(1 for intent in result.new if _held(intent))
+    result.queued = len(result.new) - result.held
+    async with write_transaction():
+        result.milestones_updated = await _write_milestones(evaluation.milestone_updates)
+        result.commitments_updated = await _write_commitments(evaluation.commitment_updates)
+    as_of = dt.datetime.combine(day, dt.time.max, tzinfo=dt.UTC) if day else now
+    result.digests = await compile_digests(base_url, domain, as_of, now)
+    return result
+
+
+def _held(intent: Intent) -> bool:
+    """Non-urgent reminders of people who chose the weekly digest wait for it."""
+    return intent.recipient.weekly_digest and not intent.urgent
+
+
+def _outbox_row(
+    intent: Intent, base_url: str, domain: str, today: Today, encoded: dict[int, str]
+) -> outbox.OutboxRow:
+    held = _held(intent)
+    context = encoded.get(id(intent.context))
+    if context is None:
+        context = encoded[id(intent.context)] = context_json(intent.context)
+    return outbox.OutboxRow(
+        dedupe_key=intent.dedupe_key,
+        rule=intent.rule,
+        recipient_id=intent.recipient.person_id,
+        recipient_email=intent.recipient.email,
+        organization_id=intent.organization_id,
+        link=f"{base_url}/{intent.link.lstrip('/')}",
+        context=context,
+        message_id=message_id_for(intent.dedupe_key, domain),
+        status=outbox.HELD if held else outbox.QUEUED,
+        next_attempt_at=digest_release(today.utc) if held else None,
+    )
+
+
+async def _write_milestones(updates: list[tuple[int, str, dt.date | None]]) -> int:
+    """Derived states and next check dates; called inside the caller's write transaction."""
+    if updates:
+        await execute_many(
+            "UPDATE milestone SET derived_state = {}, next_check_on = {} WHERE id = {}",
+            [(state, next_on, milestone_id) for milestone_id, state, next_on in updates],
+        )
+    return len(updates)
+
+
+async def _write_commitments(updates: list[tuple[int, dt.date | None]]) -> int:
+    if updates:
+        await execute_many(
+            "UPDATE commitment SET next_check_on = {} WHERE id = {}",
+            [(next_on, commitment_id) for commitment_id, next_on in updates],
+        )
+    return len(updates)

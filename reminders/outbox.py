@@ -1,0 +1,329 @@
+"""The outbox: reminders queued under a unique dedupe key, claimed by exactly one sender.
+
+Life of a row (`status`):
+- `queued`: waiting; a sender may claim it once `next_attempt_at` (NULL: at once) has passed.
+- `held`: waiting for the recipient's weekly digest until `next_attempt_at`; then `digested`.
+- `sending`: claimed by one sender (`claimed_by`, `claimed_at`). A claim older than
+  CLAIM_TIMEOUT belongs to a sender that died between claim and send, and is claimed again.
+- `sent`; or `failed` (a permanent refusal, or too many attempts): kept, shown to the secretariat,
+  retried only by hand (`retry_reminder`).
+
+Queueing is `INSERT ... ON CONFLICT (dedupe_key) DO NOTHING`, so running a check twice, or two
+schedulers at once, queues a reminder once. Claiming is one conditional UPDATE (`status` must still be
+claimable), with `FOR UPDATE SKIP LOCKED` on PostgreSQL and an immediate transaction on SQLite, so
+two senders never claim the same row.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from models import audit
+from models.caller import Caller
+from models.engine import fetch, is_sqlite, write_transaction
+from models.errors import Conflict, Forbidden, NotFound, UserError
+from reminders.emails import RenderedEmail, subject_of
+from reminders.sql import fetch_in_transaction
+
+QUEUED, HELD, SENDING, SENT, FAILED, DIGESTED = "queued", "held", "sending", "sent", "failed", "digested"
+STATUSES = (QUEUED, HELD, SENDING, SENT, FAILED, DIGESTED)
+CLAIM_TIMEOUT = dt.timedelta(minutes=15)
+MAX_ATTEMPTS = 10
+INSERT_CHUNK = 500
+
+COLUMNS = (
+    "dedupe_key",
+    "rule",
+    "recipient",
+    "recipient_email",
+    "organization",
+    "link",
+    "context",
+    "status",
+    "digest",
+    "next_attempt_at",
+    "message_id",
+    "created_at",
+)
+# Filled when the reminder is sent (rendered parts) or fails (last_error).
+CONSTANT_COLUMNS = {
+    "subject": "''",
+    "body_text": "''",
+    "body_html": "''",
+    "attempts": "0",
+    "last_error": "''",
+}
+
+
+@dataclass(frozen=True)
+class OutboxRow:
+    """A reminder ready to be queued: its template values, rendered when it is sent."""
+
+    dedupe_key: str
+    rule: str
+    recipient_id: int | None
+    recipient_email: str
+    organization_id: int | None
+    link: str
+    context: str
+    message_id: str
+    status: str = QUEUED
+    next_attempt_at: dt.datetime | None = None
+
+    def values(self, now: dt.datetime) -> tuple[Any, ...]:
+        return (
+            self.dedupe_key,
+            self.rule,
+            self.recipient_id,
+            self.recipient_email,
+            self.organization_id,
+            self.link,
+            self.context,
+            self.status,
+            self.status == HELD,
+            self.next_attempt_at,
+            self.message_id,
+            now,
+        )
+
+
+def utcnow() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+async def existing_keys(keys: Sequence[str]) -> set[str]:
+    """Which of these dedupe keys are already in the outbox."""
+    found: set[str] = set()
+    unique = sorted(set(keys))
+    for start in range(0, len(unique), INSERT_CHUNK):
+        chunk = unique[start : start + INSERT_CHUNK]
+        marks = ", ".join("{}" for _ in chunk)
+        rows = await fetch(f"SELECT dedupe_key FROM reminder WHERE dedupe_key IN ({marks})", *chunk)
+        found.update(row["dedupe_key"] for row in rows)
+    return found
+
+
+async def queue(rows: Sequence[OutboxRow], now: dt.datetime | None = None) -> list[str]:
+    """Insert rows whose key is new, in one transaction; returns the keys actually inserted."""
+    now = now or utcnow()
+    inserted: list[str] = []
+    if not rows:
+        return inserted
+    columns = ", ".join((*COLUMNS, *CONSTANT_COLUMNS))
+    row_marks = "(" + ", ".join(("{}",) * len(COLUMNS) + tuple(CONSTANT_COLUMNS.values())) + ")"
+    async with write_transaction():
+        for start in range(0, len(rows), INSERT_CHUNK):
+            chunk = rows[start : start + INSERT_CHUNK]
+            result = await fetch_in_transaction(
+                f"INSERT INTO reminder ({columns}) VALUES {', '.join(row_marks for _ in chunk)} "
+                "ON CONFLICT (dedupe_key) DO NOTHING RETURNING dedupe_key",
+                [value for row in chunk for value in row.values(now)],
+            )
+            inserted += [row["dedupe_key"] for row in result]
+    return inserted
+
+
+CLAIMED_COLUMNS = "id, dedupe_key, rule, recipient, recipient_email, link, context, message_id, attempts"
+
+
+async def claim(worker: str, limit: int, now: dt.datetime | None = None) -> list[dict[str, Any]]:
+    """Claim up to `limit` deliverable rows for `worker`; only the returned rows may be sent by it."""
+    now = now or utcnow()
+    stale = now - CLAIM_TIMEOUT
+    claimable = (
+        "((status = 'queued' AND (next_attempt_at IS NULL OR next_attempt_at <= {})) "
+        "OR (status = 'sending' AND claimed_at < {} AND attempts < {}))"
+    )
+    lock = "" if is_sqlite() else " FOR UPDATE SKIP LOCKED"
+    async with write_transaction():
+        await _fail_abandoned(stale)
+        return await fetch(
+            "UPDATE reminder SET status = 'sending', claimed_by = {}, claimed_at = {}, "
+            "attempts = attempts + 1 "
+            f"WHERE id IN (SELECT id FROM reminder WHERE {claimable} ORDER BY id LIMIT {int(limit)}{lock}) "
+            f"AND {claimable} RETURNING {CLAIMED_COLUMNS}",
+            worker,
+            now,
+            now,
+            stale,
+            MAX_ATTEMPTS,
+            now,
+            stale,
+            MAX_ATTEMPTS,
+        )
+
+
+async def _fail_abandoned(stale: dt.datetime) -> None:
+    """A row claimed MAX_ATTEMPTS times without an outcome is given up on, visibly."""
+    await fetch(
+        "UPDATE reminder SET status = 'failed', claimed_by = NULL, "
+        "last_error = 'claimed too many times without a result (the sender stopped each time)' "
+        "WHERE status = 'sending' AND claimed_at < {} AND attempts >= {}",
+        stale,
+        MAX_ATTEMPTS,
+    )
+
+
+def _rendered(email: RenderedEmail | None) -> tuple[str, list[Any]]:
+    """SET fragment that keeps what was (or would have been) sent, for the secretariat's view."""
+    if email is None:
+        return "", []
+    return ", subject = {}, body_text = {}, body_html = {}", [email.subject[:300], email.text, email.html]
+
+
+async def mark_sent(reminder_id: int, email: RenderedEmail | None, now: dt.datetime | None = None) -> None:
+    """The server accepted the message: record it whoever holds the claim (it went out)."""
+    rendered, values = _rendered(email)
+    async with write_transaction():
+        await fetch(
+            "UPDATE reminder SET status = 'sent', sent_at = {}, claimed_by = NULL, last_error = ''"
+            f"{rendered} WHERE id = {{}}",
+            now or utcnow(),
+            *values,
+            reminder_id,
+        )
+
+
+async def mark_retry(
+    reminder_id: int,
+    worker: str,
+    error: str,
+    next_attempt_at: dt.datetime,
+    email: RenderedEmail | None = None,
+) -> None:
+    rendered, values = _rendered(email)
+    async with write_transaction():
+        await fetch(
+            "UPDATE reminder SET status = 'queued', claimed_by = NULL, last_error = {}, "
+            f"next_attempt_at = {{}}{rendered} WHERE id = {{}} AND status = 'sending' AND claimed_by = {{}}",
+            error[:2000],
+            next_attempt_at,
+            *values,
+            reminder_id,
+            worker,
+        )
+
+
+async def mark_failed(reminder_id: int, worker: str, error: str, email: RenderedEmail | None = None) -> None:
+    rendered, values = _rendered(email)
+    async with write_transaction():
+        await fetch(
+            f"UPDATE reminder SET status = 'failed', claimed_by = NULL, last_error = {{}}{rendered} "
+            "WHERE id = {} AND status = 'sending' AND claimed_by = {}",
+            error[:2000],
+            *values,
+            reminder_id,
+            worker,
+        )
+
+
+# The secretariat's view --------------------------------------------------------------------------
+
+LIST_COLUMNS = (
+    "r.id, r.rule, r.status, r.recipient, r.recipient_email, r.organization, o.acronym AS organization_acronym, "
+    "r.subject, r.link, r.context, r.digest, r.attempts, r.next_attempt_at, r.sent_at, r.last_error, "
+    "r.message_id, r.created_at"
+)
+
+
+def _listed(row: dict[str, Any]) -> dict[str, Any]:
+    """A row for the secretariat: the subject (rendered now if not yet sent), no template values."""
+    item = dict(row)
+    context = item.pop("context", "")
+    if not item["subject"] and context:
+        try:
+            item["subject"] = subject_of(item["rule"], context)
+        except Exception:  # noqa: BLE001 - a listing never fails on one bad row
+            item["subject"] = f"({item['rule']})"
+    item["digest"] = bool(item["digest"])
+    return item
+
+
+@dataclass(frozen=True)
+class ReminderPage:
+    items: list[dict[str, Any]]
+    total: int
+    counts: dict[str, int]
+    limit: int
+    offset: int
+
+
+def _require_secretariat(caller: Caller) -> None:
+    if not caller.is_secretariat:
+        raise Forbidden("only the secretariat may see and retry reminders")
+
+
+async def list_reminders(
+    caller: Caller,
+    status: str | None = None,
+    rule: str | None = None,
+    organization_id: int | None = None,
+    limit: int = 50,
+    offset: int = 0,
+) -> ReminderPage:
+    """The outbox for the secretariat, newest first, with counts per status (bodies left out)."""
+    _require_secretariat(caller)
+    if status is not None and status not in STATUSES:
+        raise UserError(f"status must be one of {', '.join(STATUSES)} (got {status!r})", field="status")
+    if not 1 <= limit <= 500:
+        raise UserError("limit must be between 1 and 500", field="limit")
+    if offset < 0:
+        raise UserError("offset must be 0 or more", field="offset")
+    where, args = ["1 = 1"], []
+    for column, value in (("r.status", status), ("r.rule", rule), ("r.organization", organization_id)):
+        if value is not None:
+            where.append(f"{column} = {{}}")
+            args.append(value)
+    condition = " AND ".join(where)
+    total = await fetch(f"SELECT COUNT(*) AS n FROM reminder r WHERE {condition}", *args)
+    items = await fetch(
+        f"SELECT {LIST_COLUMNS} FROM reminder r LEFT JOIN organization o ON o.id = r.organization "
+        f"WHERE {condition} ORDER BY r.id DESC LIMIT {int(limit)} OFFSET {int(offset)}",
+        *args,
+    )
+    return ReminderPage(
+        items=[_listed(row) for row in items],
+        total=int(total[0]["n"]),
+        counts=await reminder_counts(caller),
+        limit=limit,
+        offset=offset,
+    )
+
+
+async def reminder_counts(caller: Caller) -> dict[str, int]:
+    """How many reminders are in each status (every status present, zeros included)."""
+    _require_secretariat(caller)
+    rows = await fetch("SELECT status, COUNT(*) AS n FROM reminder GROUP BY status")
+    counts = dict.fromkeys(STATUSES, 0)
+    counts.update({row["status"]: int(row["n"]) for row in rows})
+    return counts
+
+
+async def retry_reminder(caller: Caller, reminder_id: int) -> dict[str, Any]:
+    """Queue a failed reminder again, at once, with a fresh count of attempts (audited)."""
+    _require_secretariat(caller)
+    async with write_transaction():
+        rows = await fetch("SELECT id, status, attempts, last_error FROM reminder WHERE id = {}", reminder_id)
+        if not rows:
+            raise NotFound(f"no reminder with id {reminder_id}")
+        before = rows[0]
+        if before["status"] != FAILED:
+            raise Conflict(
+                f"only a failed reminder can be retried; this one is {before['status']}", field="status"
+            )
+        await fetch(
+            "UPDATE reminder SET status = 'queued', attempts = 0, next_attempt_at = NULL, "
+            "claimed_by = NULL, claimed_at = NULL WHERE id = {} AND status = 'failed'",
+            reminder_id,
+        )
+        after = {**before, "status": QUEUED, "attempts": 0}
+        await audit.record(caller, "retry", "reminder", reminder_id, before, after)
+    (item,) = await fetch(
+        f"SELECT {LIST_COLUMNS} FROM reminder r LEFT JOIN organization o ON o.id = r.organization "
+        "WHERE r.id = {}",
+        reminder_id,
+    )
+    return _listed(item)

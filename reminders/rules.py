@@ -1,0 +1,407 @@
+"""The reminder rules of DESIGN.md as pure functions of (facts, local date).
+
+Nothing here reads the database, a clock or the settings: each rule takes plain facts and the
+organization's local date ("today" in its own time zone) and returns the reminders due on that date,
+each with a deterministic dedupe key (rule, subject, threshold, recipient). The check loads the facts
+and queues the intents; the unique key makes a repeat a no-op.
+
+Catching up: a threshold fires on its date and, if no check ran that day, on the next check after
+it, as long as it is the latest threshold of its rule that has passed (a reminder "due in 14 days" is
+not sent once "due in 3 days" applies). Subjects carry the date they are about (a milestone's due
+date, a commitment's last update), so moving a due date gives a fresh set of reminders.
+
+Recipients are always people of the organization concerned (its focal points and champions) or, for
+the secretariat's own rule, the secretariat. An owner who is not a member of the organization gets
+nothing. Intents carry titles and dates only, never narratives or descriptions.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from models.vocabulary import CHAMPION_SENIORITIES
+
+MILESTONE_DUE_SOON = "milestone_due_soon"
+MILESTONE_OVERDUE = "milestone_overdue"
+ESCALATION = "escalation"
+STALE_COMMITMENT = "stale_commitment"
+SUBMISSION_DUE = "submission_due"
+SUBMISSION_LATE = "submission_late"
+AWAITING_SIGNOFF = "awaiting_signoff"
+CHAMPION_GAP = "champion_gap"
+WEEKLY_DIGEST = "weekly_digest"
+RULES = (
+    MILESTONE_DUE_SOON,
+    MILESTONE_OVERDUE,
+    ESCALATION,
+    STALE_COMMITMENT,
+    SUBMISSION_DUE,
+    SUBMISSION_LATE,
+    AWAITING_SIGNOFF,
+    CHAMPION_GAP,
+)
+# Always sent at once, even to people who chose the weekly digest.
+URGENT_RULES = frozenset({ESCALATION, CHAMPION_GAP})
+
+DUE_SOON_DAYS = (14, 3)  # before the milestone's due date
+OVERDUE_DAYS = 1  # after the due date
+ESCALATION_DAYS = 30  # overdue by this many days
+AT_RISK_DAYS = 14  # a planned milestone due within this many days is at risk
+STALE_DAYS = 90  # no progress update for this long (repeated every 90 days of silence)
+SUBMISSION_DUE_DAYS = (14, 3)  # before the cycle's due date
+SUBMISSION_LATE_FOCAL_DAYS = 1  # after the due date, to the focal points
+SUBMISSION_LATE_CHAMPION_DAYS = 14  # after the due date, to the champion
+SUBMISSION_WINDOW_AFTER_DUE = 45  # late reminders stop after this; the scorecard flags it instead
+SIGNOFF_WAIT_DAYS = 7  # submitted and not approved after this many days
+
+OPEN_MILESTONE_STATUSES = ("planned", "in_progress")
+NOT_SUBMITTED_STATUSES = ("draft", "returned")
+
+
+@dataclass(frozen=True)
+class Recipient:
+    person_id: int
+    email: str
+    name: str
+    weekly_digest: bool = False
+    seniority: str = ""
+
+
+@dataclass(frozen=True)
+class Organization:
+    id: int
+    acronym: str
+    name: str
+    time_zone: str = "UTC"
+    active: bool = True
+
+
+@dataclass(frozen=True)
+class OrgPeople:
+    """The people of one organization who may receive its reminders."""
+
+    focal_points: tuple[Recipient, ...] = ()
+    champions: tuple[Recipient, ...] = ()
+
+    def member(self, person_id: int | None) -> Recipient | None:
+        for person in (*self.focal_points, *self.champions):
+            if person.person_id == person_id:
+                return person
+        return None
+
+
+@dataclass(slots=True)
+class MilestoneFacts:
+    id: int
+    title: str
+    due_date: dt.date
+    status: str
+    commitment_id: int
+    commitment_title: str
+    owner_id: int | None
+    organization: Organization
+
+
+@dataclass(slots=True)
+class CommitmentFacts:
+    id: int
+    title: str
+    status: str
+    owner_id: int | None
+    last_update_on: dt.date  # local date of the latest progress update (or of creation)
+    organization: Organization
+
+
+@dataclass(slots=True)
+class SubmissionFacts:
+    """One organization's submission for one cycle; `status` is None when none was started."""
+
+    organization: Organization
+    cycle_name: str
+    cycle_due_date: dt.date
+    submission_id: int | None = None
+    status: str | None = None
+    submitted_on: dt.date | None = None  # local date
+
+
+@dataclass(slots=True)
+class Intent:
+    """One reminder to one person, before rendering. The dedupe key is unique in the outbox.
+
+    Not frozen only because a check creates tens of thousands of them; nothing changes one."""
+
+    rule: str
+    subject: str
+    threshold: str
+    recipient: Recipient
+    organization_id: int | None
+    link: str  # a path; the email joins it to BASE_URL
+    context: Mapping[str, Any] = field(default_factory=dict)
+
+    @property
+    def dedupe_key(self) -> str:
+        return f"{self.rule}|{self.subject}|{self.threshold}|person:{self.recipient.person_id}"
+
+    @property
+    def urgent(self) -> bool:
+        return self.rule in URGENT_RULES
+
+
+_DAYS = [dt.timedelta(days=n) for n in range(400)]
+
+
+def days(n: int) -> dt.timedelta:
+    return _DAYS[n] if 0 <= n < len(_DAYS) else dt.timedelta(days=n)
+
+
+def _unique(people: Iterable[Recipient]) -> list[Recipient]:
+    seen: dict[int, Recipient] = {}
+    for person in people:
+        seen.setdefault(person.person_id, person)
+    return list(seen.values())
+
+
+def _latest_passed(thresholds: Sequence[tuple[dt.date, str]], today: dt.date) -> str | None:
+    passed = [(when, label) for when, label in thresholds if when <= today]
+    return max(passed)[1] if passed else None
+
+
+def _org_context(org: Organization) -> dict[str, Any]:
+    return {"organization_name": org.name, "organization_acronym": org.acronym}
+
+
+# Milestones --------------------------------------------------------------------------------------
+
+
+# Offsets from the due date of every date on which a milestone's reminders or state change.
+CHECK_OFFSETS = tuple(
+    dt.timedelta(days=n) for n in (-DUE_SOON_DAYS[0], -DUE_SOON_DAYS[1], OVERDUE_DAYS, ESCALATION_DAYS)
+)
+
+
+def milestone_check_dates(due_date: dt.date) -> tuple[dt.date, ...]:
+    """Every date on which a milestone's reminders or derived state change, in order."""
+    return tuple(due_date + offset for offset in CHECK_OFFSETS)
+
+
+def next_check_on(due_date: dt.date, status: str, *, after: dt.date | None = None) -> dt.date | None:
+    """The value of `Milestone.next_check_on`: the next date the timeline check must look at it.
+
+    Writers (creating a milestone, or changing its due date or status) call it WITHOUT `after`:
+    that gives the first check date (14 days before due), possibly in the past, so the next check
+    catches up on whatever threshold has already passed. The check itself calls it with
+    `after=today` once it has handled a milestone, which moves it to the next threshold strictly
+    after today. Done and dropped milestones need no check (None).
+    """
+    if status not in OPEN_MILESTONE_STATUSES:
+        return None
+    if after is None:
+        return due_date + CHECK_OFFSETS[0]
+    for offset in CHECK_OFFSETS:
+        if due_date + offset > after:
+            return due_date + offset
+    return None
+
+
+def derived_state(due_date: dt.date, status: str, today: dt.date) -> str:
+    """`overdue` (open and past due), `at_risk` (not started and due within 14 days) or ""."""
+    if status not in OPEN_MILESTONE_STATUSES:
+        return ""
+    if today > due_date:
+        return "overdue"
+    if status == "planned" and today >= due_date - days(AT_RISK_DAYS):
+        return "at_risk"
+    return ""
+
+
+def milestone_rules(m: MilestoneFacts, people: OrgPeople, today: dt.date) -> list[Intent]:
+    """Due soon (14 and 3 days before), overdue (1 day after), escalation (30 days overdue)."""
+    if m.status not in OPEN_MILESTONE_STATUSES or not m.organization.active:
+        return []
+    owner = people.member(m.owner_id)
+    owner_and_focal = _unique([*([owner] if owner else []), *people.focal_points])
+    subject = f"milestone:{m.id}@{m.due_date.isoformat()}"
+    context = {
+        **_org_context(m.organization),
+        "milestone_title": m.title,
+        "commitment_title": m.commitment_title,
+        "due_date": m.due_date,
+        "today": today,
+        "days_left": (m.due_date - today).days,
+        "days_overdue": (today - m.due_date).days,
+    }
+    link = f"/organizations/{m.organization.id}#milestone-{m.id}"
+    fired: list[tuple[str, str, list[Recipient]]] = []
+    if today <= m.due_date:
+        soon = _latest_passed([(m.due_date - days(n), str(n)) for n in DUE_SOON_DAYS], today)
+        if soon:
+            fired.append((MILESTONE_DUE_SOON, soon, owner_and_focal))
+    if today >= m.due_date + days(OVERDUE_DAYS):
+        fired.append((MILESTONE_OVERDUE, str(OVERDUE_DAYS), owner_and_focal))
+    if today >= m.due_date + days(ESCALATION_DAYS):
+        fired.append((ESCALATION, str(ESCALATION_DAYS), list(people.champions)))
+    return [
+        Intent(rule, subject, threshold, person, m.organization.id, link, context)
+        for rule, threshold, recipients in fired
+        for person in recipients
+    ]
+
+
+# Commitments -------------------------------------------------------------------------------------
+
+
+def commitment_next_check_on(last_update_on: dt.date, status: str, *, after: dt.date) -> dt.date | None:
+    """The value of `Commitment.next_check_on`: the next 90-day mark of silence after `after`.
+
+    A new progress update only moves the mark later, so a stale value makes the check look early,
+    never late: writers need not maintain it (NULL means "look at it on the next check").
+    """
+    if status != "active":
+        return None
+    elapsed = (after - last_update_on).days
+    periods = max(0, elapsed // STALE_DAYS) + 1
+    return last_update_on + days(STALE_DAYS * periods)
+
+
+def stale_commitment_rules(c: CommitmentFacts, people: OrgPeople, today: dt.date) -> list[Intent]:
+    """No progress update for 90 days (and again at 180, 270, ... days of silence): focal points."""
+    if c.status != "active" or not c.organization.active:
+        return []
+    silent = (today - c.last_update_on).days
+    if silent < STALE_DAYS:
+        return []
+    threshold = str(STALE_DAYS * (silent // STALE_DAYS))
+    context = {
+        **_org_context(c.organization),
+        "commitment_title": c.title,
+        "last_update_on": c.last_update_on,
+        "days_silent": silent,
+        "today": today,
+    }
+    subject = f"commitment:{c.id}@{c.last_update_on.isoformat()}"
+    link = f"/organizations/{c.organization.id}#commitment-{c.id}"
+    return [
+        Intent(STALE_COMMITMENT, subject, threshold, person, c.organization.id, link, context)
+        for person in _unique(people.focal_points)
+    ]
+
+
+# Submissions -------------------------------------------------------------------------------------
+
+
+def cycle_in_window(cycle_due_date: dt.date, today: dt.date) -> bool:
+    """Whether the submission-due and submission-late rules can fire for a cycle today."""
+    first = cycle_due_date - days(max(SUBMISSION_DUE_DAYS))
+    return first <= today <= cycle_due_date + days(SUBMISSION_WINDOW_AFTER_DUE)
+
+
+def submission_rules(s: SubmissionFacts, people: OrgPeople, today: dt.date) -> list[Intent]:
+    """Submission due (14 and 3 days before), late (1 day after: focal points; 14 days: champion)."""
+    org = s.organization
+    if not org.active or (s.status is not None and s.status not in NOT_SUBMITTED_STATUSES):
+        return []
+    if not cycle_in_window(s.cycle_due_date, today):
+        return []
+    due = s.cycle_due_date
+    subject = f"cycle:{s.cycle_name}@{due.isoformat()}:org:{org.id}"
+    context = {
+        **_org_context(org),
+        "cycle_name": s.cycle_name,
+        "due_date": due,
+        "today": today,
+        "days_left": (due - today).days,
+        "days_late": (today - due).days,
+    }
+    link = f"/organizations/{org.id}#submission-{s.cycle_name}"
+    fired: list[tuple[str, str, Sequence[Recipient]]] = []
+    if today <= due:
+        soon = _latest_passed([(due - days(n), str(n)) for n in SUBMISSION_DUE_DAYS], today)
+        if soon:
+            fired.append((SUBMISSION_DUE, soon, people.focal_points))
+    if today >= due + days(SUBMISSION_LATE_FOCAL_DAYS):
+        fired.append((SUBMISSION_LATE, str(SUBMISSION_LATE_FOCAL_DAYS), people.focal_points))
+    if today >= due + days(SUBMISSION_LATE_CHAMPION_DAYS):
+        fired.append((SUBMISSION_LATE, str(SUBMISSION_LATE_CHAMPION_DAYS), people.champions))
+    return [
+        Intent(rule, subject, threshold, person, org.id, link, context)
+        for rule, threshold, recipients in fired
+        for person in _unique(recipients)
+    ]
+
+
+def awaiting_signoff_rules(s: SubmissionFacts, people: OrgPeople, today: dt.date) -> list[Intent]:
+    """Submitted and not approved after 7 days: the champion."""
+    org = s.organization
+    if not org.active or s.status != "submitted" or s.submitted_on is None or s.submission_id is None:
+        return []
+    if today < s.submitted_on + days(SIGNOFF_WAIT_DAYS):
+        return []
+    context = {
+        **_org_context(org),
+        "cycle_name": s.cycle_name,
+        "submitted_on": s.submitted_on,
+        "days_waiting": (today - s.submitted_on).days,
+        "today": today,
+    }
+    subject = f"submission:{s.submission_id}@{s.submitted_on.isoformat()}"
+    link = f"/organizations/{org.id}#submission-{s.cycle_name}"
+    return [
+        Intent(AWAITING_SIGNOFF, subject, str(SIGNOFF_WAIT_DAYS), person, org.id, link, context)
+        for person in _unique(people.champions)
+    ]
+
+
+# Champion gap (the secretariat's rule) -----------------------------------------------------------
+
+
+def champion_gap(champion_seniorities: Sequence[str]) -> str | None:
+    """Why an organization fails the senior-champion rule: "missing", "below_deputy" or None."""
+    if not champion_seniorities:
+        return "missing"
+    if not any(s in CHAMPION_SENIORITIES for s in champion_seniorities):
+        return "below_deputy"
+    return None
+
+
+def champion_gap_rules(
+    gaps: Sequence[tuple[Organization, str]], secretariat: Sequence[Recipient], today: dt.date
+) -> list[Intent]:
+    """Monthly, one alert per secretariat member listing every organization with a champion gap."""
+    listed = sorted(((org, reason) for org, reason in gaps if org.active), key=lambda g: g[0].acronym)
+    if not listed:
+        return []
+    month = f"{today.year:04d}-{today.month:02d}"
+    context = {
+        "month": month,
+        "today": today,
+        "gaps": [
+            {
+                "organization_id": org.id,
+                "organization_acronym": org.acronym,
+                "organization_name": org.name,
+                "reason": reason,
+            }
+            for org, reason in listed
+        ],
+    }
+    return [
+        Intent(CHAMPION_GAP, f"month:{month}", "monthly", person, None, "/admin/", context)
+        for person in _unique(secretariat)
+    ]
+
+
+# Digests ----------------------------------------------------------------------------------------
+
+
+def digest_release(day: dt.date) -> dt.datetime:
+    """When a reminder held for the weekly digest is released: the Monday after `day`, 00:00 UTC."""
+    monday = day + days(7 - day.weekday())
+    return dt.datetime.combine(monday, dt.time(0, 0), tzinfo=dt.UTC)
+
+
+def digest_week(day: dt.date) -> str:
+    year, week, _ = day.isocalendar()
+    return f"{year:04d}-W{week:02d}"
