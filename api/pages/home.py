@@ -1,4 +1,8 @@
-"""Each role's home page: what waits for this person, and where to go next."""
+"""Each role's home page: what waits for this person, and where to go next.
+
+One person may hold several roles; the page shows one section per role held, each read through
+the same services as the rest of the pages.
+"""
 
 from __future__ import annotations
 
@@ -10,6 +14,38 @@ from litestar.response import Redirect, Template
 from api.pages.errors import PageController
 from api.pages.render import redirect, render
 from models.caller import Caller
+from models.services import cycles as cycle_service
+from models.services import organizations as organization_service
+from models.services import submissions as submission_service
+
+
+async def my_organizations(caller: Caller, cycle: dict[str, Any] | None) -> list[dict[str, Any]]:
+    """The organizations the caller belongs to, with this cycle's report status."""
+    found = []
+    for org_id in sorted(caller.member_org_ids):
+        org = await organization_service.get_organization(caller, org_id)
+        status = None
+        if cycle is not None:
+            status = (await submission_service.get_submission(caller, org_id, cycle["name"]))["status"]
+        roles = sorted(role for role, org in caller.roles if org == org_id)
+        found.append({**org, "report_status": status, "my_roles": roles})
+    return found
+
+
+async def reviewed_organizations(caller: Caller) -> list[dict[str, Any]]:
+    return [
+        await organization_service.get_organization(caller, org_id)
+        for org_id in sorted(caller.org_ids("peer_reviewer"))
+    ]
+
+
+async def reporting_counts(caller: Caller, cycle: dict[str, Any] | None) -> dict[str, int]:
+    if cycle is None or not caller.is_secretariat:
+        return {}
+    counts: dict[str, int] = {}
+    for row in await cycle_service.reporting_overview(caller, cycle["name"]):
+        counts[row["status"]] = counts.get(row["status"], 0) + 1
+    return counts
 
 
 class HomePage(PageController):
@@ -17,4 +53,14 @@ class HomePage(PageController):
     async def home(self, request: Request[Any, Any, Any], caller: Caller) -> Template | Redirect:
         if not caller.authenticated:
             return redirect(request, "/login")
-        return render(request, caller, "home.html.jinja")
+        cycle = await cycle_service.open_cycle()
+        return render(
+            request,
+            caller,
+            "home.html.jinja",
+            cycle=cycle,
+            organizations=await my_organizations(caller, cycle),
+            waiting=await submission_service.champion_queue(caller) if caller.org_ids("champion") else [],
+            reviewed=await reviewed_organizations(caller),
+            reporting=await reporting_counts(caller, cycle),
+        )

@@ -174,3 +174,9 @@ async def log_in(page: Any, email: str, password: str) -> None:
 async def log_out(page: Any) -> None:
     await page.get_by_role("button", name="Log out").click()
     await page.wait_for_load_state("domcontentloaded")
+
+
+async def follow_nav(page: Any, label: str) -> None:
+    """Follow a link of the main navigation, as a person scanning the header would."""
+    await page.get_by_role("navigation", name="Main").get_by_role("link", name=label, exact=True).click()
+    await page.wait_for_load_state("domcontentloaded")

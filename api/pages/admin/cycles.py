@@ -1,0 +1,133 @@
+"""Cycles (secretariat): open a cycle, see per organization where its report stands, who has not
+reported yet, and publish approved reports (one by one, or every approved one at once)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from litestar import Request, get, post
+from litestar.response import Redirect, Template
+
+from api.pages.admin import matches, page_base, paginate
+from api.pages.errors import PageController
+from api.pages.forms import optional_date, page_number
+from api.pages.render import error_status, form_errors, read_form, redirect, render
+from models.caller import Caller
+from models.errors import UserError
+from models.services import cycles as cycle_service
+from models.services import submissions as submission_service
+
+NOT_REPORTED = ("missing", "draft", "returned")
+SHOW = {
+    "all": "All organizations",
+    "not_reported": "Not reported yet (no report, draft or returned)",
+    "submitted": "Waiting for the champion",
+    "approved": "Approved, ready to publish",
+    "published": "Published",
+}
+
+
+def shown_rows(rows: list[dict[str, Any]], show: str, q: str) -> list[dict[str, Any]]:
+    def wanted(row: dict[str, Any]) -> bool:
+        if show == "not_reported":
+            return row["status"] in NOT_REPORTED
+        return show == "all" or row["status"] == show
+
+    return [row for row in rows if wanted(row) and matches(q, row["acronym"], row["name"])]
+
+
+class AdminCyclePages(PageController):
+    path = "/admin/cycles"
+
+    async def _cycles_page(
+        self,
+        request: Request[Any, Any, Any],
+        caller: Caller,
+        form: dict[str, str],
+        exc: UserError | None = None,
+    ) -> Template:
+        return render(
+            request,
+            caller,
+            "admin/cycles.html.jinja",
+            status=error_status(exc) if exc else 200,
+            cycles=list(reversed(await cycle_service.list_cycles())),
+            open_cycle=await cycle_service.open_cycle(),
+            form=form,
+            errors=form_errors(exc) if exc else {},
+        )
+
+    @get("/")
+    async def cycles(self, request: Request[Any, Any, Any], caller: Caller) -> Template:
+        return await self._cycles_page(request, caller, {})
+
+    @post("/")
+    async def create_cycle(self, request: Request[Any, Any, Any], caller: Caller) -> Template | Redirect:
+        form = await read_form(request)
+        try:
+            cycle = await cycle_service.create_cycle(
+                caller, form.get("name", ""), optional_date(form, "due_date", "due date")
+            )
+        except UserError as exc:
+            return await self._cycles_page(request, caller, form, exc)
+        return redirect(request, f"/admin/cycles/{cycle['name']}", f"Cycle {cycle['name']} opened.")
+
+    @get("/{cycle:str}")
+    async def cycle(
+        self,
+        request: Request[Any, Any, Any],
+        caller: Caller,
+        cycle: str,
+        show: str = "not_reported",
+        q: str = "",
+        page: str = "1",
+    ) -> Template:
+        show = show if show in SHOW else "not_reported"
+        info = await cycle_service.cycle_by_name(cycle)
+        rows = await cycle_service.reporting_overview(caller, cycle)
+        counts: dict[str, int] = {}
+        for row in rows:
+            counts[row["status"]] = counts.get(row["status"], 0) + 1
+        found = shown_rows(rows, show, q)
+        shown, page_shown, pages = paginate(found, page_number(page))
+        return render(
+            request,
+            caller,
+            "admin/cycle.html.jinja",
+            cycle=info,
+            rows=shown,
+            total=len(found),
+            counts=counts,
+            not_reported=sum(counts.get(status, 0) for status in NOT_REPORTED),
+            page=page_shown,
+            pages=pages,
+            base=page_base(f"/admin/cycles/{cycle}", show=show, q=q),
+            show=show,
+            shows=list(SHOW.items()),
+            q=q,
+        )
+
+    @post("/{cycle:str}/publish-approved")
+    async def publish_approved(self, request: Request[Any, Any, Any], caller: Caller, cycle: str) -> Redirect:
+        """Publish every approved report of the cycle, each in its own transaction."""
+        rows = await cycle_service.reporting_overview(caller, cycle)
+        published, refused = [], []
+        for row in rows:
+            if row["status"] != "approved":
+                continue
+            try:
+                await submission_service.publish(caller, int(row["organization_id"]), cycle)
+                published.append(row["acronym"])
+            except UserError as exc:
+                refused.append(f"{row['acronym']} ({exc.message})")
+        here = f"/admin/cycles/{cycle}?show=published"
+        if refused:
+            message = f"Published {len(published)}; not published: {'; '.join(refused)}."
+            return redirect(request, here, message, kind="error")
+        if not published:
+            return redirect(
+                request, f"/admin/cycles/{cycle}", "No approved report waits to be published.", "info"
+            )
+        return redirect(
+            request, here, f"Published {len(published)} scorecards for {cycle}: {', '.join(published)}."
+        )

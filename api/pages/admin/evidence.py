@@ -1,0 +1,51 @@
+"""Verifying evidence (secretariat): the links behind level claims, and a button to verify each."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from litestar import Request, get, post
+from litestar.response import Redirect, Template
+
+from api.pages.admin import PAGE_SIZE, page_base
+from api.pages.errors import PageController
+from api.pages.forms import page_number
+from api.pages.login import safe_next
+from api.pages.render import read_form, redirect, render
+from models.caller import Caller
+from models.errors import UserError
+from models.services import evidence as evidence_service
+from models.services.verification import evidence_to_verify
+
+
+class AdminEvidencePages(PageController):
+    path = "/admin/evidence"
+
+    @get("/")
+    async def queue(
+        self, request: Request[Any, Any, Any], caller: Caller, organization: str = "", page: str = "1"
+    ) -> Template:
+        org_id = int(organization) if organization.isdigit() else None
+        number = page_number(page)
+        queue = await evidence_to_verify(caller, org_id, limit=PAGE_SIZE, offset=(number - 1) * PAGE_SIZE)
+        pages = max(1, -(-queue.total // PAGE_SIZE))
+        return render(
+            request,
+            caller,
+            "admin/evidence.html.jinja",
+            queue=queue,
+            page=min(number, pages),
+            pages=pages,
+            base=page_base("/admin/evidence", organization=organization),
+            here=str(request.url.path) + (f"?{request.url.query}" if request.url.query else ""),
+        )
+
+    @post("/{evidence_id:int}/verify")
+    async def verify(self, request: Request[Any, Any, Any], caller: Caller, evidence_id: int) -> Redirect:
+        form = await read_form(request)
+        back = safe_next(form.get("next") or "/admin/evidence")
+        try:
+            row = await evidence_service.verify_evidence(caller, evidence_id)
+        except UserError as exc:
+            return redirect(request, back, exc.message[:1].upper() + exc.message[1:], "error")
+        return redirect(request, back, f"Verified: {row['title'] or row['url']}.")

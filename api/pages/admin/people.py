@@ -1,0 +1,183 @@
+"""People and roles (secretariat): find a person, add one, change details, grant and revoke roles."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from litestar import Request, get, post
+from litestar.response import Redirect, Template
+
+from api.pages.admin import matches, page_base, paginate
+from api.pages.errors import PageController
+from api.pages.forms import optional_int, page_number, version_of
+from api.pages.render import error_status, form_errors, read_form, redirect, render
+from models.caller import Caller
+from models.errors import UserError
+from models.services import organizations as organization_service
+from models.services import people as people_service
+from models.vocabulary import ORG_SCOPED_ROLES, ROLES, SENIORITIES
+
+ROLE_OPTIONS = [(role, role.replace("_", " ").capitalize()) for role in ROLES]
+SENIORITY_OPTIONS = [(value, value.replace("_", " ").capitalize()) for value in SENIORITIES]
+
+
+async def organization_options(caller: Caller) -> list[tuple[int, str]]:
+    rows = await organization_service.list_organizations(caller)
+    return [(int(row["id"]), f"{row['acronym']} · {row['name']}") for row in rows]
+
+
+def role_and_organization(form: dict[str, str]) -> tuple[str, int | None]:
+    role = form.get("role", "")
+    org_id = optional_int(form, "organization_id", "organization")
+    if role in ORG_SCOPED_ROLES and org_id is None:
+        raise UserError(f"the role {role.replace('_', ' ')} needs an organization", field="organization_id")
+    return role, org_id if role in ORG_SCOPED_ROLES else None
+
+
+class AdminPeoplePages(PageController):
+    path = "/admin/people"
+
+    @get("/")
+    async def people(
+        self,
+        request: Request[Any, Any, Any],
+        caller: Caller,
+        q: str = "",
+        organization: str = "",
+        page: str = "1",
+    ) -> Template:
+        org_id = int(organization) if organization.isdigit() else None
+        rows = await people_service.list_people(caller, org_id)
+        found = [r for r in rows if matches(q, r["name"], r["email"], r["job_title"])]
+        shown, page_shown, pages = paginate(found, page_number(page))
+        return render(
+            request,
+            caller,
+            "admin/people.html.jinja",
+            people=shown,
+            total=len(found),
+            page=page_shown,
+            pages=pages,
+            base=page_base("/admin/people", q=q, organization=organization),
+            q=q,
+            organization=org_id,
+            organizations=await organization_options(caller),
+        )
+
+    async def _new_form(
+        self,
+        request: Request[Any, Any, Any],
+        caller: Caller,
+        form: dict[str, str],
+        exc: UserError | None = None,
+    ) -> Template:
+        return render(
+            request,
+            caller,
+            "admin/person_new.html.jinja",
+            status=error_status(exc) if exc else 200,
+            roles=ROLE_OPTIONS,
+            seniorities=SENIORITY_OPTIONS,
+            organizations=await organization_options(caller),
+            form=form,
+            errors=form_errors(exc) if exc else {},
+        )
+
+    @get("/new")
+    async def new_person(self, request: Request[Any, Any, Any], caller: Caller) -> Template:
+        return await self._new_form(request, caller, {"seniority": "other"})
+
+    @post("/new")
+    async def create_person(self, request: Request[Any, Any, Any], caller: Caller) -> Template | Redirect:
+        form = await read_form(request)
+        try:
+            role, org_id = role_and_organization(form) if form.get("role") else (None, None)
+            person = await people_service.register_person(
+                caller,
+                {
+                    "email": form.get("email", ""),
+                    "name": form.get("name", ""),
+                    "password": form.get("password", ""),
+                    "job_title": form.get("job_title", ""),
+                    "seniority": form.get("seniority", "other"),
+                    "role": role,
+                    "organization_id": org_id,
+                },
+            )
+        except UserError as exc:
+            form.pop("password", None)
+            return await self._new_form(request, caller, form, exc)
+        return redirect(request, f"/admin/people/{person['id']}", f"{person['name']} added.")
+
+    async def _person_page(
+        self,
+        request: Request[Any, Any, Any],
+        caller: Caller,
+        person_id: int,
+        form: dict[str, str] | None = None,
+        exc: UserError | None = None,
+    ) -> Template:
+        person = await people_service.get_person(caller, person_id)
+        if form is None:
+            form = {key: str(person[key]) for key in ("name", "job_title", "seniority", "version")}
+            form["active"] = "on" if person["active"] else ""
+            form["weekly_digest"] = "on" if person["weekly_digest"] else ""
+        return render(
+            request,
+            caller,
+            "admin/person.html.jinja",
+            status=error_status(exc) if exc else 200,
+            person=person,
+            roles=ROLE_OPTIONS,
+            seniorities=SENIORITY_OPTIONS,
+            organizations=await organization_options(caller),
+            form=form,
+            errors=form_errors(exc) if exc else {},
+        )
+
+    @get("/{person_id:int}")
+    async def person(self, request: Request[Any, Any, Any], caller: Caller, person_id: int) -> Template:
+        return await self._person_page(request, caller, person_id)
+
+    @post("/{person_id:int}")
+    async def save_person(
+        self, request: Request[Any, Any, Any], caller: Caller, person_id: int
+    ) -> Template | Redirect:
+        form = await read_form(request)
+        changes: dict[str, Any] = {
+            "name": form.get("name", ""),
+            "job_title": form.get("job_title", ""),
+            "seniority": form.get("seniority", "other"),
+            "active": form.get("active") == "on",
+            "weekly_digest": form.get("weekly_digest") == "on",
+        }
+        if form.get("password"):
+            changes["password"] = form["password"]
+        try:
+            await people_service.update_person(caller, person_id, changes, version_of(form))
+        except UserError as exc:
+            form.pop("password", None)
+            return await self._person_page(request, caller, person_id, form, exc)
+        return redirect(request, f"/admin/people/{person_id}", "Saved.")
+
+    @post("/{person_id:int}/roles")
+    async def grant_role(self, request: Request[Any, Any, Any], caller: Caller, person_id: int) -> Redirect:
+        form = await read_form(request)
+        here = f"/admin/people/{person_id}"
+        try:
+            role, org_id = role_and_organization(form)
+            await people_service.add_role(caller, person_id, role, org_id)
+        except UserError as exc:
+            return redirect(request, here, exc.message[:1].upper() + exc.message[1:], kind="error")
+        return redirect(request, here, f"Role {role.replace('_', ' ')} granted.")
+
+    @post("/{person_id:int}/roles/{role_id:int}/remove")
+    async def revoke_role(
+        self, request: Request[Any, Any, Any], caller: Caller, person_id: int, role_id: int
+    ) -> Redirect:
+        here = f"/admin/people/{person_id}"
+        try:
+            await people_service.remove_role(caller, person_id, role_id)
+        except UserError as exc:
+            return redirect(request, here, exc.message[:1].upper() + exc.message[1:], kind="error")
+        return redirect(request, here, "Role removed.")

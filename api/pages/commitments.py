@@ -1,0 +1,233 @@
+"""Commitments and their milestones: the detail page with the history of updates, and the forms
+that create and edit them (focal points of the organization and the secretariat).
+
+Every form posts back to its own address. A refused input renders the form again with what was
+typed and the service's message beside the field; success redirects with a flash message.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from litestar import Request, get, post
+from litestar.response import Redirect, Template
+
+from api.pages.errors import PageController
+from api.pages.forms import optional_date, required_date, version_of
+from api.pages.render import error_status, form_errors, read_form, redirect, render
+from models.caller import Caller
+from models.errors import NotFound, UserError
+from models.services import commitments as commitment_service
+from models.services import milestones as milestone_service
+from models.services import organizations as organization_service
+from models.services import updates as update_service
+from models.vocabulary import COMMITMENT_STATUSES, MILESTONE_STATUSES
+
+ORG = "/organizations/{org_id:int}"
+
+
+async def commitment_of(caller: Caller, org_id: int, commitment_id: int) -> dict[str, Any]:
+    """The commitment, read at the caller's audience, and only if it belongs to this organization."""
+    row = await commitment_service.get_commitment(caller, commitment_id)
+    if int(row["organization_id"]) != org_id:
+        raise NotFound(f"no commitment with id {commitment_id} in this organization")
+    return row
+
+
+async def milestone_of(caller: Caller, org_id: int, milestone_id: int) -> dict[str, Any]:
+    row = await milestone_service.get_milestone(caller, milestone_id)
+    if int(row["organization_id"]) != org_id:
+        raise NotFound(f"no milestone with id {milestone_id} in this organization")
+    return row
+
+
+def commitment_data(form: dict[str, str], editing: bool) -> dict[str, Any]:
+    data: dict[str, Any] = {
+        "title": form.get("title", ""),
+        "area": form.get("area", ""),
+        "description": form.get("description", ""),
+        "description_visibility": form.get("description_visibility", "internal"),
+        "target_date": optional_date(form, "target_date", "target date"),
+    }
+    if editing:
+        data["status"] = form.get("status", "active")
+    return data
+
+
+def milestone_data(form: dict[str, str], editing: bool) -> dict[str, Any]:
+    data: dict[str, Any] = {
+        "title": form.get("title", ""),
+        "due_date": required_date(form, "due_date", "due date"),
+    }
+    if editing:
+        data["status"] = form.get("status", "planned")
+        data["completed_on"] = optional_date(form, "completed_on", "completion date")
+        data["drop_reason"] = form.get("drop_reason", "")
+    return data
+
+
+def as_form(row: dict[str, Any], *fields: str) -> dict[str, str]:
+    return {field: "" if row.get(field) is None else str(row[field]) for field in fields}
+
+
+class CommitmentPages(PageController):
+    path = ORG
+
+    async def _areas(self) -> list[tuple[str, str]]:
+        return [(area["key"], area["name"]) for area in await organization_service.list_areas()]
+
+    async def _commitment_form(
+        self,
+        request: Request[Any, Any, Any],
+        caller: Caller,
+        org_id: int,
+        form: dict[str, str],
+        commitment: dict[str, Any] | None = None,
+        exc: UserError | None = None,
+    ) -> Template:
+        return render(
+            request,
+            caller,
+            "organizations/commitment_form.html.jinja",
+            status=error_status(exc) if exc else 200,
+            org=await organization_service.get_organization(caller, org_id),
+            commitment=commitment,
+            areas=await self._areas(),
+            statuses=[(s, s.capitalize()) for s in COMMITMENT_STATUSES],
+            form=form,
+            errors=form_errors(exc) if exc else {},
+        )
+
+    @get("/commitments/new")
+    async def new_commitment(
+        self, request: Request[Any, Any, Any], caller: Caller, org_id: int, area: str = ""
+    ) -> Template:
+        return await self._commitment_form(request, caller, org_id, {"area": area})
+
+    @post("/commitments/new")
+    async def create_commitment(
+        self, request: Request[Any, Any, Any], caller: Caller, org_id: int
+    ) -> Template | Redirect:
+        form = await read_form(request)
+        try:
+            row = await commitment_service.create_commitment(caller, org_id, commitment_data(form, False))
+        except UserError as exc:
+            return await self._commitment_form(request, caller, org_id, form, exc=exc)
+        return redirect(
+            request, f"/organizations/{org_id}/commitments/{row['id']}", f"Commitment “{row['title']}” added."
+        )
+
+    @get("/commitments/{commitment_id:int}")
+    async def commitment(
+        self, request: Request[Any, Any, Any], caller: Caller, org_id: int, commitment_id: int
+    ) -> Template:
+        row = await commitment_of(caller, org_id, commitment_id)
+        updates = await update_service.list_updates(caller, commitment_id)
+        return render(
+            request,
+            caller,
+            "organizations/commitment.html.jinja",
+            org=await organization_service.get_organization(caller, org_id),
+            commitment=row,
+            area_names=dict(await self._areas()),
+            milestones=await milestone_service.list_milestones(caller, commitment_id),
+            updates=list(reversed(updates)),
+            can_edit=caller.can_edit(org_id),
+        )
+
+    @get("/commitments/{commitment_id:int}/edit")
+    async def edit_commitment(
+        self, request: Request[Any, Any, Any], caller: Caller, org_id: int, commitment_id: int
+    ) -> Template:
+        row = await commitment_of(caller, org_id, commitment_id)
+        form = as_form(
+            row, "title", "area", "description", "description_visibility", "target_date", "status", "version"
+        )
+        return await self._commitment_form(request, caller, org_id, form, commitment=row)
+
+    @post("/commitments/{commitment_id:int}/edit")
+    async def save_commitment(
+        self, request: Request[Any, Any, Any], caller: Caller, org_id: int, commitment_id: int
+    ) -> Template | Redirect:
+        row = await commitment_of(caller, org_id, commitment_id)
+        form = await read_form(request)
+        try:
+            await commitment_service.update_commitment(
+                caller, commitment_id, commitment_data(form, True), version_of(form)
+            )
+        except UserError as exc:
+            return await self._commitment_form(request, caller, org_id, form, commitment=row, exc=exc)
+        return redirect(request, f"/organizations/{org_id}/commitments/{commitment_id}", "Commitment saved.")
+
+    # --- milestones ---------------------------------------------------------------------------
+
+    async def _milestone_form(
+        self,
+        request: Request[Any, Any, Any],
+        caller: Caller,
+        org_id: int,
+        commitment: dict[str, Any],
+        form: dict[str, str],
+        milestone: dict[str, Any] | None = None,
+        exc: UserError | None = None,
+    ) -> Template:
+        return render(
+            request,
+            caller,
+            "organizations/milestone_form.html.jinja",
+            status=error_status(exc) if exc else 200,
+            org=await organization_service.get_organization(caller, org_id),
+            commitment=commitment,
+            milestone=milestone,
+            statuses=[(s, s.replace("_", " ").capitalize()) for s in MILESTONE_STATUSES],
+            form=form,
+            errors=form_errors(exc) if exc else {},
+        )
+
+    @get("/commitments/{commitment_id:int}/milestones/new")
+    async def new_milestone(
+        self, request: Request[Any, Any, Any], caller: Caller, org_id: int, commitment_id: int
+    ) -> Template:
+        commitment = await commitment_of(caller, org_id, commitment_id)
+        return await self._milestone_form(request, caller, org_id, commitment, {})
+
+    @post("/commitments/{commitment_id:int}/milestones/new")
+    async def create_milestone(
+        self, request: Request[Any, Any, Any], caller: Caller, org_id: int, commitment_id: int
+    ) -> Template | Redirect:
+        commitment = await commitment_of(caller, org_id, commitment_id)
+        form = await read_form(request)
+        try:
+            row = await milestone_service.create_milestone(caller, commitment_id, milestone_data(form, False))
+        except UserError as exc:
+            return await self._milestone_form(request, caller, org_id, commitment, form, exc=exc)
+        return redirect(
+            request,
+            f"/organizations/{org_id}/commitments/{commitment_id}",
+            f"Milestone “{row['title']}” added.",
+        )
+
+    @get("/milestones/{milestone_id:int}/edit")
+    async def edit_milestone(
+        self, request: Request[Any, Any, Any], caller: Caller, org_id: int, milestone_id: int
+    ) -> Template:
+        milestone = await milestone_of(caller, org_id, milestone_id)
+        commitment = await commitment_of(caller, org_id, int(milestone["commitment_id"]))
+        form = as_form(milestone, "title", "due_date", "status", "completed_on", "drop_reason", "version")
+        return await self._milestone_form(request, caller, org_id, commitment, form, milestone=milestone)
+
+    @post("/milestones/{milestone_id:int}/edit")
+    async def save_milestone(
+        self, request: Request[Any, Any, Any], caller: Caller, org_id: int, milestone_id: int
+    ) -> Template | Redirect:
+        milestone = await milestone_of(caller, org_id, milestone_id)
+        commitment_id = int(milestone["commitment_id"])
+        form = await read_form(request)
+        try:
+            await milestone_service.update_milestone(
+                caller, milestone_id, milestone_data(form, True), version_of(form)
+            )
+        except UserError as exc:
+            commitment = await commitment_of(caller, org_id, commitment_id)
+            return await self._milestone_form(request, caller, org_id, commitment, form, milestone, exc)
+        return redirect(request, f"/organizations/{org_id}/commitments/{commitment_id}", "Milestone saved.")

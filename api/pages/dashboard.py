@@ -1,0 +1,124 @@
+"""An organization's dashboard: its five areas, its commitments, what is overdue or due soon, the
+reminders it received, and the state of this cycle's report.
+
+Open to the organization's own focal points and champion and to the secretariat; everything is
+read through the services at the caller's audience, the same as the JSON API.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from litestar import Request, get
+from litestar.response import Template
+
+from api.pages.errors import PageController
+from api.pages.render import render
+from models.caller import Caller
+from models.services import commitments as commitment_service
+from models.services import cycles as cycle_service
+from models.services import milestones as milestone_service
+from models.services import organizations as organization_service
+from models.services import submissions as submission_service
+from models.services.common import today
+
+DUE_SOON_DAYS = 30
+OPEN_MILESTONE = ("planned", "in_progress")
+
+
+async def area_levels(org_id: int, cycle_name: str | None) -> list[dict[str, Any]]:
+    """The five areas with this cycle's self-assessed and counted levels (live, internal figures)."""
+    from scorecards.service import live_cycle_scores
+
+    areas = await organization_service.list_areas()
+    levels: dict[str, dict[str, Any]] = {}
+    if cycle_name is not None:
+        scores = await live_cycle_scores(cycle_name, today(), [org_id])
+        frame = scores.scores.areas
+        for (row_org, key), row in frame.iterrows():
+            if int(row_org) == org_id:
+                levels[str(key)] = {name: row[name] for name in frame.columns}
+    return [
+        {
+            "key": area["key"],
+            "name": area["name"],
+            "self_level": _level(levels.get(area["key"], {}).get("self_level")),
+            "level": _level(levels.get(area["key"], {}).get("level")),
+            "change": levels.get(area["key"], {}).get("change"),
+        }
+        for area in areas
+    ]
+
+
+def _level(value: Any) -> int:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return 0
+
+
+async def commitments_with_milestones(caller: Caller, org_id: int) -> list[dict[str, Any]]:
+    rows = await commitment_service.list_commitments(caller, org_id)
+    for row in rows:
+        milestones = await milestone_service.list_milestones(caller, int(row["id"]))
+        row["milestones"] = milestones
+        row["milestones_done"] = sum(1 for m in milestones if m["status"] == "done")
+        row["milestones_counted"] = sum(1 for m in milestones if m["status"] != "dropped")
+    return rows
+
+
+def milestone_watchlist(commitments: list[dict[str, Any]], day: dt.date) -> dict[str, list[dict[str, Any]]]:
+    """Open milestones that are overdue, and those due within DUE_SOON_DAYS (soonest first)."""
+    overdue, due_soon = [], []
+    horizon = day + dt.timedelta(days=DUE_SOON_DAYS)
+    for commitment in commitments:
+        for milestone in commitment["milestones"]:
+            if milestone["status"] not in OPEN_MILESTONE:
+                continue
+            item = {
+                **milestone,
+                "commitment_title": commitment["title"],
+                "days": (milestone["due_date"] - day).days,
+            }
+            if milestone["derived_state"] == "overdue" or milestone["due_date"] < day:
+                overdue.append(item)
+            elif milestone["due_date"] <= horizon:
+                due_soon.append(item)
+    overdue.sort(key=lambda m: m["due_date"])
+    due_soon.sort(key=lambda m: m["due_date"])
+    return {"overdue": overdue, "due_soon": due_soon}
+
+
+async def reminders_received(caller: Caller, org_id: int) -> list[dict[str, Any]] | None:
+    """Reminders sent about this organization to the caller (None: not offered yet)."""
+    return None
+
+
+class DashboardPage(PageController):
+    @get("/organizations/{org_id:int}")
+    async def dashboard(self, request: Request[Any, Any, Any], caller: Caller, org_id: int) -> Template:
+        org = await organization_service.get_organization(caller, org_id)
+        cycle = await cycle_service.open_cycle()
+        submission = None
+        if cycle is not None:
+            submission = await submission_service.get_submission(caller, org_id, cycle["name"])
+        commitments = await commitments_with_milestones(caller, org_id)
+        areas = await area_levels(org_id, cycle["name"] if cycle else None)
+        return render(
+            request,
+            caller,
+            "organizations/dashboard.html.jinja",
+            org=org,
+            cycle=cycle,
+            submission=submission,
+            areas=areas,
+            area_names={area["key"]: area["name"] for area in areas},
+            commitments=commitments,
+            watch=milestone_watchlist(commitments, today()),
+            due_soon_days=DUE_SOON_DAYS,
+            reminders=await reminders_received(caller, org_id),
+            cycles=list(reversed(await cycle_service.list_cycles())),
+            can_edit=caller.can_edit(org_id),
+            today=today(),
+        )

@@ -1,0 +1,53 @@
+"""Turning typed form text into the values services take, with messages that name the field.
+
+Browsers send every field as text; an empty optional field means "none". A value that cannot be
+read raises the same UserError a service would, so the form shows it beside that field.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from models.errors import UserError
+
+
+def optional_date(form: dict[str, str], field: str, label: str | None = None) -> dt.date | None:
+    value = form.get(field, "").strip()
+    if not value:
+        return None
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        raise UserError(f"{label or field} must be a date like 2026-12-31", field=field) from None
+
+
+def required_date(form: dict[str, str], field: str, label: str | None = None) -> dt.date:
+    value = optional_date(form, field, label)
+    if value is None:
+        raise UserError(f"{label or field} is required", field=field)
+    return value
+
+
+def optional_int(form: dict[str, str], field: str, label: str | None = None) -> int | None:
+    value = form.get(field, "").strip()
+    if not value:
+        return None
+    try:
+        return int(value)
+    except ValueError:
+        raise UserError(f"{label or field} must be a whole number", field=field) from None
+
+
+def version_of(form: dict[str, str]) -> int:
+    """The version the form was read at, sent back so a concurrent edit is caught (412)."""
+    value = optional_int(form, "version")
+    if value is None:
+        raise UserError("the form lost its version; reload the page and apply your change again")
+    return value
+
+
+def page_number(value: str | None) -> int:
+    try:
+        return max(1, int(value or 1))
+    except ValueError:
+        return 1

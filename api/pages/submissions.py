@@ -1,0 +1,133 @@
+"""A cycle's self-report of one organization: its state, the champion's comments, and the one
+action the caller's role may take next (submit, approve or return, publish)."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from litestar import Request, get, post
+from litestar.response import Redirect, Template
+
+from api.pages.commitments import ORG
+from api.pages.dashboard import area_levels
+from api.pages.errors import PageController
+from api.pages.login import safe_next
+from api.pages.render import error_status, form_errors, read_form, redirect, render
+from models.caller import Caller
+from models.errors import UserError
+from models.services import cycles as cycle_service
+from models.services import organizations as organization_service
+from models.services import submissions as submission_service
+
+SUBMISSION = "/submissions/{cycle:str}"
+DONE = {
+    "submit": "The {cycle} report was submitted to the champion for sign-off.",
+    "approve": "The {cycle} report was approved. The secretariat can now publish it.",
+    "return": "The {cycle} report was returned to the focal points with your comment.",
+    "publish": "The {cycle} scorecard was published: peers and donors now see this snapshot.",
+}
+
+
+def next_actions(caller: Caller, org_id: int, status: str) -> set[str]:
+    """What this caller may do to the submission now (the service checks again)."""
+    actions = set()
+    if caller.has_role("focal_point", org_id) and status in ("draft", "returned"):
+        actions.add("submit")
+    if caller.has_role("champion", org_id) and status == "submitted":
+        actions |= {"approve", "return"}
+    if caller.is_secretariat and status == "approved":
+        actions.add("publish")
+    return actions
+
+
+class SubmissionPages(PageController):
+    path = ORG
+
+    async def _page(
+        self,
+        request: Request[Any, Any, Any],
+        caller: Caller,
+        org_id: int,
+        cycle: str,
+        form: dict[str, str] | None = None,
+        exc: UserError | None = None,
+    ) -> Template:
+        submission = await submission_service.get_submission(caller, org_id, cycle)
+        return render(
+            request,
+            caller,
+            "organizations/submission.html.jinja",
+            status=error_status(exc) if exc else 200,
+            org=await organization_service.get_organization(caller, org_id),
+            cycle=await cycle_service.cycle_by_name(cycle),
+            submission=submission,
+            areas=await area_levels(org_id, cycle),
+            actions=next_actions(caller, org_id, submission["status"]),
+            form=form or {},
+            errors=form_errors(exc) if exc else {},
+        )
+
+    @get(SUBMISSION)
+    async def submission(
+        self, request: Request[Any, Any, Any], caller: Caller, org_id: int, cycle: str
+    ) -> Template:
+        return await self._page(request, caller, org_id, cycle)
+
+    async def _act(
+        self,
+        request: Request[Any, Any, Any],
+        org_id: int,
+        cycle: str,
+        action: str,
+        call: Callable[[], Awaitable[Any]],
+    ) -> Redirect:
+        form = await read_form(request)
+        here = f"/organizations/{org_id}/submissions/{cycle}"
+        if form.get("next"):
+            here = safe_next(form["next"])
+        try:
+            await call()
+        except UserError as exc:
+            return redirect(request, here, exc.message[:1].upper() + exc.message[1:], kind="error")
+        return redirect(request, here, DONE[action].format(cycle=cycle))
+
+    @post(SUBMISSION + "/submit")
+    async def submit(
+        self, request: Request[Any, Any, Any], caller: Caller, org_id: int, cycle: str
+    ) -> Redirect:
+        return await self._act(
+            request, org_id, cycle, "submit", lambda: submission_service.submit(caller, org_id, cycle)
+        )
+
+    @post(SUBMISSION + "/approve")
+    async def approve(
+        self, request: Request[Any, Any, Any], caller: Caller, org_id: int, cycle: str
+    ) -> Redirect:
+        return await self._act(
+            request, org_id, cycle, "approve", lambda: submission_service.approve(caller, org_id, cycle)
+        )
+
+    @post(SUBMISSION + "/return")
+    async def return_submission(
+        self, request: Request[Any, Any, Any], caller: Caller, org_id: int, cycle: str
+    ) -> Template | Redirect:
+        form = await read_form(request)
+        try:
+            await submission_service.return_submission(caller, org_id, cycle, form.get("comment", ""))
+        except UserError as exc:
+            if exc.field == "comment":
+                return await self._page(request, caller, org_id, cycle, form, exc)
+            here = f"/organizations/{org_id}/submissions/{cycle}"
+            return redirect(request, here, exc.message[:1].upper() + exc.message[1:], kind="error")
+        return redirect(
+            request, f"/organizations/{org_id}/submissions/{cycle}", DONE["return"].format(cycle=cycle)
+        )
+
+    @post(SUBMISSION + "/publish")
+    async def publish(
+        self, request: Request[Any, Any, Any], caller: Caller, org_id: int, cycle: str
+    ) -> Redirect:
+        return await self._act(
+            request, org_id, cycle, "publish", lambda: submission_service.publish(caller, org_id, cycle)
+        )

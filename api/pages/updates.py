@@ -1,0 +1,114 @@
+"""Adding a progress update: a self-assessed level, a narrative, evidence links, and for each text a
+visibility choice that says who will read it. Updates are append-only; a correction is a new one."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from litestar import Request, get, post
+from litestar.response import Redirect, Template
+
+from api.pages.commitments import ORG, commitment_of
+from api.pages.errors import PageController
+from api.pages.render import error_status, form_errors, read_form, redirect, render
+from models.caller import Caller
+from models.errors import UserError
+from models.services import cycles as cycle_service
+from models.services import organizations as organization_service
+from models.services import updates as update_service
+
+EVIDENCE_ROWS = 3
+EVIDENCE_FIELD = re.compile(r"^evidence\[(\d+)\]\.(url|title|visibility)$")
+
+
+def update_data(form: dict[str, str]) -> tuple[dict[str, Any], list[int]]:
+    """The service's input, and which form row each evidence link came from (blank rows skipped)."""
+    level = form.get("self_level", "")
+    if level and not level.isdigit():
+        raise UserError("choose a level from the list", field="self_level")
+    evidence, rows = [], []
+    for row in range(EVIDENCE_ROWS):
+        url = form.get(f"evidence_url_{row}", "")
+        title = form.get(f"evidence_title_{row}", "")
+        if not url and not title:
+            continue
+        evidence.append(
+            {"url": url, "title": title, "visibility": form.get(f"evidence_visibility_{row}", "internal")}
+        )
+        rows.append(row)
+    data = {
+        "self_level": int(level) if level else None,
+        "narrative": form.get("narrative", ""),
+        "visibility": form.get("visibility", "internal"),
+        "evidence": evidence,
+    }
+    return data, rows
+
+
+def errors_for_rows(exc: UserError, rows: list[int]) -> dict[str, str]:
+    """Point an error on evidence[i].url at the form row it came from."""
+    errors = form_errors(exc)
+    match = EVIDENCE_FIELD.match(exc.field or "")
+    if match and int(match.group(1)) < len(rows):
+        errors.pop(exc.field or "")
+        row = rows[int(match.group(1))]
+        message = exc.message.replace(exc.field or "", f"link {row + 1} {match.group(2)}")
+        errors[f"evidence_{match.group(2)}_{row}"] = message[:1].upper() + message[1:]
+    return errors
+
+
+class UpdatePages(PageController):
+    path = ORG
+
+    async def _form(
+        self,
+        request: Request[Any, Any, Any],
+        caller: Caller,
+        org_id: int,
+        commitment: dict[str, Any],
+        form: dict[str, str],
+        errors: dict[str, str] | None = None,
+        status: int = 200,
+    ) -> Template:
+        return render(
+            request,
+            caller,
+            "organizations/update_form.html.jinja",
+            status=status,
+            org=await organization_service.get_organization(caller, org_id),
+            commitment=commitment,
+            cycle=await cycle_service.open_cycle(),
+            evidence_rows=range(EVIDENCE_ROWS),
+            form=form,
+            errors=errors or {},
+        )
+
+    @get("/commitments/{commitment_id:int}/updates/new")
+    async def new_update(
+        self, request: Request[Any, Any, Any], caller: Caller, org_id: int, commitment_id: int
+    ) -> Template:
+        commitment = await commitment_of(caller, org_id, commitment_id)
+        return await self._form(request, caller, org_id, commitment, {"visibility": "internal"})
+
+    @post("/commitments/{commitment_id:int}/updates/new")
+    async def create_update(
+        self, request: Request[Any, Any, Any], caller: Caller, org_id: int, commitment_id: int
+    ) -> Template | Redirect:
+        commitment = await commitment_of(caller, org_id, commitment_id)
+        form = await read_form(request)
+        rows: list[int] = []
+        try:
+            data, rows = update_data(form)
+            row = await update_service.create_update(caller, commitment_id, data)
+        except UserError as exc:
+            return await self._form(
+                request, caller, org_id, commitment, form, errors_for_rows(exc, rows), error_status(exc)
+            )
+        links = len(row.get("evidence", []))
+        return redirect(
+            request,
+            f"/organizations/{org_id}/commitments/{commitment_id}#update-{row['id']}",
+            "Progress update added"
+            + (f" with {links} evidence link{'s' if links != 1 else ''}." if links else "."),
+        )
