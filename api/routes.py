@@ -12,9 +12,11 @@ from api.settings import Settings
 
 def route_handlers(settings: Settings) -> list[ControllerRouterHandler]:
     from api.controllers import api_controllers
+    from api.controllers.exports import ExportController
+    from api.controllers.scorecards import ScorecardController
     from api.pages import page_handlers
 
-    return [*page_handlers(), *api_controllers()]
+    return [*page_handlers(), *api_controllers(), ExportController, ScorecardController]
 
 
 def app_middleware(settings: Settings) -> list[Any]:

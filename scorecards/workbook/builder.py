@@ -21,18 +21,20 @@ from scorecards.workbook.sheet import Column, SheetSpec, write_frame_sheet
 from scorecards.workbook.trend import write_trend_sheet
 
 COMMITMENT_COLUMNS = [
+    Column("acronym", "Acronym"),
     Column("organization", "Organization"),
     Column("area", "Area"),
     Column("title", "Commitment"),
     Column("description", "Description", width=50),
     Column("status", "Status"),
-    Column("level", "Level"),
+    Column("level", "Level (self-assessed, latest in the cycle)"),
     Column("milestones_done", "Milestones done"),
     Column("milestones_total", "Milestones total"),
     Column("next_due", "Next due", number_format=styles.DATE_FORMAT),
     Column("target_date", "Target date", number_format=styles.DATE_FORMAT),
 ]
 MILESTONE_COLUMNS = [
+    Column("acronym", "Acronym"),
     Column("organization", "Organization"),
     Column("area", "Area"),
     Column("commitment", "Commitment"),
@@ -43,6 +45,7 @@ MILESTONE_COLUMNS = [
     Column("days", "Days overdue (+) or to go (-)"),
 ]
 EXPECTATION_COLUMNS = [
+    Column("acronym", "Acronym"),
     Column("organization", "Organization"),
     Column("expectation", "Expectation", width=60),
     Column("area", "Area"),
@@ -75,7 +78,7 @@ def summary_spec(export: ComparisonExport) -> SheetSpec:
     return SheetSpec(
         title="Summary",
         columns=export.summary_columns,
-        freeze="B2",
+        freeze="D2",  # the header row and the id, acronym and name columns
         autofilter=True,
         colour_scales=[
             (list(export.level_columns), styles.level_colour_scale()),

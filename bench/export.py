@@ -1,0 +1,139 @@
+"""Benchmark: the donor comparison workbook for a large demo, next to a floor measured in the same run.
+
+    python bench/export.py [--orgs 2000] [--cycles 6] [--keep DIR]
+
+Steps, each in its own process so that peak memory (max RSS) is that step's alone:
+1. `cop-tracker demo --orgs N --cycles C` into a temporary SQLite file;
+2. `cop-tracker export --audience donor --format xlsx` for the latest published cycle, with the time
+   spent reading and scoring vs writing the workbook reported by the export itself;
+3. the floor: openpyxl write-only mode writing the same number of plain cells (same sheets, rows and
+   columns, short text and numbers), no styles, no formats, no chart.
+
+Targets: writing the workbook within 2x of the floor, peak memory under 150 MB. Prints figures only;
+it never fails a build.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+MB = 1024 * 1024
+
+
+def run_measured(args: list[str], env: dict[str, str]) -> tuple[float, float, str]:
+    """Run a child process; return (wall seconds, its own peak RSS in MB, its stdout)."""
+    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
+        started = time.perf_counter()
+        process = subprocess.Popen(args, env=env, cwd=REPO, stdout=out, stderr=err)
+        _pid, status, usage = os.wait4(process.pid, 0)  # wait4 gives this child's rusage alone
+        seconds = time.perf_counter() - started
+        process.returncode = os.waitstatus_to_exitcode(status)
+        out.seek(0)
+        err.seek(0)
+        if process.returncode:
+            sys.stderr.write(err.read().decode())
+            raise SystemExit(f"step failed: {' '.join(args[:4])} ...")
+        return seconds, usage.ru_maxrss * 1024 / MB, out.read().decode()
+
+
+FLOOR_SCRIPT = r"""
+import json, sys, time
+from openpyxl import Workbook
+shape = json.loads(sys.argv[1])
+started = time.perf_counter()
+wb = Workbook(write_only=True)
+for title, rows, cols in shape:
+    ws = wb.create_sheet(title=title)
+    for r in range(rows):
+        ws.append([("text %d" % c) if c % 2 == 0 else r * 0.5 + c for c in range(cols)])
+wb.save(sys.argv[2])
+print(json.dumps({"write_seconds": time.perf_counter() - started}))
+"""
+
+EXPORT_SCRIPT = r"""
+import asyncio, json, sys, time
+from scorecards.commands import export_timed
+print(json.dumps(asyncio.run(export_timed(sys.argv[1], sys.argv[2]))))
+"""
+
+
+def workbook_shape(path: Path) -> list[tuple[str, int, int]]:
+    from openpyxl import load_workbook
+
+    wb = load_workbook(path, read_only=True)
+    shape = []
+    for ws in wb.worksheets:
+        ws.reset_dimensions()
+        rows = cols = 0
+        for row in ws.iter_rows(values_only=True):
+            rows += 1
+            cols = max(cols, len(row))
+        shape.append((ws.title, rows, cols))
+    wb.close()
+    return shape
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--orgs", type=int, default=2000)
+    parser.add_argument("--cycles", type=int, default=6)
+    parser.add_argument("--keep", type=Path, default=None, help="keep the files in this directory")
+    args = parser.parse_args()
+
+    work = Path(tempfile.mkdtemp(prefix="cop-bench-"))
+    try:
+        database = work / "bench.sqlite"
+        env = {**os.environ, "DATABASE_URL": f"sqlite:///{database}", "SCHEDULER": "off"}
+        seconds, _peak, _ = run_measured(
+            [sys.executable, "-m", "api.cli", "demo", "--orgs", str(args.orgs), "--cycles", str(args.cycles)],
+            env,
+        )
+        print(f"demo --orgs {args.orgs} --cycles {args.cycles}: {seconds:.1f} s")
+
+        workbook = work / "donor.xlsx"
+        seconds, peak, out = run_measured([sys.executable, "-c", EXPORT_SCRIPT, str(workbook), "donor"], env)
+        export = json.loads(out.strip().splitlines()[-1])
+        shape = workbook_shape(workbook)
+        cells = sum(rows * cols for _t, rows, cols in shape)
+
+        floor_file = work / "floor.xlsx"
+        floor_seconds, floor_peak, floor_out = run_measured(
+            [sys.executable, "-c", FLOOR_SCRIPT, json.dumps(shape), str(floor_file)], env
+        )
+        floor = json.loads(floor_out.strip().splitlines()[-1])
+
+        print(f"donor workbook for {export['cycle']}: {export['organizations']} organizations, {cells} cells")
+        for title, rows, cols in shape:
+            print(f"  {title:<20} {rows:>7} rows x {cols:>2} columns")
+        print(
+            f"export (process):   {seconds:6.2f} s   peak {peak:6.1f} MB   "
+            f"(read and score {export['load_seconds']:.2f} s, write {export['write_seconds']:.2f} s, "
+            f"{workbook.stat().st_size / MB:.1f} MB file)"
+        )
+        print(
+            f"floor (process):    {floor_seconds:6.2f} s   peak {floor_peak:6.1f} MB   "
+            f"(write {floor['write_seconds']:.2f} s, {floor_file.stat().st_size / MB:.1f} MB file)"
+        )
+        ratio = export["write_seconds"] / floor["write_seconds"]
+        print(f"workbook writing vs floor: {ratio:.2f}x (target within 2x)")
+        print(f"export peak memory: {peak:.1f} MB (target under 150 MB)")
+        if args.keep:
+            args.keep.mkdir(parents=True, exist_ok=True)
+            for path in (workbook, floor_file, database):
+                shutil.copy(path, args.keep / path.name)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,171 @@
+"""Comparison downloads (xlsx workbook, CSV of the Summary): the service the API and the CLI call.
+
+The Summary is the scorecard engine's comparison frame for the same cycle, audience and peer type,
+written column for column (so it equals `/api/scorecards/{cycle}` cell for cell); the Trend sheet
+holds the engine's index of earlier cycles at the same audience; the other sheets list records read
+by `scorecards.export_rows` for the organizations of the Summary. Nothing is scored here.
+
+The file is rendered in a worker thread: writing a large workbook is CPU work that would otherwise
+hold the event loop, and with it every other request.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import re
+from dataclasses import dataclass
+
+import anyio.to_thread
+import pandas as pd
+
+from models.caller import Caller
+from models.errors import Forbidden, UserError
+from models.vocabulary import AUDIENCES
+from scorecards import export_rows
+from scorecards.csv_export import frame_csv_bytes
+from scorecards.loader import find_cycle
+from scorecards.service import Comparison, check_audience, comparison, cycle_scores
+from scorecards.summary_columns import index_columns, level_columns, summary_columns
+from scorecards.workbook.builder import ComparisonExport, write_comparison_workbook
+
+XLSX_MEDIA_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+CSV_MEDIA_TYPE = "text/csv; charset=utf-8"
+FORMATS = {"xlsx": XLSX_MEDIA_TYPE, "csv": CSV_MEDIA_TYPE}
+
+
+@dataclass(frozen=True)
+class ExportFile:
+    filename: str
+    media_type: str
+    content: bytes
+    organizations: int
+
+
+def allowed_audiences(caller: Caller) -> tuple[str, ...]:
+    """The audiences a caller may download: its own comparison audience and the narrower ones."""
+    widest = caller.comparison_audience
+    return () if widest is None else AUDIENCES[AUDIENCES.index(widest) :]
+
+
+def resolve_audience(caller: Caller, requested: str | None) -> str:
+    """The audience to export at: the one asked for if the caller may read it, else a 403."""
+    allowed = allowed_audiences(caller)
+    if not allowed:
+        raise Forbidden("comparison spreadsheets are for the secretariat, organizations' staff and donors")
+    if requested is None or requested == "":
+        return allowed[0]
+    check_audience(requested)
+    if requested not in allowed:
+        raise Forbidden(f"you may download the comparison for: {', '.join(allowed)}", field="audience")
+    return requested
+
+
+def check_format(fmt: str) -> None:
+    if fmt not in FORMATS:
+        raise UserError(f"format must be one of {', '.join(FORMATS)} (got {fmt!r})", field="format")
+
+
+def safe_filename(cycle: str, audience: str, peer_type: str | None, fmt: str) -> str:
+    """`cop-comparison-2025-H2-donor.xlsx`: letters, digits, dash and underscore, one dot."""
+    parts = ["cop-comparison", cycle, audience] + ([peer_type] if peer_type else [])
+    stem = re.sub(r"[^A-Za-z0-9_-]+", "-", "-".join(parts)).strip("-")[:100]
+    return f"{stem}.{fmt}"
+
+
+async def trend_frame(result: Comparison, today: dt.date) -> tuple[pd.DataFrame, list[str]]:
+    """The engine's index per organization in each cycle up to the exported one, at its audience.
+
+    Rows are the Summary's organizations in the Summary's order (by rank); a cycle in which an
+    organization has no scorecard its audience may see is an empty cell.
+    """
+    frame = result.frame
+    trend = pd.DataFrame(
+        {
+            "org_id": frame["org_id"].to_numpy(),
+            "organization": frame["name"].to_numpy(),
+            "org_type": frame["org_type_label"].to_numpy(),
+        }
+    )
+    names = []
+    _, _, cycles = await find_cycle(result.cycle.name)
+    for cycle in cycles:
+        if cycle.period_start > result.cycle.period_start:
+            break
+        if cycle.id == result.cycle.id:
+            index = frame.set_index("org_id")["index"]
+        else:
+            index = (await cycle_scores(cycle.name, result.audience, today)).scores.orgs["index"]
+        trend[cycle.name] = trend["org_id"].map(index).astype("float64").to_numpy()
+        names.append(cycle.name)
+    return trend, names
+
+
+async def comparison_export(
+    caller: Caller,
+    cycle: str,
+    audience: str | None,
+    peer_type: str | None = None,
+    today: dt.date | None = None,
+    summary_only: bool = False,
+) -> ComparisonExport:
+    """Everything the workbook shows, read and filtered for the audience (no file written yet).
+
+    `summary_only` (the CSV) skips reading what only the workbook's other sheets show.
+    """
+    audience = resolve_audience(caller, audience)
+    now = dt.datetime.now(dt.UTC)
+    today = today or now.date()
+    result = await comparison(cycle, audience, peer_type, today)
+    frame = result.frame
+    areas = [(a.key, a.name, float(a.weight)) for a in result.areas.itertuples()]
+    export = ComparisonExport(
+        cycle=result.cycle.name,
+        audience=audience,
+        peer_type=peer_type,
+        generated_at=now,
+        summary=frame,
+        summary_columns=summary_columns(frame, areas),
+        level_columns=level_columns(areas),
+        index_columns=index_columns(),
+        areas=areas,
+    )
+    if summary_only:
+        return export
+    org_ids = [int(org) for org in frame["org_id"]]
+    # The date the scorecard counted donor expectations at (the engine's as-of rule).
+    as_of = result.as_of or min(today, result.cycle.due_date)
+    export.trend, export.trend_cycles = await trend_frame(result, today)
+    export.commitments = await export_rows.commitment_rows(org_ids, result.cycle.id, audience)
+    export.milestones = await export_rows.milestone_rows(org_ids, today)
+    export.expectations = await export_rows.expectation_rows(org_ids, as_of)
+    return export
+
+
+def render(export: ComparisonExport, fmt: str) -> bytes:
+    """The file's bytes (CPU work: call it in a worker thread from async code)."""
+    if fmt == "csv":
+        return frame_csv_bytes(export.summary, export.summary_columns)
+    buffer = io.BytesIO()
+    write_comparison_workbook(export, buffer)
+    return buffer.getvalue()
+
+
+async def comparison_file(
+    caller: Caller,
+    cycle: str,
+    audience: str | None,
+    peer_type: str | None,
+    fmt: str,
+    today: dt.date | None = None,
+) -> ExportFile:
+    """The comparison of one cycle as a downloadable file, for what the caller may read."""
+    check_format(fmt)
+    export = await comparison_export(caller, cycle, audience, peer_type, today, summary_only=fmt == "csv")
+    content = await anyio.to_thread.run_sync(render, export, fmt)
+    return ExportFile(
+        filename=safe_filename(export.cycle, export.audience, peer_type, fmt),
+        media_type=FORMATS[fmt],
+        content=content,
+        organizations=len(export.summary),
+    )

@@ -1,0 +1,177 @@
+"""The comparison workbook, read back with openpyxl and with calamine: same figures as the scorecard
+JSON, real types, and the features an analyst expects (colour scale, frozen header, filter, chart)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+
+import pytest
+from openpyxl import load_workbook
+
+from models.caller import SYSTEM
+from models.engine import fetch
+from scorecards.exports import comparison_export, comparison_file
+from scorecards.service import comparison, comparison_mapping
+from scorecards.summary_columns import summary_columns
+from tests.conftest import TODAY
+from tests.scorecards.workbooks import (
+    SHEETS,
+    as_json,
+    calamine_rows,
+    openpyxl_rows,
+    summary_matches_json,
+    xml_parts,
+)
+
+PUBLISHED = "2026-H1"  # the demo's latest published cycle
+
+
+async def workbook(audience: str, cycle: str = PUBLISHED, peer_type: str | None = None) -> bytes:
+    return (await comparison_file(SYSTEM, cycle, audience, peer_type, "xlsx", today=TODAY)).content
+
+
+async def scorecard_json(audience: str, cycle: str = PUBLISHED, peer_type: str | None = None) -> dict:
+    return as_json(comparison_mapping(await comparison(cycle, audience, peer_type, TODAY)))
+
+
+@pytest.mark.parametrize(
+    ("audience", "peer_type"), [("donor", None), ("peer", None), ("internal", None), ("donor", "ngo")]
+)
+async def test_summary_equals_the_scorecard_json_cell_for_cell(
+    demo, audience: str, peer_type: str | None
+) -> None:
+    expected = await scorecard_json(audience, peer_type=peer_type)
+    assert expected["items"], "the demo publishes this cycle"
+    data = await workbook(audience, peer_type=peer_type)
+    export = await comparison_export(SYSTEM, PUBLISHED, audience, peer_type, TODAY, summary_only=True)
+    headers = {column.key: column.header for column in export.summary_columns}
+    assert list(headers) == expected["columns"]
+    summary_matches_json(data, expected["items"], headers)
+
+
+async def test_workbook_has_the_six_sheets_and_a_read_me_that_says_what_it_is(demo) -> None:
+    data = await workbook("donor")
+    wb = load_workbook(io.BytesIO(data))
+    assert wb.sheetnames == SHEETS
+    facts = {row[0]: row[1] for row in wb["Read me"].iter_rows(values_only=True) if row[0]}
+    assert facts["Cycle"] == PUBLISHED
+    assert facts["Audience"].startswith("donor.")
+    assert facts["Organizations"] == 14
+    assert isinstance(facts["Generated (UTC)"], dt.datetime)
+    assert "Method" in facts and "Level" in facts
+    legend = [row for row in wb["Read me"].iter_rows(values_only=True) if row[0] in (0, 1, 2, 3, 4)]
+    assert [row[1].split(":")[0] for row in legend] == [
+        "Not started",
+        "Committed",
+        "In progress",
+        "In place",
+        "Institutionalized",
+    ]
+    assert wb.properties.creator == "CoP Tracker"
+    assert wb.properties.title == f"CoP comparison {PUBLISHED} (donor)"
+
+
+async def test_summary_has_a_colour_scale_on_levels_a_frozen_header_and_an_autofilter(demo) -> None:
+    data = await workbook("donor")
+    ws = load_workbook(io.BytesIO(data))["Summary"]
+    assert ws.freeze_panes == "D2"
+    assert ws.auto_filter.ref == f"A1:{ws.cell(1, ws.max_column).column_letter}15"
+    header = [cell.value for cell in ws[1]]
+    ranges = {
+        str(rng.sqref): [rule.type for rule in rules]
+        for rng, rules in ws.conditional_formatting._cf_rules.items()
+    }
+    policy = header.index("Policy: level") + 1
+    letter = ws.cell(1, policy).column_letter
+    assert ranges[f"{letter}2:{letter}15"] == ["colorScale"]
+    index = ws.cell(1, header.index("Index (0-100)") + 1).column_letter
+    assert ranges[f"{index}2:{index}15"] == ["colorScale"]
+    assert ws.column_dimensions["C"].width >= 20  # organization names are readable
+
+
+async def test_trend_sheet_has_the_index_per_cycle_and_a_native_line_chart(demo) -> None:
+    data = await workbook("donor")
+    wb = load_workbook(io.BytesIO(data))
+    ws = wb["Trend"]
+    assert [cell.value for cell in ws[1]] == ["Organization", "2025-H2", PUBLISHED, "Organization type"]
+    assert len(ws._charts) == 1
+    assert ws.freeze_panes == "B2" and "TrendTable" in ws.tables
+    charts = [name for name in xml_parts(data) if name.startswith("xl/charts/chart")]
+    assert len(charts) == 1 and b"lineChart" in xml_parts(data)[charts[0]]
+    # The exported cycle's column is the Summary's index, organization by organization.
+    summary = {row["Organization"]: row["Index (0-100)"] for row in openpyxl_rows(data, "Summary")}
+    trend = {row["Organization"]: row[PUBLISHED] for row in calamine_rows(data, "Trend")}
+    assert trend == summary
+    earlier = await comparison("2025-H2", "donor", None, TODAY)
+    assert {r.name: r.index for r in earlier.frame.itertuples()} == {
+        row["Organization"]: row["2025-H2"] for row in openpyxl_rows(data, "Trend")
+    }
+
+
+async def test_record_sheets_have_real_dates_and_numbers_and_defined_tables(demo) -> None:
+    data = await workbook("peer")
+    wb = load_workbook(io.BytesIO(data))
+    commitments = openpyxl_rows(data, "Commitments")
+    assert len(commitments) == (await fetch("SELECT COUNT(*) AS n FROM commitment"))[0]["n"]
+    first = commitments[0]
+    assert isinstance(first["Next due"], dt.datetime) and isinstance(first["Milestones done"], int)
+    assert isinstance(first["Level (self-assessed, latest in the cycle)"], int)
+    milestones = calamine_rows(data, "Milestones")
+    assert milestones and all(isinstance(row["Due"], dt.datetime) for row in milestones)
+    assert {row["State"] for row in milestones} <= {"overdue", "due soon"}
+    horizon = dt.datetime.combine(TODAY + dt.timedelta(days=90), dt.time())
+    assert all(row["Due"] <= horizon for row in milestones)
+    assert all(
+        (row["State"] == "overdue") == (row["Days overdue (+) or to go (-)"] > 0) for row in milestones
+    )
+    expectations = openpyxl_rows(data, "Donor expectations")
+    assert len(expectations) == 14 * 3 and {row["Met"] for row in expectations} == {"met", "not met"}
+    assert all(isinstance(row["Since"], dt.datetime) for row in expectations if row["Met"] == "met")
+    assert "Commitments" in wb["Commitments"].tables and "Milestones" in wb["Milestones"].tables
+    assert "DonorExpectations" in wb["Donor expectations"].tables
+
+
+async def test_donor_expectations_sheet_agrees_with_the_summary_count(demo) -> None:
+    data = await workbook("donor")
+    met: dict[str, int] = {}
+    for row in openpyxl_rows(data, "Donor expectations"):
+        met[row["Acronym"]] = met.get(row["Acronym"], 0) + (row["Met"] == "met")
+    assert met == {row["Acronym"]: row["Donor expectations met"] for row in openpyxl_rows(data, "Summary")}
+
+
+async def test_formula_looking_text_comes_back_as_plain_text(demo) -> None:
+    hostile = {
+        "title": '=HYPERLINK("http://x","y")',
+        "milestone": "=cmd|' /C calc'!A0",
+        "expectation": "@SUM(1+1)*cmd|' /C calc'!A0",
+    }
+    await fetch(
+        "UPDATE commitment SET title = {} WHERE id = (SELECT MIN(id) FROM commitment)", hostile["title"]
+    )
+    await fetch(
+        "UPDATE milestone SET title = {} WHERE status = 'in_progress' AND id = "
+        "(SELECT MIN(id) FROM milestone WHERE status = 'in_progress')",
+        hostile["milestone"],
+    )
+    await fetch("UPDATE donor_expectation SET text = {} WHERE id = (SELECT MIN(id) FROM donor_expectation)",
+                hostile["expectation"])  # fmt: skip
+    data = await workbook("donor")
+    for reader in (openpyxl_rows, calamine_rows):
+        assert hostile["title"] in {row["Commitment"] for row in reader(data, "Commitments")}
+        assert hostile["milestone"] in {row["Milestone"] for row in reader(data, "Milestones")}
+        assert hostile["expectation"] in {row["Expectation"] for row in reader(data, "Donor expectations")}
+    sheets = {name: part for name, part in xml_parts(data).items() if name.startswith("xl/worksheets/sheet")}
+    assert len(sheets) == 6
+    for name, part in sheets.items():  # no cell holds a formula (the chart's ranges are formulas)
+        assert b"<f>" not in part and b"<f " not in part, name
+
+
+async def test_summary_columns_cover_every_column_of_the_comparison_frame(demo) -> None:
+    result = await comparison(PUBLISHED, "donor", None, TODAY)
+    areas = [(a.key, a.name, float(a.weight)) for a in result.areas.itertuples()]
+    columns = summary_columns(result.frame, areas)
+    assert [c.key for c in columns] == list(result.frame.columns)
+    headers = [c.header for c in columns]
+    assert len(set(headers)) == len(headers)
+    assert "Policy: level" in headers and "Organization type" in headers and "Rank" in headers
