@@ -57,10 +57,16 @@ async def organization(
     time_zone: str = "UTC",
     champion_seniority: str | None = "deputy",
     focal_digest: bool = False,
+    champion_digest: bool = False,
     focal_name: str | None = None,
+    name: str | None = None,
 ) -> Org:
     org_id = await insert(
-        Organization, name=f"{acronym} Organization", acronym=acronym, org_type="ngo", time_zone=time_zone
+        Organization,
+        name=name or f"{acronym} Organization",
+        acronym=acronym,
+        org_type="ngo",
+        time_zone=time_zone,
     )
     local = acronym.lower()
     focal_email = f"focal.{local}@example.org"
@@ -69,13 +75,15 @@ async def organization(
     champion, champion_email = None, None
     if champion_seniority is not None:
         champion_email = f"champion.{local}@example.org"
-        champion = await person(f"Champion {acronym}", champion_email, seniority=champion_seniority)
+        champion = await person(
+            f"Champion {acronym}", champion_email, seniority=champion_seniority, digest=champion_digest
+        )
         await role(champion, "champion", org_id)
     return Org(org_id, acronym, focal, focal_email, champion, champion_email)
 
 
-async def secretariat(email: str = "secretariat@example.org") -> int:
-    person_id = await person("Sam Secretariat", email, seniority="senior_manager")
+async def secretariat(email: str = "secretariat@example.org", digest: bool = False) -> int:
+    person_id = await person("Sam Secretariat", email, seniority="senior_manager", digest=digest)
     await role(person_id, "secretariat")
     return person_id
 
@@ -108,7 +116,11 @@ async def commitment(
 
 
 async def milestone(
-    commitment_id: int, due: dt.date, title: str = "Draft the policy", status: str = "planned"
+    commitment_id: int,
+    due: dt.date,
+    title: str = "Draft the policy",
+    status: str = "planned",
+    drop_reason: str = "",
 ) -> int:
     return await insert(
         Milestone,
@@ -116,6 +128,7 @@ async def milestone(
         title=title,
         due_date=due,
         status=status,
+        drop_reason=drop_reason,
         next_check_on=next_check_on(due, status),
     )
 
