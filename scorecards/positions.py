@@ -156,9 +156,11 @@ def comparison_frame(scores: Scores, area_keys: list[str], peer_type: str | None
         frame[f"{key}_change"] = one["change"]
         frame[f"{key}_rank"] = positions.area_rank[key]
         frame[f"{key}_quartile"] = positions.area_quartile[key]
-    for column in ("on_time_share", "median_days_late", "evidence_share", "verified_share"):
+    frame["on_time_share"] = orgs["on_time_share"].astype("float64")
+    frame["overdue"] = orgs["overdue"].astype("int64")
+    for column in ("median_days_late", "evidence_share", "verified_share"):
         frame[column] = orgs[column].astype("float64")
-    for column in ("overdue", "expectations_met", "expectations_total"):
+    for column in ("expectations_met", "expectations_total"):
         frame[column] = orgs[column].astype("int64")
     frame["flags"] = orgs["flags"].map(lambda flags: "; ".join(flags)).astype("object")
     if peer_type:

@@ -7,26 +7,29 @@
 
 Peer position is always computed when served, among the organizations published in the cycle: on
 live figures for `internal`, on the frozen figures for `peer` and `donor`. Published snapshots never
-change (the database refuses it), so the frames built from them are cached in memory and reused
-until a new snapshot appears (one primary-key lookup per request tells).
+change (the database refuses it), so everything built from them is cached in memory and reused
+until a new snapshot appears: one primary-key lookup per request tells (`snapshot_fingerprint`).
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import json
+from collections.abc import Hashable
 from dataclasses import dataclass, field
 from typing import Any
 
+import msgspec
 import pandas as pd
 
 from models.engine import current_engine, fetch
-from models.errors import NotFound, UserError
+from models.errors import Forbidden, NotFound, UserError
 from models.vocabulary import AUDIENCES, ORG_TYPE_LABELS, ORG_TYPES
 from scorecards.engine import CycleInfo, Scores, score_cycle
-from scorecards.loader import find_cycle, load_inputs, load_texts
-from scorecards.payload import cycle_mapping, organization_payload, payload_parts, scores_from_payloads
-from scorecards.positions import Positions, comparison_frame, place, records
+from scorecards.loader import find_cycle, load_inputs
+from scorecards.payload import cycle_mapping, scores_from_payloads
+from scorecards.positions import Positions, comparison_frame, records
+from scorecards.shapes import ComparisonRead
 
 
 def check_audience(audience: str) -> None:
@@ -43,6 +46,23 @@ def check_peer_type(peer_type: str | None) -> None:
         )
 
 
+def resolve_audience(widest: str | None, requested: str | None) -> str:
+    """The audience to read at: the caller's widest (None: no access), or a narrower one asked for.
+
+    AUDIENCES runs from the widest (internal) to the narrowest (donor): the secretariat may preview
+    what donors see, a donor may never ask for more.
+    """
+    if widest is None:
+        raise Forbidden("scorecards are for the secretariat, organizations' staff, peer reviewers and donors")
+    if not requested:
+        return widest
+    check_audience(requested)
+    allowed = AUDIENCES[AUDIENCES.index(widest) :]
+    if requested not in allowed:
+        raise Forbidden(f"you may read this scorecard at: {', '.join(allowed)}", field="audience")
+    return requested
+
+
 @dataclass
 class CycleScores:
     """All organizations' own figures in one cycle at one audience, with their payloads if frozen."""
@@ -55,13 +75,6 @@ class CycleScores:
     scores: Scores
     as_of: dt.date | None
     payloads: dict[int, dict[str, Any]] = field(default_factory=dict)
-
-
-async def _areas() -> pd.DataFrame:
-    rows = await fetch("SELECT key, name, weight FROM area ORDER BY position, id")
-    return pd.DataFrame(
-        [(r["key"], r["name"], float(r["weight"])) for r in rows], columns=["key", "name", "weight"]
-    )
 
 
 async def live_cycle_scores(cycle_name: str, today: dt.date, org_ids: list[int] | None = None) -> CycleScores:
@@ -78,11 +91,33 @@ async def live_cycle_scores(cycle_name: str, today: dt.date, org_ids: list[int] 
     )
 
 
-# (database, cycle id, audience) -> (fingerprint, CycleScores)
-_published_cache: dict[tuple[str, int, str], tuple[tuple[Any, ...], CycleScores]] = {}
+class FrozenCache:
+    """Values derived from published snapshots, valid while no snapshot has been added since."""
+
+    def __init__(self, limit: int) -> None:
+        self.limit = limit
+        self.entries: dict[Hashable, tuple[Hashable, Any]] = {}
+
+    def get(self, key: Hashable, fingerprint: Hashable) -> Any:
+        entry = self.entries.get(key)
+        return entry[1] if entry is not None and entry[0] == fingerprint else None
+
+    def put(self, key: Hashable, fingerprint: Hashable, value: Any) -> Any:
+        if key not in self.entries and len(self.entries) >= self.limit:
+            self.entries.pop(next(iter(self.entries)))
+        self.entries[key] = (fingerprint, value)
+        return value
+
+    def clear(self) -> None:
+        self.entries.clear()
 
 
-def _database_identity() -> str:
+CYCLE_CACHE = FrozenCache(limit=64)
+COMPARISON_CACHE = FrozenCache(limit=256)
+CARD_CACHE = FrozenCache(limit=4096)
+
+
+def database_identity() -> str:
     engine = current_engine()
     return str(getattr(engine, "path", None) or engine.config.get("dsn", ""))  # type: ignore[attr-defined]
 
@@ -90,21 +125,32 @@ def _database_identity() -> str:
 async def snapshot_fingerprint() -> tuple[Any, ...]:
     """Snapshots are never updated or deleted, so the newest row identifies the whole table."""
     rows = await fetch("SELECT id, created_at FROM scorecard_snapshot ORDER BY id DESC LIMIT 1")
-    return (rows[0]["id"], str(rows[0]["created_at"])) if rows else (0, "")
+    newest = (rows[0]["id"], str(rows[0]["created_at"])) if rows else (0, "")
+    return (database_identity(), *newest)
 
 
 def forget_published_cache() -> None:
-    _published_cache.clear()
+    for cache in (CYCLE_CACHE, COMPARISON_CACHE, CARD_CACHE):
+        cache.clear()
 
 
-async def published_cycle_scores(cycle_name: str, audience: str) -> CycleScores:
+async def _areas() -> pd.DataFrame:
+    rows = await fetch("SELECT key, name, weight FROM area ORDER BY position, id")
+    return pd.DataFrame(
+        [(r["key"], r["name"], float(r["weight"])) for r in rows], columns=["key", "name", "weight"]
+    )
+
+
+async def published_cycle_scores(
+    cycle_name: str, audience: str, fingerprint: tuple[Any, ...] | None = None
+) -> CycleScores:
     """Frames rebuilt from the cycle's snapshots for one audience (cached until a snapshot is added)."""
+    fingerprint = fingerprint or await snapshot_fingerprint()
+    key = (cycle_name, audience)
+    cached = CYCLE_CACHE.get(key, fingerprint)
+    if cached is not None:
+        return cached
     cycle, previous, cycles = await find_cycle(cycle_name)
-    key = (_database_identity(), cycle.id, audience)
-    fingerprint = await snapshot_fingerprint()
-    cached = _published_cache.get(key)
-    if cached is not None and cached[0] == fingerprint:
-        return cached[1]
     rows = await fetch(
         "SELECT organization, payload FROM scorecard_snapshot WHERE cycle = {} AND audience = {} "
         "ORDER BY organization",
@@ -122,8 +168,7 @@ async def published_cycle_scores(cycle_name: str, audience: str) -> CycleScores:
         as_of=None,
         payloads=payloads,
     )
-    _published_cache[key] = (fingerprint, result)
-    return result
+    return CYCLE_CACHE.put(key, fingerprint, result)
 
 
 def _decode(payload: Any) -> dict[str, Any]:
@@ -146,27 +191,46 @@ class Comparison:
     frame: pd.DataFrame
     positions: Positions
     as_of: dt.date | None
+    scores: CycleScores | None = None
+
+
+def _comparison_of(scores: CycleScores, peer_type: str | None) -> Comparison:
+    if scores.audience != "internal" and scores.scores.orgs.empty:
+        raise NotFound(f"no scorecards have been published for {scores.cycle.name} yet", field="cycle")
+    frame = comparison_frame(scores.scores, list(scores.areas["key"]), peer_type)
+    return Comparison(
+        cycle=scores.cycle,
+        audience=scores.audience,
+        peer_type=peer_type,
+        areas=scores.areas,
+        frame=frame,
+        positions=frame.attrs["positions"],
+        as_of=scores.as_of,
+        scores=scores,
+    )
+
+
+async def _published_comparison(
+    cycle_name: str, audience: str, peer_type: str | None
+) -> tuple[Comparison, ComparisonRead]:
+    fingerprint = await snapshot_fingerprint()
+    key = (cycle_name, audience, peer_type or None)
+    cached = COMPARISON_CACHE.get(key, fingerprint)
+    if cached is None:
+        result = _comparison_of(await published_cycle_scores(cycle_name, audience, fingerprint), peer_type)
+        cached = COMPARISON_CACHE.put(key, fingerprint, (result, comparison_struct(result)))
+    return cached
 
 
 async def comparison(
     cycle_name: str, audience: str, peer_type: str | None = None, today: dt.date | None = None
 ) -> Comparison:
     """Organizations x areas for one cycle at one audience (see `scorecards.positions`)."""
+    check_audience(audience)
     check_peer_type(peer_type)
-    scores = await cycle_scores(cycle_name, audience, today)
-    if audience != "internal" and scores.scores.orgs.empty:
-        raise NotFound(f"no scorecards have been published for {cycle_name} yet", field="cycle")
-    area_keys = list(scores.areas["key"])
-    frame = comparison_frame(scores.scores, area_keys, peer_type)
-    return Comparison(
-        cycle=scores.cycle,
-        audience=audience,
-        peer_type=peer_type,
-        areas=scores.areas,
-        frame=frame,
-        positions=frame.attrs["positions"],
-        as_of=scores.as_of,
-    )
+    if audience == "internal":
+        return _comparison_of(await live_cycle_scores(cycle_name, today or dt.date.today()), peer_type)
+    return (await _published_comparison(cycle_name, audience, peer_type))[0]
 
 
 async def comparison_frame_for(
@@ -195,67 +259,16 @@ def comparison_mapping(result: Comparison) -> dict[str, Any]:
     }
 
 
-def _position(positions: Positions, org_id: int, area_keys: list[str]) -> dict[str, Any]:
-    def number(series: pd.Series | pd.DataFrame, *where: Any) -> int | None:
-        value = series.loc[where] if len(where) > 1 else series.get(where[0])
-        return None if value is None or pd.isna(value) else int(value)
-
-    return {
-        "rank": number(positions.org_rank, org_id),
-        "quartile": number(positions.org_quartile, org_id),
-        "ranked": positions.population,
-        "median_index": positions.median_index,
-        "areas": {
-            key: {
-                "rank": number(positions.area_rank, org_id, key),
-                "quartile": number(positions.area_quartile, org_id, key),
-                "median": positions.median_levels[key],
-            }
-            for key in area_keys
-        },
-    }
+def comparison_struct(result: Comparison) -> ComparisonRead:
+    return msgspec.convert(comparison_mapping(result), ComparisonRead)
 
 
-async def organization_scorecard(
-    org_id: int, cycle_name: str, audience: str, today: dt.date | None = None
-) -> dict[str, Any]:
-    """One organization's scorecard at an audience, with its peer position and its index over cycles."""
-    today = today or dt.date.today()
-    scores = await cycle_scores(cycle_name, audience, today)
-    area_keys = list(scores.areas["key"])
+async def comparison_read(
+    cycle_name: str, audience: str, peer_type: str | None = None, today: dt.date | None = None
+) -> ComparisonRead:
+    """The comparison as a response Struct (built once per new snapshot for peers and donors)."""
     if audience == "internal":
-        if org_id not in scores.scores.orgs.index:
-            raise NotFound(f"no active organization with id {org_id}", field="org_id")
-        texts = (await load_texts(scores.cycle, ["internal"], [org_id]))["internal"]
-        parts = payload_parts(
-            scores.scores.orgs.loc[[org_id]], scores.scores.areas.loc[[org_id]], scores.areas
-        )
-        payload = organization_payload(parts, org_id, texts, scores.cycle, "internal", scores.as_of)
-    else:
-        if org_id not in scores.payloads:
-            raise NotFound(f"this organization has not published a scorecard for {cycle_name}", field="cycle")
-        payload = dict(scores.payloads[org_id])
-    org_type = payload["organization"]["org_type"]
-    payload["position"] = _position(place(scores.scores, area_keys), org_id, area_keys)
-    payload["type_position"] = _position(place(scores.scores, area_keys, org_type), org_id, area_keys)
-    payload["history"] = await index_history(org_id, scores, audience, today)
-    return payload
-
-
-async def index_history(
-    org_id: int, current: CycleScores, audience: str, today: dt.date
-) -> list[dict[str, Any]]:
-    """The organization's index in every cycle up to this one that its audience may see."""
-    history = []
-    for cycle in current.cycles:
-        if cycle.period_start > current.cycle.period_start:
-            break
-        if cycle.id == current.cycle.id:
-            scores = current
-        elif audience == "internal":
-            scores = await live_cycle_scores(cycle.name, today, [org_id])
-        else:
-            scores = await published_cycle_scores(cycle.name, audience)
-        if org_id in scores.scores.orgs.index and (audience == "internal" or org_id in scores.payloads):
-            history.append({"cycle": cycle.name, "index": float(scores.scores.orgs.loc[org_id, "index"])})
-    return history
+        return comparison_struct(await comparison(cycle_name, audience, peer_type, today))
+    check_audience(audience)
+    check_peer_type(peer_type)
+    return (await _published_comparison(cycle_name, audience, peer_type))[1]

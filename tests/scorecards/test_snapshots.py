@@ -11,7 +11,8 @@ import pytest
 from models.engine import fetch, write_transaction
 from models.errors import NotFound
 from models.tables import Evidence, ProgressUpdate
-from scorecards.service import comparison, comparison_mapping, organization_scorecard
+from scorecards.cards import organization_scorecard
+from scorecards.service import comparison, comparison_mapping
 from scorecards.snapshots import freeze_snapshots
 from tests.conftest import TODAY
 

@@ -1,0 +1,122 @@
+"""One organization's scorecard at an audience: its own figures, its peer position, its trend.
+
+Internal callers get the live scorecard; peers and donors get the frozen snapshot of their audience
+(`NotFound` when the organization has not published in the cycle), with the position computed among
+the published organizations, overall and within the organization's own type.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import msgspec
+import pandas as pd
+
+from models.errors import NotFound
+from scorecards.loader import load_texts
+from scorecards.payload import organization_payload, payload_parts
+from scorecards.positions import Positions, place
+from scorecards.service import (
+    CARD_CACHE,
+    CycleScores,
+    _published_comparison,
+    check_audience,
+    live_cycle_scores,
+    published_cycle_scores,
+    snapshot_fingerprint,
+)
+from scorecards.shapes import ScorecardRead
+
+
+def position_mapping(positions: Positions, org_id: int, area_keys: list[str]) -> dict[str, Any]:
+    def number(value: Any) -> int | None:
+        return None if value is None or pd.isna(value) else int(value)
+
+    return {
+        "rank": number(positions.org_rank.get(org_id)),
+        "quartile": number(positions.org_quartile.get(org_id)),
+        "ranked": positions.population,
+        "median_index": positions.median_index,
+        "areas": {
+            key: {
+                "rank": number(positions.area_rank.at[org_id, key]),
+                "quartile": number(positions.area_quartile.at[org_id, key]),
+                "median": positions.median_levels[key],
+            }
+            for key in area_keys
+        },
+    }
+
+
+async def _live_card(org_id: int, cycle_name: str, today: dt.date) -> dict[str, Any]:
+    scores = await live_cycle_scores(cycle_name, today)
+    orgs = scores.scores.orgs
+    if org_id not in orgs.index:
+        raise NotFound(f"no active organization with id {org_id}", field="org_id")
+    texts = (await load_texts(scores.cycle, ["internal"], [org_id]))["internal"]
+    parts = payload_parts(orgs.loc[[org_id]], scores.scores.areas.loc[[org_id]], scores.areas)
+    card = organization_payload(parts, org_id, texts, scores.cycle, "internal", scores.as_of)
+    area_keys = list(scores.areas["key"])
+    card["position"] = position_mapping(place(scores.scores, area_keys), org_id, area_keys)
+    org_type = card["organization"]["org_type"]
+    card["type_position"] = position_mapping(place(scores.scores, area_keys, org_type), org_id, area_keys)
+    history = []
+    for cycle in scores.cycles:
+        if cycle.period_start > scores.cycle.period_start:
+            break
+        earlier = (
+            scores if cycle.id == scores.cycle.id else await live_cycle_scores(cycle.name, today, [org_id])
+        )
+        if org_id in earlier.scores.orgs.index:
+            history.append({"cycle": cycle.name, "index": float(earlier.scores.orgs.at[org_id, "index"])})
+    card["history"] = history
+    return card
+
+
+async def _published_card(
+    org_id: int, cycle_name: str, audience: str
+) -> tuple[dict[str, Any], ScorecardRead]:
+    fingerprint = await snapshot_fingerprint()
+    key = (cycle_name, audience, org_id)
+    cached = CARD_CACHE.get(key, fingerprint)
+    if cached is not None:
+        return cached
+    overall, _ = await _published_comparison(cycle_name, audience, None)
+    scores: CycleScores = overall.scores  # type: ignore[assignment]
+    if org_id not in scores.payloads:
+        raise NotFound(f"this organization has not published a scorecard for {cycle_name}", field="cycle")
+    card = dict(scores.payloads[org_id])
+    area_keys = list(scores.areas["key"])
+    own_type, _ = await _published_comparison(cycle_name, audience, card["organization"]["org_type"])
+    card["position"] = position_mapping(overall.positions, org_id, area_keys)
+    card["type_position"] = position_mapping(own_type.positions, org_id, area_keys)
+    history = []
+    for cycle in scores.cycles:
+        if cycle.period_start > scores.cycle.period_start:
+            break
+        earlier = await published_cycle_scores(cycle.name, audience, fingerprint)
+        if org_id in earlier.payloads:
+            history.append({"cycle": cycle.name, "index": float(earlier.scores.orgs.at[org_id, "index"])})
+    card["history"] = history
+    return CARD_CACHE.put(key, fingerprint, (card, msgspec.convert(card, ScorecardRead)))
+
+
+async def organization_scorecard(
+    org_id: int, cycle_name: str, audience: str, today: dt.date | None = None
+) -> dict[str, Any]:
+    """One organization's scorecard at an audience, as a plain mapping."""
+    check_audience(audience)
+    if audience == "internal":
+        return await _live_card(org_id, cycle_name, today or dt.date.today())
+    return dict((await _published_card(org_id, cycle_name, audience))[0])
+
+
+async def scorecard_read(
+    org_id: int, cycle_name: str, audience: str, today: dt.date | None = None
+) -> ScorecardRead:
+    """The same scorecard as a response Struct (for the API and the page)."""
+    check_audience(audience)
+    if audience == "internal":
+        return msgspec.convert(await _live_card(org_id, cycle_name, today or dt.date.today()), ScorecardRead)
+    return (await _published_card(org_id, cycle_name, audience))[1]

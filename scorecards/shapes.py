@@ -1,0 +1,196 @@
+"""Response shapes of the scorecards (msgspec Structs), shared by the JSON API and the pages.
+
+The pages render from these Structs rather than from dictionaries: attribute access on a Struct
+is a plain slot read in Jinja2, a dictionary lookup costs about twice as much. `ComparisonRow` is
+built from the comparison frame's columns (see `scorecards.positions`), so the JSON rows and the
+spreadsheet's Summary columns cannot drift apart.
+"""
+
+from __future__ import annotations
+
+import msgspec
+
+from models.vocabulary import AREA_KEYS
+
+
+class Shape(msgspec.Struct, kw_only=True):
+    pass
+
+
+class CycleRef(Shape):
+    id: int
+    name: str
+    period_start: str
+    period_end: str
+    due_date: str
+
+
+class OrganizationRef(Shape):
+    id: int
+    acronym: str
+    name: str
+    org_type: str
+    org_type_label: str
+
+
+class AreaWeight(Shape):
+    key: str
+    name: str
+    weight: float
+
+
+class Flag(Shape):
+    key: str
+    label: str
+
+
+class EvidenceLink(Shape):
+    url: str
+    title: str
+    verified: bool
+
+
+class AreaScore(Shape):
+    key: str
+    name: str
+    weight: float
+    self_level: int
+    level: int
+    previous_level: int | None
+    change: str | None
+    has_evidence: bool
+    verified: bool
+    level_name: str
+    self_level_name: str
+    flags: list[Flag]
+    narrative: str | None
+    evidence: list[EvidenceLink]
+
+
+class CommentRead(Shape):
+    id: int
+    area: str | None
+    kind: str
+    body: str
+    author: str
+    reply_to: int | None
+    created_on: str
+
+
+class Figures(Shape):
+    index: float
+    previous_index: float | None
+    index_change: float | None
+    trend: str | None
+    due_count: int
+    on_time_share: float | None
+    overdue: int
+    median_days_late: float | None
+    evidence_share: float | None
+    verified_share: float | None
+    expectations_met: int
+    expectations_total: int
+    champion_status: str
+
+
+class AreaPosition(Shape):
+    rank: int | None
+    quartile: int | None
+    median: float | None
+
+
+class Position(Shape):
+    rank: int | None
+    quartile: int | None
+    ranked: int
+    median_index: float | None
+    areas: dict[str, AreaPosition]
+
+
+class HistoryPoint(Shape):
+    cycle: str
+    index: float
+
+
+class ScorecardRead(Shape):
+    """One organization's scorecard at the caller's audience."""
+
+    version: int
+    audience: str
+    as_of: str
+    organization: OrganizationRef
+    cycle: CycleRef
+    status: str
+    published: bool
+    figures: Figures
+    flags: list[Flag]
+    areas: list[AreaScore]
+    comments: list[CommentRead]
+    position: Position
+    type_position: Position
+    history: list[HistoryPoint]
+
+
+class ImprovedRead(Shape):
+    org_id: int
+    acronym: str
+    name: str
+    index: float
+    index_change: float
+
+
+def _comparison_fields() -> list[tuple[str, type]]:
+    fields: list[tuple[str, type]] = [
+        ("org_id", int),
+        ("acronym", str),
+        ("name", str),
+        ("org_type", str),
+        ("org_type_label", str),
+        ("status", str),
+        ("published", bool),
+        ("index", float),
+        ("index_change", float | None),  # type: ignore[list-item]
+        ("trend", str | None),  # type: ignore[list-item]
+        ("rank", int | None),  # type: ignore[list-item]
+        ("quartile", int | None),  # type: ignore[list-item]
+    ]
+    for key in AREA_KEYS:
+        fields += [
+            (f"{key}_level", int),
+            (f"{key}_self", int),
+            (f"{key}_change", str | None),  # type: ignore[list-item]
+            (f"{key}_rank", int | None),  # type: ignore[list-item]
+            (f"{key}_quartile", int | None),  # type: ignore[list-item]
+        ]
+    fields += [
+        ("on_time_share", float | None),  # type: ignore[list-item]
+        ("overdue", int),
+        ("median_days_late", float | None),  # type: ignore[list-item]
+        ("evidence_share", float | None),  # type: ignore[list-item]
+        ("verified_share", float | None),  # type: ignore[list-item]
+        ("expectations_met", int),
+        ("expectations_total", int),
+        ("flags", str),
+    ]
+    return fields
+
+
+COMPARISON_FIELDS = _comparison_fields()
+# One row of the comparison frame, field for field (the order is the frame's column order).
+ComparisonRow = msgspec.defstruct("ComparisonRow", COMPARISON_FIELDS, kw_only=True)
+
+
+class ComparisonRead(Shape):
+    """Organizations x areas of one cycle at the caller's audience; `items` are the comparison frame."""
+
+    cycle: CycleRef
+    audience: str
+    peer_type: str | None
+    peer_type_label: str | None
+    as_of: str | None
+    areas: list[AreaWeight]
+    columns: list[str]
+    items: list[ComparisonRow]  # type: ignore[valid-type]
+    ranked: int
+    peer_median: dict[str, float | None]
+    most_improved: list[ImprovedRead]
