@@ -1,0 +1,38 @@
+"""`cop-tracker check` and `cop-tracker send`: the scheduled jobs, run once from the command line."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from reminders.check import run_check
+from reminders.emails import subject_of
+from reminders.jobs import CHECK_JOB, DELIVERY_JOB, describe_check, describe_delivery, record_run
+from reminders.sender import deliver_due
+
+
+async def run_check_command(settings: Any, day: dt.date | None, dry_run: bool) -> int:
+    """Run the timeline check as of `day` (default: today in each organization's time zone)."""
+    as_of = day.isoformat() if day else "today (in each organization's time zone)"
+    result = await run_check(settings, day=day, dry_run=dry_run)
+    if dry_run:
+        print(f"Dry run as of {as_of}: {len(result.new)} reminders would be queued; nothing was written.")
+        for intent in result.new:
+            subject = subject_of(intent.rule, intent.context)
+            print(f"  {intent.rule:<20} {intent.recipient.email:<40} {subject}")
+        return 0
+    print(f"Timeline check as of {as_of}: {describe_check(result)}.")
+    if day is None:
+        await record_run(CHECK_JOB, describe_check(result))
+    return 0
+
+
+async def run_send_command(settings: Any) -> int:
+    """Deliver what is due now; exit status 1 when some reminders could not be delivered."""
+    result = await deliver_due(settings)
+    print(
+        f"Reminders sent: {result.sent}; to retry later: {result.retried}; "
+        f"failed: {result.failed} (failed reminders are listed at /admin/reminders)."
+    )
+    await record_run(DELIVERY_JOB, describe_delivery(result))
+    return 0 if result.retried == 0 and result.failed == 0 else 1

@@ -1,0 +1,74 @@
+"""The two scheduled jobs, and the record of their last run that /health reports.
+
+Each job writes `JobRun(job, last_run_at, last_result)` when it finishes (or fails), so a dead
+scheduler shows on /health as a stale time. A failing job records its error and never takes the
+scheduler down with it: the next run tries again.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from typing import Any
+
+from models.engine import fetch, write_transaction
+from reminders.check import CheckResult, run_check
+from reminders.outbox import utcnow
+from reminders.sender import DeliveryResult, deliver_due
+
+CHECK_JOB = "timeline_check"
+DELIVERY_JOB = "deliver_reminders"
+
+log = logging.getLogger("cop_tracker.reminders")
+
+
+async def record_run(job: str, result: str, at: dt.datetime | None = None) -> None:
+    async with write_transaction():
+        await fetch(
+            "INSERT INTO job_run (job, last_run_at, last_result) VALUES ({}, {}, {}) "
+            "ON CONFLICT (job) DO UPDATE SET last_run_at = excluded.last_run_at, "
+            "last_result = excluded.last_result",
+            job,
+            at or utcnow(),
+            result[:2000],
+        )
+
+
+async def last_run(job: str) -> dt.datetime | None:
+    rows = await fetch("SELECT last_run_at FROM job_run WHERE job = {}", job)
+    return rows[0]["last_run_at"] if rows else None
+
+
+def describe_check(result: CheckResult) -> str:
+    rules = ", ".join(f"{rule} {count}" for rule, count in result.by_rule().items()) or "nothing new"
+    return (
+        f"queued {result.queued}, held for digests {result.held}, digests {result.digests} ({rules}); "
+        f"read {result.rows_read_total} rows; updated {result.milestones_updated} milestones, "
+        f"{result.commitments_updated} commitments"
+    )
+
+
+def describe_delivery(result: DeliveryResult) -> str:
+    return f"sent {result.sent}, to retry {result.retried}, failed {result.failed}"
+
+
+async def timeline_check_job(settings: Any) -> CheckResult | None:
+    try:
+        result = await run_check(settings)
+    except Exception as exc:
+        log.exception("the timeline check failed")
+        await record_run(CHECK_JOB, f"error: {type(exc).__name__}: {exc}")
+        return None
+    await record_run(CHECK_JOB, describe_check(result))
+    return result
+
+
+async def delivery_job(settings: Any) -> DeliveryResult | None:
+    try:
+        result = await deliver_due(settings)
+    except Exception as exc:
+        log.exception("reminder delivery failed")
+        await record_run(DELIVERY_JOB, f"error: {type(exc).__name__}: {exc}")
+        return None
+    await record_run(DELIVERY_JOB, describe_delivery(result))
+    return result

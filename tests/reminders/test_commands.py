@@ -1,0 +1,99 @@
+"""`cop-tracker check [--date] [--dry-run]` and `cop-tracker send`, end to end in real processes."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import subprocess
+import sys
+from typing import Any
+
+import pytest
+
+from tests.conftest import REPO
+from tests.reminders import world
+
+DUE = dt.date(2026, 12, 20)
+CHECK_DATE = (DUE - dt.timedelta(days=14)).isoformat()
+
+
+@pytest.fixture
+def smtp_env(smtp_server: Any, monkeypatch: pytest.MonkeyPatch) -> Any:
+    """Subprocesses started by `cli` deliver to the test SMTP server."""
+    monkeypatch.setenv("SMTP_HOST", "127.0.0.1")
+    monkeypatch.setenv("SMTP_PORT", str(smtp_server.port))
+    monkeypatch.setenv("BASE_URL", "https://cop.example.org")
+    return smtp_server
+
+
+async def organization_with_milestones(count: int) -> world.Org:
+    org = await world.organization("NRA")
+    commitment = await world.commitment(org, title="Adopt a protection policy")
+    for index in range(count):
+        await world.milestone(commitment, DUE, title=f"Step {index:02d}")
+    return org
+
+
+async def test_check_dry_run_prints_what_it_would_queue_and_writes_nothing(cli: Any, smtp_env: Any) -> None:
+    org = await organization_with_milestones(2)
+    out = cli("check", "--date", CHECK_DATE, "--dry-run")
+    assert out.returncode == 0, out.stderr
+    assert f"Dry run as of {CHECK_DATE}: 2 reminders would be queued" in out.stdout
+    assert out.stdout.count(org.focal_email) == 2
+    assert "Milestone due in 14 days (20 December 2026): Step 00 [NRA]" in out.stdout
+    assert await world.count("reminder") == 0
+
+
+async def test_check_then_send_delivers_each_reminder_once(cli: Any, smtp_env: Any) -> None:
+    org = await organization_with_milestones(3)
+    out = cli("check", "--date", CHECK_DATE)
+    assert out.returncode == 0, out.stderr
+    assert "queued 3" in out.stdout and "milestone_due_soon 3" in out.stdout
+    again = cli("check", "--date", CHECK_DATE)
+    assert "queued 0" in again.stdout
+
+    sent = cli("send")
+    assert sent.returncode == 0, sent.stderr
+    assert "Reminders sent: 3" in sent.stdout
+    assert len(smtp_env.to(org.focal_email)) == 3
+    assert all("https://cop.example.org/organizations/" in m.text for m in smtp_env.messages)
+    assert "Reminders sent: 0" in cli("send").stdout
+    assert len(smtp_env.messages) == 3
+
+
+async def test_send_with_the_server_down_exits_1_and_keeps_the_reminders(cli: Any, smtp_env: Any) -> None:
+    await organization_with_milestones(2)
+    cli("check", "--date", CHECK_DATE)
+    smtp_env.stop()
+    out = cli("send")
+    assert out.returncode == 1
+    assert "to retry later: 2" in out.stdout
+    statuses = sorted(row["status"] for row in await world.reminders())
+    assert statuses == ["queued", "queued"]
+
+
+async def test_two_send_processes_at_once_send_each_email_once(db: str, cli: Any, smtp_env: Any) -> None:
+    org = await organization_with_milestones(40)
+    cli("check", "--date", CHECK_DATE)
+    env = {**os.environ, "DATABASE_URL": db, "SCHEDULER": "off"}
+    senders = [
+        subprocess.Popen(
+            [sys.executable, "-m", "api.cli", "send"],
+            cwd=str(REPO),
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for _ in range(2)
+    ]
+    outputs = [sender.communicate(timeout=120) for sender in senders]
+    assert all(sender.returncode == 0 for sender in senders), outputs
+    assert len(smtp_env.to(org.focal_email)) == 40
+    assert len({m.message["Message-ID"] for m in smtp_env.messages}) == 40
+
+
+def test_check_refuses_a_malformed_date(cli: Any) -> None:
+    out = cli("check", "--date", "22/11/2026")
+    assert out.returncode == 2
+    assert "use YYYY-MM-DD" in out.stderr
