@@ -59,7 +59,7 @@ def _level(value: Any) -> int:
 
 
 async def commitments_with_milestones(caller: Caller, org_id: int) -> list[dict[str, Any]]:
-    rows = await commitment_service.list_commitments(caller, org_id)
+    rows = [dict(row) for row in await commitment_service.list_commitments(caller, org_id)]
     for row in rows:
         milestones = await milestone_service.list_milestones(caller, int(row["id"]))
         row["milestones"] = milestones

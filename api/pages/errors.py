@@ -39,7 +39,7 @@ def error_page(request: Request[Any, Any, Any], status: int, message: str) -> Re
         request,
         _caller(request),
         "error.html.jinja",
-        status=status,
+        http_status=status,
         title=TITLES.get(status, "Something went wrong"),
         message=message[:1].upper() + message[1:] if message else "",
         status_code=status,

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from litestar import Request, get, post
-from litestar.params import Parameter
+from litestar.params import QueryParameter
 from litestar.response import Redirect, Template
 
 from api.auth import client_address, expired_session_cookie, session_cookie, session_cookie_for
@@ -29,7 +29,7 @@ class LoginPages(PageController):
         self,
         request: Request[Any, Any, Any],
         caller: Caller,
-        next_path: Annotated[str | None, Parameter(query="next")] = None,
+        next_path: Annotated[str | None, QueryParameter(name="next")] = None,
     ) -> Template | Redirect:
         if caller.authenticated:
             return redirect(request, safe_next(next_path))
@@ -49,7 +49,7 @@ class LoginPages(PageController):
                 request,
                 caller,
                 "login.html.jinja",
-                status=error_status(exc),
+                http_status=error_status(exc),
                 form=kept,
                 errors=form_errors(exc),
             )

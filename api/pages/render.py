@@ -88,7 +88,7 @@ def render(
     request: Request[Any, Any, Any],
     caller: Caller,
     template: str,
-    status: int = 200,
+    http_status: int = 200,
     **context: Any,
 ) -> Template:
     """A page with the base context: who is asking, what they may navigate to, the flash message."""
@@ -106,7 +106,7 @@ def render(
             "form": {},
             **context,
         },
-        status_code=status,
+        status_code=http_status,
         headers=NO_STORE,
     )
     if FLASH_COOKIE in request.cookies:

@@ -58,7 +58,7 @@ class SubmissionPages(PageController):
             request,
             caller,
             "organizations/submission.html.jinja",
-            status=error_status(exc) if exc else 200,
+            http_status=error_status(exc) if exc else 200,
             org=await organization_service.get_organization(caller, org_id),
             cycle=await cycle_service.cycle_by_name(cycle),
             submission=submission,

@@ -75,7 +75,7 @@ class UpdatePages(PageController):
             request,
             caller,
             "organizations/update_form.html.jinja",
-            status=status,
+            http_status=status,
             org=await organization_service.get_organization(caller, org_id),
             commitment=commitment,
             cycle=await cycle_service.open_cycle(),

@@ -50,7 +50,7 @@ class AdminCyclePages(PageController):
             request,
             caller,
             "admin/cycles.html.jinja",
-            status=error_status(exc) if exc else 200,
+            http_status=error_status(exc) if exc else 200,
             cycles=list(reversed(await cycle_service.list_cycles())),
             open_cycle=await cycle_service.open_cycle(),
             form=form,

@@ -67,7 +67,7 @@ class AdminOrganizationPages(PageController):
             request,
             caller,
             "admin/organization_form.html.jinja",
-            status=error_status(exc) if exc else 200,
+            http_status=error_status(exc) if exc else 200,
             org=org,
             types=TYPE_OPTIONS,
             form=form,

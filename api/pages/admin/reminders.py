@@ -39,7 +39,7 @@ class AdminReminderPages(PageController):
             caller,
             "admin/reminders.html.jinja",
             listing=listing,
-            status=status,
+            status_filter=status,
             statuses=STATUSES,
             page=min(number, pages),
             pages=pages,

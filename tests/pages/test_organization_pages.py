@@ -1,0 +1,159 @@
+"""An organization's pages over HTTP: what each role may open, forms that keep what was typed,
+and confidential text shown only to the organization's own people."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import httpx
+
+from models.engine import fetch
+from tests.pages.support import flash_of, visitor
+
+
+async def nra_and_usp(demo: Any) -> tuple[int, int]:
+    rows = await fetch("SELECT id, acronym FROM organization WHERE acronym IN ('NRA', 'USP')")
+    ids = {row["acronym"]: int(row["id"]) for row in rows}
+    return ids["NRA"], ids["USP"]
+
+
+async def test_the_dashboard_is_for_the_organizations_people_and_the_secretariat(
+    client: httpx.AsyncClient, demo: Any, sign_in: Any
+) -> None:
+    nra, usp = await nra_and_usp(demo)
+    for local, status in (
+        ("focal.nra", 200),
+        ("champion.nra", 200),
+        ("secretariat", 200),
+        ("focal.usp", 403),
+        ("reviewer.usp", 403),
+        ("donor", 403),
+    ):
+        person = await visitor(client, sign_in, local)
+        response = await person.get(f"/organizations/{nra}")
+        assert response.status_code == status, local
+        if status == 403:
+            assert "You do not have access to this page" in response.text
+            assert "Internal planning note" not in response.text
+    focal = await visitor(client, sign_in, "focal.nra")
+    page = (await focal.get(f"/organizations/{nra}")).text
+    for heading in ("The five areas", "Milestones overdue", "Due in the next 30 days", "Commitments"):
+        assert heading in page
+    assert "Add a commitment" in page
+    champion = await visitor(client, sign_in, "champion.nra")
+    assert "Add a commitment" not in (await champion.get(f"/organizations/{nra}")).text
+
+
+async def test_a_refused_commitment_keeps_what_was_typed_and_names_the_field(
+    client: httpx.AsyncClient, demo: Any, sign_in: Any
+) -> None:
+    nra, _ = await nra_and_usp(demo)
+    focal = await visitor(client, sign_in, "focal.nra")
+    form = {
+        "title": "",
+        "area": "policy",
+        "description": "Kept <b>as typed</b>",
+        "description_visibility": "peer",
+    }
+    response = await focal.post(f"/organizations/{nra}/commitments/new", form)
+    assert response.status_code == 400
+    assert 'id="error-title"' in response.text and 'aria-invalid="true"' in response.text
+    assert "Kept &lt;b&gt;as typed&lt;/b&gt;" in response.text  # kept, and escaped
+    assert re.search(r'id="description_visibility-peer"[^>]*checked', response.text)
+    bad_date = await focal.post(
+        f"/organizations/{nra}/commitments/new", {**form, "title": "Ok", "target_date": "31/12/2026"}
+    )
+    assert bad_date.status_code == 400 and "target date must be a date" in bad_date.text.lower()
+    created = await focal.post(f"/organizations/{nra}/commitments/new", {**form, "title": "A new commitment"})
+    assert created.status_code == 303
+    assert flash_of(created) == "Commitment “A new commitment” added."
+    page = await focal.get(created.headers["location"])
+    assert page.status_code == 200 and "A new commitment" in page.text
+
+
+async def test_a_form_posted_without_its_csrf_field_is_refused(
+    client: httpx.AsyncClient, demo: Any, sign_in: Any
+) -> None:
+    nra, _ = await nra_and_usp(demo)
+    focal = await visitor(client, sign_in, "focal.nra")
+    response = await focal.post(
+        f"/organizations/{nra}/commitments/new", {"title": "x", "area": "policy"}, csrf=False
+    )
+    assert response.status_code == 403
+    assert not await fetch("SELECT id FROM commitment WHERE title = 'x'")
+
+
+async def test_a_stale_edit_is_refused_and_the_form_says_to_reload(
+    client: httpx.AsyncClient, demo: Any, sign_in: Any
+) -> None:
+    nra, _ = await nra_and_usp(demo)
+    focal = await visitor(client, sign_in, "focal.nra")
+    commitment = (await fetch("SELECT id, title FROM commitment WHERE organization = {} LIMIT 1", nra))[0]
+    base = f"/organizations/{nra}/commitments/{commitment['id']}/edit"
+    form = {"title": "First edit", "area": "champion", "status": "active", "version": "1"}
+    assert (await focal.post(base, form)).status_code == 303
+    stale = await focal.post(base, {**form, "title": "Second edit"})
+    assert stale.status_code == 412
+    assert "reload it" in stale.text and 'value="Second edit"' in stale.text
+
+
+async def test_records_of_another_organization_are_not_found_under_ones_own(
+    client: httpx.AsyncClient, demo: Any, sign_in: Any
+) -> None:
+    nra, usp = await nra_and_usp(demo)
+    theirs = (await fetch("SELECT id FROM commitment WHERE organization = {} LIMIT 1", usp))[0]["id"]
+    milestone = (
+        await fetch(
+            "SELECT m.id FROM milestone m JOIN commitment c ON c.id = m.commitment WHERE c.organization = {}",
+            usp,
+        )
+    )[0]["id"]
+    focal = await visitor(client, sign_in, "focal.nra")
+    for path in (
+        f"/organizations/{nra}/commitments/{theirs}",
+        f"/organizations/{nra}/commitments/{theirs}/edit",
+        f"/organizations/{nra}/commitments/{theirs}/updates/new",
+        f"/organizations/{nra}/milestones/{milestone}/edit",
+    ):
+        response = await focal.get(path)
+        assert response.status_code == 404, path
+        assert "Internal planning note" not in response.text
+    response = await focal.post(
+        f"/organizations/{nra}/commitments/{theirs}/updates/new",
+        {"narrative": "hijack", "visibility": "public"},
+    )
+    assert response.status_code == 404
+    assert not await fetch("SELECT id FROM progress_update WHERE narrative = 'hijack'")
+
+
+async def test_the_update_form_adds_evidence_and_points_errors_at_the_right_link(
+    client: httpx.AsyncClient, demo: Any, sign_in: Any
+) -> None:
+    nra, _ = await nra_and_usp(demo)
+    commitment = (await fetch("SELECT id FROM commitment WHERE organization = {} LIMIT 1", nra))[0]["id"]
+    focal = await visitor(client, sign_in, "focal.nra")
+    path = f"/organizations/{nra}/commitments/{commitment}/updates/new"
+    form = {
+        "self_level": "3",
+        "narrative": "Training delivered in four country offices.",
+        "visibility": "peer",
+        "evidence_url_0": "",
+        "evidence_url_1": "ftp://files.example.org/report",
+        "evidence_title_1": "Report",
+        "evidence_visibility_1": "donor",
+    }
+    refused = await focal.post(path, form)
+    assert refused.status_code == 400
+    assert 'id="error-evidence_url_1"' in refused.text and "Link 2 url" in refused.text
+    assert "Training delivered in four country offices." in refused.text
+    form["evidence_url_1"] = "https://files.example.org/report"
+    added = await focal.post(path, form)
+    assert added.status_code == 303 and flash_of(added) == "Progress update added with 1 evidence link."
+    rows = await fetch(
+        "SELECT e.url, e.visibility, u.self_level FROM evidence e JOIN progress_update u ON u.id = e.progress_update "
+        "WHERE u.narrative = 'Training delivered in four country offices.'"
+    )
+    assert [(r["url"], r["visibility"], r["self_level"]) for r in rows] == [
+        ("https://files.example.org/report", "donor", 3)
+    ]
