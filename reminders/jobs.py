@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from typing import Any
+from collections.abc import Awaitable, Callable
+from typing import Any, TypeVar
 
 from models.engine import fetch, write_transaction
 from reminders.check import CheckResult, run_check
@@ -20,6 +21,7 @@ CHECK_JOB = "timeline_check"
 DELIVERY_JOB = "deliver_reminders"
 
 log = logging.getLogger("cop_tracker.reminders")
+T = TypeVar("T")
 
 
 async def record_run(job: str, result: str, at: dt.datetime | None = None) -> None:
@@ -52,23 +54,21 @@ def describe_delivery(result: DeliveryResult) -> str:
     return f"sent {result.sent}, to retry {result.retried}, failed {result.failed}"
 
 
-async def timeline_check_job(settings: Any) -> CheckResult | None:
+async def _recorded(job: str, work: Callable[[], Awaitable[T]], describe: Callable[[T], str]) -> T | None:
+    """Run one job, record its outcome (or its error) in JobRun, never raise into the scheduler."""
     try:
-        result = await run_check(settings)
+        result = await work()
     except Exception as exc:
-        log.exception("the timeline check failed")
-        await record_run(CHECK_JOB, f"error: {type(exc).__name__}: {exc}")
+        log.exception("scheduled job %s failed", job)
+        await record_run(job, f"error: {type(exc).__name__}: {exc}")
         return None
-    await record_run(CHECK_JOB, describe_check(result))
+    await record_run(job, describe(result))
     return result
+
+
+async def timeline_check_job(settings: Any) -> CheckResult | None:
+    return await _recorded(CHECK_JOB, lambda: run_check(settings), describe_check)
 
 
 async def delivery_job(settings: Any) -> DeliveryResult | None:
-    try:
-        result = await deliver_due(settings)
-    except Exception as exc:
-        log.exception("reminder delivery failed")
-        await record_run(DELIVERY_JOB, f"error: {type(exc).__name__}: {exc}")
-        return None
-    await record_run(DELIVERY_JOB, describe_delivery(result))
-    return result
+    return await _recorded(DELIVERY_JOB, lambda: deliver_due(settings), describe_delivery)
