@@ -13,10 +13,11 @@ from api.settings import Settings
 def route_handlers(settings: Settings) -> list[ControllerRouterHandler]:
     from api.controllers import api_controllers
     from api.controllers.exports import ExportController
+    from api.controllers.reminders import ReminderController
     from api.controllers.scorecards import ScorecardController
     from api.pages import page_handlers
 
-    return [*page_handlers(), *api_controllers(), ExportController, ScorecardController]
+    return [*page_handlers(), *api_controllers(), ExportController, ScorecardController, ReminderController]
 
 
 def app_middleware(settings: Settings) -> list[Any]:

@@ -21,7 +21,10 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
+from models import audit
+from models.caller import Caller
 from models.engine import write_transaction
+from models.errors import Forbidden
 from reminders import outbox
 from reminders.digests import compile_digests
 from reminders.emails import context_json, mail_domain, message_id_for
@@ -153,6 +156,20 @@ async def run_check(
         result.commitments_updated = await _write_commitments(evaluation.commitment_updates)
     as_of = dt.datetime.combine(day, dt.time.max, tzinfo=dt.UTC) if day else now
     result.digests = await compile_digests(base_url, domain, as_of, now)
+    return result
+
+
+async def check_as(
+    caller: Caller, settings: object, *, day: dt.date | None = None, dry_run: bool = False
+) -> CheckResult:
+    """The check on request of a person (the API): the secretariat only; a real run is audited."""
+    if not caller.is_secretariat:
+        raise Forbidden("only the secretariat may run the timeline check")
+    result = await run_check(settings, day=day, dry_run=dry_run)
+    if not dry_run:
+        summary = {"day": result.day, "queued": result.queued, "held": result.held, "rules": result.by_rule()}
+        async with write_transaction():
+            await audit.record(caller, "check", "reminder", "", None, summary)
     return result
 
 

@@ -1,0 +1,117 @@
+"""The reminder outbox and the timeline check, for the secretariat (`reminders.outbox`, `reminders.check`)."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from litestar import Controller, Request, get, post
+from litestar.params import QueryParameter
+
+from api.access import allow
+from api.auth import CallerDep
+from api.controllers import MAX_ID, PathId
+from api.schemas.reminders import (
+    PlannedReminder,
+    ReminderCheckRead,
+    ReminderCheckRequest,
+    ReminderList,
+    ReminderRead,
+)
+from reminders.check import check_as
+from reminders.emails import subject_of
+from reminders.outbox import list_reminders, retry_reminder
+
+allow(
+    {
+        "GET /api/reminders": "secretariat",
+        "POST /api/reminders/check": "secretariat",
+        "POST /api/reminders/{reminder_id}/retry": "secretariat",
+    }
+)
+
+LISTED_NEW = 1000
+
+
+def reminder_read(row: dict[str, Any]) -> ReminderRead:
+    return ReminderRead(
+        id=row["id"],
+        rule=row["rule"],
+        status=row["status"],
+        recipient_id=row["recipient"],
+        recipient_email=row["recipient_email"],
+        organization_id=row["organization"],
+        organization_acronym=row["organization_acronym"],
+        subject=row["subject"],
+        link=row["link"],
+        digest=bool(row["digest"]),
+        attempts=row["attempts"],
+        next_attempt_at=row["next_attempt_at"],
+        sent_at=row["sent_at"],
+        last_error=row["last_error"],
+        message_id=row["message_id"],
+        created_at=row["created_at"],
+    )
+
+
+class ReminderController(Controller):
+    path = "/api/reminders"
+    tags = ["reminders"]
+
+    @get("/")
+    async def list_outbox(
+        self,
+        caller: CallerDep,
+        status: Annotated[
+            str | None,
+            QueryParameter(max_length=16, description="queued, held, sending, sent, failed or digested"),
+        ] = None,
+        rule: Annotated[str | None, QueryParameter(max_length=32)] = None,
+        organization_id: Annotated[int | None, QueryParameter(ge=1, le=MAX_ID)] = None,
+        limit: Annotated[int, QueryParameter(ge=1, le=500)] = 50,
+        offset: Annotated[int, QueryParameter(ge=0, le=MAX_ID)] = 0,
+    ) -> ReminderList:
+        """The outbox, newest first, with counts per status; a failed reminder says why in `last_error`."""
+        page = await list_reminders(caller, status, rule, organization_id, limit, offset)
+        return ReminderList(
+            items=[reminder_read(row) for row in page.items],
+            total=page.total,
+            counts=page.counts,
+            limit=page.limit,
+            offset=page.offset,
+        )
+
+    @post("/check", status_code=200)
+    async def check(
+        self, request: Request[Any, Any, Any], caller: CallerDep, data: ReminderCheckRequest | None = None
+    ) -> ReminderCheckRead:
+        """Run the timeline check now; `dry_run` lists what it would queue and writes nothing."""
+        data = data or ReminderCheckRequest()
+        result = await check_as(caller, request.app.state.settings, day=data.date, dry_run=data.dry_run)
+        listed = [
+            PlannedReminder(
+                rule=intent.rule,
+                recipient_id=intent.recipient.person_id,
+                recipient_email=intent.recipient.email,
+                organization_id=intent.organization_id,
+                subject=subject_of(intent.rule, intent.context),
+                dedupe_key=intent.dedupe_key,
+            )
+            for intent in result.new[:LISTED_NEW]
+        ]
+        return ReminderCheckRead(
+            day=result.day,
+            dry_run=result.dry_run,
+            queued=result.queued,
+            held=result.held,
+            digests=result.digests,
+            rows_read=result.rows_read,
+            milestones_updated=result.milestones_updated,
+            commitments_updated=result.commitments_updated,
+            reminders=listed,
+            reminders_total=len(result.new),
+        )
+
+    @post("/{reminder_id:int}/retry", status_code=200)
+    async def retry(self, caller: CallerDep, reminder_id: PathId) -> ReminderRead:
+        """Queue a failed reminder again, at once (409 if it has not failed)."""
+        return reminder_read(await retry_reminder(caller, reminder_id))
