@@ -16,8 +16,16 @@ def route_handlers(settings: Settings) -> list[ControllerRouterHandler]:
     from api.controllers.reminders import ReminderController
     from api.controllers.scorecards import ScorecardController
     from api.pages import page_handlers
+    from api.pages.scorecards import ScorecardPages
 
-    return [*page_handlers(), *api_controllers(), ExportController, ScorecardController, ReminderController]
+    return [
+        *page_handlers(),
+        *api_controllers(),
+        ExportController,
+        ScorecardController,
+        ScorecardPages,
+        ReminderController,
+    ]
 
 
 def app_middleware(settings: Settings) -> list[Any]:

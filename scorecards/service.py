@@ -134,11 +134,17 @@ def forget_published_cache() -> None:
         cache.clear()
 
 
+async def area_weights() -> list[dict[str, Any]]:
+    """The five areas in display order, with their weights and what level 3 looks like."""
+    rows = await fetch("SELECT key, name, weight, descriptor FROM area ORDER BY position, id")
+    return [
+        {"key": r["key"], "name": r["name"], "weight": float(r["weight"]), "descriptor": r["descriptor"]}
+        for r in rows
+    ]
+
+
 async def _areas() -> pd.DataFrame:
-    rows = await fetch("SELECT key, name, weight FROM area ORDER BY position, id")
-    return pd.DataFrame(
-        [(r["key"], r["name"], float(r["weight"])) for r in rows], columns=["key", "name", "weight"]
-    )
+    return pd.DataFrame(await area_weights(), columns=["key", "name", "weight"])
 
 
 async def published_cycle_scores(

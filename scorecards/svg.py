@@ -1,0 +1,176 @@
+"""Charts as inline SVG, drawn on the server: readable without JavaScript, printable, accessible.
+
+Each chart is an `<svg role="img">` with a `<title>` and a `<desc>` that says in words what it shows
+(screen readers read them), and every coloured mark also carries its number or word, so colour is
+never the only signal. The pages put a table with the same figures beside each chart. All text is
+escaped here; the functions return `Markup` for the templates.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from markupsafe import Markup, escape
+
+from models.vocabulary import LEVELS
+
+# Sequential blues, light to dark; the level number is printed on every cell in a colour that keeps
+# at least 4.5:1 contrast with its fill.
+LEVEL_FILL = {0: "#eef1f5", 1: "#d4e4f4", 2: "#9ec4e8", 3: "#2f6fa8", 4: "#0b3d6b"}
+LEVEL_INK = {0: "#1b1f24", 1: "#1b1f24", 2: "#1b1f24", 3: "#ffffff", 4: "#ffffff"}
+INK, MUTED, GRID, ACCENT = "#1b1f24", "#4a5562", "#c9d1da", "#c2410c"
+FONT = 'font-family="system-ui, sans-serif"'
+
+
+def _number(value: float | None) -> str:
+    """Figures as the API prints them: one decimal (levels are whole numbers and printed as such)."""
+    return "none" if value is None else f"{float(value):.1f}"
+
+
+def _svg(chart_id: str, width: int, height: int, title: str, desc: str, body: list[str]) -> Markup:
+    chart_id = str(escape(chart_id))
+    return Markup(
+        f'<svg xmlns="http://www.w3.org/2000/svg" class="chart" id="{chart_id}" viewBox="0 0 {width} {height}" '
+        f'width="{width}" height="{height}" style="max-width: {round(width * 1.35)}px" role="img" '
+        f'aria-labelledby="{chart_id}-title {chart_id}-desc" {FONT}>'
+        f'<title id="{chart_id}-title">{escape(title)}</title><desc id="{chart_id}-desc">{escape(desc)}</desc>'
+        + "".join(body)
+        + "</svg>"
+    )
+
+
+@dataclass(frozen=True)
+class AreaBar:
+    name: str
+    level: int
+    self_level: int
+    median: float | None
+
+
+def area_levels_chart(chart_id: str, bars: Sequence[AreaBar], median_label: str = "peer median") -> Markup:
+    """Counted level per area as bars, the self-assessed level as a diamond, the peer median as a tick."""
+    label_w, plot_w, row_h, top = 170, 320, 40, 28
+    width, height = label_w + plot_w + 150, top + row_h * len(bars) + 44
+
+    def x(level: float) -> float:
+        return label_w + plot_w * level / 4
+
+    body = []
+    for level in range(5):
+        body.append(f'<line x1="{x(level)}" y1="{top - 6}" x2="{x(level)}" y2="{top + row_h * len(bars)}" '
+                    f'stroke="{GRID}" stroke-width="1"/>')  # fmt: skip
+        body.append(
+            f'<text x="{x(level)}" y="{top - 10}" font-size="11" text-anchor="middle" fill="{MUTED}">{level}</text>'
+        )
+    for i, bar in enumerate(bars):
+        y = top + i * row_h
+        body.append(
+            f'<text x="{label_w - 14}" y="{y + 21}" font-size="12" text-anchor="end" fill="{INK}">{escape(bar.name)}</text>'
+        )
+        if bar.level > 0:
+            body.append(f'<rect x="{label_w}" y="{y + 8}" width="{x(bar.level) - label_w}" height="18" '
+                        f'fill="{LEVEL_FILL[bar.level]}" stroke="{INK}" stroke-width="0.5"/>')  # fmt: skip
+        sx, sy = x(bar.self_level), y + 17
+        body.append(f'<path d="M{sx} {sy - 7} L{sx + 7} {sy} L{sx} {sy + 7} L{sx - 7} {sy} Z" fill="#ffffff" '
+                    f'stroke="{ACCENT}" stroke-width="2"/>')  # fmt: skip
+        if bar.median is not None:
+            mx = x(bar.median)
+            body.append(
+                f'<line x1="{mx}" y1="{y + 3}" x2="{mx}" y2="{y + 31}" stroke="{INK}" stroke-width="3"/>'
+            )
+        words = f"{bar.level} {LEVELS[bar.level]}"
+        if bar.self_level != bar.level:
+            words += f" (self {bar.self_level})"
+        body.append(
+            f'<text x="{label_w + plot_w + 12}" y="{y + 21}" font-size="12" fill="{INK}">{escape(words)}</text>'
+        )
+    legend_y = top + row_h * len(bars) + 24
+    body.append(f'<rect x="{label_w}" y="{legend_y - 10}" width="14" height="10" fill="{LEVEL_FILL[3]}"/>'
+                f'<text x="{label_w + 18}" y="{legend_y}" font-size="11" fill="{MUTED}">counted level</text>')  # fmt: skip
+    lx = label_w + 112
+    body.append(f'<path d="M{lx} {legend_y - 10} L{lx + 5} {legend_y - 5} L{lx} {legend_y} L{lx - 5} {legend_y - 5} Z" '
+                f'fill="#ffffff" stroke="{ACCENT}" stroke-width="2"/>'
+                f'<text x="{lx + 10}" y="{legend_y}" font-size="11" fill="{MUTED}">self-assessed</text>')  # fmt: skip
+    mx = label_w + 215
+    body.append(f'<line x1="{mx}" y1="{legend_y - 11}" x2="{mx}" y2="{legend_y + 1}" stroke="{INK}" stroke-width="3"/>'
+                f'<text x="{mx + 7}" y="{legend_y}" font-size="11" fill="{MUTED}">{escape(median_label)}</text>')  # fmt: skip
+    desc = "; ".join(
+        f"{bar.name}: counted {bar.level}, self-assessed {bar.self_level}, {median_label} {_number(bar.median)}"
+        for bar in bars
+    )
+    return _svg(chart_id, width, height, f"Levels by area against the {median_label}", desc + ".", body)
+
+
+def index_history_chart(chart_id: str, points: Sequence[tuple[str, float]]) -> Markup:
+    """The internalization index (0-100) in each cycle, as a line with its values printed."""
+    left, top, plot_h, plot_w = 44, 20, 150, 440
+    step = plot_w / max(len(points) - 1, 1)
+    width, height = left + plot_w + 60, top + plot_h + 40
+
+    def y(index: float) -> float:
+        return top + plot_h * (1 - index / 100)
+
+    def x(i: int) -> float:
+        return left + 20 + i * step
+
+    body = []
+    for mark in (0, 25, 50, 75, 100):
+        body.append(
+            f'<line x1="{left}" y1="{y(mark)}" x2="{width - 10}" y2="{y(mark)}" stroke="{GRID}" stroke-width="1"/>'
+        )
+        body.append(
+            f'<text x="{left - 6}" y="{y(mark) + 4}" font-size="11" text-anchor="end" fill="{MUTED}">{mark}</text>'
+        )
+    if len(points) > 1:
+        path = " ".join(f"{x(i)},{y(value)}" for i, (_, value) in enumerate(points))
+        body.append(f'<polyline points="{path}" fill="none" stroke="#0b4f8a" stroke-width="2.5"/>')
+    for i, (cycle, value) in enumerate(points):
+        body.append(f'<circle cx="{x(i)}" cy="{y(value)}" r="5" fill="#0b4f8a"/>')
+        body.append(
+            f'<text x="{x(i)}" y="{y(value) - 10}" font-size="12" text-anchor="middle" fill="{INK}">{_number(value)}</text>'
+        )
+        body.append(
+            f'<text x="{x(i)}" y="{top + plot_h + 22}" font-size="12" text-anchor="middle" fill="{INK}">{escape(cycle)}</text>'
+        )
+    desc = "; ".join(f"{cycle}: {_number(value)}" for cycle, value in points) or "no published cycle yet"
+    return _svg(chart_id, width, height, "Internalization index by cycle (0 to 100)", desc + ".", body)
+
+
+@dataclass(frozen=True)
+class HeatRow:
+    label: str
+    levels: tuple[int, ...]
+    index: float
+    href: str | None = None
+
+
+def heat_map(chart_id: str, area_names: Sequence[str], rows: Sequence[HeatRow]) -> Markup:
+    """Organizations x areas, each cell coloured by the counted level and showing its number."""
+    label_w, cell_w, cell_h, top = 84, 104, 26, 40
+    width = label_w + cell_w * len(area_names) + 80
+    height = top + cell_h * len(rows) + 8
+    body = []
+    for j, name in enumerate(area_names):
+        cx = label_w + j * cell_w + cell_w / 2
+        body.append(
+            f'<text x="{cx}" y="{top - 12}" font-size="11" text-anchor="middle" fill="{INK}">{escape(name)}</text>'
+        )
+    body.append(f'<text x="{label_w + cell_w * len(area_names) + 40}" y="{top - 12}" font-size="11" '
+                f'text-anchor="middle" fill="{INK}">Index</text>')  # fmt: skip
+    for i, row in enumerate(rows):
+        y = top + i * cell_h
+        label = f'<text x="{label_w - 8}" y="{y + 17}" font-size="12" text-anchor="end" fill="{INK}">{escape(row.label)}</text>'
+        body.append(f'<a href="{escape(row.href)}">{label}</a>' if row.href else label)
+        for j, level in enumerate(row.levels):
+            x = label_w + j * cell_w
+            body.append(f'<rect x="{x + 1}" y="{y + 1}" width="{cell_w - 2}" height="{cell_h - 2}" fill="{LEVEL_FILL[level]}"/>'
+                        f'<text x="{x + cell_w / 2}" y="{y + 17}" font-size="12" text-anchor="middle" '
+                        f'fill="{LEVEL_INK[level]}">{level}</text>')  # fmt: skip
+        body.append(f'<text x="{label_w + cell_w * len(area_names) + 40}" y="{y + 17}" font-size="12" '
+                    f'text-anchor="middle" fill="{INK}">{_number(row.index)}</text>')  # fmt: skip
+    desc = (
+        f"Counted level (0 to 4) of {len(rows)} organizations in {len(area_names)} areas, in ranking order; "
+        "darker cells are higher levels and each cell shows its number. The table below lists the same figures."
+    )
+    return _svg(chart_id, width, height, "Levels by organization and area", desc, body)
