@@ -200,7 +200,11 @@ def _outbox_row(
 
 
 async def _write_milestones(updates: list[tuple[int, str, dt.date | None]]) -> int:
-    """Derived states and next check dates; called inside the caller's write transaction."""
+    """Derived states and next check dates; called inside the caller's write transaction.
+
+    One statement run per row (executemany): measured faster on SQLite than grouping the rows that
+    share values into `WHERE id IN (...)` statements.
+    """
     if updates:
         await execute_many(
             "UPDATE milestone SET derived_state = {}, next_check_on = {} WHERE id = {}",

@@ -56,9 +56,15 @@ class Today:
 
     now: dt.datetime
     day: dt.date | None = None
+    _by_zone: dict[str, dt.date] = field(default_factory=dict, repr=False)
 
     def of(self, time_zone: str) -> dt.date:
-        return self.day if self.day is not None else local_date(self.now, time_zone)
+        if self.day is not None:
+            return self.day
+        found = self._by_zone.get(time_zone)
+        if found is None:
+            found = self._by_zone[time_zone] = local_date(self.now, time_zone)
+        return found
 
     @property
     def utc(self) -> dt.date:
@@ -123,7 +129,7 @@ async def _load_facts(today: Today, secretariat_keys_exist: Any) -> CheckFacts:
         "SELECT m.id, m.title, m.due_date, m.status, m.derived_state, m.next_check_on, "
         "c.id AS commitment_id, c.title AS commitment_title, c.owner, c.organization "
         "FROM milestone m JOIN commitment c ON c.id = m.commitment "
-        "WHERE m.next_check_on <= {} ORDER BY m.id",
+        "WHERE m.next_check_on <= {}",
         last_day,
     )
     commitment_rows = await _read(
@@ -133,7 +139,7 @@ async def _load_facts(today: Today, secretariat_keys_exist: Any) -> CheckFacts:
         "SELECT c.id, c.title, c.status, c.owner, c.organization, c.last_update_at, c.created_at, "
         "c.next_check_on, (SELECT MAX(p.created_at) FROM progress_update p WHERE p.commitment = c.id) "
         "AS latest_update FROM commitment c "
-        "WHERE c.status = 'active' AND (c.next_check_on IS NULL OR c.next_check_on <= {}) ORDER BY c.id",
+        "WHERE c.status = 'active' AND (c.next_check_on IS NULL OR c.next_check_on <= {})",
         last_day,
     )
 

@@ -32,7 +32,9 @@ QUEUED, HELD, SENDING, SENT, FAILED, DIGESTED = "queued", "held", "sending", "se
 STATUSES = (QUEUED, HELD, SENDING, SENT, FAILED, DIGESTED)
 CLAIM_TIMEOUT = dt.timedelta(minutes=15)
 MAX_ATTEMPTS = 10
-INSERT_CHUNK = 500
+KEYS_PER_QUERY = 500
+# Rows per multi-row INSERT (12 values each; measured fastest on SQLite among 100, 500 and 2000).
+ROWS_PER_INSERT = 500
 
 COLUMNS = (
     "dedupe_key",
@@ -58,7 +60,7 @@ CONSTANT_COLUMNS = {
 }
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class OutboxRow:
     """A reminder ready to be queued: its template values, rendered when it is sent."""
 
@@ -98,8 +100,8 @@ async def existing_keys(keys: Sequence[str]) -> set[str]:
     """Which of these dedupe keys are already in the outbox."""
     found: set[str] = set()
     unique = sorted(set(keys))
-    for start in range(0, len(unique), INSERT_CHUNK):
-        chunk = unique[start : start + INSERT_CHUNK]
+    for start in range(0, len(unique), KEYS_PER_QUERY):
+        chunk = unique[start : start + KEYS_PER_QUERY]
         marks = ", ".join("{}" for _ in chunk)
         rows = await fetch(f"SELECT dedupe_key FROM reminder WHERE dedupe_key IN ({marks})", *chunk)
         found.update(row["dedupe_key"] for row in rows)
@@ -115,8 +117,8 @@ async def queue(rows: Sequence[OutboxRow], now: dt.datetime | None = None) -> li
     columns = ", ".join((*COLUMNS, *CONSTANT_COLUMNS))
     row_marks = "(" + ", ".join(("{}",) * len(COLUMNS) + tuple(CONSTANT_COLUMNS.values())) + ")"
     async with write_transaction():
-        for start in range(0, len(rows), INSERT_CHUNK):
-            chunk = rows[start : start + INSERT_CHUNK]
+        for start in range(0, len(rows), ROWS_PER_INSERT):
+            chunk = rows[start : start + ROWS_PER_INSERT]
             result = await fetch_in_transaction(
                 f"INSERT INTO reminder ({columns}) VALUES {', '.join(row_marks for _ in chunk)} "
                 "ON CONFLICT (dedupe_key) DO NOTHING RETURNING dedupe_key",

@@ -140,10 +140,10 @@ class Intent:
     organization_id: int | None
     link: str  # a path; the email joins it to BASE_URL
     context: Mapping[str, Any] = field(default_factory=dict)
+    dedupe_key: str = field(init=False)
 
-    @property
-    def dedupe_key(self) -> str:
-        return f"{self.rule}|{self.subject}|{self.threshold}|person:{self.recipient.person_id}"
+    def __post_init__(self) -> None:
+        self.dedupe_key = f"{self.rule}|{self.subject}|{self.threshold}|person:{self.recipient.person_id}"
 
     @property
     def urgent(self) -> bool:

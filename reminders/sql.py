@@ -29,9 +29,9 @@ async def execute_many(sql: str, rows: Sequence[Sequence[Any]]) -> None:
     """One statement run for each row of values (SQLite and asyncpg both batch it)."""
     connection = _transaction().connection
     if is_sqlite():
-        await connection.executemany(sql.replace("{}", "?"), [list(row) for row in rows])
+        await connection.executemany(sql.replace("{}", "?"), rows)
     else:
-        await connection.executemany(_numbered(sql), [tuple(row) for row in rows])
+        await connection.executemany(_numbered(sql), rows)
 
 
 async def fetch_in_transaction(sql: str, args: Sequence[Any]) -> list[dict[str, Any]]:
