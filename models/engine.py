@@ -78,7 +78,14 @@ async def prepare_sqlite_file(engine: Engine) -> None:
 
 
 async def fetch(sql: str, *args: Any) -> list[dict[str, Any]]:
-    """Run raw SQL with `{}` placeholders (Piccolo's QueryString style) and return rows."""
+    """Run raw SQL with `{}` placeholders (Piccolo's QueryString style) and return rows as dicts.
+
+    asyncpg answers with immutable Record objects where SQLite gives dicts; converting here gives
+    callers one row type on both engines.
+    """
     from piccolo.querystring import QueryString
 
-    return await current_engine().run_querystring(QueryString(sql, *args))
+    rows = await current_engine().run_querystring(QueryString(sql, *args))
+    if rows and not isinstance(rows[0], dict):
+        return [dict(row) for row in rows]
+    return rows

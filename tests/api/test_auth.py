@@ -138,8 +138,16 @@ async def test_failed_logins_are_throttled_per_account(client: httpx.AsyncClient
 
 
 async def test_failed_logins_are_throttled_per_client_address(client: httpx.AsyncClient, demo) -> None:
-    for index in range(30):
-        await api_login(client, f"guess{index}@demo.cop-tracker.example", "wrong-password")
+    from models.services.sessions import MAX_FAILURES_PER_ADDRESS
+    from models.tables import LoginFailure
+
+    await api_login(client, "guess@demo.cop-tracker.example", "wrong-password")
+    recorded = await fetch("SELECT key FROM login_failure ORDER BY key")
+    assert [r["key"] for r in recorded] == ["account:guess@demo.cop-tracker.example", "address:127.0.0.1"]
+    # Many guesses at many accounts from one address (planted: each real guess costs an argon2 run).
+    await LoginFailure.insert(
+        *(LoginFailure(key="address:127.0.0.1") for _ in range(MAX_FAILURES_PER_ADDRESS - 1))
+    )
     assert (await api_login(client)).status_code == 429
 
 

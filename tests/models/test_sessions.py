@@ -1,0 +1,66 @@
+"""The session service the API and the pages share: login, logout, timeouts, tokens."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+import time_machine
+
+from models.errors import UserError
+from models.services import sessions
+from models.services.sessions import LOGIN_REFUSED, TooManyAttempts
+
+FOCAL = "focal.nra@demo.cop-tracker.example"
+
+
+async def test_login_returns_a_cookie_value_and_the_caller(demo) -> None:
+    cookie, caller = await sessions.login(" Focal.NRA@demo.cop-tracker.example ", "demo-password", "10.0.0.1")
+    assert caller.email == FOCAL and caller.via == "session" and caller.csrf_token
+    assert ("focal_point", next(iter(caller.org_ids()))) in caller.roles
+    again = await sessions.caller_for_session(cookie)
+    assert again == caller
+
+
+async def test_wrong_password_and_unknown_email_raise_the_same_error(demo) -> None:
+    with pytest.raises(UserError) as wrong:
+        await sessions.login(FOCAL, "not-the-password", "10.0.0.1")
+    with pytest.raises(UserError) as unknown:
+        await sessions.login("ghost@demo.cop-tracker.example", "not-the-password", "10.0.0.1")
+    assert wrong.value.message == unknown.value.message == LOGIN_REFUSED
+    assert type(wrong.value) is type(unknown.value) is UserError
+
+
+async def test_logout_ends_the_session_for_good(demo) -> None:
+    cookie, _ = await sessions.login(FOCAL, "demo-password", "10.0.0.1")
+    await sessions.logout(cookie)
+    assert await sessions.caller_for_session(cookie) is None
+    await sessions.logout(cookie)  # twice is harmless
+    await sessions.logout("")
+
+
+async def test_idle_sessions_expire(demo) -> None:
+    with time_machine.travel(dt.datetime(2026, 11, 22, 8, 0, tzinfo=dt.UTC), tick=False) as traveller:
+        cookie, _ = await sessions.login(FOCAL, "demo-password", "10.0.0.1")
+        traveller.shift(dt.timedelta(minutes=30))
+        assert await sessions.caller_for_session(cookie, idle=dt.timedelta(minutes=31)) is not None
+        traveller.shift(dt.timedelta(minutes=32))
+        assert await sessions.caller_for_session(cookie, idle=dt.timedelta(minutes=31)) is None
+
+
+async def test_throttling_counts_failures_per_account(demo) -> None:
+    for _ in range(sessions.MAX_FAILURES_PER_ACCOUNT):
+        with pytest.raises(UserError):
+            await sessions.login(FOCAL, "wrong-password", "10.0.0.1")
+    with pytest.raises(TooManyAttempts):
+        await sessions.login(FOCAL, "demo-password", "10.0.0.2")
+
+
+async def test_tokens_resolve_to_their_person_until_revoked(demo) -> None:
+    _, caller = await sessions.login(FOCAL, "demo-password", "10.0.0.1")
+    token, row = await sessions.create_token(caller, "script")
+    resolved = await sessions.caller_for_token(token)
+    assert resolved is not None and resolved.person_id == caller.person_id and resolved.via == "token"
+    assert resolved.csrf_token == ""
+    await sessions.revoke_token(caller, row["id"])
+    assert await sessions.caller_for_token(token) is None
