@@ -148,3 +148,19 @@ async def test_the_method_page_states_the_rules_to_anyone(client: httpx.AsyncCli
 async def test_a_bad_page_number_is_a_clear_400(client: httpx.AsyncClient, demo: Any, sign_in: Any) -> None:
     page = await client.get("/scorecards/2026-H1?page=zero", headers=await sign_in(DONOR))
     assert page.status_code == 400 and "page must be a whole number" in page.text.lower()
+
+
+async def test_an_evidence_link_that_is_not_a_web_address_is_never_a_link(
+    client: httpx.AsyncClient, demo: Any, sign_in: Any
+) -> None:
+    from models.engine import fetch
+
+    # Written around the service (which refuses it), as an old or imported row could be.
+    await fetch("UPDATE evidence SET url = 'javascript:alert(1)'")
+    page = await client.get(
+        f"/organizations/{await org_id('NRA')}/scorecards/2026-H2", headers=await sign_in(SECRETARIAT)
+    )
+    assert page.status_code == 200
+    html = lxml.html.fromstring(page.text)
+    assert html.xpath('//ul[@class="evidence"]/li')
+    assert not [a for a in html.xpath("//a/@href") if a.startswith("javascript:")]
