@@ -142,7 +142,6 @@ class HeatRow:
     label: str
     levels: tuple[int, ...]
     index: float
-    href: str | None = None
 
 
 def heat_map(chart_id: str, area_names: Sequence[str], rows: Sequence[HeatRow]) -> Markup:
@@ -160,8 +159,10 @@ def heat_map(chart_id: str, area_names: Sequence[str], rows: Sequence[HeatRow]) 
                 f'text-anchor="middle" fill="{INK}">Index</text>')  # fmt: skip
     for i, row in enumerate(rows):
         y = top + i * cell_h
-        label = f'<text x="{label_w - 8}" y="{y + 17}" font-size="12" text-anchor="end" fill="{INK}">{escape(row.label)}</text>'
-        body.append(f'<a href="{escape(row.href)}">{label}</a>' if row.href else label)
+        # No links inside: the chart is one image to assistive technology; the table below links.
+        body.append(
+            f'<text x="{label_w - 8}" y="{y + 17}" font-size="12" text-anchor="end" fill="{INK}">{escape(row.label)}</text>'
+        )
         for j, level in enumerate(row.levels):
             x = label_w + j * cell_w
             body.append(f'<rect x="{x + 1}" y="{y + 1}" width="{cell_w - 2}" height="{cell_h - 2}" fill="{LEVEL_FILL[level]}"/>'

@@ -100,7 +100,6 @@ class ScorecardPages(PageController):
                 label=row.acronym,
                 levels=tuple(getattr(row, f"{key}_level") for key in keys),
                 index=row.index,
-                href=f"/organizations/{row.org_id}/scorecards/{result.cycle.name}",
             )
             for row in rows
         ]
