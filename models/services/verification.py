@@ -18,7 +18,7 @@ FROM = (
     "JOIN commitment c ON c.id = u.commitment JOIN organization o ON o.id = c.organization "
     "JOIN area a ON a.id = c.area LEFT JOIN cycle y ON y.id = u.cycle "
     "WHERE e.verified_at IS NULL "
-    "AND NOT EXISTS (SELECT 1 FROM evidence n WHERE n.supersedes = e.id) "
+    "AND e.id NOT IN (SELECT n.supersedes FROM evidence n WHERE n.supersedes IS NOT NULL) "
 )
 
 

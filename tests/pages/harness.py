@@ -1,8 +1,8 @@
 """The browser-test harness: the real app in its own process, Debian's Chromium, axe-core.
 
-The server is the real `cop-tracker serve` command in a subprocess, pointed at the test database
-through DATABASE_URL: it owns its event loop and its connection pool, exactly as in production, so
-the same fixture works on SQLite and PostgreSQL. Chromium and axe-core are what CI installs; without
+The server is the real app under uvicorn in a subprocess, pointed at the test database through
+DATABASE_URL: it owns its event loop and its connection pool, exactly as in production, so the same
+fixture works on SQLite and PostgreSQL. Chromium and axe-core are what CI installs; without
 them the browser tests are skipped locally and fail in CI (CI set), so a missing install step is
 never hidden by a green run.
 """
@@ -53,9 +53,15 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
+def listening(port: int) -> bool:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        return sock.connect_ex(("127.0.0.1", port)) == 0
+
+
 @dataclass
 class LiveServer:
     url: str
+    port: int
     process: subprocess.Popen[bytes]
     log_path: Path
 
@@ -63,8 +69,9 @@ class LiveServer:
         return self.log_path.read_text(errors="replace") if self.log_path.exists() else ""
 
 
-def start_server(database_url: str, log_dir: Path) -> LiveServer:
-    """Start `cop-tracker serve` on a free loopback port and wait until /health answers."""
+def launch_server(database_url: str, log_dir: Path) -> LiveServer:
+    """Start the app (`api.app:create_app` under uvicorn, as a multi-worker deployment runs it) on a
+    free loopback port; the test database is already migrated. `wait_until_ready` before use."""
     port = free_port()
     url = f"http://127.0.0.1:{port}"
     env = {
@@ -78,36 +85,36 @@ def start_server(database_url: str, log_dir: Path) -> LiveServer:
     }
     log_dir.mkdir(parents=True, exist_ok=True)
     log_path = log_dir / f"server-{port}.log"
-    log = log_path.open("wb")
-    process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "api.cli",
-            "serve",
-            "--host",
-            "127.0.0.1",
-            "--port",
-            str(port),
-            "--no-scheduler",
-        ],
-        cwd=str(REPO),
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
-    log.close()
-    server = LiveServer(url=url, process=process, log_path=log_path)
+    with log_path.open("wb") as log:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "uvicorn", "--factory", "api.app:create_app"]
+            + ["--host", "127.0.0.1", "--port", str(port), "--log-level", "warning"],
+            cwd=str(REPO),
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+    return LiveServer(url=url, port=port, process=process, log_path=log_path)
+
+
+def start_server(database_url: str, log_dir: Path) -> LiveServer:
+    return wait_until_ready(launch_server(database_url, log_dir))
+
+
+def wait_until_ready(server: LiveServer) -> LiveServer:
+    """Wait until the server answers /health."""
     deadline = time.monotonic() + SERVER_START_SECONDS
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"the server exited with {process.returncode}:\n{server.log()}")
-        try:
-            if httpx.get(f"{url}/health", timeout=2).status_code == 200:
-                return server
-        except httpx.HTTPError:
-            pass
-        time.sleep(0.1)  # waiting for a process to listen, not timing a behaviour
+    with httpx.Client(trust_env=False, timeout=5) as client:
+        while time.monotonic() < deadline:
+            if server.process.poll() is not None:
+                raise RuntimeError(f"the server exited with {server.process.returncode}:\n{server.log()}")
+            if listening(server.port):
+                try:
+                    if client.get(f"{server.url}/health").status_code == 200:
+                        return server
+                except httpx.HTTPError:
+                    pass
+            time.sleep(0.05)  # waiting for a process to listen, not timing a behaviour
     stop_server(server)
     raise RuntimeError(f"the server did not answer within {SERVER_START_SECONDS} s:\n{server.log()}")
 
