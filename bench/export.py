@@ -9,8 +9,9 @@ Steps, each in its own process so that peak memory (max RSS) is that step's alon
 3. the floor: openpyxl write-only mode writing the same number of plain cells (same sheets, rows and
    columns, short text and numbers), no styles, no formats, no chart.
 
-Targets: writing the workbook within 2x of the floor, peak memory under 150 MB. Prints figures only;
-it never fails a build.
+Each measurement runs `--repeat` times, alternating, and the fastest run of each is compared (the
+figures move with the machine's load). Targets: within 2x of the floor, peak memory under 150 MB.
+Prints figures only; it never fails a build.
 """
 
 from __future__ import annotations
@@ -60,9 +61,11 @@ print(json.dumps({"write_seconds": time.perf_counter() - started}))
 """
 
 EXPORT_SCRIPT = r"""
-import asyncio, json, sys, time
-from scorecards.commands import export_timed
-print(json.dumps(asyncio.run(export_timed(sys.argv[1], sys.argv[2]))))
+import asyncio, json, sys
+from scorecards.commands import export_timed, peak_memory_mb
+imports = peak_memory_mb()
+result = asyncio.run(export_timed(sys.argv[1], sys.argv[2]))
+print(json.dumps({**result, "import_peak_mb": imports}))
 """
 
 
@@ -86,6 +89,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--orgs", type=int, default=2000)
     parser.add_argument("--cycles", type=int, default=6)
+    parser.add_argument("--repeat", type=int, default=3, help="runs of each measurement (best is kept)")
     parser.add_argument("--keep", type=Path, default=None, help="keep the files in this directory")
     args = parser.parse_args()
 
@@ -100,32 +104,48 @@ def main() -> int:
         print(f"demo --orgs {args.orgs} --cycles {args.cycles}: {seconds:.1f} s")
 
         workbook = work / "donor.xlsx"
-        seconds, peak, out = run_measured([sys.executable, "-c", EXPORT_SCRIPT, str(workbook), "donor"], env)
-        export = json.loads(out.strip().splitlines()[-1])
-        shape = workbook_shape(workbook)
-        cells = sum(rows * cols for _t, rows, cols in shape)
-
         floor_file = work / "floor.xlsx"
-        floor_seconds, floor_peak, floor_out = run_measured(
-            [sys.executable, "-c", FLOOR_SCRIPT, json.dumps(shape), str(floor_file)], env
-        )
-        floor = json.loads(floor_out.strip().splitlines()[-1])
+        exports: list[tuple[float, float, dict[str, float]]] = []
+        floors: list[tuple[float, float, dict[str, float]]] = []
+        shape: list[tuple[str, int, int]] = []
+        for _ in range(args.repeat):  # alternate, so both see the same machine load
+            seconds, peak, out = run_measured(
+                [sys.executable, "-c", EXPORT_SCRIPT, str(workbook), "donor"], env
+            )
+            exports.append((seconds, peak, json.loads(out.strip().splitlines()[-1])))
+            shape = shape or workbook_shape(workbook)
+            seconds, peak, out = run_measured(
+                [sys.executable, "-c", FLOOR_SCRIPT, json.dumps(shape), str(floor_file)], env
+            )
+            floors.append((seconds, peak, json.loads(out.strip().splitlines()[-1])))
+        cells = sum(rows * cols for _t, rows, cols in shape)
+        seconds, peak, export = min(exports, key=lambda run: run[0])
+        floor_seconds, floor_peak, floor = min(floors, key=lambda run: run[0])
+        peak = max(run[1] for run in exports)
 
         print(f"donor workbook for {export['cycle']}: {export['organizations']} organizations, {cells} cells")
         for title, rows, cols in shape:
             print(f"  {title:<20} {rows:>7} rows x {cols:>2} columns")
+        print(f"best of {args.repeat} runs each (peak memory: the largest of the runs)")
         print(
             f"export (process):   {seconds:6.2f} s   peak {peak:6.1f} MB   "
-            f"(read and score {export['load_seconds']:.2f} s, write {export['write_seconds']:.2f} s, "
+            f"(read Summary, trend, expectations {export['load_seconds']:.2f} s; write, reading "
+            f"commitments and milestones in batches, {export['write_seconds']:.2f} s; "
             f"{workbook.stat().st_size / MB:.1f} MB file)"
         )
         print(
             f"floor (process):    {floor_seconds:6.2f} s   peak {floor_peak:6.1f} MB   "
             f"(write {floor['write_seconds']:.2f} s, {floor_file.stat().st_size / MB:.1f} MB file)"
         )
-        ratio = export["write_seconds"] / floor["write_seconds"]
-        print(f"workbook writing vs floor: {ratio:.2f}x (target within 2x)")
-        print(f"export peak memory: {peak:.1f} MB (target under 150 MB)")
+        print(
+            f"export vs floor: {seconds / floor_seconds:.2f}x whole process, "
+            f"{export['write_seconds'] / floor['write_seconds']:.2f}x writing (target within 2x)"
+        )
+        print(
+            f"export peak memory: {peak:.1f} MB (target under 150 MB): {export['import_peak_mb']:.1f} MB "
+            f"after imports, {export['read_peak_mb']:.1f} MB after reading the Summary, trend and "
+            "expectations"
+        )
         if args.keep:
             args.keep.mkdir(parents=True, exist_ok=True)
             for path in (workbook, floor_file, database):

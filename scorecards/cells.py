@@ -37,8 +37,9 @@ def looks_like_formula(text: str) -> bool:
 
 def clean_text(text: str) -> str:
     """Text a workbook can store: no XML-illegal characters, no longer than an Excel cell holds."""
-    text = _ILLEGAL_XML.sub("", text)
-    return text[:EXCEL_MAX_TEXT]
+    if not text.isprintable():  # the common case (printable text) skips the regular expression
+        text = _ILLEGAL_XML.sub("", text)
+    return text if len(text) <= EXCEL_MAX_TEXT else text[:EXCEL_MAX_TEXT]
 
 
 def plain_value(value: Any) -> Any:

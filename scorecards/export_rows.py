@@ -3,23 +3,37 @@
 These sheets list records, not scores, so they are read here rather than by the scorecard engine.
 Confidential text is filtered where it is read: a commitment's description leaves the database only
 when its visibility is open to the audience (the SQL blanks it otherwise); narratives, comments,
-evidence and drop reasons are never selected at all. Which organizations appear is decided by the
-caller (the organizations of the Summary, so every sheet covers the same ones).
+evidence and drop reasons are never selected at all.
+
+Which organizations appear is decided by the caller: the organizations of the Summary, in the
+Summary's order (by rank), so every sheet covers the same ones in the same order. Commitments and
+milestones are read a batch of organizations at a time, so that a workbook of thousands of
+organizations never holds all their rows at once (see `scorecards.exports`).
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
+from collections.abc import Sequence
 
 import pandas as pd
 
-from models.engine import fetch
+from models.engine import fetch, is_sqlite
 from models.vocabulary import visibilities_for
 
 MILESTONE_HORIZON_DAYS = 90
+BATCH_ORGANIZATIONS = 100
 # The leading columns of the commitment and milestone queries.
 RECORD_COLUMNS = ["id", "org_id", "acronym", "organization", "area", "area_position"]
+RECORD_JOINS = "JOIN organization o ON o.id = c.organization JOIN area a ON a.id = c.area"
+
+
+def batches(org_ids: Sequence[int], size: int = BATCH_ORGANIZATIONS) -> list[list[int]]:
+    return [list(org_ids[start : start + size]) for start in range(0, len(org_ids), size)]
+
+
+def marks(values: Sequence[object]) -> str:
+    return ", ".join("{}" for _ in values) or "NULL"
 
 
 def as_dates(values: pd.Series) -> pd.Series:
@@ -30,126 +44,113 @@ def as_dates(values: pd.Series) -> pd.Series:
     return pd.Series([None if pd.isna(v) else v.date() for v in parsed], index=values.index, dtype="object")
 
 
-def _keep(frame: pd.DataFrame, org_ids: Iterable[int]) -> pd.DataFrame:
-    return frame[frame["org_id"].isin(set(org_ids))].reset_index(drop=True) if len(frame) else frame
+def in_given_order(frame: pd.DataFrame, org_ids: Sequence[int], *then: str) -> pd.DataFrame:
+    """Rows ordered like `org_ids` (the Summary's order), then by the given columns."""
+    position = {org: index for index, org in enumerate(org_ids)}
+    frame = frame.assign(_org_order=frame["org_id"].map(position))
+    return frame.sort_values(["_org_order", *then]).drop(columns="_org_order").reset_index(drop=True)
 
 
-async def commitment_rows(org_ids: Iterable[int], cycle_id: int, audience: str) -> pd.DataFrame:
+async def commitment_rows(org_ids: Sequence[int], cycle_id: int, audience: str) -> pd.DataFrame:
     """One row per commitment: area, title, description (at its visibility), status, the latest
-    self-assessed level reported for it in the cycle, milestones done / total, next due date."""
+    self-assessed level reported for it in the cycle, milestones done / total, next due date.
+
+    The level is the commitment's latest update in the cycle that no correction superseded (only the
+    number is read, never the narrative).
+    """
     visible = visibilities_for(audience)
-    marks = ", ".join("{}" for _ in visible)
+    orgs = marks(org_ids)
     rows = await fetch(
         f"""
+        WITH mine AS (SELECT id FROM commitment WHERE organization IN ({orgs})),
+        counts AS (
+            SELECT m.commitment,
+                   SUM(CASE WHEN m.status = 'done' THEN 1 ELSE 0 END) AS milestones_done,
+                   SUM(CASE WHEN m.status <> 'dropped' THEN 1 ELSE 0 END) AS milestones_total,
+                   MIN(CASE WHEN m.status NOT IN ('done', 'dropped') THEN m.due_date END) AS next_due
+              FROM milestone m JOIN mine ON mine.id = m.commitment
+             GROUP BY m.commitment
+        ),
+        latest AS (
+            SELECT commitment, self_level FROM (
+                SELECT pu.commitment, pu.self_level,
+                       ROW_NUMBER() OVER (
+                           PARTITION BY pu.commitment ORDER BY pu.created_at DESC, pu.id DESC
+                       ) AS position
+                  FROM progress_update pu JOIN mine ON mine.id = pu.commitment
+                 WHERE pu.cycle = {{}} AND pu.self_level IS NOT NULL
+                   AND pu.id NOT IN (SELECT supersedes FROM progress_update WHERE supersedes IS NOT NULL)
+            ) ranked WHERE position = 1
+        )
         SELECT c.id, c.organization AS org_id, o.acronym, o.name AS organization,
                a.name AS area, a.position AS area_position, c.title,
-               CASE WHEN c.description_visibility IN ({marks}) THEN c.description ELSE '' END
+               CASE WHEN c.description_visibility IN ({marks(visible)}) THEN c.description ELSE '' END
                    AS description,
-               c.status, c.target_date,
-               (SELECT COUNT(*) FROM milestone m
-                 WHERE m.commitment = c.id AND m.status = 'done') AS milestones_done,
-               (SELECT COUNT(*) FROM milestone m
-                 WHERE m.commitment = c.id AND m.status <> 'dropped') AS milestones_total,
-               (SELECT MIN(m.due_date) FROM milestone m
-                 WHERE m.commitment = c.id AND m.status NOT IN ('done', 'dropped')) AS next_due
-          FROM commitment c
-          JOIN organization o ON o.id = c.organization
-          JOIN area a ON a.id = c.area
+               c.status, latest.self_level AS level, c.target_date,
+               COALESCE(counts.milestones_done, 0) AS milestones_done,
+               COALESCE(counts.milestones_total, 0) AS milestones_total,
+               counts.next_due
+          FROM commitment c {RECORD_JOINS}
+          JOIN mine ON mine.id = c.id
+          LEFT JOIN counts ON counts.commitment = c.id
+          LEFT JOIN latest ON latest.commitment = c.id
         """,
+        *org_ids,
+        cycle_id,
         *visible,
     )
-    columns = [
-        *RECORD_COLUMNS,
-        "title",
-        "description",
-        "status",
-        "target_date",
-        "milestones_done",
-        "milestones_total",
-        "next_due",
-    ]
-    frame = _keep(pd.DataFrame(rows, columns=columns), org_ids)
-    levels = await latest_levels(cycle_id)
-    frame["level"] = frame["id"].map(levels).astype("Int64") if len(frame) else pd.Series(dtype="Int64")
+    columns = [*RECORD_COLUMNS, "title", "description", "status", "level", "target_date"]
+    columns += ["milestones_done", "milestones_total", "next_due"]
+    frame = pd.DataFrame(rows, columns=columns)
+    frame["level"] = frame["level"].astype("Int64")
     frame["next_due"] = as_dates(frame["next_due"])
     frame["target_date"] = as_dates(frame["target_date"])
-    return frame.sort_values(["acronym", "area_position", "id"]).reset_index(drop=True)
+    return in_given_order(frame, org_ids, "area_position", "id")
 
 
-async def latest_levels(cycle_id: int) -> dict[int, int]:
-    """Per commitment, the self-assessed level of its latest update in the cycle not superseded by a
-    correction (the same claim the engine scores; only numbers are read, never the narrative)."""
-    rows = await fetch(
-        """
-        SELECT pu.id, pu.commitment, pu.self_level, pu.created_at
-          FROM progress_update pu
-         WHERE pu.cycle = {} AND pu.self_level IS NOT NULL
-           AND NOT EXISTS (SELECT 1 FROM progress_update s WHERE s.supersedes = pu.id)
-        """,
-        cycle_id,
-    )
-    if not rows:
-        return {}
-    frame = pd.DataFrame(rows).sort_values(["commitment", "created_at", "id"])
-    latest = frame.drop_duplicates("commitment", keep="last")
-    return dict(zip(latest["commitment"].astype(int), latest["self_level"].astype(int), strict=True))
-
-
-async def milestone_rows(org_ids: Iterable[int], today: dt.date) -> pd.DataFrame:
+async def milestone_rows(org_ids: Sequence[int], today: dt.date) -> pd.DataFrame:
     """Open milestones overdue or due within the next 90 days, as of `today`."""
     horizon = today + dt.timedelta(days=MILESTONE_HORIZON_DAYS)
     rows = await fetch(
-        """
+        f"""
         SELECT m.id, c.organization AS org_id, o.acronym, o.name AS organization,
                a.name AS area, a.position AS area_position, c.title AS commitment,
                m.title, m.due_date, m.status
           FROM milestone m
-          JOIN commitment c ON c.id = m.commitment
-          JOIN organization o ON o.id = c.organization
-          JOIN area a ON a.id = c.area
-         WHERE m.status NOT IN ('done', 'dropped') AND c.status <> 'dropped' AND m.due_date <= {}
+          JOIN commitment c ON c.id = m.commitment {RECORD_JOINS}
+         WHERE c.organization IN ({marks(org_ids)})
+           AND m.status NOT IN ('done', 'dropped') AND c.status <> 'dropped' AND m.due_date <= {{}}
         """,
+        *org_ids,
         horizon,
     )
-    columns = [
-        *RECORD_COLUMNS,
-        "commitment",
-        "title",
-        "due_date",
-        "status",
-    ]
-    frame = _keep(pd.DataFrame(rows, columns=columns), org_ids)
+    frame = pd.DataFrame(rows, columns=[*RECORD_COLUMNS, "commitment", "title", "due_date", "status"])
     frame["due_date"] = as_dates(frame["due_date"])
     days = [(today - due).days for due in frame["due_date"]]
     frame["days"] = pd.Series(days, index=frame.index, dtype="int64")
     frame["state"] = ["overdue" if d > 0 else "due soon" for d in days]
-    return frame.sort_values(["acronym", "due_date", "id"]).reset_index(drop=True)
+    return in_given_order(frame, org_ids, "due_date", "id")
 
 
-async def expectation_rows(org_ids: Iterable[int], as_of: dt.date) -> pd.DataFrame:
+async def expectation_rows(org_ids: Sequence[int], as_of: dt.date) -> pd.DataFrame:
     """Organization x active donor expectation: met or not met as of `as_of`, and since when.
 
-    `as_of` is the date the scorecard counts expectations at, so the sheet agrees with the
-    Summary's "expectations met" count; a status met later reads "not met" here.
+    `as_of` is the date the scorecard counts expectations at (met, and since on or before it), so
+    the sheet agrees with the Summary's "expectations met" count.
     """
     expectations = await fetch(
-        """
-        SELECT e.id AS expectation_id, e.text AS expectation, a.name AS area, a.position AS area_position
-          FROM donor_expectation e LEFT JOIN area a ON a.id = e.area
-         WHERE e.active = {}
-        """,
+        "SELECT e.id AS expectation_id, e.text AS expectation, a.name AS area, a.position AS area_position "
+        "FROM donor_expectation e LEFT JOIN area a ON a.id = e.area WHERE e.active = {}",
         True,
     )
     statuses = await fetch(
-        """
-        SELECT es.expectation AS expectation_id, es.organization AS org_id, es.met, es.since
-          FROM expectation_status es JOIN donor_expectation e ON e.id = es.expectation
-         WHERE e.active = {}
-        """,
+        "SELECT es.expectation AS expectation_id, es.organization AS org_id, es.met, es.since "
+        "FROM expectation_status es JOIN donor_expectation e ON e.id = es.expectation WHERE e.active = {}",
         True,
     )
     orgs = await fetch("SELECT id AS org_id, acronym, name AS organization FROM organization")
-    org_frame = _keep(pd.DataFrame(orgs, columns=["org_id", "acronym", "organization"]), org_ids)
+    org_frame = pd.DataFrame(orgs, columns=["org_id", "acronym", "organization"])
+    org_frame = org_frame[org_frame["org_id"].isin(set(org_ids))]
     expectation_frame = pd.DataFrame(
         expectations, columns=["expectation_id", "expectation", "area", "area_position"]
     )
@@ -163,4 +164,23 @@ async def expectation_rows(org_ids: Iterable[int], as_of: dt.date) -> pd.DataFra
     ]
     grid["met"] = ["met" if m else "not met" for m in met]
     grid["since"] = [since if m else None for since, m in zip(grid["since"], met, strict=True)]
-    return grid.sort_values(["acronym", "area_position", "expectation_id"]).reset_index(drop=True)
+    return in_given_order(grid, org_ids, "area_position", "expectation_id")
+
+
+async def frozen_indexes(cycle_id: int, audience: str) -> dict[int, float]:
+    """The index each organization published in a cycle, from its frozen snapshot at `audience`.
+
+    Only the one figure is read out of each payload (in SQL), so a trend over many cycles costs
+    a few bytes per organization instead of whole scorecards; it is the same `figures.index` the
+    engine rebuilds its published frames from.
+    """
+    if is_sqlite():
+        index = "json_extract(payload, '$.figures.index')"
+    else:
+        index = "CAST(payload::jsonb -> 'figures' ->> 'index' AS DOUBLE PRECISION)"
+    rows = await fetch(
+        f"SELECT organization, {index} AS value FROM scorecard_snapshot WHERE cycle = {{}} AND audience = {{}}",
+        cycle_id,
+        audience,
+    )
+    return {int(r["organization"]): float(r["value"]) for r in rows if r["value"] is not None}

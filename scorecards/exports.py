@@ -11,11 +11,16 @@ hold the event loop, and with it every other request.
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import io
 import re
+from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import dataclass
+from functools import partial
+from typing import BinaryIO
 
+import anyio.from_thread
 import anyio.to_thread
 import pandas as pd
 
@@ -74,7 +79,8 @@ def safe_filename(cycle: str, audience: str, peer_type: str | None, fmt: str) ->
 
 
 async def trend_frame(result: Comparison, today: dt.date) -> tuple[pd.DataFrame, list[str]]:
-    """The engine's index per organization in each cycle up to the exported one, at its audience.
+    """The engine's index per organization in each cycle up to the exported one, at its audience:
+    live for `internal`, as published (frozen) for peers and donors.
 
     Rows are the Summary's organizations in the Summary's order (by rank); a cycle in which an
     organization has no scorecard its audience may see is an empty cell.
@@ -94,8 +100,10 @@ async def trend_frame(result: Comparison, today: dt.date) -> tuple[pd.DataFrame,
             break
         if cycle.id == result.cycle.id:
             index = frame.set_index("org_id")["index"]
-        else:
+        elif result.audience == "internal":
             index = (await cycle_scores(cycle.name, result.audience, today)).scores.orgs["index"]
+        else:
+            index = pd.Series(await export_rows.frozen_indexes(cycle.id, result.audience), dtype="float64")
         trend[cycle.name] = trend["org_id"].map(index).astype("float64").to_numpy()
         names.append(cycle.name)
     return trend, names
@@ -136,18 +144,57 @@ async def comparison_export(
     # The date the scorecard counted donor expectations at (the engine's as-of rule).
     as_of = result.as_of or min(today, result.cycle.due_date)
     export.trend, export.trend_cycles = await trend_frame(result, today)
-    export.commitments = await export_rows.commitment_rows(org_ids, result.cycle.id, audience)
-    export.milestones = await export_rows.milestone_rows(org_ids, today)
+    export.commitments = read_in_batches(
+        org_ids, partial(export_rows.commitment_rows, cycle_id=result.cycle.id, audience=audience)
+    )
+    export.milestones = read_in_batches(org_ids, partial(export_rows.milestone_rows, today=today))
     export.expectations = await export_rows.expectation_rows(org_ids, as_of)
     return export
 
 
+def read_in_batches(
+    org_ids: list[int], read: Callable[[list[int]], Awaitable[pd.DataFrame]]
+) -> Callable[[], Iterator[pd.DataFrame]]:
+    """Rows read a batch of organizations at a time, while the sheet is being written.
+
+    The workbook is written in a worker thread (see `render_into`); the batches are read on the event
+    loop, the next one while the current one is being written, and each is dropped once written, so
+    memory holds two batches at most and the writer rarely waits for the database.
+    """
+
+    async def start(batch: list[int]) -> asyncio.Task[pd.DataFrame]:
+        return asyncio.create_task(read(batch))
+
+    async def finish(task: asyncio.Task[pd.DataFrame]) -> pd.DataFrame:
+        return await task
+
+    def frames() -> Iterator[pd.DataFrame]:
+        groups = export_rows.batches(org_ids)
+        pending = anyio.from_thread.run(start, groups[0]) if groups else None
+        try:
+            for following in [*groups[1:], None]:
+                frame = anyio.from_thread.run(finish, pending)
+                pending = anyio.from_thread.run(start, following) if following is not None else None
+                yield frame
+        finally:
+            if pending is not None and not pending.done():
+                anyio.from_thread.run_sync(pending.cancel)
+
+    return frames
+
+
+def render_into(export: ComparisonExport, fmt: str, out: BinaryIO) -> None:
+    """Write the file into `out` (CPU work: call it in a worker thread from async code)."""
+    if fmt == "csv":
+        out.write(frame_csv_bytes(export.summary, export.summary_columns))
+    else:
+        write_comparison_workbook(export, out)
+
+
 def render(export: ComparisonExport, fmt: str) -> bytes:
     """The file's bytes (CPU work: call it in a worker thread from async code)."""
-    if fmt == "csv":
-        return frame_csv_bytes(export.summary, export.summary_columns)
     buffer = io.BytesIO()
-    write_comparison_workbook(export, buffer)
+    render_into(export, fmt, buffer)
     return buffer.getvalue()
 
 

@@ -8,7 +8,7 @@ read; this module only lays them out, so the Summary shows exactly what the scor
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, BinaryIO
 
@@ -54,6 +54,14 @@ EXPECTATION_COLUMNS = [
 ]
 
 
+# A sheet's rows: one frame, or a function giving frames one batch at a time (read while writing).
+Rows = pd.DataFrame | Callable[[], Iterable[pd.DataFrame]]
+
+
+def frames_of(rows: Rows) -> pd.DataFrame | Iterable[pd.DataFrame]:
+    return rows if isinstance(rows, pd.DataFrame) else rows()
+
+
 @dataclass
 class ComparisonExport:
     """What one workbook shows: everything already filtered for `audience`."""
@@ -69,9 +77,9 @@ class ComparisonExport:
     areas: Sequence[tuple[str, str, float]] = ()  # (key, name, weight)
     trend: pd.DataFrame = field(default_factory=pd.DataFrame)
     trend_cycles: Sequence[str] = ()
-    commitments: pd.DataFrame = field(default_factory=pd.DataFrame)
-    milestones: pd.DataFrame = field(default_factory=pd.DataFrame)
-    expectations: pd.DataFrame = field(default_factory=pd.DataFrame)
+    commitments: Rows = field(default_factory=pd.DataFrame)
+    milestones: Rows = field(default_factory=pd.DataFrame)
+    expectations: Rows = field(default_factory=pd.DataFrame)
 
 
 def summary_spec(export: ComparisonExport) -> SheetSpec:
@@ -105,17 +113,17 @@ def write_comparison_workbook(export: ComparisonExport, target: str | BinaryIO) 
     write_frame_sheet(
         wb,
         SheetSpec("Commitments", COMMITMENT_COLUMNS, table_name="Commitments"),
-        export.commitments,
+        frames_of(export.commitments),
     )
     write_frame_sheet(
         wb,
         SheetSpec("Milestones", MILESTONE_COLUMNS, table_name="Milestones"),
-        export.milestones,
+        frames_of(export.milestones),
     )
     write_frame_sheet(
         wb,
         SheetSpec("Donor expectations", EXPECTATION_COLUMNS, table_name="DonorExpectations"),
-        export.expectations,
+        frames_of(export.expectations),
     )
     wb.save(target)
 

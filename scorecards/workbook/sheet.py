@@ -8,17 +8,19 @@ after the rows, when the final range is known.
 
 from __future__ import annotations
 
+import itertools
 import warnings
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+import numpy as np
 import pandas as pd
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.table import Table, TableColumn, TableStyleInfo
 
-from scorecards.cells import plain_value, xlsx_value
+from scorecards.cells import xlsx_value
 from scorecards.workbook import styles
 
 
@@ -68,57 +70,83 @@ def column_values(frame: pd.DataFrame, columns: Sequence[Column]) -> list[list[A
     return lists
 
 
-def write_frame_sheet(wb: Any, spec: SheetSpec, frame: pd.DataFrame) -> Any:
-    """Append a sheet holding `frame` under a styled header row; returns the write-only sheet."""
+def write_frame_sheet(wb: Any, spec: SheetSpec, frames: pd.DataFrame | Iterable[pd.DataFrame]) -> Any:
+    """Append a sheet holding `frames` under a styled header row; returns the write-only sheet.
+
+    `frames` is one frame, or an iterable of frames written one after the other (a large sheet read
+    in batches); column widths are fitted to the first one.
+    """
+    chunks = iter([frames] if isinstance(frames, pd.DataFrame) else frames)
+    first = next(chunks, pd.DataFrame())
     ws = wb.create_sheet(title=spec.title)
     columns = list(spec.columns)
     for index, column in enumerate(columns, start=1):
-        values = frame[column.key] if column.key in frame.columns else None
+        values = first[column.key] if column.key in first.columns else None
         width = column.width or fitted_width(column.header, values)
         ws.column_dimensions[get_column_letter(index)].width = width
-    if spec.freeze and len(frame):
+    if spec.freeze:
         ws.freeze_panes = spec.freeze
     headers = unique_headers([column.header for column in columns])
     ws.append([styles.header_cell(ws, header) for header in headers])
-    append_rows(ws, columns, zip(*column_values(frame, columns), strict=True) if columns else [])
-    last_row = len(frame) + 1
-    last_col = get_column_letter(max(1, len(columns)))
-    full_range = f"A1:{last_col}{last_row}"
-    if spec.table_name and len(frame):
-        add_table(ws, spec.table_name, full_range, headers)
-    elif spec.autofilter:
-        ws.auto_filter.ref = full_range
-    if len(frame):
-        for keys, rule in spec.colour_scales:
-            for key in keys:
-                position = next((i for i, c in enumerate(columns, 1) if c.key == key), None)
-                if position is not None:
-                    letter = get_column_letter(position)
-                    ws.conditional_formatting.add(f"{letter}2:{letter}{last_row}", rule)
+    rows = 0
+    for frame in itertools.chain([first], chunks):
+        if columns and len(frame):
+            append_rows(ws, columns, frame)
+        rows += len(frame)
+    finish_sheet(ws, spec, headers, rows)
     return ws
 
 
-def append_rows(ws: Any, columns: Sequence[Column], rows: Iterable[Sequence[Any]]) -> None:
-    """Stream rows; a cell object is made only where a number format or a text guard needs one."""
-    formats = [column.number_format for column in columns]
-    if not any(formats):
-        for row in rows:
-            ws.append([xlsx_value(ws, value) for value in row])
+def finish_sheet(ws: Any, spec: SheetSpec, headers: Sequence[str], rows: int) -> None:
+    """What a write-only sheet writes at its end: the filter or table, and the colour scales."""
+    last_row = rows + 1
+    full_range = f"A1:{get_column_letter(max(1, len(headers)))}{last_row}"
+    if spec.table_name and rows:
+        add_table(ws, spec.table_name, full_range, headers)
+    elif spec.autofilter:
+        ws.auto_filter.ref = full_range
+    if not rows:
         return
-    for row in rows:
-        out = []
-        for value, number_format in zip(row, formats, strict=True):
-            if number_format is None:
-                out.append(xlsx_value(ws, value))
-                continue
-            value = plain_value(value)
-            if value is None or isinstance(value, str):
-                out.append(xlsx_value(ws, value))
-                continue
-            cell = WriteOnlyCell(ws, value=value)
-            cell.number_format = number_format
-            out.append(cell)
-        ws.append(out)
+    positions = {column.key: index for index, column in enumerate(spec.columns, start=1)}
+    for keys, rule in spec.colour_scales:
+        for key in keys:
+            if key in positions:
+                letter = get_column_letter(positions[key])
+                ws.conditional_formatting.add(f"{letter}2:{letter}{last_row}", rule)
+
+
+def append_rows(ws: Any, columns: Sequence[Column], frame: pd.DataFrame) -> None:
+    """Stream a frame's rows, prepared a column at a time (vectorized where pandas can)."""
+    prepared = [
+        cell_values(ws, frame[c.key] if c.key in frame.columns else None, len(frame), c) for c in columns
+    ]
+    for row in zip(*prepared, strict=True):
+        ws.append(row)
+
+
+def cell_values(ws: Any, series: pd.Series | None, length: int, column: Column) -> list[Any]:
+    """What to append for each value of a column: plain values (the fast path of write-only mode);
+    a cell object only where a number format or the formula guard needs one."""
+    if series is None:
+        return [None] * length
+    if pd.api.types.is_numeric_dtype(series.dtype):
+        present = series.notna()
+        if pd.api.types.is_float_dtype(series.dtype):
+            present &= np.isfinite(series.to_numpy(dtype="float64", na_value=np.nan))
+        values = series.astype(object).where(present, None).tolist()
+    else:
+        values = [xlsx_value(ws, value) for value in series.tolist()]
+    if column.number_format is None:
+        return values
+    return [numbered(ws, value, column.number_format) for value in values]
+
+
+def numbered(ws: Any, value: Any, number_format: str) -> Any:
+    if value is None or isinstance(value, (str, bool)) or not isinstance(value, (int, float)):
+        return value
+    cell = WriteOnlyCell(ws, value=value)
+    cell.number_format = number_format
+    return cell
 
 
 def add_table(ws: Any, name: str, ref: str, headers: Sequence[str]) -> None:
