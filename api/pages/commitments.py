@@ -13,7 +13,7 @@ from litestar import Request, get, post
 from litestar.response import Redirect, Template
 
 from api.pages.errors import PageController
-from api.pages.forms import optional_date, required_date, version_of
+from api.pages.forms import optional_date, optional_int, required_date, version_of
 from api.pages.render import error_status, form_errors, read_form, redirect, render
 from models.caller import Caller
 from models.errors import NotFound, UserError
@@ -21,6 +21,7 @@ from models.services import commitments as commitment_service
 from models.services import milestones as milestone_service
 from models.services import organizations as organization_service
 from models.services import updates as update_service
+from models.services.owners import possible_owners
 from models.vocabulary import COMMITMENT_STATUSES, MILESTONE_STATUSES
 
 ORG = "/organizations/{org_id:int}"
@@ -48,6 +49,7 @@ def commitment_data(form: dict[str, str], editing: bool) -> dict[str, Any]:
         "description": form.get("description", ""),
         "description_visibility": form.get("description_visibility", "internal"),
         "target_date": optional_date(form, "target_date", "target date"),
+        "owner_id": optional_int(form, "owner_id", "owner"),
     }
     if editing:
         data["status"] = form.get("status", "active")
@@ -93,6 +95,7 @@ class CommitmentPages(PageController):
             org=await organization_service.get_organization(caller, org_id),
             commitment=commitment,
             areas=await self._areas(),
+            owners=[(o["id"], o["name"]) for o in await possible_owners(caller, org_id)],
             statuses=[(s, s.capitalize()) for s in COMMITMENT_STATUSES],
             form=form,
             errors=form_errors(exc) if exc else {},
@@ -102,7 +105,8 @@ class CommitmentPages(PageController):
     async def new_commitment(
         self, request: Request[Any, Any, Any], caller: Caller, org_id: int, area: str = ""
     ) -> Template:
-        return await self._commitment_form(request, caller, org_id, {"area": area})
+        owner = str(caller.person_id) if caller.has_role("focal_point", org_id) else ""
+        return await self._commitment_form(request, caller, org_id, {"area": area, "owner_id": owner})
 
     @post("/commitments/new")
     async def create_commitment(
@@ -141,7 +145,15 @@ class CommitmentPages(PageController):
     ) -> Template:
         row = await commitment_of(caller, org_id, commitment_id)
         form = as_form(
-            row, "title", "area", "description", "description_visibility", "target_date", "status", "version"
+            row,
+            "title",
+            "area",
+            "description",
+            "description_visibility",
+            "target_date",
+            "owner_id",
+            "status",
+            "version",
         )
         return await self._commitment_form(request, caller, org_id, form, commitment=row)
 

@@ -157,3 +157,28 @@ async def test_the_update_form_adds_evidence_and_points_errors_at_the_right_link
     assert [(r["url"], r["visibility"], r["self_level"]) for r in rows] == [
         ("https://files.example.org/report", "donor", 3)
     ]
+
+
+async def test_a_commitment_is_owned_by_a_person_of_the_organization(
+    client: httpx.AsyncClient, demo: Any, sign_in: Any
+) -> None:
+    nra, usp = await nra_and_usp(demo)
+    people = await fetch(
+        "SELECT p.id, p.email FROM person p JOIN role_assignment r ON r.person = p.id WHERE r.organization IN ({}, {})",
+        nra,
+        usp,
+    )
+    ids = {row["email"].split("@")[0]: int(row["id"]) for row in people}
+    focal = await visitor(client, sign_in, "focal.nra")
+    form_page = await focal.get(f"/organizations/{nra}/commitments/new")
+    assert f'<option value="{ids["focal.nra"]}" selected>' in form_page.text  # the focal point, by default
+    assert f'value="{ids["focal.usp"]}"' not in form_page.text
+    form = {"title": "Owned", "area": "budget", "owner_id": str(ids["focal.usp"])}
+    refused = await focal.post(f"/organizations/{nra}/commitments/new", form)
+    assert refused.status_code == 400 and 'id="error-owner_id"' in refused.text
+    created = await focal.post(
+        f"/organizations/{nra}/commitments/new", {**form, "owner_id": str(ids["champion.nra"])}
+    )
+    assert created.status_code == 303
+    row = (await fetch("SELECT owner FROM commitment WHERE title = 'Owned'"))[0]
+    assert int(row["owner"]) == ids["champion.nra"]
