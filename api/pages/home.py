@@ -33,10 +33,21 @@ async def my_organizations(caller: Caller, cycle: dict[str, Any] | None) -> list
 
 
 async def reviewed_organizations(caller: Caller) -> list[dict[str, Any]]:
-    return [
-        await organization_service.get_organization(caller, org_id)
-        for org_id in sorted(caller.org_ids("peer_reviewer"))
-    ]
+    """Organizations the caller peer-reviews, with the cycles in which each published a scorecard."""
+    org_ids = sorted(caller.org_ids("peer_reviewer"))
+    if not org_ids:
+        return []
+    from scorecards.service import published_cycle_scores
+
+    cycles = [c["name"] for c in reversed(await cycle_service.list_cycles())]
+    found = []
+    for org_id in org_ids:
+        org = await organization_service.get_organization(caller, org_id)
+        published = [
+            name for name in cycles if org_id in (await published_cycle_scores(name, "peer")).payloads
+        ]
+        found.append({**org, "published_cycles": published})
+    return found
 
 
 async def reporting_counts(caller: Caller, cycle: dict[str, Any] | None) -> dict[str, int]:

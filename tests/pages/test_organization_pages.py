@@ -182,3 +182,19 @@ async def test_a_commitment_is_owned_by_a_person_of_the_organization(
     assert created.status_code == 303
     row = (await fetch("SELECT owner FROM commitment WHERE title = 'Owned'"))[0]
     assert int(row["owner"]) == ids["champion.nra"]
+
+
+async def test_each_roles_home_page_shows_what_waits_for_it(
+    client: httpx.AsyncClient, demo: Any, sign_in: Any
+) -> None:
+    focal = await (await visitor(client, sign_in, "focal.nra")).get("/")
+    assert "Your organization" in focal.text and "Northbridge Relief Agency" in focal.text
+    champion = await (await visitor(client, sign_in, "champion.usp")).get("/")
+    assert "Waiting for your sign-off" in champion.text and "Open the sign-off queue" in champion.text
+    reviewer = await (await visitor(client, sign_in, "reviewer.usp")).get("/")
+    assert "Organizations you review" in reviewer.text and f"{demo.cycles[-2]} scorecard" in reviewer.text
+    secretariat = await (await visitor(client, sign_in, "secretariat")).get("/")
+    assert f"Reporting in {demo.cycles[-1]}" in secretariat.text
+    donor = await (await visitor(client, sign_in, "donor")).get("/")
+    assert "Published scorecards" in donor.text and "Your organization" not in donor.text
+    assert (await client.get("/")).headers["location"] == "/login"
