@@ -126,6 +126,7 @@ def allow(rules: dict[str, str]) -> None:
     for key, who in rules.items():
         parse_rule(who)
         ACCESS[key] = who
+    _parsed.clear()
 
 
 def parse_rule(who: str) -> frozenset[str]:
@@ -136,11 +137,17 @@ def parse_rule(who: str) -> frozenset[str]:
     return words
 
 
+_parsed: dict[str, frozenset[str] | None] = {}  # "METHOD /path" -> parsed rule, filled on first use
+
+
 def rule_for(method: str, path_template: str) -> frozenset[str] | None:
-    who = ACCESS.get(f"{method} {path_template}")
-    if who is None and method == "HEAD":
-        who = ACCESS.get(f"GET {path_template}")
-    return parse_rule(who) if who is not None else None
+    key = f"{method} {path_template}"
+    if key not in _parsed:
+        who = ACCESS.get(key)
+        if who is None and method == "HEAD":
+            who = ACCESS.get(f"GET {path_template}")
+        _parsed[key] = parse_rule(who) if who is not None else None
+    return _parsed[key]
 
 
 def is_allowed(rule: frozenset[str], caller: Caller, path_params: dict[str, Any]) -> bool:

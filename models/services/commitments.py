@@ -51,11 +51,20 @@ def for_audience(row: dict[str, Any], audience: str) -> dict[str, Any]:
 
 async def list_commitments(caller: Caller, org_id: int) -> list[dict[str, Any]]:
     audience = read_audience(caller, org_id)
-    exists = await fetch("SELECT id FROM organization WHERE id = {}", org_id)
-    if not exists:
+    # One query: the organization LEFT JOINed to its commitments, so an unknown id is told apart
+    # from an organization without commitments.
+    rows = await fetch(
+        SELECT.replace(
+            "FROM commitment c JOIN",
+            "FROM organization o LEFT JOIN commitment c ON c.organization = o.id LEFT JOIN",
+            1,
+        )
+        + "WHERE o.id = {} ORDER BY a.position, c.id",
+        org_id,
+    )
+    if not rows:
         raise NotFound(f"no organization with id {org_id}")
-    rows = await fetch(SELECT + "WHERE c.organization = {} ORDER BY a.position, c.id", org_id)
-    return [for_audience(row, audience) for row in rows]
+    return [for_audience(row, audience) for row in rows if row["id"] is not None]
 
 
 async def commitment_row(commitment_id: int) -> dict[str, Any]:

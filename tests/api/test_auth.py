@@ -168,3 +168,18 @@ async def test_an_inactive_person_cannot_sign_in(client: httpx.AsyncClient, demo
     await fetch("UPDATE person SET active = {} WHERE email = {}", False, FOCAL)
     response = await api_login(client)
     assert response.status_code == 400
+
+
+async def test_an_unknown_email_costs_one_password_verification_too(
+    client: httpx.AsyncClient, demo, monkeypatch
+) -> None:
+    """Both answers spend one argon2 verification, so timing does not tell accounts apart."""
+    from models.services import sessions
+
+    spent: list[str] = []
+    real_verify, real_dummy = sessions.verify_password, sessions.verify_dummy
+    monkeypatch.setattr(sessions, "verify_password", lambda h, p: spent.append("real") or real_verify(h, p))
+    monkeypatch.setattr(sessions, "verify_dummy", lambda p: spent.append("dummy") or real_dummy(p))
+    await api_login(client, "nobody@demo.cop-tracker.example", "whatever-password")
+    await api_login(client, FOCAL, "wrong-password")
+    assert spent == ["dummy", "real"]

@@ -259,3 +259,42 @@ async def test_a_champion_reads_its_queue(client: httpx.AsyncClient, demo, sign_
     queue = await client.get("/api/submissions/queue", headers=champion)
     assert queue.status_code == 200
     assert all(item["acronym"] == "NRA" for item in queue.json())
+
+
+async def test_fields_no_role_may_set_are_refused(client: httpx.AsyncClient, demo, sign_in) -> None:
+    focal, sec = await sign_in(FOCAL_NRA), await sign_in(SECRETARIAT)
+    commitment = await first_commitment("NRA")
+    match = {**focal, "If-Match": '"1"'}
+    for field, value in (
+        ("organization_id", 2),
+        ("version", 7),
+        ("last_update_at", "2026-01-01T00:00:00Z"),
+        ("id", 99),
+    ):
+        response = await client.patch(
+            f"/api/commitments/{commitment['id']}", json={field: value}, headers=match
+        )
+        assert response.status_code == 400 and field in response.text, field
+    update = await client.post(
+        f"/api/commitments/{commitment['id']}/updates",
+        json={"narrative": "n", "evidence": [{"url": "https://a.example"}]},
+        headers=focal,
+    )
+    link = update.json()["evidence"][0]["id"]
+    for field in ("verified_by", "verified_at"):
+        response = await client.patch(
+            f"/api/evidence/{link}", json={field: 1}, headers={**sec, "If-Match": '"1"'}
+        )
+        assert response.status_code == 400 and field in response.text, field
+    forged = await client.post(
+        f"/api/commitments/{commitment['id']}/updates", json={"narrative": "n", "author_id": 1}, headers=focal
+    )
+    assert forged.status_code == 400
+    nra = await org_id("NRA")
+    status = await client.post(
+        f"/api/organizations/{nra}/submissions/2026-H2/submit", json={"status": "published"}, headers=focal
+    )
+    assert status.status_code in (201, 400)
+    assert (await client.get(f"/api/organizations/{nra}/submissions/2026-H2", headers=focal)).json()[
+        "status"
+    ] != "published"
