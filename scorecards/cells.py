@@ -25,6 +25,7 @@ from openpyxl.cell import WriteOnlyCell
 from openpyxl.cell.cell import ERROR_CODES
 
 FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
+_ERROR_CODES = frozenset(ERROR_CODES)
 EXCEL_MAX_TEXT = 32_767
 # Control characters XML 1.0 cannot carry (tab, newline and carriage return are allowed).
 _ILLEGAL_XML = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
@@ -32,7 +33,7 @@ _ILLEGAL_XML = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 
 def looks_like_formula(text: str) -> bool:
     """True for text a spreadsheet would evaluate (or show as an error) instead of displaying."""
-    return text.startswith(FORMULA_TRIGGERS) or text in ERROR_CODES
+    return text.startswith(FORMULA_TRIGGERS) or text in _ERROR_CODES
 
 
 def clean_text(text: str) -> str:
@@ -89,6 +90,20 @@ def xlsx_value(ws: Any, value: Any) -> Any:
     if isinstance(value, str) and looks_like_formula(value):
         return text_cell(ws, value)
     return value
+
+
+def xlsx_values(ws: Any, values: list[Any]) -> list[Any]:
+    """`xlsx_value` over a column, with ordinary printable text passed through untouched (most cells)."""
+    return [
+        value
+        if type(value) is str
+        and value.isprintable()
+        and len(value) <= EXCEL_MAX_TEXT
+        and not value.startswith(FORMULA_TRIGGERS)
+        and value not in _ERROR_CODES
+        else xlsx_value(ws, value)
+        for value in values
+    ]
 
 
 def text_cell(ws: Any, text: str, **style: Any) -> WriteOnlyCell:

@@ -25,12 +25,11 @@ import anyio.to_thread
 import pandas as pd
 
 from models.caller import Caller
-from models.errors import Forbidden, UserError
-from models.vocabulary import AUDIENCES
+from models.errors import UserError
 from scorecards import export_rows
 from scorecards.csv_export import frame_csv_bytes
 from scorecards.loader import find_cycle
-from scorecards.service import Comparison, check_audience, comparison, cycle_scores
+from scorecards.service import Comparison, comparison, cycle_scores, resolve_audience
 from scorecards.summary_columns import index_columns, level_columns, summary_columns
 from scorecards.workbook.builder import ComparisonExport, write_comparison_workbook
 
@@ -45,25 +44,6 @@ class ExportFile:
     media_type: str
     content: bytes
     organizations: int
-
-
-def allowed_audiences(caller: Caller) -> tuple[str, ...]:
-    """The audiences a caller may download: its own comparison audience and the narrower ones."""
-    widest = caller.comparison_audience
-    return () if widest is None else AUDIENCES[AUDIENCES.index(widest) :]
-
-
-def resolve_audience(caller: Caller, requested: str | None) -> str:
-    """The audience to export at: the one asked for if the caller may read it, else a 403."""
-    allowed = allowed_audiences(caller)
-    if not allowed:
-        raise Forbidden("comparison spreadsheets are for the secretariat, organizations' staff and donors")
-    if requested is None or requested == "":
-        return allowed[0]
-    check_audience(requested)
-    if requested not in allowed:
-        raise Forbidden(f"you may download the comparison for: {', '.join(allowed)}", field="audience")
-    return requested
 
 
 def check_format(fmt: str) -> None:
@@ -121,7 +101,7 @@ async def comparison_export(
 
     `summary_only` (the CSV) skips reading what only the workbook's other sheets show.
     """
-    audience = resolve_audience(caller, audience)
+    audience = resolve_audience(caller.comparison_audience, audience)
     now = dt.datetime.now(dt.UTC)
     today = today or now.date()
     result = await comparison(cycle, audience, peer_type, today)
@@ -208,7 +188,9 @@ async def comparison_file(
 ) -> ExportFile:
     """The comparison of one cycle as a downloadable file, for what the caller may read."""
     check_format(fmt)
-    export = await comparison_export(caller, cycle, audience, peer_type, today, summary_only=fmt == "csv")
+    export = await comparison_export(
+        caller, cycle, audience, peer_type or None, today, summary_only=fmt == "csv"
+    )
     content = await anyio.to_thread.run_sync(render, export, fmt)
     return ExportFile(
         filename=safe_filename(export.cycle, export.audience, peer_type, fmt),

@@ -8,14 +8,12 @@ hold up other requests.
 
 from __future__ import annotations
 
-from typing import Annotated
-
 from litestar import Controller, Response, get
-from litestar.di import NamedDependency
-from litestar.params import FromPath, QueryParameter
 
 from api.access import allow
-from models.caller import Caller
+from api.auth import CallerDep
+from api.controllers import PathText
+from api.controllers.scorecards import Audience, PeerType
 from scorecards.exports import ExportFile, comparison_file
 
 allow(
@@ -24,19 +22,6 @@ allow(
         "GET /api/exports/{cycle}/comparison.csv": "signed_in",
     }
 )
-
-Audience = Annotated[
-    str | None,
-    QueryParameter(
-        description="internal, peer or donor; defaults to the widest audience the caller may read"
-    ),
-]
-PeerType = Annotated[
-    str | None,
-    QueryParameter(
-        description="limit the comparison to one organization type (un_agency, ngo, consortium, rcrc, other)"
-    ),
-]
 
 
 def download(file: ExportFile) -> Response[bytes]:
@@ -62,8 +47,8 @@ class ExportController(Controller):
     )
     async def comparison_xlsx(
         self,
-        caller: NamedDependency[Caller],
-        cycle: FromPath[str],
+        caller: CallerDep,
+        cycle: PathText,
         audience: Audience = None,
         peer_type: PeerType = None,
     ) -> Response[bytes]:
@@ -73,8 +58,8 @@ class ExportController(Controller):
     @get("/{cycle:str}/comparison.csv", media_type="text/csv; charset=utf-8")
     async def comparison_csv(
         self,
-        caller: NamedDependency[Caller],
-        cycle: FromPath[str],
+        caller: CallerDep,
+        cycle: PathText,
         audience: Audience = None,
         peer_type: PeerType = None,
     ) -> Response[bytes]:

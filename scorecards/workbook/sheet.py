@@ -20,7 +20,7 @@ from openpyxl.cell import WriteOnlyCell
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.table import Table, TableColumn, TableStyleInfo
 
-from scorecards.cells import xlsx_value
+from scorecards.cells import xlsx_values
 from scorecards.workbook import styles
 
 
@@ -135,7 +135,7 @@ def cell_values(ws: Any, series: pd.Series | None, length: int, column: Column) 
             present &= np.isfinite(series.to_numpy(dtype="float64", na_value=np.nan))
         values = series.astype(object).where(present, None).tolist()
     else:
-        values = [xlsx_value(ws, value) for value in series.tolist()]
+        values = xlsx_values(ws, series.tolist())
     if column.number_format is None:
         return values
     return [numbered(ws, value, column.number_format) for value in values]

@@ -15,12 +15,13 @@ import pytest
 import time_machine
 from openpyxl import load_workbook
 
+from models.caller import SYSTEM
 from scorecards import exports
 from scorecards.cells import csv_value
-from scorecards.exports import safe_filename
+from scorecards.exports import comparison_export, safe_filename
 from scorecards.service import comparison, comparison_mapping
 from tests.conftest import TODAY
-from tests.scorecards.workbooks import SHEETS, as_json
+from tests.scorecards.workbooks import SHEETS, as_json, summary_matches_json
 
 DONOR = "donor@demo.cop-tracker.example"
 FOCAL = "focal.nra@demo.cop-tracker.example"
@@ -74,6 +75,25 @@ async def test_csv_download_is_the_summary_equal_to_the_json(
     assert len(rows) == 1 + len(expected["items"]) and expected["items"]
     for row, item in zip(rows[1:], expected["items"], strict=True):
         assert row == [str(csv_value(item[key])) for key in expected["columns"]]
+
+
+@pytest.mark.parametrize(
+    ("email", "audience"),
+    [(DONOR, "donor"), (FOCAL, "peer"), (SECRETARIAT, "internal"), (SECRETARIAT, "donor")],
+)
+async def test_downloaded_summary_equals_the_scorecard_json_of_the_api(
+    client: httpx.AsyncClient, demo, sign_in, email: str, audience: str
+) -> None:
+    headers = await sign_in(email)
+    scorecards = await client.get(f"/api/scorecards/2026-H1?audience={audience}", headers=headers)
+    assert scorecards.status_code == 200, scorecards.text
+    expected = scorecards.json()
+    workbook = await client.get(f"{XLSX}?audience={audience}", headers=headers)
+    assert workbook.status_code == 200, workbook.text
+    export = await comparison_export(SYSTEM, "2026-H1", audience, None, TODAY, summary_only=True)
+    headers_by_key = {column.key: column.header for column in export.summary_columns}
+    assert list(headers_by_key) == expected["columns"]
+    summary_matches_json(workbook.content, expected["items"], headers_by_key)
 
 
 @pytest.mark.parametrize(
