@@ -97,12 +97,67 @@ async def db(migrated_template: None) -> AsyncIterator[str]:
         engine.path = str(_TMP / "template.sqlite")
 
 
+_demo_cache: dict[str, Any] = {}
+
+
 @pytest.fixture
 async def demo(db: str) -> Any:
-    """The standard demo (14 organizations, 3 cycles) as of TODAY."""
+    """The standard demo (14 organizations, 3 cycles) as of TODAY.
+
+    Built once per session, then restored for each test: a file copy on SQLite, a COPY of every
+    table's rows on PostgreSQL. The first test pays for argon2 and the snapshot freezing.
+    """
     from models.demo import load_demo
 
-    return await load_demo(today=TODAY)
+    engine = current_engine()
+    if "summary" not in _demo_cache:
+        _demo_cache["summary"] = await load_demo(today=TODAY)
+        if is_sqlite(engine):
+            with sqlite3.connect(engine.path) as conn:
+                conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+            shutil.copyfile(engine.path, _TMP / "demo.sqlite")
+        else:
+            _demo_cache["rows"] = await _dump_postgres_rows()
+        return _demo_cache["summary"]
+    if is_sqlite(engine):
+        shutil.copyfile(_TMP / "demo.sqlite", engine.path)
+    else:
+        await _restore_postgres_rows(_demo_cache["rows"])
+    return _demo_cache["summary"]
+
+
+async def _dump_postgres_rows() -> dict[str, list[tuple[Any, ...]]]:
+    conn = await current_engine().get_new_connection()
+    try:
+        tables = [
+            r["tablename"]
+            for r in await conn.fetch("SELECT tablename FROM pg_tables WHERE schemaname = 'public'")
+        ]
+        dump: dict[str, Any] = {}
+        for table in tables:
+            if table in KEEP_TABLES:
+                continue
+            records = await conn.fetch(f'SELECT * FROM "{table}"')
+            if records:
+                dump[table] = (list(records[0].keys()), [tuple(r.values()) for r in records])
+        return dump
+    finally:
+        await conn.close()
+
+
+async def _restore_postgres_rows(dump: dict[str, Any]) -> None:
+    conn = await current_engine().get_new_connection()
+    try:
+        async with conn.transaction():
+            # Rows go back in any order: foreign key and append-only triggers are off for this load.
+            await conn.execute("SET LOCAL session_replication_role = replica")
+            for table, (columns, records) in dump.items():
+                await conn.copy_records_to_table(table, records=records, columns=columns)
+                await conn.execute(
+                    f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), (SELECT MAX(id) FROM \"{table}\"))"
+                )
+    finally:
+        await conn.close()
 
 
 @pytest.fixture
