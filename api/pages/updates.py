@@ -11,9 +11,10 @@ from litestar.response import Redirect, Template
 
 from api.pages.commitments import ORG, commitment_of
 from api.pages.errors import PageController
+from api.pages.forms import optional_int
 from api.pages.render import error_status, form_errors, read_form, redirect, render
 from models.caller import Caller
-from models.errors import UserError
+from models.errors import NotFound, UserError
 from models.services import cycles as cycle_service
 from models.services import organizations as organization_service
 from models.services import updates as update_service
@@ -37,12 +38,15 @@ def update_data(form: dict[str, str]) -> tuple[dict[str, Any], list[int]]:
             {"url": url, "title": title, "visibility": form.get(f"evidence_visibility_{row}", "internal")}
         )
         rows.append(row)
-    data = {
+    data: dict[str, Any] = {
         "self_level": int(level) if level else None,
         "narrative": form.get("narrative", ""),
         "visibility": form.get("visibility", "internal"),
         "evidence": evidence,
     }
+    corrects = optional_int(form, "supersedes_id", "the corrected update")
+    if corrects is not None:
+        data["supersedes_id"] = corrects
     return data, rows
 
 
@@ -71,6 +75,9 @@ class UpdatePages(PageController):
         errors: dict[str, str] | None = None,
         status: int = 200,
     ) -> Template:
+        corrected = None
+        if form.get("supersedes_id", "").isdigit():
+            corrected = await update_service.get_update(caller, int(form["supersedes_id"]))
         return render(
             request,
             caller,
@@ -80,16 +87,34 @@ class UpdatePages(PageController):
             commitment=commitment,
             cycle=await cycle_service.open_cycle(),
             evidence_rows=range(EVIDENCE_ROWS),
+            corrected=corrected,
             form=form,
             errors=errors or {},
         )
 
     @get("/commitments/{commitment_id:int}/updates/new")
     async def new_update(
-        self, request: Request[Any, Any, Any], caller: Caller, org_id: int, commitment_id: int
+        self,
+        request: Request[Any, Any, Any],
+        caller: Caller,
+        org_id: int,
+        commitment_id: int,
+        corrects: int | None = None,
     ) -> Template:
+        """A new update; with `?corrects=ID`, a correction that starts from that update's text."""
         commitment = await commitment_of(caller, org_id, commitment_id)
-        return await self._form(request, caller, org_id, commitment, {"visibility": "internal"})
+        form = {"visibility": "internal"}
+        if corrects is not None:
+            old = await update_service.get_update(caller, corrects)
+            if int(old["commitment_id"]) != commitment_id:
+                raise NotFound(f"no progress update with id {corrects} on this commitment")
+            form = {
+                "supersedes_id": str(corrects),
+                "self_level": "" if old["self_level"] is None else str(old["self_level"]),
+                "narrative": old["narrative"],
+                "visibility": old["visibility"],
+            }
+        return await self._form(request, caller, org_id, commitment, form)
 
     @post("/commitments/{commitment_id:int}/updates/new")
     async def create_update(

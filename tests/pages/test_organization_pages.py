@@ -7,6 +7,7 @@ import re
 from typing import Any
 
 import httpx
+from markupsafe import escape
 
 from models.engine import fetch
 from tests.pages.support import flash_of, visitor
@@ -198,3 +199,38 @@ async def test_each_roles_home_page_shows_what_waits_for_it(
     donor = await (await visitor(client, sign_in, "donor")).get("/")
     assert "Published scorecards" in donor.text and "Your organization" not in donor.text
     assert (await client.get("/")).headers["location"] == "/login"
+
+
+async def test_a_correction_is_a_new_update_that_supersedes_the_old_one(
+    client: httpx.AsyncClient, demo: Any, sign_in: Any
+) -> None:
+    nra, _ = await nra_and_usp(demo)
+    commitment = (await fetch("SELECT id FROM commitment WHERE organization = {} LIMIT 1", nra))[0]["id"]
+    old = (
+        await fetch(
+            "SELECT id, narrative FROM progress_update WHERE commitment = {} ORDER BY id DESC", commitment
+        )
+    )[0]
+    focal = await visitor(client, sign_in, "focal.nra")
+    page = await focal.get(f"/organizations/{nra}/commitments/{commitment}")
+    assert f"updates/new?corrects={old['id']}" in page.text
+    form = await focal.get(
+        f"/organizations/{nra}/commitments/{commitment}/updates/new", corrects=str(old["id"])
+    )
+    assert "This update corrects the update of" in form.text and str(escape(old["narrative"])) in form.text
+    posted = await focal.post(
+        f"/organizations/{nra}/commitments/{commitment}/updates/new",
+        {"supersedes_id": str(old["id"]), "narrative": "Corrected figures.", "visibility": "internal"},
+    )
+    assert posted.status_code == 303
+    new = (await fetch("SELECT supersedes FROM progress_update WHERE narrative = 'Corrected figures.'"))[0]
+    assert int(new["supersedes"]) == old["id"]
+    page = await focal.get(f"/organizations/{nra}/commitments/{commitment}")
+    assert (
+        "corrected by a later update" in page.text and f'updates/new?corrects={old["id"]}"' not in page.text
+    )
+    twice = await focal.post(
+        f"/organizations/{nra}/commitments/{commitment}/updates/new",
+        {"supersedes_id": str(old["id"]), "narrative": "Again.", "visibility": "internal"},
+    )
+    assert twice.status_code == 409 and "already superseded" in twice.text
