@@ -18,6 +18,7 @@ import numpy as np
 import pandas as pd
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.properties import PageSetupProperties
 from openpyxl.worksheet.table import Table, TableColumn, TableStyleInfo
 
 from scorecards.cells import xlsx_values
@@ -86,6 +87,7 @@ def write_frame_sheet(wb: Any, spec: SheetSpec, frames: pd.DataFrame | Iterable[
         ws.column_dimensions[get_column_letter(index)].width = width
     if spec.freeze:
         ws.freeze_panes = spec.freeze
+    print_setup(ws)
     headers = unique_headers([column.header for column in columns])
     ws.append([styles.header_cell(ws, header) for header in headers])
     rows = 0
@@ -95,6 +97,15 @@ def write_frame_sheet(wb: Any, spec: SheetSpec, frames: pd.DataFrame | Iterable[
         rows += len(frame)
     finish_sheet(ws, spec, headers, rows)
     return ws
+
+
+def print_setup(ws: Any) -> None:
+    """Printed, a sheet runs landscape, one page wide, with the header row on every page."""
+    ws.page_setup.orientation = "landscape"
+    ws.page_setup.fitToWidth = 1
+    ws.page_setup.fitToHeight = 0
+    ws.sheet_properties.pageSetUpPr = PageSetupProperties(fitToPage=True)
+    ws.print_title_rows = "1:1"
 
 
 def finish_sheet(ws: Any, spec: SheetSpec, headers: Sequence[str], rows: int) -> None:
