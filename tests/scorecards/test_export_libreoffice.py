@@ -1,0 +1,77 @@
+"""The workbook opens in LibreOffice as it was written: LibreOffice loads it, recalculates, and saves
+it again; the saved copy still holds the same Summary, and formula-looking text is still text.
+
+Skipped where LibreOffice is not installed (`apt-get install libreoffice-calc-nogui`).
+"""
+
+from __future__ import annotations
+
+import io
+import re
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+from openpyxl import load_workbook
+
+from models.caller import SYSTEM
+from models.engine import fetch
+from scorecards.exports import comparison_file
+from tests.conftest import TODAY
+from tests.scorecards.workbooks import SHEETS, kind_and_value, openpyxl_rows, xml_parts
+
+SOFFICE = shutil.which("soffice")
+HOSTILE = "=cmd|' /C calc'!A0"
+
+pytestmark = pytest.mark.skipif(SOFFICE is None, reason="LibreOffice (soffice) is not installed")
+
+
+def resave_with_libreoffice(source: Path, tmp_path: Path) -> bytes:
+    out = tmp_path / "resaved"
+    profile = tmp_path / "profile"
+    result = subprocess.run(
+        [
+            str(SOFFICE),
+            f"-env:UserInstallation={profile.as_uri()}",
+            "--headless",
+            "--norestore",
+            "--convert-to",
+            "xlsx:Calc MS Excel 2007 XML",
+            "--outdir",
+            str(out),
+            str(source),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=240,
+    )
+    assert result.returncode == 0, result.stderr
+    return (out / source.name).read_bytes()
+
+
+async def test_libreoffice_reads_the_workbook_as_written(demo, tmp_path: Path) -> None:
+    await fetch("UPDATE commitment SET title = {} WHERE id = (SELECT MIN(id) FROM commitment)", HOSTILE)
+    original = (await comparison_file(SYSTEM, "2026-H1", "donor", None, "xlsx", today=TODAY)).content
+    source = tmp_path / "comparison.xlsx"
+    source.write_bytes(original)
+
+    resaved = resave_with_libreoffice(source, tmp_path)
+
+    assert load_workbook(io.BytesIO(resaved)).sheetnames == SHEETS
+    before, after = openpyxl_rows(original, "Summary"), openpyxl_rows(resaved, "Summary")
+    assert len(after) == len(before) == 14
+    for old, new in zip(before, after, strict=True):
+        assert {k: kind(v) for k, v in new.items()} == {k: kind_and_value(v) for k, v in old.items()}
+    assert HOSTILE in {row["Commitment"] for row in openpyxl_rows(resaved, "Commitments")}
+    for name, part in xml_parts(resaved).items():
+        if name.startswith("xl/worksheets/sheet"):
+            formulas = set(re.findall(rb"<f[^>]*>([^<]*)</f>", part))
+            assert formulas <= {b"TRUE()", b"FALSE()"}, (name, formulas)
+
+
+def kind(value: object) -> tuple[str, object]:
+    """LibreOffice has no boolean cells: it saves TRUE as the formula =TRUE()."""
+    if value in ("=TRUE()", "=FALSE()"):
+        return ("bool", value == "=TRUE()")
+    return kind_and_value(value)
