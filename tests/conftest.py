@@ -107,23 +107,32 @@ async def demo(db: str) -> Any:
     Built once per session, then restored for each test: a file copy on SQLite, a COPY of every
     table's rows on PostgreSQL. The first test pays for argon2 and the snapshot freezing.
     """
+    return await restored_demo(TODAY)
+
+
+async def restored_demo(day: dt.date) -> Any:
+    """The standard demo as of `day`, built once per session and per day, then restored."""
     from models.demo import load_demo
 
     engine = current_engine()
-    if "summary" not in _demo_cache:
-        _demo_cache["summary"] = await load_demo(today=TODAY)
+    cached = _demo_cache.get(day.isoformat())
+    if cached is None:
+        summary = await load_demo(today=day)
+        cached = {"summary": summary}
         if is_sqlite(engine):
             with sqlite3.connect(engine.path) as conn:
                 conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-            shutil.copyfile(engine.path, _TMP / "demo.sqlite")
+            cached["file"] = _TMP / f"demo-{day.isoformat()}.sqlite"
+            shutil.copyfile(engine.path, cached["file"])
         else:
-            _demo_cache["rows"] = await _dump_postgres_rows()
-        return _demo_cache["summary"]
+            cached["rows"] = await _dump_postgres_rows()
+        _demo_cache[day.isoformat()] = cached
+        return summary
     if is_sqlite(engine):
-        shutil.copyfile(_TMP / "demo.sqlite", engine.path)
+        shutil.copyfile(cached["file"], engine.path)
     else:
-        await _restore_postgres_rows(_demo_cache["rows"])
-    return _demo_cache["summary"]
+        await _restore_postgres_rows(cached["rows"])
+    return cached["summary"]
 
 
 async def _dump_postgres_rows() -> dict[str, list[tuple[Any, ...]]]:
@@ -239,14 +248,12 @@ def cli(db: str) -> Iterator[Any]:
 @pytest.fixture
 async def live_demo(db: str) -> Any:
     """The standard demo as of the real today: the live server runs on the real clock."""
-    from models.demo import load_demo
-
-    return await load_demo()
+    return await restored_demo(dt.date.today())
 
 
 @pytest.fixture
 def live_server(db: str, live_demo: Any) -> Iterator[Any]:
-    """`cop-tracker serve` on a free loopback port, against this test's database, demo loaded."""
+    """The app under uvicorn on a free loopback port, against this test's database, demo loaded."""
     from tests.pages.harness import ARTIFACTS, start_server, stop_server
 
     server = start_server(db, ARTIFACTS / "logs")
