@@ -150,7 +150,9 @@ def read_in_batches(
 
     def frames() -> Iterator[pd.DataFrame]:
         groups = export_rows.batches(org_ids)
-        pending = anyio.from_thread.run(start, groups[0]) if groups else None
+        if not groups:
+            return
+        pending: asyncio.Task[pd.DataFrame] | None = anyio.from_thread.run(start, groups[0])
         try:
             for following in [*groups[1:], None]:
                 frame = anyio.from_thread.run(finish, pending)

@@ -175,3 +175,17 @@ async def test_summary_columns_cover_every_column_of_the_comparison_frame(demo) 
     headers = [c.header for c in columns]
     assert len(set(headers)) == len(headers)
     assert "Policy: level" in headers and "Organization type" in headers and "Rank" in headers
+
+
+async def test_a_comparison_without_organizations_gives_an_empty_well_formed_workbook(demo) -> None:
+    """No organization of the type asked for: every sheet has its header row and nothing else."""
+    await fetch("UPDATE organization SET org_type = 'ngo' WHERE org_type = 'other'")
+    data = await workbook("internal", cycle="2026-H2", peer_type="other")
+    wb = load_workbook(io.BytesIO(data))
+    assert wb.sheetnames == SHEETS
+    for sheet in SHEETS[1:]:
+        assert openpyxl_rows(data, sheet) == [] and calamine_rows(data, sheet) == []
+        assert wb[sheet].max_row == 1 and wb[sheet]["A1"].value
+    assert wb["Trend"]._charts == []
+    facts = {row[0]: row[1] for row in wb["Read me"].iter_rows(values_only=True) if row[0]}
+    assert facts["Organizations"] == 0 and facts["Peer type"] == "Other"
