@@ -14,7 +14,7 @@ from litestar.response import Redirect, Template
 
 from api.pages.errors import PageController
 from api.pages.forms import optional_date, optional_int, required_date, version_of
-from api.pages.render import error_status, form_errors, read_form, redirect, render
+from api.pages.render import read_form, redirect, refusal, render
 from models.caller import Caller
 from models.errors import NotFound, UserError
 from models.services import commitments as commitment_service
@@ -91,14 +91,13 @@ class CommitmentPages(PageController):
             request,
             caller,
             "organizations/commitment_form.html.jinja",
-            http_status=error_status(exc) if exc else 200,
+            **refusal(exc),
             org=await organization_service.get_organization(caller, org_id),
             commitment=commitment,
             areas=await self._areas(),
             owners=[(o["id"], o["name"]) for o in await possible_owners(caller, org_id)],
             statuses=[(s, s.capitalize()) for s in COMMITMENT_STATUSES],
             form=form,
-            errors=form_errors(exc) if exc else {},
         )
 
     @get("/commitments/new")
@@ -187,13 +186,12 @@ class CommitmentPages(PageController):
             request,
             caller,
             "organizations/milestone_form.html.jinja",
-            http_status=error_status(exc) if exc else 200,
+            **refusal(exc),
             org=await organization_service.get_organization(caller, org_id),
             commitment=commitment,
             milestone=milestone,
             statuses=[(s, s.replace("_", " ").capitalize()) for s in MILESTONE_STATUSES],
             form=form,
-            errors=form_errors(exc) if exc else {},
         )
 
     @get("/commitments/{commitment_id:int}/milestones/new")

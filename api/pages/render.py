@@ -124,6 +124,13 @@ def error_status(exc: UserError) -> int:
     return exc.status_code if 400 <= exc.status_code < 500 else 400
 
 
+def refusal(exc: UserError | None) -> dict[str, Any]:
+    """A form page's status and field errors: 200 and none when fresh, the service's when refused."""
+    if exc is None:
+        return {"http_status": 200, "errors": {}}
+    return {"http_status": error_status(exc), "errors": form_errors(exc)}
+
+
 async def read_form(request: Request[Any, Any, Any]) -> dict[str, str]:
     """The posted form as plain strings (the CSRF field removed); repeated fields keep the last."""
     form = await request.form()

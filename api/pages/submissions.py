@@ -13,7 +13,7 @@ from api.pages.commitments import ORG
 from api.pages.dashboard import area_levels
 from api.pages.errors import PageController
 from api.pages.login import safe_next
-from api.pages.render import error_status, form_errors, read_form, redirect, render
+from api.pages.render import read_form, redirect, refusal, render
 from models.caller import Caller
 from models.errors import UserError
 from models.services import cycles as cycle_service
@@ -58,14 +58,13 @@ class SubmissionPages(PageController):
             request,
             caller,
             "organizations/submission.html.jinja",
-            http_status=error_status(exc) if exc else 200,
+            **refusal(exc),
             org=await organization_service.get_organization(caller, org_id),
             cycle=await cycle_service.cycle_by_name(cycle),
             submission=submission,
             areas=await area_levels(org_id, cycle),
             actions=next_actions(caller, org_id, submission["status"]),
             form=form or {},
-            errors=form_errors(exc) if exc else {},
         )
 
     @get(SUBMISSION)

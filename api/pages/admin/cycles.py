@@ -11,7 +11,7 @@ from litestar.response import Redirect, Template
 from api.pages.admin import matches, page_base, paginate
 from api.pages.errors import PageController
 from api.pages.forms import optional_date, page_number
-from api.pages.render import error_status, form_errors, read_form, redirect, render
+from api.pages.render import read_form, redirect, refusal, render
 from models.caller import Caller
 from models.errors import UserError
 from models.services import cycles as cycle_service
@@ -50,11 +50,10 @@ class AdminCyclePages(PageController):
             request,
             caller,
             "admin/cycles.html.jinja",
-            http_status=error_status(exc) if exc else 200,
+            **refusal(exc),
             cycles=list(reversed(await cycle_service.list_cycles())),
             open_cycle=await cycle_service.open_cycle(),
             form=form,
-            errors=form_errors(exc) if exc else {},
         )
 
     @get("/")

@@ -10,7 +10,7 @@ from litestar.response import Redirect, Template
 from api.pages.admin import matches, page_base, paginate
 from api.pages.errors import PageController
 from api.pages.forms import page_number, version_of
-from api.pages.render import error_status, form_errors, read_form, redirect, render
+from api.pages.render import read_form, redirect, refusal, render
 from models.caller import Caller
 from models.errors import UserError
 from models.services import organizations as organization_service
@@ -67,11 +67,10 @@ class AdminOrganizationPages(PageController):
             request,
             caller,
             "admin/organization_form.html.jinja",
-            http_status=error_status(exc) if exc else 200,
+            **refusal(exc),
             org=org,
             types=TYPE_OPTIONS,
             form=form,
-            errors=form_errors(exc) if exc else {},
         )
 
     @get("/new")

@@ -10,7 +10,7 @@ from litestar.response import Redirect, Template
 from api.pages.admin import matches, page_base, paginate
 from api.pages.errors import PageController
 from api.pages.forms import optional_int, page_number, version_of
-from api.pages.render import error_status, form_errors, read_form, redirect, render
+from api.pages.render import read_form, redirect, refusal, render
 from models.caller import Caller
 from models.errors import UserError
 from models.services import organizations as organization_service
@@ -75,12 +75,11 @@ class AdminPeoplePages(PageController):
             request,
             caller,
             "admin/person_new.html.jinja",
-            http_status=error_status(exc) if exc else 200,
+            **refusal(exc),
             roles=ROLE_OPTIONS,
             seniorities=SENIORITY_OPTIONS,
             organizations=await organization_options(caller),
             form=form,
-            errors=form_errors(exc) if exc else {},
         )
 
     @get("/new")
@@ -126,13 +125,12 @@ class AdminPeoplePages(PageController):
             request,
             caller,
             "admin/person.html.jinja",
-            http_status=error_status(exc) if exc else 200,
+            **refusal(exc),
             person=person,
             roles=ROLE_OPTIONS,
             seniorities=SENIORITY_OPTIONS,
             organizations=await organization_options(caller),
             form=form,
-            errors=form_errors(exc) if exc else {},
         )
 
     @get("/{person_id:int}")
