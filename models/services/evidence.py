@@ -49,6 +49,24 @@ def clean_evidence(data: dict[str, Any], prefix: str = "") -> dict[str, Any]:
     return clean
 
 
+async def published_update_ids(update_ids: list[int]) -> set[int]:
+    """The updates among these that went out with their organization's published report.
+
+    Outside the organization (peers, donors) only published work is read (DESIGN.md "Who uses it"):
+    an update of a cycle not yet published, or added after publishing, was never signed off.
+    """
+    if not update_ids:
+        return set()
+    placeholders = ", ".join("{}" for _ in update_ids)
+    rows = await fetch(
+        "SELECT u.id AS id FROM progress_update u JOIN commitment c ON c.id = u.commitment "
+        "JOIN submission s ON s.organization = c.organization AND s.cycle = u.cycle "
+        f"WHERE s.status = 'published' AND u.created_at <= s.published_at AND u.id IN ({placeholders})",
+        *update_ids,
+    )
+    return {int(row["id"]) for row in rows}
+
+
 def _shown(row: dict[str, Any], audience: str) -> dict[str, Any]:
     return row if audience == "internal" else {**row, "verified_by": None}
 
@@ -89,7 +107,12 @@ def _readable(caller: Caller, row: dict[str, Any]) -> str:
 
 async def get_evidence(caller: Caller, evidence_id: int) -> dict[str, Any]:
     row = await evidence_row(evidence_id)
-    return _shown(row, _readable(caller, row))
+    audience = _readable(caller, row)
+    if audience != "internal" and int(row["update_id"]) not in await published_update_ids(
+        [int(row["update_id"])]
+    ):
+        raise NotFound(f"no evidence link with id {evidence_id}")
+    return _shown(row, audience)
 
 
 async def list_evidence(caller: Caller, update_id: int) -> list[dict[str, Any]]:

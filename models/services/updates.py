@@ -16,7 +16,12 @@ from models.errors import Conflict, NotFound, UserError
 from models.services.commitments import editable_commitment, readable_commitment
 from models.services.common import may_read, read_audience, text_block, utcnow, visibility
 from models.services.cycles import cycle_by_name, open_cycle
-from models.services.evidence import clean_evidence, evidence_for_updates, insert_evidence
+from models.services.evidence import (
+    clean_evidence,
+    evidence_for_updates,
+    insert_evidence,
+    published_update_ids,
+)
 from models.services.submissions import reopen_approved
 from models.tables import Commitment, ProgressUpdate
 from models.vocabulary import LEVELS
@@ -39,6 +44,9 @@ def for_audience(row: dict[str, Any], audience: str) -> dict[str, Any]:
 
 async def _with_evidence(rows: list[dict[str, Any]], audience: str) -> list[dict[str, Any]]:
     visible = [for_audience(row, audience) for row in rows if may_read(row["visibility"], audience)]
+    if audience != "internal":
+        published = await published_update_ids([int(row["id"]) for row in visible])
+        visible = [row for row in visible if int(row["id"]) in published]
     links = await evidence_for_updates([int(row["id"]) for row in visible], audience)
     return [{**row, "evidence": links.get(int(row["id"]), [])} for row in visible]
 
@@ -64,6 +72,8 @@ async def readable_update(caller: Caller, update_id: int) -> tuple[dict[str, Any
     except NotFound:
         audience = ""
     if not audience or not may_read(row["visibility"], audience):
+        raise NotFound(f"no progress update with id {update_id}")
+    if audience != "internal" and update_id not in await published_update_ids([update_id]):
         raise NotFound(f"no progress update with id {update_id}")
     return row, audience
 

@@ -1,0 +1,96 @@
+"""Security review: regression tests for holes found by reading the code and trying it.
+
+Each test names the audience and the route that once let something through.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import httpx
+
+from models.caller import SYSTEM
+from models.engine import fetch
+from models.services import submissions, updates
+from models.services.sessions import caller_for_person
+from tests.api.support import CHAMPION_NRA, DONOR, FOCAL_NRA, FOCAL_USP, REVIEWER_OF_NRA, org_id
+
+OUTSIDERS = {
+    "donor": DONOR,
+    "focal point of another organization": FOCAL_USP,
+    "peer reviewer": REVIEWER_OF_NRA,
+}
+
+
+async def person_caller(email: str) -> Any:
+    rows = await fetch("SELECT id FROM person WHERE email = {}", email)
+    return await caller_for_person(int(rows[0]["id"]))
+
+
+async def shared_update(commitment_id: int, marker: str) -> dict[str, Any]:
+    """An update and its link marked for donors (so peers may read them too), in the open cycle."""
+    return await updates.create_update(
+        SYSTEM,
+        commitment_id,
+        {
+            "narrative": f"{marker} narrative",
+            "visibility": "donor",
+            "self_level": 2,
+            "evidence": [
+                {"url": f"https://nra.example.org/{marker}", "title": marker, "visibility": "donor"}
+            ],
+        },
+    )
+
+
+async def outsider_reads(
+    client: httpx.AsyncClient, headers: dict[str, str], commitment_id: int, update: dict[str, Any]
+) -> list[str]:
+    """The routes through which this caller reads the update's text."""
+    seen = []
+    listed = await client.get(f"/api/commitments/{commitment_id}/updates", headers=headers)
+    if update["narrative"] in listed.text:
+        seen.append("GET updates of the commitment")
+    single = await client.get(f"/api/updates/{update['id']}", headers=headers)
+    if single.status_code != 404:
+        seen.append(f"GET the update ({single.status_code})")
+    links = await client.get(f"/api/updates/{update['id']}/evidence", headers=headers)
+    if links.status_code != 404:
+        seen.append(f"GET the update's evidence ({links.status_code})")
+    link = await client.get(f"/api/evidence/{update['evidence'][0]['id']}", headers=headers)
+    if link.status_code != 404:
+        seen.append(f"GET the evidence link ({link.status_code})")
+    return seen
+
+
+async def test_unpublished_progress_reaches_neither_peers_nor_donors(
+    client: httpx.AsyncClient, demo, sign_in
+) -> None:
+    """DESIGN.md: donors read published snapshots only; other organizations only published peer
+    views. A narrative of a cycle the champion has not signed off (or added after publishing) is
+    neither, even when its author already marked it for donors."""
+    nra = await org_id("NRA")
+    commitment = int(
+        (await fetch("SELECT id FROM commitment WHERE organization = {} ORDER BY id", nra))[0]["id"]
+    )
+    draft = await shared_update(commitment, "UNPUBLISHED-4417")
+    own = await client.get(f"/api/commitments/{commitment}/updates", headers=await sign_in(FOCAL_NRA))
+    assert draft["narrative"] in own.text  # the organization itself reads it: the test can fail
+
+    for who, email in OUTSIDERS.items():
+        assert await outsider_reads(client, await sign_in(email), commitment, draft) == [], who
+
+    # Once the report is signed off and published, the same update is shared as its author chose.
+    focal, champion = await person_caller(FOCAL_NRA), await person_caller(CHAMPION_NRA)
+    status = (await submissions.get_submission(SYSTEM, nra, "2026-H2"))["status"]
+    if status in ("draft", "returned"):
+        await submissions.submit(focal, nra, "2026-H2")
+        status = "submitted"
+    if status == "submitted":
+        await submissions.approve(champion, nra, "2026-H2")
+    await submissions.publish(SYSTEM, nra, "2026-H2")
+    late = await shared_update(commitment, "AFTER-PUBLISHING-9902")
+    for who, email in OUTSIDERS.items():
+        headers = await sign_in(email)
+        assert len(await outsider_reads(client, headers, commitment, draft)) == 4, who
+        assert await outsider_reads(client, headers, commitment, late) == [], who
