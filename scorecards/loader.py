@@ -231,8 +231,8 @@ async def load_texts(
     marks = _placeholders(visible)
     texts = {audience: Texts() for audience in audiences}
 
-    def readers(visibility: str) -> list[Texts]:
-        return [texts[a] for a, seen in allowed.items() if visibility in seen]
+    def readers(*visibilities: str) -> list[Texts]:
+        return [texts[a] for a, seen in allowed.items() if all(v in seen for v in visibilities)]
 
     org_clause, org_args = _org_filter("c.organization", org_ids)
     claims_sql = f"""
@@ -245,15 +245,18 @@ async def load_texts(
         for reader in readers(row["visibility"]):
             reader.narratives[(int(row["org_id"]), row["area_key"])] = row["narrative"]
     evidence_sql = f"""
-        SELECT claim.org_id, claim.area_key, e.url, e.title, e.verified_at, e.visibility
+        SELECT claim.org_id, claim.area_key, e.url, e.title, e.verified_at, e.visibility,
+               pu.visibility AS update_visibility
         FROM ({claim_updates_sql([cycle.id], org_clause)}) claim
+        JOIN progress_update pu ON pu.id = claim.update_id
         JOIN evidence e ON e.progress_update = claim.update_id
-        WHERE {LIVE_EVIDENCE} AND e.visibility IN ({marks})
+        WHERE {LIVE_EVIDENCE} AND e.visibility IN ({marks}) AND pu.visibility IN ({marks})
         ORDER BY claim.org_id, claim.area_key, e.id
     """
-    for row in await fetch(evidence_sql, cycle.id, *org_args, *visible):
+    for row in await fetch(evidence_sql, cycle.id, *org_args, *visible, *visible):
         item = {"url": row["url"], "title": row["title"], "verified": row["verified_at"] is not None}
-        for reader in readers(row["visibility"]):
+        # A link is read by those who may read both it and its update (as `evidence._readable`).
+        for reader in readers(row["visibility"], row["update_visibility"]):
             reader.evidence.setdefault((int(row["org_id"]), row["area_key"]), []).append(item)
     org_clause, org_args = _org_filter("co.organization", org_ids)
     comment_sql = f"""

@@ -81,6 +81,16 @@ async def test_unpublished_progress_reaches_neither_peers_nor_donors(
         assert await outsider_reads(client, await sign_in(email), commitment, draft) == [], who
 
     # Once the report is signed off and published, the same update is shared as its author chose.
+    await publish_open_cycle(nra)
+    late = await shared_update(commitment, "AFTER-PUBLISHING-9902")
+    for who, email in OUTSIDERS.items():
+        headers = await sign_in(email)
+        assert len(await outsider_reads(client, headers, commitment, draft)) == 4, who
+        assert await outsider_reads(client, headers, commitment, late) == [], who
+
+
+async def publish_open_cycle(nra: int) -> None:
+    """Sign off and publish NRA's report of the open cycle, whatever state the demo left it in."""
     focal, champion = await person_caller(FOCAL_NRA), await person_caller(CHAMPION_NRA)
     status = (await submissions.get_submission(SYSTEM, nra, "2026-H2"))["status"]
     if status in ("draft", "returned"):
@@ -89,8 +99,39 @@ async def test_unpublished_progress_reaches_neither_peers_nor_donors(
     if status == "submitted":
         await submissions.approve(champion, nra, "2026-H2")
     await submissions.publish(SYSTEM, nra, "2026-H2")
-    late = await shared_update(commitment, "AFTER-PUBLISHING-9902")
+
+
+async def test_a_shared_link_under_an_internal_claim_stays_out_of_published_scorecards(
+    client: httpx.AsyncClient, demo, sign_in
+) -> None:
+    """The API hides a link whose update is internal (`evidence._readable`); the frozen snapshot
+    must not show it either, or a title describing a confidential concern reaches donors."""
+    nra = await org_id("NRA")
+    commitment = int(
+        (await fetch("SELECT id FROM commitment WHERE organization = {} ORDER BY id", nra))[0]["id"]
+    )
+    marker = "LINK-UNDER-INTERNAL-6630"
+    await updates.create_update(
+        SYSTEM,
+        commitment,
+        {
+            "narrative": "internal narrative",
+            "visibility": "internal",
+            "self_level": 3,
+            "evidence": [
+                {"url": f"https://nra.example.org/{marker}", "title": marker, "visibility": "donor"}
+            ],
+        },
+    )
+    await publish_open_cycle(nra)
+    own = await client.get(f"/api/organizations/{nra}/scorecards/2026-H2", headers=await sign_in(FOCAL_NRA))
+    assert marker in own.text  # the claim's link is on the organization's own scorecard
     for who, email in OUTSIDERS.items():
         headers = await sign_in(email)
-        assert len(await outsider_reads(client, headers, commitment, draft)) == 4, who
-        assert await outsider_reads(client, headers, commitment, late) == [], who
+        for path in (
+            f"/api/organizations/{nra}/scorecards/2026-H2",
+            f"/organizations/{nra}/scorecards/2026-H2",
+        ):
+            response = await client.get(path, headers=headers)
+            assert response.status_code == 200, (who, path, response.status_code)
+            assert marker not in response.text, (who, path)
