@@ -234,3 +234,13 @@ async def test_a_correction_is_a_new_update_that_supersedes_the_old_one(
         {"supersedes_id": str(old["id"]), "narrative": "Again.", "visibility": "internal"},
     )
     assert twice.status_code == 409 and "already superseded" in twice.text
+
+
+async def test_a_form_posted_after_the_session_ended_asks_to_log_in_again(
+    client: httpx.AsyncClient, demo: Any
+) -> None:
+    response = await client.post("/organizations/1/commitments/new", data={"title": "Late", "area": "policy"})
+    assert response.status_code == 401
+    assert "Please log in" in response.text and 'href="/login"' in response.text
+    page = await client.get("/organizations/1")
+    assert page.status_code == 303 and page.headers["location"] == "/login?next=/organizations/1"
