@@ -43,7 +43,7 @@ from reminders.rules import (
     stale_commitment_rules,
     submission_rules,
 )
-from reminders.sql import execute_many
+from reminders.sql import update_by_id
 
 QUEUE_CHUNK = 2000
 
@@ -200,23 +200,19 @@ def _outbox_row(
 
 
 async def _write_milestones(updates: list[tuple[int, str, dt.date | None]]) -> int:
-    """Derived states and next check dates; called inside the caller's write transaction.
-
-    One statement run per row (executemany): measured faster on SQLite than grouping the rows that
-    share values into `WHERE id IN (...)` statements.
-    """
-    if updates:
-        await execute_many(
-            "UPDATE milestone SET derived_state = {}, next_check_on = {} WHERE id = {}",
-            [(state, next_on, milestone_id) for milestone_id, state, next_on in updates],
-        )
+    """Derived states and next check dates; called inside the caller's write transaction."""
+    await update_by_id(
+        "milestone",
+        (("derived_state", "text"), ("next_check_on", "date")),
+        [(state, next_on, milestone_id) for milestone_id, state, next_on in updates],
+    )
     return len(updates)
 
 
 async def _write_commitments(updates: list[tuple[int, dt.date | None]]) -> int:
-    if updates:
-        await execute_many(
-            "UPDATE commitment SET next_check_on = {} WHERE id = {}",
-            [(next_on, commitment_id) for commitment_id, next_on in updates],
-        )
+    await update_by_id(
+        "commitment",
+        (("next_check_on", "date"),),
+        [(next_on, commitment_id) for commitment_id, next_on in updates],
+    )
     return len(updates)

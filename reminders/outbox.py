@@ -26,29 +26,28 @@ from models.caller import Caller
 from models.engine import fetch, is_sqlite, write_transaction
 from models.errors import Conflict, Forbidden, NotFound, UserError
 from reminders.emails import RenderedEmail, subject_of
-from reminders.sql import fetch_in_transaction
+from reminders.sql import insert_new
 
 QUEUED, HELD, SENDING, SENT, FAILED, DIGESTED = "queued", "held", "sending", "sent", "failed", "digested"
 STATUSES = (QUEUED, HELD, SENDING, SENT, FAILED, DIGESTED)
 CLAIM_TIMEOUT = dt.timedelta(minutes=15)
 MAX_ATTEMPTS = 10
 KEYS_PER_QUERY = 500
-# Rows per multi-row INSERT (12 values each; measured fastest on SQLite among 100, 500 and 2000).
-ROWS_PER_INSERT = 500
 
+# (column, PostgreSQL type), in the order of OutboxRow.values().
 COLUMNS = (
-    "dedupe_key",
-    "rule",
-    "recipient",
-    "recipient_email",
-    "organization",
-    "link",
-    "context",
-    "status",
-    "digest",
-    "next_attempt_at",
-    "message_id",
-    "created_at",
+    ("dedupe_key", "text"),
+    ("rule", "text"),
+    ("recipient", "int"),
+    ("recipient_email", "text"),
+    ("organization", "int"),
+    ("link", "text"),
+    ("context", "text"),
+    ("status", "text"),
+    ("digest", "bool"),
+    ("next_attempt_at", "timestamptz"),
+    ("message_id", "text"),
+    ("created_at", "timestamptz"),
 )
 # Filled when the reminder is sent (rendered parts) or fails (last_error).
 CONSTANT_COLUMNS = {
@@ -110,22 +109,13 @@ async def existing_keys(keys: Sequence[str]) -> set[str]:
 
 async def queue(rows: Sequence[OutboxRow], now: dt.datetime | None = None) -> list[str]:
     """Insert rows whose key is new, in one transaction; returns the keys actually inserted."""
-    now = now or utcnow()
-    inserted: list[str] = []
     if not rows:
-        return inserted
-    columns = ", ".join((*COLUMNS, *CONSTANT_COLUMNS))
-    row_marks = "(" + ", ".join(("{}",) * len(COLUMNS) + tuple(CONSTANT_COLUMNS.values())) + ")"
+        return []
+    now = now or utcnow()
     async with write_transaction():
-        for start in range(0, len(rows), ROWS_PER_INSERT):
-            chunk = rows[start : start + ROWS_PER_INSERT]
-            result = await fetch_in_transaction(
-                f"INSERT INTO reminder ({columns}) VALUES {', '.join(row_marks for _ in chunk)} "
-                "ON CONFLICT (dedupe_key) DO NOTHING RETURNING dedupe_key",
-                [value for row in chunk for value in row.values(now)],
-            )
-            inserted += [row["dedupe_key"] for row in result]
-    return inserted
+        return await insert_new(
+            "reminder", COLUMNS, CONSTANT_COLUMNS, [row.values(now) for row in rows], "dedupe_key"
+        )
 
 
 CLAIMED_COLUMNS = "id, dedupe_key, rule, recipient, recipient_email, link, context, message_id, attempts"
