@@ -205,12 +205,27 @@ async def caller_for_session(
         async with write_transaction():
             await LoginSession.delete().where(LoginSession.id == first["credential_id"])
         return None
-    if now - first["last_seen"] > TOUCH_EVERY:
+    if now - first["last_seen"] > TOUCH_EVERY and _claim_touch(("session", first["credential_id"]), now):
         async with write_transaction():
             await LoginSession.update({LoginSession.last_seen_at: now}).where(
                 LoginSession.id == first["credential_id"]
             )
     return _caller_from_rows(rows, "session", first["csrf"])
+
+
+_touches: dict[tuple[str, int], dt.datetime] = {}
+
+
+def _claim_touch(key: tuple[str, int], now: dt.datetime) -> bool:
+    """True for the first request of this process to see a stale last-seen time; the requests
+    arriving at the same moment skip the write instead of queueing for the write lock."""
+    since = now - _touches.get(key, dt.datetime.min.replace(tzinfo=dt.UTC))
+    if dt.timedelta(0) <= since <= TOUCH_EVERY:
+        return False
+    if len(_touches) > 10_000:
+        _touches.clear()
+    _touches[key] = now
+    return True
 
 
 def csrf_matches(caller: Caller, presented: str | None) -> bool:
@@ -231,7 +246,8 @@ async def caller_for_token(token: str) -> Caller | None:
     if not rows or not rows[0]["active"]:
         return None
     first, now = rows[0], utcnow()
-    if first["last_seen"] is None or now - first["last_seen"] > TOUCH_EVERY:
+    stale = first["last_seen"] is None or now - first["last_seen"] > TOUCH_EVERY
+    if stale and _claim_touch(("token", first["credential_id"]), now):
         async with write_transaction():
             await ApiToken.update({ApiToken.last_used_at: now}).where(ApiToken.id == first["credential_id"])
     return _caller_from_rows(rows, "token")

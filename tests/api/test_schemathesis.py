@@ -38,8 +38,9 @@ def run_schemathesis(
         str(examples),
         "--seed",
         "1",
+        # One worker: hypothesis describes strategies with ast.parse, which is not thread-safe.
         "--workers",
-        "4",
+        "1",
         "--no-color",
         "--request-timeout",
         "20",
