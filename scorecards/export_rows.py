@@ -56,13 +56,22 @@ async def commitment_rows(org_ids: Sequence[int], cycle_id: int, audience: str) 
     self-assessed level reported for it in the cycle, milestones done / total, next due date.
 
     The level is the commitment's latest update in the cycle that no correction superseded (only the
-    number is read, never the narrative).
+    number is read, never the narrative); for peers and donors, as it stood at publishing.
     """
     visible = visibilities_for(audience)
-    orgs = marks(org_ids)
+    # Peers and donors read the level as it stood when the organization published the cycle: later
+    # updates and corrections do not count for them, as they do not change the published scorecard.
+    if audience == "internal":
+        as_published = "k.supersedes IS NULL"
+    else:
+        as_published = "pu.created_at <= mine.published_at AND (k.supersedes IS NULL OR k.corrected_at > mine.published_at)"
     rows = await fetch(
         f"""
-        WITH mine AS (SELECT id FROM commitment WHERE organization IN ({orgs})),
+        WITH mine AS (
+            SELECT c.id, s.published_at FROM commitment c
+              LEFT JOIN submission s ON s.organization = c.organization AND s.cycle = {{}}
+             WHERE c.organization IN ({marks(org_ids)})
+        ),
         counts AS (
             SELECT m.commitment,
                    SUM(CASE WHEN m.status = 'done' THEN 1 ELSE 0 END) AS milestones_done,
@@ -71,6 +80,10 @@ async def commitment_rows(org_ids: Sequence[int], cycle_id: int, audience: str) 
               FROM milestone m JOIN mine ON mine.id = m.commitment
              GROUP BY m.commitment
         ),
+        corrections AS (
+            SELECT supersedes, MIN(created_at) AS corrected_at FROM progress_update
+             WHERE supersedes IS NOT NULL GROUP BY supersedes
+        ),
         latest AS (
             SELECT commitment, self_level FROM (
                 SELECT pu.commitment, pu.self_level,
@@ -78,8 +91,8 @@ async def commitment_rows(org_ids: Sequence[int], cycle_id: int, audience: str) 
                            PARTITION BY pu.commitment ORDER BY pu.created_at DESC, pu.id DESC
                        ) AS position
                   FROM progress_update pu JOIN mine ON mine.id = pu.commitment
-                 WHERE pu.cycle = {{}} AND pu.self_level IS NOT NULL
-                   AND pu.id NOT IN (SELECT supersedes FROM progress_update WHERE supersedes IS NOT NULL)
+                  LEFT JOIN corrections k ON k.supersedes = pu.id
+                 WHERE pu.cycle = {{}} AND pu.self_level IS NOT NULL AND {as_published}
             ) ranked WHERE position = 1
         )
         SELECT c.id, c.organization AS org_id, o.acronym, o.name AS organization,
@@ -95,6 +108,7 @@ async def commitment_rows(org_ids: Sequence[int], cycle_id: int, audience: str) 
           LEFT JOIN counts ON counts.commitment = c.id
           LEFT JOIN latest ON latest.commitment = c.id
         """,
+        cycle_id,
         *org_ids,
         cycle_id,
         *visible,

@@ -189,3 +189,35 @@ async def test_a_comparison_without_organizations_gives_an_empty_well_formed_wor
     assert wb["Trend"]._charts == []
     facts = {row[0]: row[1] for row in wb["Read me"].iter_rows(values_only=True) if row[0]}
     assert facts["Organizations"] == 0 and facts["Peer type"] == "Other"
+
+
+async def test_a_correction_after_publishing_changes_the_internal_level_not_what_donors_saw(demo) -> None:
+    original = (
+        await fetch(
+            "SELECT pu.id, pu.commitment, pu.self_level, pu.cycle, c.title, o.acronym FROM progress_update pu "
+            "JOIN commitment c ON c.id = pu.commitment JOIN organization o ON o.id = c.organization "
+            "WHERE pu.cycle = (SELECT id FROM cycle WHERE name = {}) ORDER BY pu.id LIMIT 1",
+            PUBLISHED,
+        )
+    )[0]
+    corrected = (original["self_level"] + 2) % 5
+    await fetch(
+        "INSERT INTO progress_update (commitment, author, cycle, self_level, narrative, visibility, supersedes, "
+        "created_at) VALUES ({}, NULL, {}, {}, 'Correction', 'internal', {}, {})",
+        original["commitment"],
+        original["cycle"],
+        corrected,
+        original["id"],
+        dt.datetime.combine(TODAY, dt.time(9), tzinfo=dt.UTC),
+    )
+
+    def level(data: bytes) -> int:
+        rows = openpyxl_rows(data, "Commitments")
+        [row] = [
+            r for r in rows if r["Acronym"] == original["acronym"] and r["Commitment"] == original["title"]
+        ]
+        return row["Level (self-assessed, latest in the cycle)"]
+
+    assert level(await workbook("internal")) == corrected
+    assert level(await workbook("donor")) == original["self_level"]
+    assert level(await workbook("peer")) == original["self_level"]
