@@ -193,12 +193,20 @@ async def published_cycle_scores(
         previous=previous,
         cycles=cycles,
         audience=audience,
-        areas=await _areas(),
+        areas=_frozen_areas(payloads) if payloads else await _areas(),
         scores=scores_from_payloads(list(payloads.values())),
         as_of=None,
         payloads=payloads,
     )
     return CYCLE_CACHE.put(key, fingerprint, result)
+
+
+def _frozen_areas(payloads: dict[int, dict[str, Any]]) -> pd.DataFrame:
+    """The areas (order, names, weights) as frozen in the cycle's snapshots, not as edited since."""
+    first = payloads[min(payloads)]
+    return pd.DataFrame(
+        [(a["key"], a["name"], float(a["weight"])) for a in first["areas"]], columns=["key", "name", "weight"]
+    )
 
 
 def _decode(payload: Any) -> dict[str, Any]:

@@ -12,7 +12,7 @@ from models.engine import fetch, write_transaction
 from models.errors import NotFound
 from models.tables import Evidence, ProgressUpdate
 from scorecards.cards import organization_scorecard
-from scorecards.service import comparison, comparison_mapping
+from scorecards.service import comparison, comparison_mapping, forget_published_cache
 from scorecards.snapshots import freeze_snapshots
 from tests.conftest import TODAY
 
@@ -160,3 +160,17 @@ async def test_the_publish_service_freezes_the_snapshots_in_its_transaction(demo
     ]
     donor = comparison_mapping(await comparison("2026-H2", "donor"))
     assert [(i["acronym"], i["rank"], i["quartile"]) for i in donor["items"]] == [("WFL", 1, 1)]
+
+
+async def test_a_weight_changed_after_publishing_changes_live_figures_only(demo: Any) -> None:
+    donor_before = comparison_mapping(await comparison("2026-H1", "donor"))
+    live_before = comparison_mapping(await comparison("2026-H1", "internal", today=TODAY))
+    async with write_transaction():
+        await fetch("UPDATE area SET weight = 3.0 WHERE key = 'budget'")
+    forget_published_cache()  # rebuilt from the database, not served from memory
+    donor_after = comparison_mapping(await comparison("2026-H1", "donor"))
+    live_after = comparison_mapping(await comparison("2026-H1", "internal", today=TODAY))
+    assert donor_after == donor_before
+    assert [a["weight"] for a in donor_after["areas"]] == [1.0] * 5
+    assert live_after["areas"][-1]["weight"] == 3.0
+    assert [i["index"] for i in live_after["items"]] != [i["index"] for i in live_before["items"]]
