@@ -34,7 +34,8 @@ def sqlite_path_from_url(url: str) -> str:
 
 
 def _timestamptz_out(value: bytes) -> dt.datetime:
-    return dt.datetime.fromisoformat(value.decode()).replace(tzinfo=dt.UTC)
+    moment = dt.datetime.fromisoformat(value.decode())
+    return moment if moment.tzinfo is dt.UTC else moment.replace(tzinfo=dt.UTC)
 
 
 # Piccolo's SQLite converters decode each value through a generic wrapper; these give the same
