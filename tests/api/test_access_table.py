@@ -63,3 +63,24 @@ async def test_a_role_outside_the_rule_gets_403_naming_who_may(
 async def test_anonymous_api_reads_get_401(client: httpx.AsyncClient, demo) -> None:
     for path in ("/api/organizations", "/api/areas", "/api/cycles", "/api/audit"):
         assert (await client.get(path)).status_code == 401, path
+
+
+async def test_anonymous_page_visits_are_sent_to_login_and_assets_stay_open(
+    app, client: httpx.AsyncClient, demo
+) -> None:
+    pages = [
+        route.path_format
+        for route in app.routes
+        if isinstance(route, HTTPRoute)
+        and "GET" in route.methods
+        and not route.path_format.startswith(("/api", "/schema", "/static"))
+        and "{" not in route.path_format
+        and rule_for("GET", route.path_format) not in (None, parse_rule("anyone"))
+    ]
+    assert pages, "expected at least one page that needs signing in"
+    for path in pages:
+        response = await client.get(path)
+        assert response.status_code == 303, path
+        assert response.headers["location"] == f"/login?next={path}"
+    assert (await client.get("/login")).status_code == 200
+    assert rule_for("GET", "/static/{file_path}") == parse_rule("anyone")
