@@ -20,9 +20,9 @@ from scorecards.positions import Positions, place
 from scorecards.service import (
     CARD_CACHE,
     CycleScores,
-    _published_comparison,
     check_audience,
     live_cycle_scores,
+    published_comparison,
     published_cycle_scores,
     snapshot_fingerprint,
 )
@@ -82,13 +82,13 @@ async def _published_card(
     cached = CARD_CACHE.get(key, fingerprint)
     if cached is not None:
         return cached
-    overall, _ = await _published_comparison(cycle_name, audience, None)
+    overall, _ = await published_comparison(cycle_name, audience, None)
     scores: CycleScores = overall.scores  # type: ignore[assignment]
     if org_id not in scores.payloads:
         raise NotFound(f"this organization has not published a scorecard for {cycle_name}", field="cycle")
     card = dict(scores.payloads[org_id])
     area_keys = list(scores.areas["key"])
-    own_type, _ = await _published_comparison(cycle_name, audience, card["organization"]["org_type"])
+    own_type, _ = await published_comparison(cycle_name, audience, card["organization"]["org_type"])
     card["position"] = position_mapping(overall.positions, org_id, area_keys)
     card["type_position"] = position_mapping(own_type.positions, org_id, area_keys)
     history = []

@@ -33,7 +33,7 @@ def _org_filter(column: str, org_ids: Sequence[int] | None) -> tuple[str, list[A
     return f" AND {column} IN ({_placeholders(org_ids)})", list(org_ids)
 
 
-def _as_date(value: Any) -> dt.date | None:
+def as_date(value: Any) -> dt.date | None:
     """A date from a DATE, a TIMESTAMPTZ, or the text SQLite returns for computed columns (UTC)."""
     if value is None:
         return None
@@ -44,7 +44,7 @@ def _as_date(value: Any) -> dt.date | None:
     text = str(value)
     if len(text) == 10:
         return dt.date.fromisoformat(text)
-    return _as_date(dt.datetime.fromisoformat(text))
+    return as_date(dt.datetime.fromisoformat(text))
 
 
 def _frame(rows: list[Any], columns: list[str]) -> pd.DataFrame:
@@ -59,9 +59,9 @@ async def load_cycles() -> list[CycleInfo]:
         CycleInfo(
             id=int(r["id"]),
             name=r["name"],
-            period_start=_as_date(r["period_start"]),  # type: ignore[arg-type]
-            period_end=_as_date(r["period_end"]),  # type: ignore[arg-type]
-            due_date=_as_date(r["due_date"]),  # type: ignore[arg-type]
+            period_start=as_date(r["period_start"]),  # type: ignore[arg-type]
+            period_end=as_date(r["period_end"]),  # type: ignore[arg-type]
+            due_date=as_date(r["due_date"]),  # type: ignore[arg-type]
         )
         for r in rows
     ]
@@ -166,7 +166,7 @@ async def load_inputs(cycle_name: str, today: dt.date, org_ids: Sequence[int] | 
         *org_args,
     )
     last_updates = pd.DataFrame(
-        [(r["org_id"], _as_date(r["last_update_at"])) for r in last], columns=["org_id", "last_update_on"]
+        [(r["org_id"], as_date(r["last_update_at"])) for r in last], columns=["org_id", "last_update_on"]
     )
     org_clause, org_args = _org_filter("organization", org_ids)
     submission_rows = await fetch(
@@ -175,7 +175,7 @@ async def load_inputs(cycle_name: str, today: dt.date, org_ids: Sequence[int] | 
         *org_args,
     )
     submissions = pd.DataFrame(
-        [(r["org_id"], r["status"], _as_date(r["submitted_at"])) for r in submission_rows],
+        [(r["org_id"], r["status"], as_date(r["submitted_at"])) for r in submission_rows],
         columns=["org_id", "status", "submitted_on"],
     )
     org_clause, org_args = _org_filter("es.organization", org_ids)
@@ -276,7 +276,7 @@ async def load_texts(
             "body": row["body"],
             "author": row["author"] or "",
             "reply_to": row["reply_to"],
-            "created_on": (_as_date(row["created_at"]) or cycle.period_end).isoformat(),
+            "created_on": (as_date(row["created_at"]) or cycle.period_end).isoformat(),
         }
         for reader in readers(row["visibility"]):
             reader.comments.setdefault(int(row["org_id"]), []).append(item)

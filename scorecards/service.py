@@ -248,7 +248,7 @@ def _comparison_of(scores: CycleScores, peer_type: str | None) -> Comparison:
     )
 
 
-async def _published_comparison(
+async def published_comparison(
     cycle_name: str, audience: str, peer_type: str | None
 ) -> tuple[Comparison, ComparisonRead]:
     fingerprint = await snapshot_fingerprint()
@@ -268,7 +268,7 @@ async def comparison(
     check_peer_type(peer_type)
     if audience == "internal":
         return _comparison_of(await live_cycle_scores(cycle_name, today or dt.date.today()), peer_type)
-    return (await _published_comparison(cycle_name, audience, peer_type))[0]
+    return (await published_comparison(cycle_name, audience, peer_type))[0]
 
 
 async def comparison_frame_for(
@@ -309,4 +309,4 @@ async def comparison_read(
         return comparison_struct(await comparison(cycle_name, audience, peer_type, today))
     check_audience(audience)
     check_peer_type(peer_type)
-    return (await _published_comparison(cycle_name, audience, peer_type))[1]
+    return (await published_comparison(cycle_name, audience, peer_type))[1]

@@ -20,7 +20,7 @@ import msgspec
 from models.bulk import bulk_insert, next_ids
 from models.engine import fetch
 from models.vocabulary import AUDIENCES
-from scorecards.loader import _as_date, load_texts
+from scorecards.loader import as_date, load_texts
 from scorecards.payload import PayloadParts, organization_payload, payload_parts
 from scorecards.service import forget_published_cache, live_cycle_scores
 
@@ -117,7 +117,7 @@ async def freeze_all_published(today: dt.date) -> int:
             created = (
                 at
                 if isinstance(at, dt.datetime)
-                else (dt.datetime.combine(_as_date(at), dt.time(), tzinfo=dt.UTC) if at else now)
+                else (dt.datetime.combine(as_date(at), dt.time(), tzinfo=dt.UTC) if at else now)
             )
             batch.append((first_id + len(batch), organization, cycle_id, audience, encode(payload), created))
     await bulk_insert([("scorecard_snapshot", SNAPSHOT_COLUMNS, batch)])
