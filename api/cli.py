@@ -180,17 +180,15 @@ def cmd_user_add(args: argparse.Namespace) -> int:
 
 
 def cmd_check(args: argparse.Namespace) -> int:
-    from reminders.commands import run_check_command
-
     from api.settings import Settings
+    from reminders.commands import run_check_command
 
     return _run(lambda: run_check_command(Settings.from_env(), day=args.date, dry_run=args.dry_run))
 
 
 def cmd_send(args: argparse.Namespace) -> int:
-    from reminders.commands import run_send_command
-
     from api.settings import Settings
+    from reminders.commands import run_send_command
 
     return _run(lambda: run_send_command(Settings.from_env()))
 
