@@ -319,3 +319,24 @@ async def retry_reminder(caller: Caller, reminder_id: int) -> dict[str, Any]:
         reminder_id,
     )
     return _listed(item)
+
+
+# What a person received ----------------------------------------------------------------------------
+
+
+async def reminders_received(caller: Caller, organization_id: int, limit: int = 10) -> list[dict[str, Any]]:
+    """The latest reminders about one organization addressed to the caller (sent, queued or retrying).
+
+    Only the caller's own reminders: a focal point never sees what went to the champion. Subjects carry
+    titles and dates only, never narratives, so they are safe to show to their recipient.
+    """
+    if caller.person_id is None:
+        return []
+    rows = await fetch(
+        f"SELECT {LIST_COLUMNS} FROM reminder r LEFT JOIN organization o ON o.id = r.organization "
+        "WHERE r.recipient = {} AND r.organization = {} AND r.status <> 'failed' "
+        f"ORDER BY r.id DESC LIMIT {int(limit)}",
+        caller.person_id,
+        organization_id,
+    )
+    return [_listed(row) for row in rows]

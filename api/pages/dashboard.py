@@ -22,6 +22,7 @@ from models.services import milestones as milestone_service
 from models.services import organizations as organization_service
 from models.services import submissions as submission_service
 from models.services.common import today
+from reminders.outbox import reminders_received
 
 DUE_SOON_DAYS = 30
 OPEN_MILESTONE = ("planned", "in_progress")
@@ -88,11 +89,6 @@ def milestone_watchlist(commitments: list[dict[str, Any]], day: dt.date) -> dict
     overdue.sort(key=lambda m: m["due_date"])
     due_soon.sort(key=lambda m: m["due_date"])
     return {"overdue": overdue, "due_soon": due_soon}
-
-
-async def reminders_received(caller: Caller, org_id: int) -> list[dict[str, Any]] | None:
-    """Reminders sent about this organization to the caller (None: not offered yet)."""
-    return None
 
 
 class DashboardPage(PageController):

@@ -3,6 +3,7 @@ and confidential text shown only to the organization's own people."""
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from typing import Any
 
@@ -244,3 +245,34 @@ async def test_a_form_posted_after_the_session_ended_asks_to_log_in_again(
     assert "Please log in" in response.text and 'href="/login"' in response.text
     page = await client.get("/organizations/1")
     assert page.status_code == 303 and page.headers["location"] == "/login?next=/organizations/1"
+
+
+async def test_the_dashboard_lists_the_reminders_the_person_received(
+    client: httpx.AsyncClient, demo: Any, sign_in: Any
+) -> None:
+    nra, _ = await nra_and_usp(demo)
+    people = {
+        row["email"].split("@")[0]: int(row["id"])
+        for row in await fetch("SELECT id, email FROM person WHERE email LIKE '%.nra@%'")
+    }
+    for local, subject in (
+        ("focal.nra", "Milestone due in 3 days: Mid-term check"),
+        ("champion.nra", "Escalation: Country office roll-out is 30 days overdue"),
+    ):
+        await fetch(
+            "INSERT INTO reminder (dedupe_key, rule, recipient, recipient_email, organization, subject, "
+            "body_text, body_html, link, status, digest, attempts, last_error, message_id, context, created_at) "
+            "VALUES ({}, 'milestone_due_soon', {}, {}, {}, {}, '', '', '', 'sent', {}, 1, '', '', '', {})",
+            f"test:{local}",
+            people[local],
+            f"{local}@example.org",
+            nra,
+            subject,
+            False,
+            dt.datetime(2026, 11, 20, 8, tzinfo=dt.UTC),
+        )
+    focal = await visitor(client, sign_in, "focal.nra")
+    page = (await focal.get(f"/organizations/{nra}")).text
+    assert "Reminders received" in page
+    assert "Milestone due in 3 days: Mid-term check" in page
+    assert "Escalation: Country office roll-out" not in page  # the champion's, not the focal point's
