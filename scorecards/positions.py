@@ -150,7 +150,10 @@ def comparison_frame(scores: Scores, area_keys: list[str], peer_type: str | None
     frame["quartile"] = positions.org_quartile
     areas = scores.areas
     for key in area_keys:
-        one = areas.xs(key, level="area_key").reindex(orgs.index)
+        if key in areas.index.get_level_values("area_key"):
+            one = areas.xs(key, level="area_key").reindex(orgs.index)
+        else:  # no organization at all (a fresh install with a cycle): empty columns, same shape
+            one = pd.DataFrame({"level": 0, "self_level": 0, "change": None}, index=orgs.index)
         frame[f"{key}_level"] = one["level"].astype("int64")
         frame[f"{key}_self"] = one["self_level"].astype("int64")
         frame[f"{key}_change"] = one["change"]

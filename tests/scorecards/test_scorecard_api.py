@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 import httpx
@@ -99,3 +100,31 @@ async def test_bad_requests_say_what_to_fix(client: httpx.AsyncClient, demo: Any
     missing_org = await client.get("/api/organizations/999999/scorecards/2026-H1", headers=secretariat)
     assert missing_org.status_code == 404
     assert (await client.get("/api/scorecards/2026-H1")).status_code == 401
+
+
+async def test_a_fresh_install_with_a_cycle_and_no_organization_answers_empty(
+    client: httpx.AsyncClient, db: str, sign_in: Any
+) -> None:
+    from models.caller import SYSTEM
+    from models.engine import fetch
+    from models.services.people import create_person
+
+    await fetch(
+        "INSERT INTO cycle (name, period_start, period_end, due_date) VALUES ({}, {}, {}, {})",
+        "2026-H2",
+        dt.date(2026, 7, 1),
+        dt.date(2026, 12, 31),
+        dt.date(2027, 1, 31),
+    )
+    await create_person(
+        SYSTEM, email="sec@example.org", name="Sec", password="a long password", role="secretariat"
+    )
+    headers = await sign_in("sec@example.org", "a long password")
+    response = await client.get("/api/scorecards/2026-H2", headers=headers)
+    assert response.status_code == 200, response.text
+    body = response.json()
+    assert body["items"] == []
+    page = await client.get("/scorecards/2026-H2", headers=headers)
+    assert page.status_code == 200
+    workbook = await client.get("/api/exports/2026-H2/comparison.xlsx?audience=internal", headers=headers)
+    assert workbook.status_code == 200
