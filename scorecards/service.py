@@ -15,14 +15,12 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import sqlite3
 from collections.abc import Hashable
 from dataclasses import dataclass, field
 from typing import Any
 
 import msgspec
 import pandas as pd
-from piccolo.engine.sqlite import SQLiteEngine
 
 from models.engine import current_engine, fetch
 from models.errors import Forbidden, NotFound, UserError
@@ -125,29 +123,13 @@ def database_identity() -> str:
 
 
 NEWEST_SNAPSHOT = "SELECT id, created_at FROM scorecard_snapshot ORDER BY id DESC LIMIT 1"
-_sqlite_readers: dict[str, sqlite3.Connection] = {}
-
-
-def _newest_on_sqlite(path: str) -> tuple[Any, ...]:
-    """On SQLite, one open read connection per file answers in microseconds; the engine would open a
-    new connection (and a thread) for every query, which costs more than the whole cached answer.
-    In autocommit mode each read sees the latest committed snapshot (WAL)."""
-    reader = _sqlite_readers.get(path)
-    if reader is None:
-        for other in _sqlite_readers.values():  # a process serves one database file at a time
-            other.close()
-        _sqlite_readers.clear()
-        reader = sqlite3.connect(path, check_same_thread=False, isolation_level=None, timeout=30)
-        _sqlite_readers[path] = reader
-    row = reader.execute(NEWEST_SNAPSHOT).fetchone()
-    return tuple(row) if row else (0, "")
 
 
 async def snapshot_fingerprint() -> tuple[Any, ...]:
-    """Snapshots are never updated or deleted, so the newest row identifies the whole table."""
-    engine = current_engine()
-    if isinstance(engine, SQLiteEngine):
-        return (engine.path, *_newest_on_sqlite(engine.path))
+    """Snapshots are never updated or deleted, so the newest row identifies the whole table.
+
+    On SQLite the engine answers this read on an already open connection (models/engine.py), so it
+    costs microseconds, less than the cached answer it guards."""
     rows = await fetch(NEWEST_SNAPSHOT)
     newest = (rows[0]["id"], str(rows[0]["created_at"])) if rows else (0, "")
     return (database_identity(), *newest)
