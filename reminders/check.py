@@ -17,8 +17,10 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import gc
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 from models import audit
@@ -45,7 +47,7 @@ from reminders.rules import (
 )
 from reminders.sql import update_by_id
 
-QUEUE_CHUNK = 2000
+QUEUE_CHUNK = 10_000
 
 
 @dataclass
@@ -124,6 +126,32 @@ async def run_check(
     dry_run: bool = False,
 ) -> CheckResult:
     """Run the timeline check as of `day` (every organization) or of `now` in each time zone."""
+    with _without_cycle_collection():
+        return await _run_check(settings, day=day, now=now, dry_run=dry_run)
+
+
+@contextmanager
+def _without_cycle_collection() -> Iterator[None]:
+    """Pause the cycle collector while a check builds its facts, intents and rows.
+
+    A first check over a large database holds about 200,000 young objects (facts, intents, outbox
+    rows), none of them in a reference cycle; the collector would walk them again and again while
+    they are built, about a tenth of the check's time. Reference counting still frees everything.
+    Only the section that turned the collector off turns it back on, so overlapping checks leave it
+    as they found it.
+    """
+    paused = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if paused:
+            gc.enable()
+
+
+async def _run_check(
+    settings: object, *, day: dt.date | None, now: dt.datetime | None, dry_run: bool
+) -> CheckResult:
     now = now or outbox.utcnow()
     today = Today(now=now, day=day)
     facts = await load_facts(today, _champion_gap_queued)
@@ -133,7 +161,8 @@ async def run_check(
     by_key: dict[str, Intent] = {}
     for intent in evaluation.intents:
         by_key.setdefault(intent.dedupe_key, intent)
-    unique = list(by_key.values())
+    # In key order: the unique index on the key then grows at its end instead of at random pages.
+    unique = [by_key[key] for key in sorted(by_key)]
     if dry_run:
         known = await outbox.existing_keys([intent.dedupe_key for intent in unique])
         result.new = [intent for intent in unique if intent.dedupe_key not in known]
@@ -204,7 +233,7 @@ async def _write_milestones(updates: list[tuple[int, str, dt.date | None]]) -> i
     await update_by_id(
         "milestone",
         (("derived_state", "text"), ("next_check_on", "date")),
-        [(state, next_on, milestone_id) for milestone_id, state, next_on in updates],
+        [(state, next_on, milestone_id) for milestone_id, state, next_on in sorted(updates)],
     )
     return len(updates)
 
@@ -213,6 +242,6 @@ async def _write_commitments(updates: list[tuple[int, dt.date | None]]) -> int:
     await update_by_id(
         "commitment",
         (("next_check_on", "date"),),
-        [(next_on, commitment_id) for commitment_id, next_on in updates],
+        [(next_on, commitment_id) for commitment_id, next_on in sorted(updates)],
     )
     return len(updates)

@@ -30,7 +30,7 @@ from reminders.rules import (
     champion_gap,
     cycle_in_window,
 )
-from reminders.sql import fetch_in_transaction
+from reminders.sql import Row, fetch_in_transaction
 
 ID_CHUNK = 5000
 
@@ -93,7 +93,7 @@ def chunks(ids: Sequence[int], size: int = ID_CHUNK) -> Iterable[str]:
         yield ", ".join(str(i) for i in unique[start : start + size])
 
 
-async def _read(facts: CheckFacts, table: str, sql: str, *args: Any) -> list[dict[str, Any]]:
+async def _read(facts: CheckFacts, table: str, sql: str, *args: Any) -> list[Row]:
     rows = await fetch_in_transaction(sql, args)
     facts.rows_read[table] += len(rows)
     return rows
@@ -223,7 +223,7 @@ def _moment(value: Any) -> dt.datetime | None:
     return moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)
 
 
-def _organization(row: dict[str, Any]) -> Organization:
+def _organization(row: Row) -> Organization:
     return Organization(
         id=int(row["id"]),
         acronym=row["acronym"],
@@ -244,7 +244,7 @@ async def _organizations(facts: CheckFacts, ids: set[int] | None) -> dict[int, O
     return {int(row["id"]): _organization(row) for row in rows}
 
 
-def _recipient(row: dict[str, Any]) -> Recipient:
+def _recipient(row: Row) -> Recipient:
     return Recipient(
         person_id=int(row["person_id"]),
         email=row["email"],
@@ -317,9 +317,7 @@ async def _secretariat_and_gaps(facts: CheckFacts, today: Today, keys_exist: Any
             facts.gaps.append((org, reason))
 
 
-async def _submissions(
-    facts: CheckFacts, cycles: list[dict[str, Any]], orgs: dict[int, Organization]
-) -> None:
+async def _submissions(facts: CheckFacts, cycles: list[Row], orgs: dict[int, Organization]) -> None:
     """Each active organization's submission (or its absence) for the cycles inside their window."""
     for cycle in cycles:
         rows = await _read(
