@@ -97,13 +97,15 @@ class SecurityHeadersMiddleware:
     def __init__(self, app: ASGIApp, settings: Settings) -> None:
         self.app = app
         self.settings = settings
+        self.page_headers = security_headers("/", settings)
+        self.schema_headers = security_headers("/schema", settings)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
         path = scope["path"]
-        extra = security_headers(path, self.settings)
+        extra = self.schema_headers if path.startswith("/schema") else self.page_headers
         is_api = path.startswith("/api/")
 
         async def send_with_headers(message: Message) -> None:

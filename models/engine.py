@@ -14,14 +14,17 @@ import sqlite3
 import threading
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from functools import lru_cache
 from typing import Any
 
 from piccolo.engine.base import Engine
 from piccolo.engine.postgres import PostgresEngine
 from piccolo.engine.sqlite import SQLiteEngine, TransactionType
+from piccolo.querystring import QueryString
 
 DEFAULT_SQLITE_FILE = "cop_tracker.sqlite"
 SQLITE_BUSY_TIMEOUT_SECONDS = 30.0
+CONVERTED_VALUES = 16_384  # timestamps and dates remembered by the SQLite converters
 
 
 class DatabaseUrlError(ValueError):
@@ -33,18 +36,26 @@ def sqlite_path_from_url(url: str) -> str:
     return path or DEFAULT_SQLITE_FILE
 
 
+@lru_cache(maxsize=CONVERTED_VALUES)
 def _timestamptz_out(value: bytes) -> dt.datetime:
     moment = dt.datetime.fromisoformat(value.decode())
     return moment if moment.tzinfo is dt.UTC else moment.replace(tzinfo=dt.UTC)
 
 
+@lru_cache(maxsize=CONVERTED_VALUES)
+def _date_out(value: bytes) -> dt.date:
+    return dt.date.fromisoformat(value.decode())
+
+
 # Piccolo's SQLite converters decode each value through a generic wrapper; these give the same
 # values several times faster (sqlite3 converters are per type name and process-wide, so Piccolo's
-# own queries use them too). INTEGER needs none: a column of INTEGER affinity stores any integral
-# number as an integer, which sqlite3 returns as int without a Python call per value.
+# own queries use them too), and remember the latest values: the rows read on every request repeat
+# the same few timestamps, and dates and datetimes are immutable. INTEGER needs none: a column of
+# INTEGER affinity stores any integral number as an integer, which sqlite3 returns as int without a
+# Python call per value.
 sqlite3.converters.pop("INTEGER", None)
 sqlite3.register_converter("TIMESTAMPTZ", _timestamptz_out)
-sqlite3.register_converter("DATE", lambda value: dt.date.fromisoformat(value.decode()))
+sqlite3.register_converter("DATE", _date_out)
 sqlite3.register_converter("BOOLEAN", lambda value: value == b"1")
 
 
@@ -63,6 +74,7 @@ class ReadingSQLiteEngine(SQLiteEngine):
     """
 
     READ_BUSY_TIMEOUT_SECONDS = 5.0
+    KEPT_READS = 4096  # results `read_kept` holds per thread, dropped at once when full
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -82,6 +94,7 @@ class ReadingSQLiteEngine(SQLiteEngine):
                 check_same_thread=True,
             )
             self._readers.connection, self._readers.path = reader, path
+            self._readers.kept, self._readers.version = {}, None
         return reader
 
     async def run_querystring(self, querystring: Any, in_pool: bool = False) -> Any:
@@ -102,6 +115,32 @@ class ReadingSQLiteEngine(SQLiteEngine):
         if query is None:
             query = _placeholders[sql] = sql.replace("{}", "?")
         return self._rows(query, args)
+
+    def read_kept(self, sql: str, args: tuple[Any, ...]) -> list[dict[str, Any]] | None:
+        """`fetch_kept`'s shortcut: like `read_now`, answered from memory while no connection has
+        committed anything since the same read was made (None when it must take the engine's path).
+
+        `PRAGMA data_version` of this thread's reader changes with every commit of any other
+        connection, this process's writers included; it is read before the query, so a commit racing
+        with the query only makes the next call read again.
+        """
+        if self.current_transaction.get() is not None or self.log_queries:
+            return None
+        reader = self._reader()
+        version = reader.execute("PRAGMA data_version").fetchone()[0]
+        readers = self._readers
+        if readers.version != version:
+            readers.kept, readers.version = {}, version
+        key = (sql, args)
+        rows = readers.kept.get(key)
+        if rows is None:
+            rows = self.read_now(sql, args)
+            if rows is None:
+                return None
+            if len(readers.kept) >= self.KEPT_READS:
+                readers.kept.clear()
+            readers.kept[key] = rows
+        return rows
 
     def _rows(self, query: str, args: Any) -> list[dict[str, Any]]:
         cursor = self._reader().execute(query, args)
@@ -138,6 +177,14 @@ def current_engine() -> Engine:
     return _engine
 
 
+def database_name(engine: Engine | None = None) -> str:
+    """What names the database: a SQLite file's absolute path, or the PostgreSQL DSN."""
+    engine = engine or current_engine()
+    if isinstance(engine, SQLiteEngine):
+        return os.path.abspath(engine.path)
+    return str(engine.config.get("dsn", ""))  # type: ignore[attr-defined]
+
+
 def is_sqlite(engine: Engine | None = None) -> bool:
     return (engine or current_engine()).engine_type == "sqlite"
 
@@ -167,8 +214,6 @@ async def fetch(sql: str, *args: Any) -> list[dict[str, Any]]:
     asyncpg answers with immutable Record objects where SQLite gives dicts; converting here gives
     callers one row type on both engines.
     """
-    from piccolo.querystring import QueryString
-
     engine = current_engine()
     if isinstance(engine, ReadingSQLiteEngine):
         rows = engine.read_now(sql, args)
@@ -178,3 +223,18 @@ async def fetch(sql: str, *args: Any) -> list[dict[str, Any]]:
     if rows and not isinstance(rows[0], dict):
         return [dict(row) for row in rows]
     return rows
+
+
+async def fetch_kept(sql: str, *args: Any) -> list[dict[str, Any]]:
+    """`fetch` for a read made on most requests (who is calling), kept in memory until any
+    connection commits a change to the database: on SQLite, a second identical read then costs no
+    query. PostgreSQL offers no cheap test of "nothing changed", so there it is a plain `fetch`.
+
+    The rows are shared between callers: read them, never change them.
+    """
+    engine = current_engine()
+    if isinstance(engine, ReadingSQLiteEngine):
+        rows = engine.read_kept(sql, args)
+        if rows is not None:
+            return rows
+    return await fetch(sql, *args)

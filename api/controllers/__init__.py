@@ -42,7 +42,7 @@ def shape(row: Any, type_: type[T]) -> T:
 
 
 def shapes(rows: list[Any], type_: type[T]) -> list[T]:
-    return [msgspec.convert(row, type_, strict=False, from_attributes=True) for row in rows]
+    return msgspec.convert(rows, list[type_], strict=False, from_attributes=True)  # type: ignore[valid-type]
 
 
 def etag(version: int) -> str:

@@ -17,7 +17,7 @@ from typing import Any
 
 from models import audit
 from models.caller import Caller
-from models.engine import fetch, write_transaction
+from models.engine import fetch, fetch_kept, write_transaction
 from models.errors import NotFound, UserError
 from models.passwords import verify_dummy, verify_password
 from models.services.people import normalize_email
@@ -52,8 +52,13 @@ def new_secret() -> str:
 
 
 async def _caller_rows(join_sql: str, token_hash: str) -> list[dict[str, Any]]:
-    """One query: the credential row, its person and every role the person holds."""
-    return await fetch(
+    """One query: the credential row, its person and every role the person holds.
+
+    Kept in memory until the database changes (`fetch_kept`): a login, a logout, a revoked token,
+    a changed role or a deactivated person is a commit, so the next request reads again; the idle
+    and absolute timeouts are computed from the rows at every request.
+    """
+    return await fetch_kept(
         "SELECT c.id AS credential_id, c.created_at AS created_at, c.last_seen AS last_seen, "
         "c.csrf AS csrf, p.id AS person_id, p.email AS email, p.name AS name, p.active AS active, "
         "r.role AS role, r.organization AS organization "

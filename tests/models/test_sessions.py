@@ -64,3 +64,30 @@ async def test_tokens_resolve_to_their_person_until_revoked(demo) -> None:
     assert resolved.csrf_token == ""
     await sessions.revoke_token(caller, row["id"])
     assert await sessions.caller_for_token(token) is None
+
+
+async def test_a_remembered_caller_is_read_again_after_any_change_to_the_database(demo) -> None:
+    """The caller of a request is kept in memory only while nothing was committed since: a role
+    taken away or a person deactivated counts at the very next request, whoever wrote it."""
+    import sqlite3
+
+    from models.engine import current_engine, fetch, is_sqlite, write_transaction
+
+    cookie, caller = await sessions.login(FOCAL, "demo-password", "10.0.0.1")
+    org_id = next(iter(caller.org_ids("focal_point")))
+    for _ in range(3):
+        assert ("focal_point", org_id) in (await sessions.caller_for_session(cookie)).roles
+
+    async with write_transaction():
+        await fetch(
+            "DELETE FROM role_assignment WHERE person = {} AND role = 'focal_point'", caller.person_id
+        )
+    assert ("focal_point", org_id) not in (await sessions.caller_for_session(cookie)).roles
+
+    if is_sqlite():  # a writer this process knows nothing of, as another process would be
+        with sqlite3.connect(current_engine().path) as other:
+            other.execute("UPDATE person SET active = 0 WHERE id = ?", (caller.person_id,))
+    else:
+        async with write_transaction():
+            await fetch("UPDATE person SET active = false WHERE id = {}", caller.person_id)
+    assert await sessions.caller_for_session(cookie) is None
