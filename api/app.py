@@ -15,7 +15,7 @@ from litestar.template.config import TemplateConfig
 
 from api.hosts import allowed_hosts_middleware
 from api.settings import Settings
-from models.engine import current_engine, fetch
+from models.engine import current_engine, database_name, fetch
 
 TEMPLATES_DIR = Path(__file__).resolve().parent.parent / "templates"
 
@@ -44,16 +44,21 @@ def create_app(settings: Settings | None = None) -> Litestar:
         engine = current_engine()
         if engine.engine_type == "postgres":
             await engine.start_connection_pool()
-        scheduler = None
+        scheduler = lock = None
         if settings.scheduler:
-            from reminders.scheduler import start_scheduler
+            from reminders.scheduler import SchedulerLock, start_scheduler, stop_scheduler
 
-            scheduler = start_scheduler(settings)
+            # Of several workers serving one database, the first to take the lock runs the jobs.
+            lock = SchedulerLock(database_name(engine))
+            if lock.acquire():
+                scheduler = start_scheduler(settings)
         try:
             yield
         finally:
             if scheduler is not None:
-                scheduler.shutdown(wait=False)
+                await stop_scheduler(scheduler)
+            if lock is not None:
+                lock.release()
             if engine.engine_type == "postgres":
                 await engine.close_connection_pool()
 

@@ -9,6 +9,7 @@ import argparse
 import asyncio
 import datetime as dt
 import getpass
+import os
 import sqlite3
 import sys
 from collections.abc import Awaitable, Callable
@@ -111,15 +112,28 @@ def cmd_demo(args: argparse.Namespace) -> int:
     return 0
 
 
-def cmd_serve(args: argparse.Namespace) -> int:
-    import uvicorn
+def worker_environment(settings: Any, *, no_scheduler: bool) -> dict[str, str]:
+    """What `serve` adds to the environment its workers read their settings from.
 
-    from api.app import create_app
+    Without SECRET_KEY each worker would make up a key of its own, and a cookie signed by one
+    worker would not be believed by the next: the key this process settled on is passed on.
+    """
+    extra = {"SECRET_KEY": os.environ.get("SECRET_KEY") or settings.secret_key}
+    if no_scheduler:
+        extra["SCHEDULER"] = "off"
+    return extra
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    from granian import Granian
+    from granian.constants import Interfaces, Loops
+
     from api.settings import Settings
 
-    settings = Settings.from_env()
-    if args.no_scheduler:
-        settings = type(settings)(**{**settings.__dict__, "scheduler": False})
+    if args.workers < 1:
+        raise CliError(f"--workers must be at least 1 (got {args.workers})")
+    settings = Settings.from_env()  # a bad setting stops here, before any worker starts
+    os.environ.update(worker_environment(settings, no_scheduler=args.no_scheduler))
 
     async def prepare() -> Any:
         await apply_migrations()
@@ -134,10 +148,22 @@ def cmd_serve(args: argparse.Namespace) -> int:
         print_demo_logins(summary)
     elif args.demo:
         print("The database already has data; demo data was not loaded again.")
+    scheduler = "on" if settings.scheduler and not args.no_scheduler else "off"
     print(
-        f"CoP Tracker at http://{args.host}:{args.port}  (scheduler {'on' if settings.scheduler else 'off'})"
+        f"CoP Tracker at http://{args.host}:{args.port}  ({args.workers} worker(s), scheduler {scheduler})",
+        flush=True,
     )
-    uvicorn.run(create_app(settings), host=args.host, port=args.port, log_level="warning")
+    Granian(
+        "api.app:create_app",
+        factory=True,
+        address=args.host,
+        port=args.port,
+        interface=Interfaces.ASGI,
+        workers=args.workers,
+        loop=Loops.uvloop,
+        log_level="warning",
+        respawn_failed_workers=True,
+    ).serve()
     return 0
 
 
@@ -236,7 +262,13 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=8000)
     serve.add_argument("--demo", action="store_true", help="load demo data into an empty database")
-    serve.add_argument("--no-scheduler", action="store_true", help="do not run the scheduler in this process")
+    serve.add_argument("--no-scheduler", action="store_true", help="do not run the scheduler in the workers")
+    serve.add_argument(
+        "--workers",
+        type=int,
+        default=os.cpu_count() or 1,
+        help="worker processes (default: one per CPU); one of them runs the scheduler",
+    )
     serve.set_defaults(func=cmd_serve)
 
     migrate = sub.add_parser("migrate", help="apply migrations")

@@ -1,15 +1,16 @@
 """Benchmark: an authenticated API read under load, next to a bare endpoint serving the same payload.
 
     python bench/api.py [--orgs 1000] [--seconds 8] [--connections 64] [--servers granian,uvicorn]
-                        [--rounds 2] [--database-url postgresql://.../EMPTY_DB]
+                        [--rounds 2] [--workers N] [--database-url postgresql://.../EMPTY_DB]
 
 Steps:
 1. `cop-tracker demo --orgs N` into a temporary SQLite file (or the EMPTY PostgreSQL database given);
 2. a bearer token for the first organization's focal point (internal audience: the full payload);
-3. for each ASGI server (one worker process each), the real app and a bare Litestar app that returns
-   the same payload from memory, driven in turn by wrk on loopback (bounded by --seconds and
-   --connections) at `GET /api/organizations/{id}/commitments`: requests per second, p50 and p99
-   latency, socket errors and timeouts, and the app's share of the bare endpoint's throughput.
+3. for each ASGI server, with --workers processes (default: one per CPU, as `cop-tracker serve`
+   runs), the real app and a bare Litestar app that returns the same payload from memory, served
+   the same way and driven in turn by wrk on loopback (bounded by --seconds and --connections) at
+   `GET /api/organizations/{id}/commitments`: requests per second, p50 and p99 latency, socket
+   errors and timeouts, and the app's share of the bare endpoint's throughput.
    Targets (SQLite, 64 connections): at least 35% of the bare throughput, p99 at most 3x p50, no
    timeouts.
 Prints figures only; it never fails a build.
@@ -81,22 +82,25 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def server_command(server: str, factory: str, port: int) -> list[str]:
+def server_command(server: str, factory: str, port: int, workers: int) -> list[str]:
     if server == "granian":
         return [
             "granian", "--interface", "asgi", "--factory", "--host", "127.0.0.1", "--port", str(port),
-            "--workers", "1", "--loop", "uvloop", "--no-access-log", "--log-level", "warning", factory,
+            "--workers", str(workers), "--loop", "uvloop", "--no-access-log", "--log-level", "warning", factory,
         ]  # fmt: skip
     return [
         sys.executable, "-m", "uvicorn", "--factory", factory, "--host", "127.0.0.1", "--port", str(port),
-        "--workers", "1", "--loop", "uvloop", "--http", "httptools", "--no-access-log", "--log-level", "warning",
+        "--workers", str(workers), "--loop", "uvloop", "--http", "httptools", "--no-access-log",
+        "--log-level", "warning",
     ]  # fmt: skip
 
 
-def start(server: str, factory: str, env: dict[str, str]) -> tuple[subprocess.Popen[bytes], str]:
+def start(
+    server: str, factory: str, env: dict[str, str], workers: int = 1
+) -> tuple[subprocess.Popen[bytes], str]:
     port = free_port()
     process = subprocess.Popen(
-        server_command(server, factory, port),
+        server_command(server, factory, port, workers),
         cwd=REPO,
         env=env,
         stdout=subprocess.DEVNULL,
@@ -181,6 +185,9 @@ def main() -> None:
     parser.add_argument("--servers", default="granian,uvicorn")
     parser.add_argument("--rounds", type=int, default=2, help="alternating runs per app (best is kept)")
     parser.add_argument(
+        "--workers", type=int, default=os.cpu_count() or 1, help="worker processes per server (default: CPUs)"
+    )
+    parser.add_argument(
         "--database-url", default="", help="an EMPTY PostgreSQL database (default: a temporary SQLite file)"
     )
     args = parser.parse_args()
@@ -223,7 +230,7 @@ def main() -> None:
         payload_file.write_text(json.dumps(payload))
         env["BENCH_PAYLOAD"] = str(payload_file)
         print(f"GET {path}: {len(payload)} commitments, {len(json.dumps(payload)) / 1024:.1f} KB; "
-              f"wrk -t2 -c{connections} -d{seconds}s on loopback, one worker process per server")  # fmt: skip
+              f"wrk -t2 -c{connections} -d{seconds}s on loopback, {args.workers} worker process(es) per server")  # fmt: skip
 
         for server in servers:
             # Rounds alternate app and bare so both see the same background load; the best round
@@ -234,7 +241,7 @@ def main() -> None:
                     ("app (signed in)", "bench.api:real_app", headers),
                     ("bare (from memory)", "bench.api:bare_app", {}),
                 ):
-                    process, base = start(server, factory, env)
+                    process, base = start(server, factory, env, args.workers)
                     try:
                         wrk(base + path, 2, connections, request_headers)  # warm-up
                         figures = wrk(base + path, seconds, connections, request_headers)

@@ -7,6 +7,7 @@ scheduler down with it: the next run tries again.
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import logging
 from collections.abc import Awaitable, Callable
@@ -22,6 +23,9 @@ DELIVERY_JOB = "deliver_reminders"
 
 log = logging.getLogger("cop_tracker.reminders")
 T = TypeVar("T")
+# The tasks inside a job right now, so a stopping scheduler lets them finish (`finish_running_jobs`)
+# rather than cancel them halfway through a write.
+_running: set[asyncio.Task[Any]] = set()
 
 
 async def record_run(job: str, result: str, at: dt.datetime | None = None) -> None:
@@ -56,14 +60,29 @@ def describe_delivery(result: DeliveryResult) -> str:
 
 async def _recorded(job: str, work: Callable[[], Awaitable[T]], describe: Callable[[T], str]) -> T | None:
     """Run one job, record its outcome (or its error) in JobRun, never raise into the scheduler."""
+    task = asyncio.current_task()
+    if task is not None:
+        _running.add(task)
     try:
-        result = await work()
-    except Exception as exc:
-        log.exception("scheduled job %s failed", job)
-        await record_run(job, f"error: {type(exc).__name__}: {exc}")
-        return None
-    await record_run(job, describe(result))
-    return result
+        try:
+            result = await work()
+        except Exception as exc:
+            log.exception("scheduled job %s failed", job)
+            await record_run(job, f"error: {type(exc).__name__}: {exc}")
+            return None
+        await record_run(job, describe(result))
+        return result
+    finally:
+        _running.discard(task)  # type: ignore[arg-type]
+
+
+async def finish_running_jobs(timeout: float) -> bool:
+    """Wait up to `timeout` seconds for the jobs running now; True when none is left running."""
+    running = [task for task in _running if task is not asyncio.current_task()]
+    if not running:
+        return True
+    _, pending = await asyncio.wait(running, timeout=timeout)
+    return not pending
 
 
 async def timeline_check_job(settings: Any) -> CheckResult | None:

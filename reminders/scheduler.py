@@ -7,26 +7,41 @@ database and the SMTP server, so they never block a request for long):
   with a misfire grace of 20 hours, and once at start when the last scheduled run was missed
   (the job store lives in memory, so after a restart only the JobRun record knows).
 A second scheduler by mistake is harmless: reminder keys are unique and rows are claimed by exactly
-one sender. `SCHEDULER=off` keeps it out of web workers.
+one sender. Still, of the web workers that `cop-tracker serve` starts, only the one holding the
+scheduler lock (`SchedulerLock`) runs the jobs; `SCHEDULER=off` keeps it out of every worker.
 """
 
 from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import fcntl
+import hashlib
 import signal
-from typing import Any
+import tempfile
+from pathlib import Path
+from typing import IO, Any
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
-from reminders.jobs import CHECK_JOB, DELIVERY_JOB, delivery_job, last_run, timeline_check_job
+from reminders.jobs import (
+    CHECK_JOB,
+    DELIVERY_JOB,
+    delivery_job,
+    finish_running_jobs,
+    last_run,
+    timeline_check_job,
+)
 
 DELIVERY_INTERVAL = dt.timedelta(minutes=1)
 CHECK_TIME_UTC = dt.time(5, 0)
 CHECK_MISFIRE_GRACE = dt.timedelta(hours=20)
 CATCH_UP_JOB = "timeline_check_catch_up"
+# A stopping scheduler waits this long for a running job: cancelled halfway, a job would leave an
+# open database connection behind, whose thread keeps the process from exiting.
+STOP_GRACE_SECONDS = 10.0
 
 
 def last_scheduled_check(now: dt.datetime) -> dt.datetime:
@@ -49,6 +64,35 @@ async def check_and_deliver(settings: Any) -> None:
 async def catch_up_check(settings: Any) -> None:
     if check_missed(await last_run(CHECK_JOB), dt.datetime.now(dt.UTC)):
         await check_and_deliver(settings)
+
+
+class SchedulerLock:
+    """One scheduler per database on this machine: an exclusive lock on a file named after the
+    database. The operating system releases it when the holder exits, however it exits, so a
+    restarted worker takes it over."""
+
+    def __init__(self, database: str) -> None:
+        """`database`: what names the database (a SQLite file's absolute path, a PostgreSQL URL)."""
+        digest = hashlib.sha256(database.encode()).hexdigest()[:16]
+        self.path = Path(tempfile.gettempdir()) / f"cop-tracker-scheduler-{digest}.lock"
+        self._file: IO[str] | None = None
+
+    def acquire(self) -> bool:
+        """True when this process now holds the lock; False when another process does."""
+        handle = self.path.open("a")
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            handle.close()
+            return False
+        self._file = handle
+        return True
+
+    def release(self) -> None:
+        if self._file is not None:
+            fcntl.flock(self._file, fcntl.LOCK_UN)
+            self._file.close()
+            self._file = None
 
 
 def start_scheduler(settings: Any) -> AsyncIOScheduler:
@@ -75,6 +119,14 @@ def start_scheduler(settings: Any) -> AsyncIOScheduler:
     return scheduler
 
 
+async def stop_scheduler(scheduler: AsyncIOScheduler, grace: float = STOP_GRACE_SECONDS) -> None:
+    """Start no new job, let the running ones finish (up to `grace` seconds), then shut down."""
+    scheduler.pause()
+    await finish_running_jobs(grace)
+    scheduler.shutdown(wait=False)
+    await asyncio.sleep(0)  # AsyncIOScheduler shuts down in a callback of the loop: let it run
+
+
 async def run_scheduler_forever(settings: Any, stop: asyncio.Event | None = None) -> int:
     """`cop-tracker scheduler`: run the jobs until SIGTERM or SIGINT (or `stop` is set)."""
     stop = stop or asyncio.Event()
@@ -93,7 +145,7 @@ async def run_scheduler_forever(settings: Any, stop: asyncio.Event | None = None
     try:
         await stop.wait()
     finally:
-        scheduler.shutdown(wait=False)
+        await stop_scheduler(scheduler)
         for sig in (signal.SIGTERM, signal.SIGINT):
             try:
                 loop.remove_signal_handler(sig)

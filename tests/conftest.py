@@ -253,7 +253,7 @@ async def live_demo(db: str) -> Any:
 
 @pytest.fixture
 def live_server(db: str, live_demo: Any) -> Iterator[Any]:
-    """The app under uvicorn on a free loopback port, against this test's database, demo loaded."""
+    """The app under granian on a free loopback port, against this test's database, demo loaded."""
     from tests.pages.harness import ARTIFACTS, start_server, stop_server
 
     server = start_server(db, ARTIFACTS / "logs")

@@ -1,6 +1,6 @@
 """The browser-test harness: the real app in its own process, Debian's Chromium, axe-core.
 
-The server is the real app under uvicorn in a subprocess, pointed at the test database through
+The server is the real app under granian (the server of `cop-tracker serve`) in a subprocess, pointed at the test database through
 DATABASE_URL: it owns its event loop and its connection pool, exactly as in production, so the same
 fixture works on SQLite and PostgreSQL. Chromium and axe-core are what CI installs; without
 them the browser tests are skipped locally and fail in CI (CI set), so a missing install step is
@@ -70,7 +70,7 @@ class LiveServer:
 
 
 def launch_server(database_url: str, log_dir: Path) -> LiveServer:
-    """Start the app (`api.app:create_app` under uvicorn, as a multi-worker deployment runs it) on a
+    """Start the app (`api.app:create_app` under granian, as `cop-tracker serve` runs it) on a
     free loopback port; the test database is already migrated. `wait_until_ready` before use."""
     port = free_port()
     url = f"http://127.0.0.1:{port}"
@@ -87,8 +87,8 @@ def launch_server(database_url: str, log_dir: Path) -> LiveServer:
     log_path = log_dir / f"server-{port}.log"
     with log_path.open("wb") as log:
         process = subprocess.Popen(
-            [sys.executable, "-m", "uvicorn", "--factory", "api.app:create_app"]
-            + ["--host", "127.0.0.1", "--port", str(port), "--log-level", "warning"],
+            [sys.executable, "-m", "granian", "--interface", "asgi", "--factory", "--loop", "uvloop"]
+            + ["--host", "127.0.0.1", "--port", str(port), "--log-level", "warning", "api.app:create_app"],
             cwd=str(REPO),
             env=env,
             stdout=log,

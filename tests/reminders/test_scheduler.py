@@ -110,3 +110,31 @@ async def test_a_second_scheduler_running_by_mistake_sends_nothing_twice(
         await asyncio.gather(*tasks)
     assert len(smtp_server.to(org.focal_email)) == 12
     assert len({m.message["Message-ID"] for m in smtp_server.messages}) == 12
+
+
+async def test_a_stopping_scheduler_lets_a_running_job_finish_its_write(db: str) -> None:
+    """Cancelled halfway, a job would leave an open database connection (and its thread) behind."""
+    from apscheduler.schedulers.asyncio import AsyncIOScheduler
+
+    from reminders.jobs import _recorded
+    from reminders.scheduler import stop_scheduler
+
+    started, finished = asyncio.Event(), []
+
+    async def slow_work() -> str:
+        started.set()
+        await asyncio.sleep(0.3)
+        finished.append(True)
+        return "done"
+
+    async def job() -> None:
+        await _recorded("slow_job", slow_work, str)
+
+    scheduler = AsyncIOScheduler(timezone=dt.UTC)
+    scheduler.add_job(job, "date", run_date=dt.datetime.now(dt.UTC), id="slow_job")
+    scheduler.start()
+    await asyncio.wait_for(started.wait(), timeout=10)
+    await stop_scheduler(scheduler, grace=10)
+    assert finished == [True]
+    assert not scheduler.running
+    assert await last_run("slow_job") is not None

@@ -1,0 +1,104 @@
+"""`cop-tracker serve` as the README starts it: demo data, several workers, the scheduler in one.
+
+The real command in a subprocess, on a free loopback port, with the scheduler on and no SECRET_KEY
+set (the development default).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+from tests.pages.harness import LiveServer, free_port, stop_server, wait_until_ready
+
+REPO = Path(__file__).resolve().parents[2]
+WORKERS = 2
+JOBS_SECONDS = 30
+DEMO_PASSWORD = "demo-password"
+
+
+@pytest.fixture
+def served(db: str, tmp_path: Path) -> Iterator[LiveServer]:
+    port = free_port()
+    log_path = tmp_path / "serve.log"
+    env = {k: v for k, v in os.environ.items() if k not in ("SECRET_KEY", "SCHEDULER", "PRODUCTION")}
+    env.update(DATABASE_URL=db, BASE_URL=f"http://127.0.0.1:{port}", SMTP_HOST="127.0.0.1", SMTP_PORT="9")
+    with log_path.open("wb") as log:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "api.cli", "serve", "--demo", "--port", str(port)]
+            + ["--workers", str(WORKERS)],
+            cwd=str(REPO),
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+    server = wait_until_ready(LiveServer(f"http://127.0.0.1:{port}", port, process, log_path))
+    try:
+        deadline = time.monotonic() + JOBS_SECONDS
+        while not _jobs_reported(server.url):
+            assert time.monotonic() < deadline, f"no job reported on /health:\n{server.log()}"
+            time.sleep(0.1)  # waiting for the scheduler's start-up runs, not timing a behaviour
+        yield server
+    finally:
+        stop_server(server)
+
+
+def _jobs_reported(url: str) -> bool:
+    """True once /health shows both jobs ran (the scheduler's start-up delivery and catch-up)."""
+    try:
+        health = httpx.get(f"{url}/health", timeout=5).json()
+    except (httpx.HTTPError, ValueError):
+        return False
+    return {"deliver_reminders", "timeline_check"} <= set(health.get("jobs") or {})
+
+
+def _worker_pids(process: subprocess.Popen[bytes]) -> set[int]:
+    children = Path(f"/proc/{process.pid}/task/{process.pid}/children")
+    return {int(pid) for pid in children.read_text().split()} if children.exists() else set()
+
+
+def test_serve_runs_the_demo_on_several_workers_with_one_scheduler(served: LiveServer) -> None:
+    assert len(_worker_pids(served.process)) >= WORKERS
+    log = served.log()
+    assert f"{WORKERS} worker(s), scheduler on" in log
+    assert "Demo logins" in log
+    assert len(re.findall(r"Scheduler started", log)) == 1, log
+
+
+def test_workers_share_one_secret_key_when_none_is_set(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each worker reads SECRET_KEY from the environment `serve` leaves them; left unset, every
+    worker would sign cookies with a key of its own."""
+    from api.cli import worker_environment
+    from api.settings import Settings
+
+    monkeypatch.delenv("SECRET_KEY", raising=False)
+    settings = Settings.from_env({})
+    assert worker_environment(settings, no_scheduler=False) == {"SECRET_KEY": settings.secret_key}
+    assert len(settings.secret_key) >= 32
+    assert worker_environment(settings, no_scheduler=True)["SCHEDULER"] == "off"
+
+
+def test_a_signed_in_person_keeps_the_flash_and_the_session(served: LiveServer) -> None:
+    """Signing in through the form, then the welcome message on the next page, over and over on
+    new connections (which the kernel may hand to either worker)."""
+    url = served.url
+    for _ in range(8):  # new connections, spread by the kernel over the workers
+        with httpx.Client(base_url=url, timeout=10, follow_redirects=False) as browser:
+            signed_in = browser.post(
+                "/login",
+                data={"email": "focal.nra@demo.cop-tracker.example", "password": DEMO_PASSWORD},
+                headers={"Origin": url},
+            )
+            assert signed_in.status_code in (302, 303), signed_in.text
+        with httpx.Client(base_url=url, timeout=10, cookies=signed_in.cookies) as browser:
+            page = browser.get(signed_in.headers["location"])
+            assert page.status_code == 200
+            assert "Welcome, " in page.text
