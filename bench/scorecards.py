@@ -1,6 +1,6 @@
 """Benchmark: scoring a whole cycle, and the scorecard JSON under load next to a bare endpoint.
 
-    python bench/scorecards.py [--orgs 2000] [--cycles 6] [--seconds 5] [--connections 16]
+    python bench/scorecards.py [--orgs 2000] [--cycles 6] [--seconds 5] [--connections 16] [--workers N]
                                [--database-url postgresql://.../EMPTY_DB]
 
 Steps:
@@ -14,9 +14,10 @@ Steps:
 3. under load with wrk (loopback only, bounded by --seconds and --connections): the donor's
    organization scorecard and the donor's comparison from the real app (`cop-tracker serve`, signed
    in, access table, snapshot check), next to a bare Litestar app serving the same payloads from
-   memory, each in one uvicorn process, measured in the same run. Target: at least 50%. The app's
-   own signed-in floor (`/api/auth/me`: session lookup and access table, no scorecard) is printed
-   too, since no signed-in endpoint can be faster than it;
+   memory, both under granian with --workers processes (default: one per CPU, as `serve` runs),
+   measured in the same run. Target: at least 50%. The app's own signed-in floor (`/api/auth/me`:
+   session lookup and access table, no scorecard) is printed too, since no signed-in endpoint can
+   be faster than it;
 4. the organization page's template rendered from the Structs the page uses, and from the same data
    as plain dictionaries.
 Prints figures only; it never fails a build.
@@ -82,11 +83,10 @@ asyncio.run(main())
 """
 
 BARE = r"""
-import json, sys
-import uvicorn
+import json, os
 from litestar import Litestar, get
 
-payloads = json.load(open(sys.argv[1]))
+payloads = json.load(open(os.environ["BENCH_PAYLOADS"]))
 
 @get("/api/organizations/{org_id:int}/scorecards/{cycle:str}")
 async def card(org_id: int, cycle: str) -> dict:
@@ -96,7 +96,7 @@ async def card(org_id: int, cycle: str) -> dict:
 async def comparison(cycle: str) -> dict:
     return payloads["comparison"]
 
-uvicorn.run(Litestar([card, comparison]), host="127.0.0.1", port=int(sys.argv[2]), log_level="warning")
+app = Litestar([card, comparison])
 """
 
 TEMPLATES = r"""
@@ -186,6 +186,9 @@ def main() -> None:
     parser.add_argument("--seconds", type=int, default=5, help="length of each wrk run (at most 30)")
     parser.add_argument("--connections", type=int, default=16, help="wrk connections (at most 64)")
     parser.add_argument(
+        "--workers", type=int, default=os.cpu_count() or 1, help="worker processes per app (default: CPUs)"
+    )
+    parser.add_argument(
         "--database-url",
         default="",
         help="an EMPTY PostgreSQL database to run on (default: a temporary SQLite file)",
@@ -219,8 +222,8 @@ def main() -> None:
 
         port, bare_port = free_port(), free_port()
         base, bare = f"http://127.0.0.1:{port}", f"http://127.0.0.1:{bare_port}"
-        server = subprocess.Popen([*cli, "serve", "--port", str(port), "--no-scheduler"], env=env, cwd=REPO,
-                                  stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # fmt: skip
+        server = subprocess.Popen([*cli, "serve", "--port", str(port), "--no-scheduler", "--workers", str(args.workers)],
+                                  env=env, cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # fmt: skip
         bare_server = None
         try:
             wait_until_up(base)
@@ -237,11 +240,18 @@ def main() -> None:
                 payloads[name] = response.json()
             payload_file = Path(work) / "payloads.json"
             payload_file.write_text(json.dumps(payloads))
-            bare_server = subprocess.Popen([sys.executable, "-c", BARE, str(payload_file), str(bare_port)],
-                                           cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # fmt: skip
+            (Path(work) / "bare_scorecards.py").write_text(BARE)
+            bare_server = subprocess.Popen(
+                [sys.executable, "-m", "granian", "--interface", "asgi", "--loop", "uvloop",
+                 "--workers", str(args.workers), "--host", "127.0.0.1", "--port", str(bare_port),
+                 "--log-level", "warning", "--working-dir", work, "bare_scorecards:app"],
+                env={**env, "BENCH_PAYLOADS": str(payload_file)}, cwd=REPO,
+                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+            )  # fmt: skip
             wait_until_up(bare)
             print(
-                f"under load: wrk, {connections} connections, {seconds} s each, one uvicorn process per app"
+                f"under load: wrk, {connections} connections, {seconds} s each; both apps under granian "
+                f"with {args.workers} worker(s), as `cop-tracker serve` runs"
             )
             signed_in_floor, floor_p99 = wrk(base + "/api/auth/me", seconds, connections, headers)
             print(

@@ -7,6 +7,7 @@ resolves the caller from a session cookie or a bearer token; the CLI and the sch
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
 
 
 @dataclass(frozen=True)
@@ -23,11 +24,12 @@ class Caller:
     def authenticated(self) -> bool:
         return self.person_id is not None or self.via == "system"
 
-    @property
+    # Derived once per Caller (a Caller never changes; the API reuses one while the database does).
+    @cached_property
     def is_secretariat(self) -> bool:
         return self.via == "system" or any(role == "secretariat" for role, _ in self.roles)
 
-    @property
+    @cached_property
     def is_donor(self) -> bool:
         return any(role == "donor" for role, _ in self.roles)
 
@@ -39,10 +41,10 @@ class Caller:
     def org_ids(self, *roles: str) -> set[int]:
         return {org for r, org in self.roles if org is not None and (not roles or r in roles)}
 
-    @property
-    def member_org_ids(self) -> set[int]:
+    @cached_property
+    def member_org_ids(self) -> frozenset[int]:
         """Organizations whose internal data this caller may read (focal point or champion)."""
-        return self.org_ids("focal_point", "champion")
+        return frozenset(self.org_ids("focal_point", "champion"))
 
     def is_member(self, org_id: int) -> bool:
         return org_id in self.member_org_ids

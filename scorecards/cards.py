@@ -74,9 +74,12 @@ async def _live_card(org_id: int, cycle_name: str, today: dt.date) -> dict[str, 
     return card
 
 
+_encode = msgspec.json.Encoder().encode
+
+
 async def _published_card(
     org_id: int, cycle_name: str, audience: str
-) -> tuple[dict[str, Any], ScorecardRead]:
+) -> tuple[dict[str, Any], ScorecardRead, bytes]:
     fingerprint = await snapshot_fingerprint()
     key = (cycle_name, audience, org_id)
     cached = CARD_CACHE.get(key, fingerprint)
@@ -99,7 +102,8 @@ async def _published_card(
         if org_id in earlier.payloads:
             history.append({"cycle": cycle.name, "index": float(earlier.scores.orgs.at[org_id, "index"])})
     card["history"] = history
-    return CARD_CACHE.put(key, fingerprint, (card, msgspec.convert(card, ScorecardRead)))
+    read = msgspec.convert(card, ScorecardRead)
+    return CARD_CACHE.put(key, fingerprint, (card, read, _encode(read)))
 
 
 async def organization_scorecard(
@@ -120,3 +124,12 @@ async def scorecard_read(
     if audience == "internal":
         return msgspec.convert(await _live_card(org_id, cycle_name, today or dt.date.today()), ScorecardRead)
     return (await _published_card(org_id, cycle_name, audience))[1]
+
+
+async def scorecard_json(org_id: int, cycle_name: str, audience: str, today: dt.date | None = None) -> bytes:
+    """`scorecard_read` as JSON. A published scorecard is frozen, so its JSON is encoded once and
+    served from memory until another snapshot is published."""
+    check_audience(audience)
+    if audience == "internal":
+        return _encode(await scorecard_read(org_id, cycle_name, audience, today))
+    return (await _published_card(org_id, cycle_name, audience))[2]

@@ -22,7 +22,7 @@ from typing import Any
 import msgspec
 import pandas as pd
 
-from models.engine import current_engine, fetch
+from models.engine import current_engine, fetch, fetch_kept
 from models.errors import Forbidden, NotFound, UserError
 from models.vocabulary import AUDIENCES, ORG_TYPE_LABELS, ORG_TYPES
 from scorecards.engine import CycleInfo, Scores, score_cycle
@@ -128,9 +128,9 @@ NEWEST_SNAPSHOT = "SELECT id, created_at FROM scorecard_snapshot ORDER BY id DES
 async def snapshot_fingerprint() -> tuple[Any, ...]:
     """Snapshots are never updated or deleted, so the newest row identifies the whole table.
 
-    On SQLite the engine answers this read on an already open connection (models/engine.py), so it
-    costs microseconds, less than the cached answer it guards."""
-    rows = await fetch(NEWEST_SNAPSHOT)
+    Read on most requests for published scorecards, so kept in memory until the database changes
+    (`fetch_kept`): on SQLite it then costs one look at the database's change counter."""
+    rows = await fetch_kept(NEWEST_SNAPSHOT)
     newest = (rows[0]["id"], str(rows[0]["created_at"])) if rows else (0, "")
     return (database_identity(), *newest)
 

@@ -9,14 +9,14 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from litestar import Controller, get
+from litestar import Controller, MediaType, Response, get
 from litestar.params import QueryParameter
 
 from api.access import allow
 from api.auth import CallerDep
 from api.controllers import PathId, PathText
 from models.services.common import today
-from scorecards.cards import scorecard_read
+from scorecards.cards import scorecard_json
 from scorecards.service import comparison_read, resolve_audience
 from scorecards.shapes import ComparisonRead, ScorecardRead
 
@@ -58,7 +58,7 @@ class ScorecardController(Controller):
     @get("/organizations/{org_id:int}/scorecards/{cycle:str}")
     async def organization(
         self, caller: CallerDep, org_id: PathId, cycle: PathText, audience: Audience = None
-    ) -> ScorecardRead:
+    ) -> Response[ScorecardRead]:
         """One organization's scorecard: areas with evidence and flags, position among peers, index over cycles."""
         resolved = resolve_audience(caller.audience_for(org_id), audience)
-        return await scorecard_read(org_id, cycle, resolved, today())
+        return Response(await scorecard_json(org_id, cycle, resolved, today()), media_type=MediaType.JSON)

@@ -68,6 +68,24 @@ async def _caller_rows(join_sql: str, token_hash: str) -> list[dict[str, Any]]:
     )
 
 
+# The Caller last built from each list of kept rows (`fetch_kept` hands out the same list while the
+# database is unchanged). Holding the list keeps its identity from being reused by another object.
+_built: dict[tuple[str, str], tuple[list[dict[str, Any]], Caller]] = {}
+BUILT_CALLERS = 4096
+
+
+def _caller_from_kept_rows(rows: list[dict[str, Any]], via: str, csrf_token: str = "") -> Caller:
+    key = (via, str(rows[0]["credential_id"]))
+    built = _built.get(key)
+    if built is not None and built[0] is rows:
+        return built[1]
+    caller = _caller_from_rows(rows, via, csrf_token)
+    if len(_built) >= BUILT_CALLERS:
+        _built.clear()
+    _built[key] = (rows, caller)
+    return caller
+
+
 def _caller_from_rows(rows: list[dict[str, Any]], via: str, csrf_token: str = "") -> Caller:
     first = rows[0]
     roles = frozenset(
@@ -215,7 +233,7 @@ async def caller_for_session(
             await LoginSession.update({LoginSession.last_seen_at: now}).where(
                 LoginSession.id == first["credential_id"]
             )
-    return _caller_from_rows(rows, "session", first["csrf"])
+    return _caller_from_kept_rows(rows, "session", first["csrf"])
 
 
 _touches: dict[tuple[str, int], dt.datetime] = {}
@@ -255,7 +273,7 @@ async def caller_for_token(token: str) -> Caller | None:
     if stale and _claim_touch(("token", first["credential_id"]), now):
         async with write_transaction():
             await ApiToken.update({ApiToken.last_used_at: now}).where(ApiToken.id == first["credential_id"])
-    return _caller_from_rows(rows, "token")
+    return _caller_from_kept_rows(rows, "token")
 
 
 def _token_row(row: dict[str, Any]) -> dict[str, Any]:
