@@ -59,7 +59,7 @@ sqlite3.register_converter("DATE", _date_out)
 sqlite3.register_converter("BOOLEAN", lambda value: value == b"1")
 
 
-_placeholders: dict[str, str] = {}  # raw SQL with {} -> with ?, per distinct statement
+_placeholders: dict[str, str] = {}  # raw SQL with {} -> with ? ("" for a statement that is no SELECT)
 
 
 class ReadingSQLiteEngine(SQLiteEngine):
@@ -109,12 +109,11 @@ class ReadingSQLiteEngine(SQLiteEngine):
         once (None when it must take the engine's path)."""
         if self.current_transaction.get() is not None or self.log_queries:
             return None
-        if sql.lstrip()[:6].upper() != "SELECT":
-            return None
         query = _placeholders.get(sql)
         if query is None:
-            query = _placeholders[sql] = sql.replace("{}", "?")
-        return self._rows(query, args)
+            is_select = sql.lstrip()[:6].upper() == "SELECT"
+            query = _placeholders[sql] = sql.replace("{}", "?") if is_select else ""
+        return self._rows(query, args) if query else None
 
     def read_kept(self, sql: str, args: tuple[Any, ...]) -> list[dict[str, Any]] | None:
         """`fetch_kept`'s shortcut: like `read_now`, answered from memory while no connection has
@@ -145,7 +144,7 @@ class ReadingSQLiteEngine(SQLiteEngine):
     def _rows(self, query: str, args: Any) -> list[dict[str, Any]]:
         cursor = self._reader().execute(query, args)
         names = [column[0] for column in cursor.description]
-        return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+        return [dict(zip(names, row)) for row in cursor.fetchall()]  # one cursor: same lengths
 
 
 def engine_from_url(url: str | None = None) -> Engine:
