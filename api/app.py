@@ -15,7 +15,7 @@ from litestar.template.config import TemplateConfig
 
 from api.hosts import allowed_hosts_middleware
 from api.settings import Settings
-from models.engine import current_engine, database_name, fetch
+from models.engine import current_engine, fetch
 
 TEMPLATES_DIR = Path(__file__).resolve().parent.parent / "templates"
 
@@ -49,8 +49,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
             from reminders.scheduler import SchedulerLock, start_scheduler, stop_scheduler
 
             # Of several workers serving one database, the first to take the lock runs the jobs.
-            lock = SchedulerLock(database_name(engine))
-            if lock.acquire():
+            lock = SchedulerLock(engine)
+            if await lock.acquire():
                 scheduler = start_scheduler(settings)
         try:
             yield
@@ -58,7 +58,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             if scheduler is not None:
                 await stop_scheduler(scheduler)
             if lock is not None:
-                lock.release()
+                await lock.release()
             if engine.engine_type == "postgres":
                 await engine.close_connection_pool()
 

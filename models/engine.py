@@ -12,9 +12,10 @@ import datetime as dt
 import os
 import sqlite3
 import threading
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Mapping, Sequence
 from contextlib import asynccontextmanager
 from functools import lru_cache
+from types import MappingProxyType
 from typing import Any
 
 from piccolo.engine.base import Engine
@@ -59,7 +60,10 @@ sqlite3.register_converter("DATE", _date_out)
 sqlite3.register_converter("BOOLEAN", lambda value: value == b"1")
 
 
+KeptRows = Sequence[Mapping[str, Any]]
 _placeholders: dict[str, str] = {}  # raw SQL with {} -> with ? ("" for a statement that is no SELECT)
+PLACEHOLDER_STATEMENTS = 4096  # dropped at once past this (statements with inlined ids vary)
+_inherited_readers: list[Any] = []  # reader connections of a parent process (see _forget_readers_after_fork)
 
 
 class ReadingSQLiteEngine(SQLiteEngine):
@@ -78,6 +82,14 @@ class ReadingSQLiteEngine(SQLiteEngine):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        self._readers = threading.local()
+        os.register_at_fork(after_in_child=self._forget_readers_after_fork)
+
+    def _forget_readers_after_fork(self) -> None:
+        """A forked worker (granian's) must not use the connection its parent opened: SQLite's
+        locks belong to the process. The inherited one is kept referenced, never closed here, since
+        closing it could touch the parent's WAL; the child opens its own."""
+        _inherited_readers.append(self._readers)
         self._readers = threading.local()
 
     def _reader(self) -> sqlite3.Connection:
@@ -111,11 +123,13 @@ class ReadingSQLiteEngine(SQLiteEngine):
             return None
         query = _placeholders.get(sql)
         if query is None:
+            if len(_placeholders) >= PLACEHOLDER_STATEMENTS:
+                _placeholders.clear()
             is_select = sql.lstrip()[:6].upper() == "SELECT"
             query = _placeholders[sql] = sql.replace("{}", "?") if is_select else ""
         return self._rows(query, args) if query else None
 
-    def read_kept(self, sql: str, args: tuple[Any, ...]) -> list[dict[str, Any]] | None:
+    def read_kept(self, sql: str, args: tuple[Any, ...]) -> KeptRows | None:
         """`fetch_kept`'s shortcut: like `read_now`, answered from memory while no connection has
         committed anything since the same read was made (None when it must take the engine's path).
 
@@ -133,18 +147,18 @@ class ReadingSQLiteEngine(SQLiteEngine):
         key = (sql, args)
         rows = readers.kept.get(key)
         if rows is None:
-            rows = self.read_now(sql, args)
-            if rows is None:
+            fresh = self.read_now(sql, args)
+            if fresh is None:
                 return None
             if len(readers.kept) >= self.KEPT_READS:
                 readers.kept.clear()
-            readers.kept[key] = rows
+            rows = readers.kept[key] = tuple(MappingProxyType(row) for row in fresh)
         return rows
 
     def _rows(self, query: str, args: Any) -> list[dict[str, Any]]:
         cursor = self._reader().execute(query, args)
         names = [column[0] for column in cursor.description]
-        return [dict(zip(names, row)) for row in cursor.fetchall()]  # one cursor: same lengths
+        return [dict(zip(names, row, strict=False)) for row in cursor.fetchall()]  # one cursor: same lengths
 
 
 def engine_from_url(url: str | None = None) -> Engine:
@@ -174,14 +188,6 @@ def current_engine() -> Engine:
         if _engine is None:  # pragma: no cover - piccolo_conf always defines DB
             raise RuntimeError("piccolo_conf.DB is not defined")
     return _engine
-
-
-def database_name(engine: Engine | None = None) -> str:
-    """What names the database: a SQLite file's absolute path, or the PostgreSQL DSN."""
-    engine = engine or current_engine()
-    if isinstance(engine, SQLiteEngine):
-        return os.path.abspath(engine.path)
-    return str(engine.config.get("dsn", ""))  # type: ignore[attr-defined]
 
 
 def is_sqlite(engine: Engine | None = None) -> bool:
@@ -224,12 +230,12 @@ async def fetch(sql: str, *args: Any) -> list[dict[str, Any]]:
     return rows
 
 
-async def fetch_kept(sql: str, *args: Any) -> list[dict[str, Any]]:
+async def fetch_kept(sql: str, *args: Any) -> KeptRows:
     """`fetch` for a read made on most requests (who is calling), kept in memory until any
     connection commits a change to the database: on SQLite, a second identical read then costs no
     query. PostgreSQL offers no cheap test of "nothing changed", so there it is a plain `fetch`.
 
-    The rows are shared between callers: read them, never change them.
+    The rows are shared between callers, so they are read-only mappings.
     """
     engine = current_engine()
     if isinstance(engine, ReadingSQLiteEngine):

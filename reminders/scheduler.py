@@ -16,11 +16,11 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import fcntl
-import hashlib
+import logging
+import os
 import signal
-import tempfile
 from pathlib import Path
-from typing import IO, Any
+from typing import Any
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.cron import CronTrigger
@@ -39,6 +39,7 @@ DELIVERY_INTERVAL = dt.timedelta(minutes=1)
 CHECK_TIME_UTC = dt.time(5, 0)
 CHECK_MISFIRE_GRACE = dt.timedelta(hours=20)
 CATCH_UP_JOB = "timeline_check_catch_up"
+log = logging.getLogger("cop_tracker.reminders")
 # A stopping scheduler waits this long for a running job: cancelled halfway, a job would leave an
 # open database connection behind, whose thread keeps the process from exiting.
 STOP_GRACE_SECONDS = 10.0
@@ -67,32 +68,67 @@ async def catch_up_check(settings: Any) -> None:
 
 
 class SchedulerLock:
-    """One scheduler per database on this machine: an exclusive lock on a file named after the
-    database. The operating system releases it when the holder exits, however it exits, so a
-    restarted worker takes it over."""
+    """One scheduler per database: of the processes serving it, the one holding this lock.
 
-    def __init__(self, database: str) -> None:
-        """`database`: what names the database (a SQLite file's absolute path, a PostgreSQL URL)."""
-        digest = hashlib.sha256(database.encode()).hexdigest()[:16]
-        self.path = Path(tempfile.gettempdir()) / f"cop-tracker-scheduler-{digest}.lock"
-        self._file: IO[str] | None = None
+    SQLite: an exclusive `flock` on `<database file>.scheduler-lock`, beside the database in a
+    directory the app owns (never a shared temporary directory, where another user could plant a
+    symlink or hold the lock); opened without following symlinks. PostgreSQL: a session advisory
+    lock on a connection of its own, so it holds across machines. Either way the lock dies with its
+    holder, however it exits, and a restarted worker takes it over. A lock that cannot be taken
+    for any other reason leaves this process without a scheduler, with a warning, and never stops
+    it from serving.
+    """
 
-    def acquire(self) -> bool:
+    ADVISORY_KEY = 0x636F_7074  # any constant every CoP Tracker process agrees on
+
+    def __init__(self, engine: Any) -> None:
+        self.engine = engine
+        self._file: int | None = None
+        self._connection: Any = None
+
+    @property
+    def path(self) -> Path:
+        database = Path(self.engine.path).resolve()
+        return database.with_name(database.name + ".scheduler-lock")
+
+    async def acquire(self) -> bool:
         """True when this process now holds the lock; False when another process does."""
-        handle = self.path.open("a")
+        try:
+            if self.engine.engine_type == "sqlite":
+                return self._acquire_file()
+            return await self._acquire_advisory()
+        except Exception as exc:  # noqa: BLE001 - a lock it cannot use must not stop a web worker
+            log.warning("scheduler not started here: its lock is unusable (%s)", exc)
+            return False
+
+    def _acquire_file(self) -> bool:
+        flags = os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW | os.O_CLOEXEC
+        handle = os.open(self.path, flags, 0o600)
         try:
             fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
-            handle.close()
+            os.close(handle)
             return False
         self._file = handle
         return True
 
-    def release(self) -> None:
+    async def _acquire_advisory(self) -> bool:
+        import asyncpg
+
+        connection = await asyncpg.connect(self.engine.config["dsn"])
+        if await connection.fetchval("SELECT pg_try_advisory_lock($1)", self.ADVISORY_KEY):
+            self._connection = connection
+            return True
+        await connection.close()
+        return False
+
+    async def release(self) -> None:
         if self._file is not None:
-            fcntl.flock(self._file, fcntl.LOCK_UN)
-            self._file.close()
+            os.close(self._file)  # closing the descriptor drops the flock
             self._file = None
+        if self._connection is not None:
+            await self._connection.close()  # ending the session drops the advisory lock
+            self._connection = None
 
 
 def start_scheduler(settings: Any) -> AsyncIOScheduler:

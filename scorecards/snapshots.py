@@ -18,7 +18,7 @@ from typing import Any
 import msgspec
 
 from models.bulk import bulk_insert, next_ids
-from models.engine import fetch
+from models.engine import fetch, is_sqlite
 from models.vocabulary import AUDIENCES
 from scorecards.loader import as_date, load_texts
 from scorecards.payload import PayloadParts, organization_payload, payload_parts
@@ -75,6 +75,21 @@ async def snapshot_rows(
     return rows
 
 
+PUBLISH_LOCK = 0x636F_7073  # any constant every CoP Tracker process agrees on
+
+
+async def _one_publisher_at_a_time() -> None:
+    """Publications commit in the order of their snapshot ids.
+
+    The published-scorecard caches are valid while the newest snapshot id is unchanged
+    (`snapshot_fingerprint`). On PostgreSQL two publishing transactions could otherwise take ids
+    N+1 then N and commit N last, unseen. This transaction-scoped lock makes the second publisher
+    wait for the first to commit before it takes its ids; SQLite writers are serialized already.
+    """
+    if not is_sqlite():
+        await fetch("SELECT pg_advisory_xact_lock({})", PUBLISH_LOCK)
+
+
 async def freeze_snapshots(org_id: int, cycle_name: str, today: dt.date | None = None) -> int:
     """Freeze the organization's scorecard of the cycle for every audience; returns rows written.
 
@@ -82,6 +97,7 @@ async def freeze_snapshots(org_id: int, cycle_name: str, today: dt.date | None =
     """
     from models.tables import ScorecardSnapshot
 
+    await _one_publisher_at_a_time()
     rows = await snapshot_rows(cycle_name, [org_id], today or dt.date.today())
     for organization, cycle_id, audience, payload in rows:
         await ScorecardSnapshot.insert(

@@ -17,7 +17,7 @@ from typing import Any
 
 from models import audit
 from models.caller import Caller
-from models.engine import fetch, fetch_kept, write_transaction
+from models.engine import KeptRows, fetch, fetch_kept, write_transaction
 from models.errors import NotFound, UserError
 from models.passwords import verify_dummy, verify_password
 from models.services.people import normalize_email
@@ -51,7 +51,7 @@ def new_secret() -> str:
     return secrets.token_urlsafe(32)
 
 
-async def _caller_rows(join_sql: str, token_hash: str) -> list[dict[str, Any]]:
+async def _caller_rows(join_sql: str, token_hash: str) -> KeptRows:
     """One query: the credential row, its person and every role the person holds.
 
     Kept in memory until the database changes (`fetch_kept`): a login, a logout, a revoked token,
@@ -70,11 +70,11 @@ async def _caller_rows(join_sql: str, token_hash: str) -> list[dict[str, Any]]:
 
 # The Caller last built from each list of kept rows (`fetch_kept` hands out the same list while the
 # database is unchanged). Holding the list keeps its identity from being reused by another object.
-_built: dict[tuple[str, str], tuple[list[dict[str, Any]], Caller]] = {}
+_built: dict[tuple[str, str], tuple[KeptRows, Caller]] = {}
 BUILT_CALLERS = 4096
 
 
-def _caller_from_kept_rows(rows: list[dict[str, Any]], via: str, csrf_token: str = "") -> Caller:
+def _caller_from_kept_rows(rows: KeptRows, via: str, csrf_token: str = "") -> Caller:
     key = (via, str(rows[0]["credential_id"]))
     built = _built.get(key)
     if built is not None and built[0] is rows:
@@ -86,7 +86,7 @@ def _caller_from_kept_rows(rows: list[dict[str, Any]], via: str, csrf_token: str
     return caller
 
 
-def _caller_from_rows(rows: list[dict[str, Any]], via: str, csrf_token: str = "") -> Caller:
+def _caller_from_rows(rows: KeptRows, via: str, csrf_token: str = "") -> Caller:
     first = rows[0]
     roles = frozenset(
         (row["role"], int(row["organization"]) if row["organization"] is not None else None)

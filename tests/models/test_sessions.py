@@ -91,3 +91,24 @@ async def test_a_remembered_caller_is_read_again_after_any_change_to_the_databas
         async with write_transaction():
             await fetch("UPDATE person SET active = false WHERE id = {}", caller.person_id)
     assert await sessions.caller_for_session(cookie) is None
+
+
+def test_a_forked_worker_reads_on_a_connection_of_its_own(demo) -> None:
+    """granian forks its workers after `serve` has read the database: SQLite's locks belong to a
+    process, so a child must not go on using the parent's open connection."""
+    import os
+
+    from models.engine import current_engine, is_sqlite
+
+    if not is_sqlite():
+        return
+    engine = current_engine()
+    inherited = engine._reader()
+    pid = os.fork()
+    if pid == 0:  # the child: answer through the exit status only
+        own = engine._reader()
+        ok = own is not inherited and own.execute("SELECT COUNT(*) FROM organization").fetchone()[0] > 0
+        os._exit(0 if ok else 1)
+    _, status = os.waitpid(pid, 0)
+    assert os.waitstatus_to_exitcode(status) == 0
+    assert engine._reader() is inherited

@@ -138,3 +138,49 @@ async def test_a_stopping_scheduler_lets_a_running_job_finish_its_write(db: str)
     assert finished == [True]
     assert not scheduler.running
     assert await last_run("slow_job") is not None
+
+
+async def test_one_process_at_a_time_holds_the_scheduler_lock(db: str) -> None:
+    from models.engine import current_engine
+    from reminders.scheduler import SchedulerLock
+
+    first, second = SchedulerLock(current_engine()), SchedulerLock(current_engine())
+    assert await first.acquire()
+    try:
+        assert not await second.acquire()
+    finally:
+        await first.release()
+    assert await second.acquire()
+    await second.release()
+
+
+async def test_the_scheduler_lock_file_sits_beside_the_database_and_follows_no_symlink(
+    db: str, tmp_path: Any
+) -> None:
+    """Another local user must not be able to steer, hold or break the lock: it is not in a shared
+    temporary directory, a planted symlink is not followed, and an unusable lock only leaves this
+    process without a scheduler."""
+    from pathlib import Path
+
+    from models.engine import current_engine, is_sqlite
+    from reminders.scheduler import SchedulerLock
+
+    if not is_sqlite():
+        return  # PostgreSQL uses an advisory lock, not a file
+    lock = SchedulerLock(current_engine())
+    assert lock.path.parent == Path(current_engine().path).resolve().parent
+    target = tmp_path / "elsewhere"
+    lock.path.symlink_to(target)
+    try:
+        assert not await lock.acquire()
+        assert not target.exists()
+    finally:
+        lock.path.unlink()
+    lock.path.mkdir()
+    try:
+        assert not await lock.acquire()
+    finally:
+        lock.path.rmdir()
+    assert await lock.acquire()
+    assert oct(lock.path.stat().st_mode & 0o777) == "0o600"
+    await lock.release()

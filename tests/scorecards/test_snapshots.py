@@ -174,3 +174,24 @@ async def test_a_weight_changed_after_publishing_changes_live_figures_only(demo:
     assert [a["weight"] for a in donor_after["areas"]] == [1.0] * 5
     assert live_after["areas"][-1]["weight"] == 3.0
     assert [i["index"] for i in live_after["items"]] != [i["index"] for i in live_before["items"]]
+
+
+async def test_a_publisher_holds_the_others_off_until_it_commits(demo: Any) -> None:
+    """The published caches trust the newest snapshot id; on PostgreSQL that only holds if
+    publications commit in id order, so a publishing transaction blocks the next one."""
+    import asyncpg
+
+    from models.engine import current_engine, is_sqlite
+    from scorecards.snapshots import PUBLISH_LOCK, _one_publisher_at_a_time
+
+    if is_sqlite():
+        return  # one writer at a time already
+    other = await asyncpg.connect(current_engine().config["dsn"])
+    try:
+        async with write_transaction():
+            await _one_publisher_at_a_time()
+            assert not await other.fetchval("SELECT pg_try_advisory_xact_lock($1)", PUBLISH_LOCK)
+        async with other.transaction():
+            assert await other.fetchval("SELECT pg_try_advisory_xact_lock($1)", PUBLISH_LOCK)
+    finally:
+        await other.close()
