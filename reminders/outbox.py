@@ -118,7 +118,9 @@ async def queue(rows: Sequence[OutboxRow], now: dt.datetime | None = None) -> li
         )
 
 
-CLAIMED_COLUMNS = "id, dedupe_key, rule, recipient, recipient_email, link, context, message_id, attempts"
+CLAIMED_COLUMNS = (
+    "id, dedupe_key, rule, recipient, recipient_email, organization, link, context, message_id, attempts"
+)
 
 
 async def claim(worker: str, limit: int, now: dt.datetime | None = None) -> list[dict[str, Any]]:

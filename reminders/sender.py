@@ -20,7 +20,7 @@ import os
 import random
 import socket
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import aiosmtplib
@@ -143,12 +143,45 @@ async def deliver_due(
     return total
 
 
-async def _names(rows: list[dict[str, Any]]) -> dict[int, str]:
-    names: dict[int, str] = {}
+@dataclass
+class Recipients:
+    """The recipients of a batch as they are now: names, and who may still be written to."""
+
+    names: dict[int, str] = field(default_factory=dict)
+    active: set[int] = field(default_factory=set)
+    # (person, organization) pairs of every role held now; organization None for secretariat/donor
+    roles: set[tuple[int, int | None]] = field(default_factory=set)
+
+    def refusal(self, row: dict[str, Any]) -> str | None:
+        """Why this reminder must not go out any more, or None.
+
+        A reminder is queued for a person serving an organization; by the time it is sent the
+        person may have been deactivated or lost that role (a focal point who left, say). It then
+        stays unsent, marked failed with the reason, in the secretariat's list.
+        """
+        person, org = row["recipient"], row["organization"]
+        if person is None:
+            return None
+        person = int(person)
+        if person not in self.active:
+            return "not sent: the recipient's account was deactivated after it was queued"
+        serves = (person, None) in self.roles or org is None or (person, int(org)) in self.roles
+        if not serves:
+            return "not sent: the recipient no longer holds a role in this organization"
+        return None
+
+
+async def _recipients(rows: list[dict[str, Any]]) -> Recipients:
+    found = Recipients()
     for ids in chunks([int(r["recipient"]) for r in rows if r["recipient"] is not None]):
-        for person in await fetch(f"SELECT id, name FROM person WHERE id IN ({ids})"):
-            names[int(person["id"])] = person["name"]
-    return names
+        for person in await fetch(f"SELECT id, name, active FROM person WHERE id IN ({ids})"):
+            found.names[int(person["id"])] = person["name"]
+            if person["active"]:
+                found.active.add(int(person["id"]))
+        for held in await fetch(f"SELECT person, organization FROM role_assignment WHERE person IN ({ids})"):
+            org = held["organization"]
+            found.roles.add((int(held["person"]), None if org is None else int(org)))
+    return found
 
 
 async def send_batch(
@@ -156,13 +189,18 @@ async def send_batch(
 ) -> DeliveryResult:
     """Send claimed rows over one connection, recording each outcome (and what was sent) at once."""
     result = DeliveryResult(claimed=len(rows))
-    names = await _names(rows)
+    recipients = await _recipients(rows)
     _, envelope_from = sender_address(settings.smtp.sender)
     renderer = EmailRenderer(settings.base_url)
     connection = Connection(settings)
     try:
         for index, row in enumerate(rows):
-            name = names.get(row["recipient"] or 0, "")
+            refusal = recipients.refusal(row)
+            if refusal is not None:
+                await outbox.mark_failed(row["id"], worker, refusal)
+                result.failed += 1
+                continue
+            name = recipients.names.get(row["recipient"] or 0, "")
             try:
                 email = renderer.render(row["rule"], row["context"] or "{}", row["link"], name)
                 message = build_message(

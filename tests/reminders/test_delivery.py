@@ -187,3 +187,26 @@ async def test_a_sender_killed_between_claim_and_send_does_not_lose_the_reminder
     assert (await deliver_due(mail_settings)).sent == 3
     assert len(smtp_server.messages) == 3
     assert await statuses() == {"sent": 3}
+
+
+async def test_a_reminder_goes_only_to_someone_still_active_and_serving_the_organization(
+    db: str, mail_settings: Settings, smtp_server: Any, time_machine: Any
+) -> None:
+    """Queued for the focal point and the champion; by delivery the focal point has left the
+    organization and the champion's account is closed: nothing is sent, and the list says why."""
+    org = await world.organization("NRA")
+    commitment = await world.commitment(org)
+    await world.milestone(commitment, DUE - dt.timedelta(days=45), title="Long overdue")
+    time_machine.move_to(at(DUE, 6), tick=False)
+    await run_check(mail_settings)
+    queued = await world.reminders()
+    assert {row["recipient"] for row in queued} == {org.focal, org.champion}
+
+    await fetch("DELETE FROM role_assignment WHERE person = {} AND role = 'focal_point'", org.focal)
+    await fetch("UPDATE person SET active = {} WHERE id = {}", False, org.champion)
+    result = await deliver_due(mail_settings)
+    assert (result.sent, result.failed) == (0, len(queued))
+    assert smtp_server.messages == []
+    errors = {row["recipient"]: row["last_error"] for row in await world.reminders()}
+    assert "no longer holds a role" in errors[org.focal]
+    assert "deactivated" in errors[org.champion]
