@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 from models import audit
 from models.caller import Caller
 from models.engine import write_transaction
-from models.errors import Forbidden
+from models.errors import Forbidden, UserError
 from reminders import outbox
 from reminders.digests import compile_digests
 from reminders.emails import context_json, mail_domain, message_id_for
@@ -125,9 +125,27 @@ async def run_check(
     now: dt.datetime | None = None,
     dry_run: bool = False,
 ) -> CheckResult:
-    """Run the timeline check as of `day` (every organization) or of `now` in each time zone."""
+    """Run the timeline check as of `day` (every organization) or of `now` in each time zone.
+
+    A real run for a day that has not begun anywhere yet is refused: it would queue that day's
+    reminders early and move every check date past it. A dry run may look ahead.
+    """
+    if day is not None and not dry_run and day > latest_local_date(now or outbox.utcnow()):
+        raise UserError(
+            f"{day.isoformat()} has not begun anywhere yet: a real check runs for today or an earlier "
+            "day; preview a later day with a dry run",
+            field="date",
+        )
     with _without_cycle_collection():
         return await _run_check(settings, day=day, now=now, dry_run=dry_run)
+
+
+EARLIEST_UTC_OFFSET = dt.timedelta(hours=14)  # Kiribati's Line Islands: where each day begins
+
+
+def latest_local_date(now: dt.datetime) -> dt.date:
+    """The date where it is latest right now (UTC+14)."""
+    return (now.astimezone(dt.UTC) + EARLIEST_UTC_OFFSET).date()
 
 
 @contextmanager

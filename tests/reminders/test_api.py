@@ -102,3 +102,20 @@ async def test_a_post_without_the_csrf_token_is_refused(
     del headers["X-CSRF-Token"]
     response = await client.post("/api/reminders/check", json={"dry_run": True}, headers=headers)
     assert response.status_code == 403
+
+
+async def test_a_real_check_for_a_later_day_is_refused(
+    client: httpx.AsyncClient, sign_in: Any, demo: Any
+) -> None:
+    import datetime as dt
+
+    headers = await sign_in(SECRETARIAT)
+    ahead = (dt.date.today() + dt.timedelta(days=2)).isoformat()
+    refused = await client.post("/api/reminders/check", json={"date": ahead}, headers=headers)
+    assert refused.status_code in (400, 422), refused.text
+    assert "has not begun anywhere yet" in refused.text
+    assert await world.count("reminder") == 0
+    preview = await client.post(
+        "/api/reminders/check", json={"date": ahead, "dry_run": True}, headers=headers
+    )
+    assert preview.status_code == 200, preview.text

@@ -13,8 +13,10 @@ import pytest
 from tests.conftest import REPO
 from tests.reminders import world
 
-DUE = dt.date(2026, 12, 20)
-CHECK_DATE = (DUE - dt.timedelta(days=14)).isoformat()
+# The real clock runs in these subprocesses, and a real check runs for today or earlier.
+TODAY = dt.date.today()
+DUE = TODAY + dt.timedelta(days=14)
+CHECK_DATE = TODAY.isoformat()
 
 
 @pytest.fixture
@@ -40,7 +42,7 @@ async def test_check_dry_run_prints_what_it_would_queue_and_writes_nothing(cli: 
     assert out.returncode == 0, out.stderr
     assert f"Dry run as of {CHECK_DATE}: 2 reminders would be queued" in out.stdout
     assert out.stdout.count(org.focal_email) == 2
-    assert "Milestone due in 14 days (20 December 2026): Step 00 [NRA]" in out.stdout
+    assert f"Milestone due in 14 days ({DUE.day} {DUE:%B %Y}): Step 00 [NRA]" in out.stdout
     assert await world.count("reminder") == 0
 
 
@@ -97,3 +99,17 @@ def test_check_refuses_a_malformed_date(cli: Any) -> None:
     out = cli("check", "--date", "22/11/2026")
     assert out.returncode == 2
     assert "use YYYY-MM-DD" in out.stderr
+
+
+async def test_a_real_check_for_a_day_not_yet_begun_is_refused_but_may_be_previewed(cli: Any) -> None:
+    await organization_with_milestones(1)
+    ahead = (TODAY + dt.timedelta(days=3)).isoformat()
+    out = cli("check", "--date", ahead)
+    assert out.returncode == 2
+    lines = [line for line in out.stderr.splitlines() if line.strip()]
+    assert len(lines) == 1 and "has not begun anywhere yet" in lines[0] and "dry run" in lines[0]
+    assert await world.count("reminder") == 0
+    assert await world.count("job_run") == 0
+    preview = cli("check", "--date", ahead, "--dry-run")
+    assert preview.returncode == 0, preview.stderr
+    assert await world.count("reminder") == 0
