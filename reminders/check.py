@@ -155,8 +155,8 @@ def _without_cycle_collection() -> Iterator[None]:
     A first check over a large database holds about 200,000 young objects (facts, intents, outbox
     rows), none of them in a reference cycle; the collector would walk them again and again while
     they are built, about a tenth of the check's time. Reference counting still frees everything.
-    Only the section that turned the collector off turns it back on, so overlapping checks leave it
-    as they found it.
+    Only the section that turned the collector off turns it back on: after overlapping checks it is
+    on again, as it was (a check still running then merely goes on with it on).
     """
     paused = gc.isenabled()
     gc.disable()

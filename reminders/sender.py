@@ -143,21 +143,25 @@ async def deliver_due(
     return total
 
 
+SERVING_ROLES = ("focal_point", "champion")  # the roles that receive an organization's reminders
+
+
 @dataclass
 class Recipients:
     """The recipients of a batch as they are now: names, and who may still be written to."""
 
     names: dict[int, str] = field(default_factory=dict)
     active: set[int] = field(default_factory=set)
-    # (person, organization) pairs of every role held now; organization None for secretariat/donor
-    roles: set[tuple[int, int | None]] = field(default_factory=set)
+    # (person, role, organization) of every role held now; organization None for secretariat/donor
+    roles: set[tuple[int, str, int | None]] = field(default_factory=set)
 
     def refusal(self, row: dict[str, Any]) -> str | None:
         """Why this reminder must not go out any more, or None.
 
-        A reminder is queued for a person serving an organization; by the time it is sent the
-        person may have been deactivated or lost that role (a focal point who left, say). It then
-        stays unsent, marked failed with the reason, in the secretariat's list.
+        A reminder is queued for a focal point or the champion of an organization (or for the
+        secretariat); by the time it is sent the person may have been deactivated or lost that role
+        (a focal point who left, say). It then stays unsent, marked failed with the reason, in the
+        secretariat's list. Another role on the organization (peer reviewer) does not count.
         """
         person, org = row["recipient"], row["organization"]
         if person is None:
@@ -165,9 +169,13 @@ class Recipients:
         person = int(person)
         if person not in self.active:
             return "not sent: the recipient's account was deactivated after it was queued"
-        serves = (person, None) in self.roles or org is None or (person, int(org)) in self.roles
+        serves = (
+            org is None
+            or (person, "secretariat", None) in self.roles
+            or any((person, role, int(org)) in self.roles for role in SERVING_ROLES)
+        )
         if not serves:
-            return "not sent: the recipient no longer holds a role in this organization"
+            return "not sent: the recipient is no longer a focal point or the champion of this organization"
         return None
 
 
@@ -178,9 +186,11 @@ async def _recipients(rows: list[dict[str, Any]]) -> Recipients:
             found.names[int(person["id"])] = person["name"]
             if person["active"]:
                 found.active.add(int(person["id"]))
-        for held in await fetch(f"SELECT person, organization FROM role_assignment WHERE person IN ({ids})"):
+        for held in await fetch(
+            f"SELECT person, role, organization FROM role_assignment WHERE person IN ({ids})"
+        ):
             org = held["organization"]
-            found.roles.add((int(held["person"]), None if org is None else int(org)))
+            found.roles.add((int(held["person"]), held["role"], None if org is None else int(org)))
     return found
 
 

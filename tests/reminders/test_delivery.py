@@ -203,10 +203,11 @@ async def test_a_reminder_goes_only_to_someone_still_active_and_serving_the_orga
     assert {row["recipient"] for row in queued} == {org.focal, org.champion}
 
     await fetch("DELETE FROM role_assignment WHERE person = {} AND role = 'focal_point'", org.focal)
+    await world.role(org.focal, "peer_reviewer", org.id)  # a role that receives no reminders
     await fetch("UPDATE person SET active = {} WHERE id = {}", False, org.champion)
     result = await deliver_due(mail_settings)
     assert (result.sent, result.failed) == (0, len(queued))
     assert smtp_server.messages == []
     errors = {row["recipient"]: row["last_error"] for row in await world.reminders()}
-    assert "no longer holds a role" in errors[org.focal]
+    assert "no longer a focal point or the champion" in errors[org.focal]
     assert "deactivated" in errors[org.champion]
