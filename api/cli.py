@@ -124,9 +124,21 @@ def worker_environment(settings: Any, *, no_scheduler: bool) -> dict[str, str]:
     return extra
 
 
+def event_loop_choice() -> Any:
+    """uvloop when it is installed (a declared dependency), else asyncio's loop, said once."""
+    import importlib.util
+
+    from granian.constants import Loops
+
+    if importlib.util.find_spec("uvloop") is not None:
+        return Loops.uvloop
+    print("uvloop is not installed: serving on asyncio's own event loop.", flush=True)
+    return Loops.asyncio
+
+
 def cmd_serve(args: argparse.Namespace) -> int:
     from granian import Granian
-    from granian.constants import Interfaces, Loops
+    from granian.constants import Interfaces
 
     from api.settings import Settings
 
@@ -160,7 +172,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
         port=args.port,
         interface=Interfaces.ASGI,
         workers=args.workers,
-        loop=Loops.uvloop,
+        loop=event_loop_choice(),
         log_level="warning",
         respawn_failed_workers=True,
     ).serve()
