@@ -80,14 +80,18 @@ async def database_is_empty() -> bool:
 
 
 def print_demo_logins(summary: Any) -> None:
-    from models.demo import DEMO_PASSWORD
-
     print(
         f"Demo data loaded: {summary.organizations} fictional organizations, {summary.commitments} "
         f"commitments, {summary.milestones} milestones, cycles {', '.join(summary.cycles)}."
     )
+    print_logins(summary.logins)
+
+
+def print_logins(logins: list[tuple[str, str]]) -> None:
+    from models.demo import DEMO_PASSWORD
+
     print(f"Demo logins (password for all: {DEMO_PASSWORD}):")
-    for email, role in summary.logins:
+    for email, role in logins:
         print(f"  {email:<48} {role}")
 
 
@@ -147,19 +151,25 @@ def cmd_serve(args: argparse.Namespace) -> int:
     settings = Settings.from_env()  # a bad setting stops here, before any worker starts
     os.environ.update(worker_environment(settings, no_scheduler=args.no_scheduler))
 
-    async def prepare() -> Any:
+    async def prepare() -> tuple[Any, list[tuple[str, str]]]:
+        from models.demo import demo_logins, load_demo
+
         await apply_migrations()
-        if args.demo and await database_is_empty():
-            from models.demo import load_demo
+        if not args.demo:
+            return None, []
+        if await database_is_empty():
+            return await load_demo(), []
+        return None, await demo_logins()
 
-            return await load_demo()
-        return None
-
-    summary = _run(prepare)
+    summary, kept_logins = _run(prepare)
     if summary is not None:
         print_demo_logins(summary)
     elif args.demo:
-        print("The database already has data; demo data was not loaded again.")
+        print("The database already has data: it was kept, and the demo was not loaded again.")
+        if kept_logins:
+            print_logins(kept_logins)
+        else:
+            print("It holds no demo sign-in that still works; add a person with `cop-tracker user add`.")
     scheduler = "on" if settings.scheduler and not args.no_scheduler else "off"
     print(
         f"CoP Tracker at http://{args.host}:{args.port}  ({args.workers} worker(s), scheduler {scheduler})",

@@ -117,6 +117,34 @@ async def load_demo(
     return builder.summary
 
 
+async def demo_logins() -> list[tuple[str, str]]:
+    """The demo sign-ins that still work in this database, in the order a fresh load prints them.
+
+    A second `serve --demo` keeps the data it finds, but a newcomer still needs a way in: the demo
+    people who are active, hold a role and still have the demo password are listed again. A person
+    whose password was changed is left out rather than printed with a password that no longer works.
+    """
+    from models.passwords import verify_password
+
+    rows = await fetch(
+        "SELECT p.email, p.password_hash, r.role, o.id AS org_id, o.acronym FROM person p "
+        "JOIN role_assignment r ON r.person = p.id LEFT JOIN organization o ON o.id = r.organization "
+        "WHERE p.email LIKE {} AND p.active ORDER BY p.id, r.id",
+        f"%@{DEMO_DOMAIN}",
+    )
+    first_orgs = sorted({r["org_id"] for r in rows if r["org_id"] is not None})[:3]
+    order = {"secretariat": 0, "donor": 1, "focal_point": 2, "champion": 2, "peer_reviewer": 3}
+    chosen = [r for r in rows if r["org_id"] is None or r["org_id"] in first_orgs]
+    chosen.sort(key=lambda r: (order.get(r["role"], 4), first_orgs.index(r["org_id"]) if r["org_id"] else 0))
+    logins: list[tuple[str, str]] = []
+    for row in chosen:
+        if not verify_password(row["password_hash"], DEMO_PASSWORD):
+            continue
+        label = row["role"] if row["acronym"] is None else f"{row['role']} of {row['acronym']}"
+        logins.append((row["email"], label))
+    return logins
+
+
 class _DemoBuilder:
     def __init__(self, today: dt.date, password_hash: str) -> None:
         self.today = today

@@ -25,22 +25,29 @@ JOBS_SECONDS = 30
 DEMO_PASSWORD = "demo-password"
 
 
-@pytest.fixture
-def served(db: str, tmp_path: Path) -> Iterator[LiveServer]:
+pytestmark = pytest.mark.slow
+
+
+def start_serve(db: str, log_path: Path, workers: int) -> LiveServer:
+    """`cop-tracker serve --demo` in a subprocess on a free port, once it answers /health."""
     port = free_port()
-    log_path = tmp_path / "serve.log"
     env = {k: v for k, v in os.environ.items() if k not in ("SECRET_KEY", "SCHEDULER", "PRODUCTION")}
     env.update(DATABASE_URL=db, BASE_URL=f"http://127.0.0.1:{port}", SMTP_HOST="127.0.0.1", SMTP_PORT="9")
     with log_path.open("wb") as log:
         process = subprocess.Popen(
             [sys.executable, "-m", "api.cli", "serve", "--demo", "--port", str(port)]
-            + ["--workers", str(WORKERS)],
+            + ["--workers", str(workers)],
             cwd=str(REPO),
             env=env,
             stdout=log,
             stderr=subprocess.STDOUT,
         )
-    server = wait_until_ready(LiveServer(f"http://127.0.0.1:{port}", port, process, log_path))
+    return wait_until_ready(LiveServer(f"http://127.0.0.1:{port}", port, process, log_path))
+
+
+@pytest.fixture
+def served(db: str, tmp_path: Path) -> Iterator[LiveServer]:
+    server = start_serve(db, tmp_path / "serve.log", WORKERS)
     try:
         deadline = time.monotonic() + JOBS_SECONDS
         while not _jobs_reported(server.url):
@@ -102,3 +109,24 @@ def test_a_signed_in_person_keeps_the_flash_and_the_session(served: LiveServer) 
             page = browser.get(signed_in.headers["location"])
             assert page.status_code == 200
             assert "Welcome, " in page.text
+
+
+def test_a_second_serve_demo_keeps_the_data_and_prints_the_logins_again(db: str, tmp_path: Path) -> None:
+    """A newcomer whose first `serve --demo` stopped (or crashed) starts it again: the data is kept
+    and the demo sign-ins are printed again, each of which signs in."""
+    first = start_serve(db, tmp_path / "first.log", workers=1)
+    stop_server(first)
+    second = start_serve(db, tmp_path / "second.log", workers=1)
+    try:
+        log = second.log()
+        assert "it was kept, and the demo was not loaded again" in log, log
+        logins = re.findall(r"^\s+(\S+@demo\.cop-tracker\.example)\s+(\S.*)$", log, re.M)
+        assert {"secretariat", "donor"} <= {role for _, role in logins}, log
+        assert any(role.startswith("champion of ") for _, role in logins), log
+        for email, _ in logins:
+            answer = httpx.post(
+                f"{second.url}/api/auth/login", json={"email": email, "password": DEMO_PASSWORD}, timeout=10
+            )
+            assert answer.status_code == 200, (email, answer.text)
+    finally:
+        stop_server(second)

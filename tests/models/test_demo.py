@@ -106,3 +106,17 @@ async def test_demo_scales_for_benchmarks(db: str) -> None:
     assert summary.organizations == 40
     assert len(summary.cycles) == 6
     assert summary.milestones > 40 * 8 * 5 * 0.9
+
+
+async def test_the_demo_logins_are_listed_again_from_the_database(demo: Any) -> None:
+    """What a second `serve --demo` prints: the same sign-ins the first load printed, and only those
+    whose password is still the demo one."""
+    from models.demo import demo_logins
+    from models.passwords import hash_password
+
+    assert await demo_logins() == demo.logins
+    changed = demo.logins[0][0]
+    await fetch(
+        "UPDATE person SET password_hash = {} WHERE email = {}", hash_password("another-pw-1"), changed
+    )
+    assert await demo_logins() == demo.logins[1:]
