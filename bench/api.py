@@ -190,7 +190,14 @@ def main() -> None:
     parser.add_argument(
         "--database-url", default="", help="an EMPTY PostgreSQL database (default: a temporary SQLite file)"
     )
+    parser.add_argument(
+        "--quick",
+        action="store_true",
+        help="tiny sizes and one-second runs: proves the script runs; its figures mean nothing",
+    )
     args = parser.parse_args()
+    if args.quick:
+        args.orgs, args.seconds, args.connections, args.rounds, args.workers = 20, 1, 4, 1, 1
     seconds, connections = min(args.seconds, 30), min(args.connections, 256)
     servers = [s for s in args.servers.split(",") if s in ("granian", "uvicorn")]
     if not Path(WRK).exists() or shutil.which(WRK) is None:

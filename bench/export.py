@@ -91,7 +91,14 @@ def main() -> int:
     parser.add_argument("--cycles", type=int, default=6)
     parser.add_argument("--repeat", type=int, default=3, help="runs of each measurement (best is kept)")
     parser.add_argument("--keep", type=Path, default=None, help="keep the files in this directory")
+    parser.add_argument(
+        "--quick",
+        action="store_true",
+        help="tiny sizes and one-second runs: proves the script runs; its figures mean nothing",
+    )
     args = parser.parse_args()
+    if args.quick:
+        args.orgs, args.cycles, args.repeat = 20, 2, 1
 
     work = Path(tempfile.mkdtemp(prefix="cop-bench-"))
     try:

@@ -65,7 +65,14 @@ def main() -> None:
     parser.add_argument("--orgs", type=int, default=1000)
     parser.add_argument("--cycles", type=int, default=3)
     parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument(
+        "--quick",
+        action="store_true",
+        help="tiny sizes and one-second runs: proves the script runs; its figures mean nothing",
+    )
     args = parser.parse_args()
+    if args.quick:
+        args.orgs, args.cycles, args.rounds = 20, 2, 1
 
     with tempfile.TemporaryDirectory() as work:
         port = free_port()

@@ -87,7 +87,14 @@ def main() -> None:
     parser.add_argument("--orgs", type=int, default=2000)
     parser.add_argument("--database-url", default=None, help="an empty PostgreSQL database (default: SQLite)")
     parser.add_argument("--keep", default=None, help="keep the SQLite file in this directory")
+    parser.add_argument(
+        "--quick",
+        action="store_true",
+        help="tiny sizes and one-second runs: proves the script runs; its figures mean nothing",
+    )
     args = parser.parse_args()
+    if args.quick:
+        args.orgs = 20
 
     workdir = Path(args.keep or tempfile.mkdtemp(prefix="cop-bench-reminders-"))
     workdir.mkdir(parents=True, exist_ok=True)

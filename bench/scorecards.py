@@ -193,7 +193,14 @@ def main() -> None:
         default="",
         help="an EMPTY PostgreSQL database to run on (default: a temporary SQLite file)",
     )
+    parser.add_argument(
+        "--quick",
+        action="store_true",
+        help="tiny sizes and one-second runs: proves the script runs; its figures mean nothing",
+    )
     args = parser.parse_args()
+    if args.quick:
+        args.orgs, args.cycles, args.seconds, args.connections, args.workers = 20, 2, 1, 4, 1
     seconds, connections = min(args.seconds, 30), min(args.connections, 64)
     if not Path(WRK).exists() or shutil.which(WRK) is None:
         raise SystemExit(f"{WRK} is missing")
