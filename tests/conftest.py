@@ -38,6 +38,13 @@ DEMO_PASSWORD = "demo-password"
 KEEP_TABLES = {"migration", "area"}
 
 
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Browser tests are slow tests: `pytest -m "not slow"` leaves them out with the others."""
+    for item in items:
+        if item.get_closest_marker("browser"):
+            item.add_marker(pytest.mark.slow)
+
+
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     shutil.rmtree(_TMP, ignore_errors=True)
 

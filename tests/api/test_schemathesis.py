@@ -18,6 +18,8 @@ from models.engine import fetch
 from models.services.sessions import caller_for_person, create_token
 from tests.api.support import FOCAL_NRA
 
+pytestmark = pytest.mark.slow
+
 RUNNER = "from schemathesis.cli import schemathesis; schemathesis()"
 
 

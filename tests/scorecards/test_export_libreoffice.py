@@ -24,7 +24,10 @@ from tests.scorecards.workbooks import SHEETS, kind_and_value, openpyxl_rows, xm
 SOFFICE = shutil.which("soffice")
 HOSTILE = "=cmd|' /C calc'!A0"
 
-pytestmark = pytest.mark.skipif(SOFFICE is None, reason="LibreOffice (soffice) is not installed")
+pytestmark = [
+    pytest.mark.slow,
+    pytest.mark.skipif(SOFFICE is None, reason="LibreOffice (soffice) is not installed"),
+]
 
 
 def resave_with_libreoffice(source: Path, tmp_path: Path) -> bytes:
