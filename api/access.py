@@ -34,8 +34,8 @@ from litestar.types import ASGIApp, Receive, Scope, Send
 
 from api.auth import CALLER_STATE_KEY, client_address, resolve_caller
 from api.security import check_csrf_and_origin
-from api.settings import Settings
 from models.caller import Caller
+from models.settings import Settings
 from models.vocabulary import ORG_SCOPED_ROLES, ROLES
 
 ANYONE = "anyone"

@@ -14,8 +14,8 @@ from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.template.config import TemplateConfig
 
 from api.hosts import allowed_hosts_middleware
-from api.settings import Settings
 from models.engine import current_engine, fetch
+from models.settings import Settings
 
 TEMPLATES_DIR = Path(__file__).resolve().parent.parent / "templates"
 

@@ -16,9 +16,9 @@ from litestar.datastructures import Cookie
 from litestar.di import NamedDependency, Provide
 from litestar.types import Scope
 
-from api.settings import Settings
 from models.caller import ANONYMOUS, Caller
 from models.services.sessions import SESSION_COOKIE, caller_for_session, caller_for_token
+from models.settings import Settings
 
 CALLER_STATE_KEY = "caller"
 # Annotate handler parameters with it: `caller: CallerDep` (plain `caller: Caller` works too).

@@ -30,6 +30,7 @@ def _fail(message: str) -> int:
 def _run(coro_factory: Callable[[], Awaitable[Any]]) -> Any:
     """Run a coroutine, translating user and database errors into CliError."""
     from models.errors import UserError
+    from models.migrations import MigrationError
 
     async def main() -> Any:
         from models.engine import current_engine
@@ -47,36 +48,14 @@ def _run(coro_factory: Callable[[], Awaitable[Any]]) -> Any:
         return asyncio.run(main())
     except UserError as exc:
         raise CliError(exc.message) from None
+    except MigrationError as exc:
+        raise CliError(str(exc)) from None
     except (OSError, sqlite3.OperationalError) as exc:
         raise CliError(f"the database is unreachable ({exc}); check DATABASE_URL") from None
     except Exception as exc:
         if type(exc).__module__.startswith("asyncpg"):
             raise CliError(f"the database refused the request ({exc}); check DATABASE_URL") from None
         raise
-
-
-async def apply_migrations() -> None:
-    """Apply the committed migrations (both engines) and switch SQLite to WAL mode."""
-    import contextlib
-    import io
-
-    from piccolo.apps.migrations.commands.forwards import run_forwards
-
-    from models.engine import current_engine, prepare_sqlite_file
-
-    engine = current_engine()
-    await prepare_sqlite_file(engine)
-    with contextlib.redirect_stdout(io.StringIO()):  # Piccolo narrates each step; we say it once
-        result = await run_forwards(app_name="models", migration_id="all", fake=False)
-    if not result.success:
-        raise CliError(f"migrations failed: {result.message}")
-
-
-async def database_is_empty() -> bool:
-    from models.engine import fetch
-
-    rows = await fetch("SELECT COUNT(*) AS n FROM organization")
-    return int(rows[0]["n"]) == 0
 
 
 def print_demo_logins(summary: Any) -> None:
@@ -96,6 +75,8 @@ def print_logins(logins: list[tuple[str, str]]) -> None:
 
 
 def cmd_migrate(args: argparse.Namespace) -> int:
+    from models.migrations import apply_migrations
+
     _run(apply_migrations)
     print("Migrations applied.")
     return 0
@@ -103,6 +84,7 @@ def cmd_migrate(args: argparse.Namespace) -> int:
 
 def cmd_demo(args: argparse.Namespace) -> int:
     from models.demo import DemoNotEmptyError, load_demo
+    from models.migrations import apply_migrations
 
     async def go() -> Any:
         await apply_migrations()
@@ -144,7 +126,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
     from granian import Granian
     from granian.constants import Interfaces
 
-    from api.settings import Settings
+    from models.migrations import apply_migrations, database_is_empty
+    from models.settings import Settings
 
     if args.workers < 1:
         raise CliError(f"--workers must be at least 1 (got {args.workers})")
@@ -228,21 +211,22 @@ def cmd_user_add(args: argparse.Namespace) -> int:
 
 
 def cmd_check(args: argparse.Namespace) -> int:
-    from api.settings import Settings
+    from models.settings import Settings
     from reminders.commands import run_check_command
 
     return _run(lambda: run_check_command(Settings.from_env(), day=args.date, dry_run=args.dry_run))
 
 
 def cmd_send(args: argparse.Namespace) -> int:
-    from api.settings import Settings
+    from models.settings import Settings
     from reminders.commands import run_send_command
 
     return _run(lambda: run_send_command(Settings.from_env()))
 
 
 def cmd_scheduler(args: argparse.Namespace) -> int:
-    from api.settings import Settings
+    from models.migrations import apply_migrations
+    from models.settings import Settings
     from reminders.scheduler import run_scheduler_forever
 
     _run(apply_migrations)

@@ -7,7 +7,7 @@ from typing import Any
 from litestar.middleware import DefineMiddleware
 from litestar.types import ControllerRouterHandler
 
-from api.settings import Settings
+from models.settings import Settings
 
 
 def route_handlers(settings: Settings) -> list[ControllerRouterHandler]:

@@ -17,9 +17,9 @@ from litestar.exceptions import PermissionDeniedException
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
 
 from api.auth import header_value
-from api.settings import Settings
 from models.caller import Caller
 from models.services.sessions import csrf_matches
+from models.settings import Settings
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 CSRF_HEADER = "x-csrf-token"

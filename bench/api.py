@@ -45,7 +45,7 @@ PATH = "/api/organizations/{org_id}/commitments"
 
 def real_app() -> Any:
     from api.app import create_app
-    from api.settings import Settings
+    from models.settings import Settings
 
     return create_app(Settings.from_env())
 

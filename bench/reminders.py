@@ -49,7 +49,7 @@ def load_demo(orgs: int, env: dict[str, str]) -> str:
 
 
 async def measure(label: str, when: dt.datetime) -> None:
-    from api.settings import Settings
+    from models.settings import Settings
     from reminders.check import run_check
 
     settings = Settings.from_env()

@@ -47,6 +47,7 @@ SCORING = r"""
 import asyncio, datetime as dt, json, resource, statistics, sys, time, tracemalloc
 
 async def main():
+    from models import clock
     from models.engine import current_engine
     from scorecards.engine import score_cycle
     from scorecards.loader import load_cycles, load_inputs
@@ -57,7 +58,7 @@ async def main():
         await engine.start_connection_pool()
     cycles = await load_cycles()
     cycle = cycles[-2].name  # the latest published cycle (the last one is open)
-    today = dt.date.today()
+    today = clock.today()
     runs = []
     for round_ in range(4):
         if round_ == 3:

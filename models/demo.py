@@ -12,6 +12,7 @@ import random
 from dataclasses import dataclass, field
 from typing import Any
 
+from models import clock
 from models.bulk import bulk_insert, next_ids
 from models.engine import fetch
 
@@ -103,7 +104,7 @@ async def load_demo(
         raise DemoNotEmptyError(
             "the database already has organizations; demo data loads only into an empty database"
         )
-    today = today or dt.date.today()
+    today = today or clock.today()
     from models.passwords import hash_password
 
     password_hash = hash_password(DEMO_PASSWORD)

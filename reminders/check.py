@@ -25,8 +25,10 @@ from dataclasses import dataclass, field
 
 from models import audit
 from models.caller import Caller
+from models.clock import utcnow
 from models.engine import write_transaction
 from models.errors import Forbidden, UserError
+from models.settings import Settings
 from reminders import outbox
 from reminders.digests import compile_digests
 from reminders.emails import context_json, mail_domain, message_id_for
@@ -119,7 +121,7 @@ _PROBE_ORG = Organization(id=0, acronym="", name="")
 
 
 async def run_check(
-    settings: object,
+    settings: Settings,
     *,
     day: dt.date | None = None,
     now: dt.datetime | None = None,
@@ -130,7 +132,7 @@ async def run_check(
     A real run for a day that has not begun anywhere yet is refused: it would queue that day's
     reminders early and move every check date past it. A dry run may look ahead.
     """
-    if day is not None and not dry_run and day > latest_local_date(now or outbox.utcnow()):
+    if day is not None and not dry_run and day > latest_local_date(now or utcnow()):
         raise UserError(
             f"{day.isoformat()} has not begun anywhere yet: a real check runs for today or an earlier "
             "day; preview a later day with a dry run",
@@ -168,9 +170,9 @@ def _without_cycle_collection() -> Iterator[None]:
 
 
 async def _run_check(
-    settings: object, *, day: dt.date | None, now: dt.datetime | None, dry_run: bool
+    settings: Settings, *, day: dt.date | None, now: dt.datetime | None, dry_run: bool
 ) -> CheckResult:
-    now = now or outbox.utcnow()
+    now = now or utcnow()
     today = Today(now=now, day=day)
     facts = await load_facts(today, _champion_gap_queued)
     evaluation = evaluate(facts, today)
@@ -186,8 +188,8 @@ async def _run_check(
         result.new = [intent for intent in unique if intent.dedupe_key not in known]
         return result
 
-    base_url = settings.base_url.rstrip("/")  # type: ignore[attr-defined]
-    domain = mail_domain(settings.smtp.sender, base_url)  # type: ignore[attr-defined]
+    base_url = settings.base_url.rstrip("/")
+    domain = mail_domain(settings.smtp.sender, base_url)
     inserted: set[str] = set()
     encoded: dict[int, str] = {}  # the intents of one milestone share one context
     for start in range(0, len(unique), QUEUE_CHUNK):
@@ -207,7 +209,7 @@ async def _run_check(
 
 
 async def check_as(
-    caller: Caller, settings: object, *, day: dt.date | None = None, dry_run: bool = False
+    caller: Caller, settings: Settings, *, day: dt.date | None = None, dry_run: bool = False
 ) -> CheckResult:
     """The check on request of a person (the API): the secretariat only; a real run is audited."""
     if not caller.is_secretariat:

@@ -3,15 +3,15 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
 
+from models.settings import Settings
 from reminders.check import run_check
 from reminders.emails import subject_of
 from reminders.jobs import CHECK_JOB, DELIVERY_JOB, describe_check, describe_delivery, record_run
 from reminders.sender import deliver_due
 
 
-async def run_check_command(settings: Any, day: dt.date | None, dry_run: bool) -> int:
+async def run_check_command(settings: Settings, day: dt.date | None, dry_run: bool) -> int:
     """Run the timeline check as of `day` (default: today in each organization's time zone)."""
     as_of = day.isoformat() if day else "today (in each organization's time zone)"
     result = await run_check(settings, day=day, dry_run=dry_run)
@@ -27,7 +27,7 @@ async def run_check_command(settings: Any, day: dt.date | None, dry_run: bool) -
     return 0
 
 
-async def run_send_command(settings: Any) -> int:
+async def run_send_command(settings: Settings) -> int:
     """Deliver what is due now; exit status 1 when some reminders could not be delivered."""
     result = await deliver_due(settings)
     print(

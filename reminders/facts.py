@@ -13,10 +13,9 @@ import datetime as dt
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from functools import lru_cache
 from typing import Any
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from models.clock import local_date
 from models.engine import current_engine
 from models.vocabulary import CHAMPION_SENIORITIES
 from reminders.rules import (
@@ -33,21 +32,6 @@ from reminders.rules import (
 from reminders.sql import Row, fetch_in_transaction
 
 ID_CHUNK = 5000
-
-
-@lru_cache(maxsize=256)
-def zone(time_zone: str) -> dt.tzinfo:
-    try:
-        return ZoneInfo(time_zone)
-    except (ZoneInfoNotFoundError, ValueError):
-        return dt.UTC
-
-
-def local_date(moment: dt.datetime, time_zone: str) -> dt.date:
-    """The date of a moment in an organization's time zone (naive moments are UTC)."""
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=dt.UTC)
-    return moment.astimezone(zone(time_zone)).date()
 
 
 @dataclass

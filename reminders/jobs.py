@@ -13,9 +13,10 @@ import logging
 from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
 
+from models.clock import utcnow
 from models.engine import fetch, write_transaction
+from models.settings import Settings
 from reminders.check import CheckResult, run_check
-from reminders.outbox import utcnow
 from reminders.sender import DeliveryResult, deliver_due
 
 CHECK_JOB = "timeline_check"
@@ -73,7 +74,8 @@ async def _recorded(job: str, work: Callable[[], Awaitable[T]], describe: Callab
         await record_run(job, describe(result))
         return result
     finally:
-        _running.discard(task)  # type: ignore[arg-type]
+        if task is not None:
+            _running.discard(task)
 
 
 async def finish_running_jobs(timeout: float) -> bool:
@@ -85,9 +87,9 @@ async def finish_running_jobs(timeout: float) -> bool:
     return not pending
 
 
-async def timeline_check_job(settings: Any) -> CheckResult | None:
+async def timeline_check_job(settings: Settings) -> CheckResult | None:
     return await _recorded(CHECK_JOB, lambda: run_check(settings), describe_check)
 
 
-async def delivery_job(settings: Any) -> DeliveryResult | None:
+async def delivery_job(settings: Settings) -> DeliveryResult | None:
     return await _recorded(DELIVERY_JOB, lambda: deliver_due(settings), describe_delivery)

@@ -23,6 +23,7 @@ from typing import Any
 
 from models import audit
 from models.caller import Caller
+from models.clock import utcnow
 from models.engine import fetch, is_sqlite, write_transaction
 from models.errors import Conflict, Forbidden, NotFound, UserError
 from reminders.emails import RenderedEmail, subject_of
@@ -89,10 +90,6 @@ class OutboxRow:
             self.message_id,
             now,
         )
-
-
-def utcnow() -> dt.datetime:
-    return dt.datetime.now(dt.UTC)
 
 
 async def existing_keys(keys: Sequence[str]) -> set[str]:

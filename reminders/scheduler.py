@@ -26,6 +26,8 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
+from models import clock
+from models.settings import Settings
 from reminders.jobs import (
     CHECK_JOB,
     DELIVERY_JOB,
@@ -56,14 +58,14 @@ def check_missed(last: dt.datetime | None, now: dt.datetime) -> bool:
     return last is None or last < last_scheduled_check(now)
 
 
-async def check_and_deliver(settings: Any) -> None:
+async def check_and_deliver(settings: Settings) -> None:
     """The daily check, then a delivery at once rather than at the next minute."""
     await timeline_check_job(settings)
     await delivery_job(settings)
 
 
-async def catch_up_check(settings: Any) -> None:
-    if check_missed(await last_run(CHECK_JOB), dt.datetime.now(dt.UTC)):
+async def catch_up_check(settings: Settings) -> None:
+    if check_missed(await last_run(CHECK_JOB), clock.utcnow()):
         await check_and_deliver(settings)
 
 
@@ -131,9 +133,9 @@ class SchedulerLock:
             self._connection = None
 
 
-def start_scheduler(settings: Any) -> AsyncIOScheduler:
+def start_scheduler(settings: Settings) -> AsyncIOScheduler:
     """Start the jobs in the running event loop; the caller shuts the scheduler down."""
-    now = dt.datetime.now(dt.UTC)
+    now = clock.utcnow()
     scheduler = AsyncIOScheduler(timezone=dt.UTC, job_defaults={"coalesce": True, "max_instances": 1})
     scheduler.add_job(
         delivery_job,
@@ -163,7 +165,7 @@ async def stop_scheduler(scheduler: AsyncIOScheduler, grace: float = STOP_GRACE_
     await asyncio.sleep(0)  # AsyncIOScheduler shuts down in a callback of the loop: let it run
 
 
-async def run_scheduler_forever(settings: Any, stop: asyncio.Event | None = None) -> int:
+async def run_scheduler_forever(settings: Settings, stop: asyncio.Event | None = None) -> int:
     """`cop-tracker scheduler`: run the jobs until SIGTERM or SIGINT (or `stop` is set)."""
     stop = stop or asyncio.Event()
     loop = asyncio.get_running_loop()

@@ -25,7 +25,9 @@ from typing import Any
 
 import aiosmtplib
 
+from models.clock import utcnow
 from models.engine import fetch
+from models.settings import Settings
 from reminders import outbox
 from reminders.emails import EmailRenderer, InvalidAddress, RenderedEmail, build_message, sender_address
 from reminders.facts import chunks
@@ -81,7 +83,7 @@ def classify(exc: BaseException) -> tuple[str, str]:
 class Connection:
     """One SMTP session for a batch, reopened after a disconnect."""
 
-    def __init__(self, settings: Any) -> None:
+    def __init__(self, settings: Settings) -> None:
         self.smtp_settings = settings.smtp
         self.client: aiosmtplib.SMTP | None = None
 
@@ -120,7 +122,7 @@ class Connection:
 
 
 async def deliver_due(
-    settings: Any,
+    settings: Settings,
     *,
     worker: str | None = None,
     batch_size: int = BATCH_SIZE,
@@ -195,7 +197,7 @@ async def _recipients(rows: list[dict[str, Any]]) -> Recipients:
 
 
 async def send_batch(
-    settings: Any, worker: str, rows: list[dict[str, Any]], rng: random.Random
+    settings: Settings, worker: str, rows: list[dict[str, Any]], rng: random.Random
 ) -> DeliveryResult:
     """Send claimed rows over one connection, recording each outcome (and what was sent) at once."""
     result = DeliveryResult(claimed=len(rows))
@@ -221,7 +223,7 @@ async def send_batch(
                     text=email.text,
                     html=email.html,
                     message_id=row["message_id"],
-                    now=outbox.utcnow(),
+                    now=utcnow(),
                 )
             except Exception as exc:  # noqa: BLE001 - a reminder that cannot be built fails visibly
                 await outbox.mark_failed(row["id"], worker, f"cannot build the message: {exc}")
@@ -266,6 +268,6 @@ async def _retry_or_fail(
         await outbox.mark_failed(row["id"], worker, reason, email)
         result.failed += 1
         return
-    next_attempt = outbox.utcnow() + retry_delay(attempts, rng)
+    next_attempt = utcnow() + retry_delay(attempts, rng)
     await outbox.mark_retry(row["id"], worker, reason, next_attempt, email)
     result.retried += 1

@@ -13,6 +13,7 @@ from typing import Any
 import msgspec
 import pandas as pd
 
+from models import clock
 from models.errors import NotFound
 from scorecards.loader import load_texts
 from scorecards.payload import organization_payload, payload_parts
@@ -112,7 +113,7 @@ async def organization_scorecard(
     """One organization's scorecard at an audience, as a plain mapping."""
     check_audience(audience)
     if audience == "internal":
-        return await _live_card(org_id, cycle_name, today or dt.date.today())
+        return await _live_card(org_id, cycle_name, today or clock.today())
     return dict((await _published_card(org_id, cycle_name, audience))[0])
 
 
@@ -122,7 +123,7 @@ async def scorecard_read(
     """The same scorecard as a response Struct (for the API and the page)."""
     check_audience(audience)
     if audience == "internal":
-        return msgspec.convert(await _live_card(org_id, cycle_name, today or dt.date.today()), ScorecardRead)
+        return msgspec.convert(await _live_card(org_id, cycle_name, today or clock.today()), ScorecardRead)
     return (await _published_card(org_id, cycle_name, audience))[1]
 
 

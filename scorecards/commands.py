@@ -7,7 +7,6 @@ or not at all: it is written next to its destination and renamed into place.
 
 from __future__ import annotations
 
-import datetime as dt
 import os
 import tempfile
 import time
@@ -16,6 +15,7 @@ from typing import Any
 
 import anyio.to_thread
 
+from models import clock
 from models.caller import SYSTEM
 from models.errors import UserError
 from scorecards.exports import check_format, comparison_export, render_into
@@ -77,7 +77,7 @@ async def export_timed(output: str, audience: str, cycle: str | None = None) -> 
     batches while it is written, so that phase includes their queries)."""
     cycle = cycle or await latest_published_cycle()
     started = time.perf_counter()
-    export = await comparison_export(SYSTEM, cycle, audience, None, dt.date.today())
+    export = await comparison_export(SYSTEM, cycle, audience, None, clock.today())
     loaded = time.perf_counter()
     read_peak = peak_memory_mb()
     await write_export(checked_destination(output, "xlsx"), export, "xlsx")

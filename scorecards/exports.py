@@ -24,6 +24,7 @@ import anyio.from_thread
 import anyio.to_thread
 import pandas as pd
 
+from models import clock
 from models.caller import Caller
 from models.errors import UserError
 from scorecards import export_rows
@@ -102,7 +103,7 @@ async def comparison_export(
     `summary_only` (the CSV) skips reading what only the workbook's other sheets show.
     """
     audience = resolve_audience(caller.comparison_audience, audience)
-    now = dt.datetime.now(dt.UTC)
+    now = clock.utcnow()
     today = today or now.date()
     result = await comparison(cycle, audience, peer_type, today)
     frame = result.frame

@@ -22,6 +22,7 @@ from typing import Any
 import msgspec
 import pandas as pd
 
+from models import clock
 from models.engine import current_engine, fetch, fetch_kept
 from models.errors import Forbidden, NotFound, UserError
 from models.vocabulary import AUDIENCES, ORG_TYPE_LABELS, ORG_TYPES
@@ -198,7 +199,7 @@ def _decode(payload: Any) -> dict[str, Any]:
 async def cycle_scores(cycle_name: str, audience: str, today: dt.date | None = None) -> CycleScores:
     check_audience(audience)
     if audience == "internal":
-        return await live_cycle_scores(cycle_name, today or dt.date.today())
+        return await live_cycle_scores(cycle_name, today or clock.today())
     return await published_cycle_scores(cycle_name, audience)
 
 
@@ -249,7 +250,7 @@ async def comparison(
     check_audience(audience)
     check_peer_type(peer_type)
     if audience == "internal":
-        return _comparison_of(await live_cycle_scores(cycle_name, today or dt.date.today()), peer_type)
+        return _comparison_of(await live_cycle_scores(cycle_name, today or clock.today()), peer_type)
     return (await published_comparison(cycle_name, audience, peer_type))[0]
 
 

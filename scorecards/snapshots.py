@@ -17,6 +17,7 @@ from typing import Any
 
 import msgspec
 
+from models import clock
 from models.bulk import bulk_insert, next_ids
 from models.engine import fetch, is_sqlite
 from models.vocabulary import AUDIENCES
@@ -98,7 +99,7 @@ async def freeze_snapshots(org_id: int, cycle_name: str, today: dt.date | None =
     from models.tables import ScorecardSnapshot
 
     await _one_publisher_at_a_time()
-    rows = await snapshot_rows(cycle_name, [org_id], today or dt.date.today())
+    rows = await snapshot_rows(cycle_name, [org_id], today or clock.today())
     for organization, cycle_id, audience, payload in rows:
         await ScorecardSnapshot.insert(
             ScorecardSnapshot(
@@ -124,7 +125,7 @@ async def freeze_all_published(today: dt.date) -> int:
         by_cycle.setdefault(row["cycle_name"], {})[int(row["organization"])] = row["published_at"]
     batch: list[tuple[Any, ...]] = []
     first_id = (await next_ids(["scorecard_snapshot"]))["scorecard_snapshot"]
-    now = dt.datetime.now(dt.UTC)
+    now = clock.utcnow()
     for cycle_name, published_at in by_cycle.items():
         for organization, cycle_id, audience, payload in await snapshot_rows(
             cycle_name, None, today, only=set(published_at)

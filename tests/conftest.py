@@ -29,8 +29,9 @@ os.environ.setdefault("SCHEDULER", "off")
 import httpx  # noqa: E402
 from litestar import Litestar  # noqa: E402
 
-from api.settings import Settings  # noqa: E402
+from models import clock  # noqa: E402
 from models.engine import current_engine, fetch, is_sqlite  # noqa: E402
+from models.settings import Settings  # noqa: E402
 
 REPO = Path(__file__).resolve().parent.parent
 TODAY = dt.date(2026, 11, 22)  # the demo's anchor date in tests
@@ -56,7 +57,7 @@ def database_url() -> str:
 
 @pytest.fixture(scope="session")
 async def migrated_template() -> AsyncIterator[None]:
-    from api.cli import apply_migrations
+    from models.migrations import apply_migrations
 
     engine = current_engine()
     if engine.engine_type == "postgres":
@@ -255,7 +256,7 @@ def cli(db: str) -> Iterator[Any]:
 @pytest.fixture
 async def live_demo(db: str) -> Any:
     """The standard demo as of the real today: the live server runs on the real clock."""
-    return await restored_demo(dt.date.today())
+    return await restored_demo(clock.today())
 
 
 @pytest.fixture

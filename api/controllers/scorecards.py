@@ -15,7 +15,7 @@ from litestar.params import QueryParameter
 from api.access import allow
 from api.auth import CallerDep
 from api.controllers import PathId, PathText
-from models.services.common import today
+from models.clock import today
 from scorecards.cards import scorecard_json
 from scorecards.service import comparison_read, resolve_audience
 from scorecards.shapes import ComparisonRead, ScorecardRead

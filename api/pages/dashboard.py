@@ -16,12 +16,12 @@ from litestar.response import Template
 from api.pages.errors import PageController
 from api.pages.render import render
 from models.caller import Caller
+from models.clock import today
 from models.services import commitments as commitment_service
 from models.services import cycles as cycle_service
 from models.services import milestones as milestone_service
 from models.services import organizations as organization_service
 from models.services import submissions as submission_service
-from models.services.common import today
 from reminders.outbox import reminders_received
 
 DUE_SOON_DAYS = 30

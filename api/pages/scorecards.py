@@ -17,8 +17,8 @@ from api.access import allow
 from api.pages.errors import PageController
 from api.pages.render import render
 from models.caller import Caller
+from models.clock import today
 from models.errors import UserError
-from models.services.common import today
 from models.vocabulary import AUDIENCES, ORG_TYPE_LABELS
 from scorecards.cards import scorecard_read
 from scorecards.engine import AREA_FLAG_LABELS, FLAG_LABELS, STALE_AFTER_DAYS

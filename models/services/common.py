@@ -3,7 +3,6 @@ validation with messages naming the field, and optimistic concurrency on `versio
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any
 from urllib.parse import urlparse
 
@@ -12,14 +11,6 @@ from piccolo.table import Table
 from models.caller import Caller
 from models.errors import Forbidden, NotFound, PreconditionFailed, UserError
 from models.vocabulary import VISIBILITIES, visibilities_for
-
-
-def utcnow() -> dt.datetime:
-    return dt.datetime.now(dt.UTC)
-
-
-def today() -> dt.date:
-    return utcnow().date()
 
 
 def read_audience(caller: Caller, org_id: int, what: str = "organization") -> str:

@@ -12,9 +12,9 @@ from typing import Any
 
 from models import audit
 from models.caller import Caller
+from models.clock import today
 from models.engine import fetch, write_transaction
 from models.errors import Conflict, Forbidden, NotFound, UserError
-from models.services.common import today
 from models.tables import Cycle
 
 CYCLE_NAME_RE = re.compile(r"^(\d{4})-H([12])$")

@@ -11,6 +11,7 @@ from typing import Any
 
 from models import audit
 from models.caller import Caller
+from models.clock import utcnow
 from models.engine import fetch, write_transaction
 from models.errors import Conflict, Forbidden, NotFound, UserError
 from models.services.common import (
@@ -21,7 +22,6 @@ from models.services.common import (
     read_audience,
     require_editor,
     update_versioned,
-    utcnow,
     visibility,
     web_link,
 )

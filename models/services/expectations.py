@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from models import audit
+from models import audit, clock
 from models.caller import Caller
 from models.engine import fetch, write_transaction
 from models.errors import Forbidden, NotFound, UserError
@@ -113,7 +113,7 @@ async def set_status(
     """Record whether an organization meets an expectation (and since when)."""
     _secretariat(caller)
     if met and since is None:
-        since = dt.datetime.now(dt.UTC).date()
+        since = clock.today()
     if not met:
         since = None
     async with write_transaction():

@@ -12,6 +12,7 @@ from typing import Any
 
 from models import audit
 from models.caller import Caller
+from models.clock import today
 from models.engine import fetch, write_transaction
 from models.errors import NotFound, UserError
 from models.services.commitments import editable_commitment, readable_commitment
@@ -22,7 +23,6 @@ from models.services.common import (
     one_line,
     read_audience,
     text_block,
-    today,
     update_versioned,
 )
 from models.services.submissions import reopen_approved

@@ -17,6 +17,7 @@ from typing import Any
 
 from models import audit
 from models.caller import Caller
+from models.clock import utcnow
 from models.engine import KeptRows, fetch, fetch_kept, write_transaction
 from models.errors import NotFound, UserError
 from models.passwords import verify_dummy, verify_password
@@ -37,10 +38,6 @@ DEFAULT_ABSOLUTE = dt.timedelta(hours=12)
 
 class TooManyAttempts(UserError):
     status_code = 429
-
-
-def utcnow() -> dt.datetime:
-    return dt.datetime.now(dt.UTC)
 
 
 def hash_secret(value: str) -> str:

@@ -11,10 +11,11 @@ from typing import Any
 
 from models import audit
 from models.caller import Caller
+from models.clock import utcnow
 from models.engine import fetch, write_transaction
 from models.errors import Conflict, NotFound, UserError
 from models.services.commitments import editable_commitment, readable_commitment
-from models.services.common import may_read, read_audience, text_block, utcnow, visibility
+from models.services.common import may_read, read_audience, text_block, visibility
 from models.services.cycles import cycle_by_name, open_cycle
 from models.services.evidence import (
     clean_evidence,

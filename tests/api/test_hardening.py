@@ -9,7 +9,7 @@ import sys
 import httpx
 import pytest
 
-from api.settings import Settings, SettingsError
+from models.settings import Settings, SettingsError
 
 
 async def test_answers_carry_the_security_headers(client: httpx.AsyncClient, demo) -> None:

@@ -84,7 +84,7 @@ def test_workers_share_one_secret_key_when_none_is_set(monkeypatch: pytest.Monke
     """Each worker reads SECRET_KEY from the environment `serve` leaves them; left unset, every
     worker would sign cookies with a key of its own."""
     from api.cli import worker_environment
-    from api.settings import Settings
+    from models.settings import Settings
 
     monkeypatch.delenv("SECRET_KEY", raising=False)
     settings = Settings.from_env({})

@@ -28,7 +28,7 @@ async def test_migrations_create_every_table_and_seed_the_five_areas(db: str) ->
 
 
 async def test_migrating_again_changes_nothing(db: str) -> None:
-    from api.cli import apply_migrations
+    from models.migrations import apply_migrations
 
     await apply_migrations()
     assert len(await Area.select()) == 5

@@ -14,6 +14,7 @@ from typing import Any
 import openpyxl
 import pytest
 
+from models import clock
 from models.demo import DEMO_DOMAIN, DEMO_PASSWORD
 from tests.pages.harness import ARTIFACTS, follow_nav, log_in, log_out, screenshot
 
@@ -92,7 +93,7 @@ async def test_a_report_goes_from_focal_point_to_champion_to_secretariat_to_dono
     page: Any, live_demo: Any
 ) -> None:
     cycle = live_demo.cycles[-1]
-    due = dt.date.today() + dt.timedelta(days=20)
+    due = clock.today() + dt.timedelta(days=20)
 
     # 1. The focal point records progress and submits.
     commitment_url = await focal_point_adds_a_commitment_a_milestone_and_an_update(page, due)

@@ -6,6 +6,7 @@ from typing import Any
 
 import httpx
 
+from models import clock
 from models.engine import fetch
 from tests.conftest import TODAY
 from tests.reminders import world
@@ -110,7 +111,7 @@ async def test_a_real_check_for_a_later_day_is_refused(
     import datetime as dt
 
     headers = await sign_in(SECRETARIAT)
-    ahead = (dt.date.today() + dt.timedelta(days=2)).isoformat()
+    ahead = (clock.today() + dt.timedelta(days=2)).isoformat()
     refused = await client.post("/api/reminders/check", json={"date": ahead}, headers=headers)
     assert refused.status_code in (400, 422), refused.text
     assert "has not begun anywhere yet" in refused.text

@@ -6,8 +6,8 @@ import asyncio
 import datetime as dt
 from typing import Any
 
-from api.settings import Settings
 from models.engine import fetch
+from models.settings import Settings
 from reminders.check import run_check
 from reminders.rules import derived_state, next_check_on
 from tests.reminders import world

@@ -10,11 +10,12 @@ from typing import Any
 
 import pytest
 
+from models import clock
 from tests.conftest import REPO
 from tests.reminders import world
 
 # The real clock runs in these subprocesses, and a real check runs for today or earlier.
-TODAY = dt.date.today()
+TODAY = clock.today()
 DUE = TODAY + dt.timedelta(days=14)
 CHECK_DATE = TODAY.isoformat()
 

@@ -11,10 +11,10 @@ from typing import Any
 
 import pytest
 
-from api.settings import Settings
 from models.caller import Caller
 from models.engine import fetch
 from models.errors import Conflict, Forbidden
+from models.settings import Settings
 from reminders import outbox
 from reminders.check import run_check
 from reminders.emails import mail_domain, message_id_for

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from api.settings import Settings
+from models.settings import Settings
 from reminders.check import run_check
 from reminders.sender import deliver_due
 from tests.reminders import world

@@ -8,7 +8,7 @@ from typing import Any
 
 import httpx
 
-from api.settings import Settings
+from models.settings import Settings
 from reminders.jobs import CHECK_JOB, DELIVERY_JOB, last_run
 from reminders.scheduler import (
     CATCH_UP_JOB,
