@@ -247,6 +247,67 @@ def cmd_export(args: argparse.Namespace) -> int:
     )
 
 
+class TerminalProgress:
+    """Long work says what it is doing on a terminal (one line on stderr, rewritten in place);
+    when stderr is no terminal (cron, a pipe) it stays silent and only the summary is printed."""
+
+    def __init__(self) -> None:
+        self.shown = sys.stderr.isatty()
+        self.last = 0.0
+
+    def __call__(self, status: str) -> None:
+        import time
+
+        now = time.monotonic()
+        if self.shown and now - self.last >= 0.1:
+            self.last = now
+            print(f"\r\x1b[K{status}", end="", file=sys.stderr, flush=True)
+
+    def done(self) -> None:
+        if self.shown and self.last:
+            print("\r\x1b[K", end="", file=sys.stderr, flush=True)
+
+
+def cmd_backup(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from models.backup import write_backup
+    from models.engine import current_engine
+
+    progress = TerminalProgress()
+    try:
+        summary = _run(lambda: write_backup(current_engine(), Path(args.file), progress=progress))
+    finally:
+        progress.done()
+    print(
+        f"Backup written: {summary.path}, {summary.tables} tables, {summary.rows} rows, "
+        f"{summary.megabytes:.1f} MB in {summary.seconds:.1f} s"
+    )
+    return 0
+
+
+def cmd_restore(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from models.backup import restore_backup
+    from models.engine import current_engine
+
+    progress = TerminalProgress()
+    try:
+        summary = _run(
+            lambda: restore_backup(current_engine(), Path(args.file), force=args.force, progress=progress)
+        )
+    finally:
+        progress.done()
+    _run(apply_migrations)  # a backup from an older version is brought up to this one's schema
+    manifest = summary.manifest
+    print(
+        f"Backup restored: {summary.path} (made {manifest['created_at']}, schema {manifest['schema_version']}), "
+        f"{summary.tables} tables, {summary.rows} rows, {summary.megabytes:.1f} MB in {summary.seconds:.1f} s"
+    )
+    return 0
+
+
 def parse_date(value: str) -> dt.date:
     try:
         return dt.date.fromisoformat(value)
@@ -316,6 +377,17 @@ def build_parser() -> argparse.ArgumentParser:
     export.add_argument("--peer-type", default=None, choices=ORG_TYPES)
     export.add_argument("-o", "--output", required=True, help="file to write")
     export.set_defaults(func=cmd_export)
+
+    backup = sub.add_parser(
+        "backup", help="write a backup of the database while it runs (see README, Backups)"
+    )
+    backup.add_argument("file", metavar="FILE", help="backup file to write (replaced if it exists)")
+    backup.set_defaults(func=cmd_backup)
+
+    restore = sub.add_parser("restore", help="restore a backup into an empty database")
+    restore.add_argument("file", metavar="FILE", help="backup file written by cop-tracker backup")
+    restore.add_argument("--force", action="store_true", help="replace a database that is not empty")
+    restore.set_defaults(func=cmd_restore)
     return parser
 
 

@@ -1,0 +1,541 @@
+"""Backups: one file that says what it holds, and a restore that refuses anything that does not match.
+
+A backup file is an uncompressed tar with two members, in this order:
+
+- `manifest.json`: the format (`cop-tracker-backup`, version 1), the engine, the schema version (the
+  latest migration applied), when it was made, the rows of every table, the triggers, and the
+  payload's name, size and sha256;
+- the payload: `database.sqlite`, a self-contained copy made by SQLite's online backup API, or
+  `database.pgdump`, a `pg_dump --format=custom` archive.
+
+`tar -xOf FILE manifest.json` shows what a file holds. A backup is taken while the server runs and
+writes go on: it holds exactly what was committed when its snapshot was taken (a read transaction
+held over the whole copy on SQLite, an exported snapshot shared with pg_dump on PostgreSQL).
+
+Restore checks everything it can before it touches the target (checksum, size, engine, schema, row
+counts of a SQLite payload, the append-only triggers, an empty target unless forced), so a refusal
+leaves the target unchanged. A live SQLite file is written only through the backup API, never by
+moving a file over it: the server's open connections then see the restored data, not a deleted inode.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import hashlib
+import importlib
+import io
+import json
+import os
+import pkgutil
+import sqlite3
+import tarfile
+import tempfile
+import time
+import zlib
+from collections.abc import Awaitable, Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from piccolo.engine.base import Engine
+from piccolo.engine.sqlite import SQLiteEngine
+
+from models.errors import UserError
+
+FORMAT = "cop-tracker-backup"
+FORMAT_VERSION = 1
+MANIFEST = "manifest.json"
+PAYLOADS = {"sqlite": "database.sqlite", "postgres": "database.pgdump"}
+NOT_DATA = {"migration", "area"}  # present in a freshly migrated database: it still counts as empty
+SQLITE_STEP_PAGES = 4096  # 16 MB of 4 KB pages per step of the backup API, between progress reports
+CHUNK = 1 << 20
+BUSY_TIMEOUT_SECONDS = 30.0
+# The migration that makes progress updates, audit events and published snapshots append-only.
+APPEND_ONLY_MIGRATION = "models.piccolo_migrations.models_2026_11_22t05_55_00_000000"
+
+Progress = Callable[[str], None]  # told what is happening now ("copying 42%"); may ignore it
+OnSnapshot = Callable[[], Awaitable[None]]
+
+
+class BackupError(UserError):
+    """A backup that cannot be made or a file that must not be restored; nothing was changed."""
+
+
+@dataclass(frozen=True)
+class Facts:
+    """What a database holds, as far as a backup vouches for it."""
+
+    schema_version: str
+    tables: dict[str, int]
+    triggers: list[str]
+
+    @property
+    def rows(self) -> int:
+        return sum(self.tables.values())
+
+
+@dataclass(frozen=True)
+class Summary:
+    """What `write_backup` wrote or `restore_backup` restored."""
+
+    path: Path
+    manifest: dict[str, Any]
+    seconds: float
+
+    @property
+    def tables(self) -> int:
+        return len(self.manifest["tables"])
+
+    @property
+    def rows(self) -> int:
+        return sum(self.manifest["tables"].values())
+
+    @property
+    def megabytes(self) -> float:
+        return self.path.stat().st_size / 1e6
+
+
+def _quiet(_: str) -> None:
+    pass
+
+
+# The schema the code knows, and the one a database holds.
+
+
+def code_schema_versions() -> list[str]:
+    """The ids of the migrations this code carries, oldest first."""
+    from models import piccolo_migrations
+
+    ids = []
+    for module in pkgutil.iter_modules(piccolo_migrations.__path__):
+        ids.append(importlib.import_module(f"{piccolo_migrations.__name__}.{module.name}").ID)
+    return sorted(ids)
+
+
+def append_only_tables() -> list[str]:
+    return sorted(importlib.import_module(APPEND_ONLY_MIGRATION).APPEND_ONLY)
+
+
+def check_schema(version: str) -> None:
+    known = code_schema_versions()
+    if version in known:
+        return
+    if version > known[-1]:
+        raise BackupError(
+            f"the backup's schema ({version}) is newer than this CoP Tracker's (latest migration "
+            f"{known[-1]}); upgrade CoP Tracker, then restore"
+        )
+    raise BackupError(f"the backup's schema ({version}) is a migration this CoP Tracker does not know")
+
+
+def check_triggers(facts: Facts, where: str) -> None:
+    """Each append-only table has its triggers: they are part of the schema a restore must bring back."""
+    for table in append_only_tables():
+        if table in facts.tables and not any(name.startswith(f"{table}_") for name in facts.triggers):
+            raise BackupError(f"{where} lacks the append-only triggers of table {table}")
+
+
+def check_counts(expected: dict[str, int], found: Facts, where: str) -> None:
+    if found.tables != expected:
+        differ = sorted(
+            name
+            for name in expected.keys() | found.tables.keys()
+            if expected.get(name) != found.tables.get(name)
+        )
+        detail = ", ".join(
+            f"{n} {found.tables.get(n, 'missing')} (manifest {expected.get(n, 'none')})" for n in differ
+        )
+        raise BackupError(f"{where} does not hold the rows the manifest lists: {detail}")
+
+
+# SQLite
+
+
+def sqlite_facts(conn: sqlite3.Connection) -> Facts:
+    tables = [
+        row[0]
+        for row in conn.execute(
+            "SELECT name FROM sqlite_schema WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name"
+        )
+    ]
+    counts = {name: conn.execute(f'SELECT COUNT(*) FROM "{name}"').fetchone()[0] for name in tables}
+    triggers = [
+        r[0] for r in conn.execute("SELECT name FROM sqlite_schema WHERE type = 'trigger' ORDER BY name")
+    ]
+    version = ""
+    if "migration" in counts:
+        row = conn.execute("SELECT MAX(name) FROM migration WHERE app_name = 'models'").fetchone()
+        version = row[0] or ""
+    return Facts(version, counts, triggers)
+
+
+@contextmanager
+def _sqlite(path: Path | str, *, read_only: bool = False) -> Iterator[sqlite3.Connection]:
+    uri = f"file:{path}?mode=ro" if read_only else f"file:{path}"
+    conn = sqlite3.connect(
+        uri, uri=True, isolation_level=None, timeout=BUSY_TIMEOUT_SECONDS, check_same_thread=False
+    )
+    try:
+        yield conn
+    finally:
+        conn.close()
+
+
+def _step_reporter(progress: Progress, verb: str) -> Callable[[int, int, int], None]:
+    def report(status: int, remaining: int, total: int) -> None:
+        if total:
+            progress(f"{verb} {100 * (total - remaining) // total}% of {total * 4096 / 1e6:.0f} MB")
+
+    return report
+
+
+async def _sqlite_copy(
+    source: Path, payload: Path, progress: Progress, on_snapshot: OnSnapshot | None
+) -> Facts:
+    if not source.exists():
+        raise BackupError(f"no database at {source}; check DATABASE_URL")
+    with _sqlite(source, read_only=True) as conn, _sqlite(payload) as copy:
+        # The read transaction fixes the snapshot: the stepwise copy sees no later commit (WAL
+        # readers never block writers) and never restarts, however much the server writes meanwhile.
+        conn.execute("BEGIN")
+        conn.execute("SELECT COUNT(*) FROM sqlite_schema").fetchone()
+        if on_snapshot is not None:
+            await on_snapshot()
+        await asyncio.to_thread(
+            conn.backup, copy, pages=SQLITE_STEP_PAGES, progress=_step_reporter(progress, "copying")
+        )
+        conn.execute("COMMIT")
+        copy.execute("PRAGMA journal_mode=DELETE")  # one self-contained file, no -wal beside it
+        return sqlite_facts(copy)
+
+
+def sqlite_is_empty(target: Path) -> bool:
+    if not target.exists() or target.stat().st_size == 0:
+        return True
+    try:
+        with _sqlite(target, read_only=True) as conn:
+            facts = sqlite_facts(conn)
+    except sqlite3.DatabaseError as exc:
+        raise BackupError(f"{target} is not a SQLite database ({exc}); check DATABASE_URL") from None
+    return all(rows == 0 for name, rows in facts.tables.items() if name not in NOT_DATA)
+
+
+async def _sqlite_restore(payload: Path, target: Path, manifest: dict[str, Any], progress: Progress) -> Facts:
+    with _sqlite(payload, read_only=True) as conn:
+        facts = sqlite_facts(conn)
+    check_counts(manifest["tables"], facts, "the backup's database")
+    if facts.schema_version != manifest["schema_version"]:
+        raise BackupError("the backup's database is not at the schema version its manifest states")
+    check_triggers(facts, "the backup's database")
+    with _sqlite(payload, read_only=True) as source, _sqlite(target) as live:
+        # Pages are written into the live file under its write lock, in one transaction: the
+        # server's connections wait for it (busy timeout), then read the restored data.
+        await asyncio.to_thread(
+            source.backup, live, pages=SQLITE_STEP_PAGES, progress=_step_reporter(progress, "restoring")
+        )
+        live.execute("PRAGMA journal_mode=WAL")
+        return sqlite_facts(live)
+
+
+# PostgreSQL
+
+
+def _major(version_text: str) -> int:
+    """15 from "pg_dump (PostgreSQL) 15.18 (Debian ...)" or from "150018"."""
+    token = next((t for t in version_text.split() if t[:1].isdigit()), "")
+    if token.isdigit() and len(token) >= 5:
+        return int(token) // 10000
+    return int(token.split(".")[0]) if token else 0
+
+
+async def _run_tool(*args: str, progress: Progress | None = None, watch: Path | None = None) -> str:
+    try:
+        process = await asyncio.create_subprocess_exec(
+            *args, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE
+        )
+    except FileNotFoundError:
+        raise BackupError(f"{args[0]} is not installed; install postgresql-client") from None
+    waiting = asyncio.ensure_future(process.communicate())
+    started = time.monotonic()
+    while not waiting.done():
+        await asyncio.wait([waiting], timeout=0.25)
+        if progress is not None and watch is not None and watch.exists():
+            progress(f"{args[0]}: {watch.stat().st_size / 1e6:.1f} MB, {time.monotonic() - started:.0f} s")
+    out, err = waiting.result()
+    if process.returncode != 0:
+        lines = [line for line in err.decode(errors="replace").splitlines() if line.strip()]
+        raise BackupError(f"{args[0]} failed: {lines[-1] if lines else f'exit status {process.returncode}'}")
+    return out.decode(errors="replace")
+
+
+async def _pg_tool_major(tool: str) -> int:
+    return _major(await _run_tool(tool, "--version"))
+
+
+async def pg_facts(conn: Any) -> Facts:
+    tables = [
+        r["tablename"]
+        for r in await conn.fetch(
+            "SELECT tablename FROM pg_tables WHERE schemaname = 'public' ORDER BY tablename"
+        )
+    ]
+    counts = {name: int(await conn.fetchval(f'SELECT COUNT(*) FROM "{name}"')) for name in tables}
+    triggers = [
+        r["tgname"]
+        for r in await conn.fetch(
+            "SELECT t.tgname FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid "
+            "JOIN pg_namespace n ON n.oid = c.relnamespace "
+            "WHERE n.nspname = 'public' AND NOT t.tgisinternal AND t.tgenabled <> 'D' ORDER BY t.tgname"
+        )
+    ]
+    version = ""
+    if "migration" in counts:
+        version = await conn.fetchval("SELECT MAX(name) FROM migration WHERE app_name = 'models'") or ""
+    return Facts(version, counts, triggers)
+
+
+async def _pg_connect(dsn: str) -> Any:
+    import asyncpg
+
+    return await asyncpg.connect(dsn)
+
+
+async def _pg_versions(conn: Any, tool: str) -> tuple[int, int]:
+    server = _major(str(await conn.fetchval("SHOW server_version_num")))
+    client = await _pg_tool_major(tool)
+    if client < server:
+        raise BackupError(
+            f"{tool} is version {client} but the server is PostgreSQL {server}; "
+            f"install postgresql-client-{server} (a {tool} at least as new as the server)"
+        )
+    return server, client
+
+
+async def _pg_dump(
+    dsn: str, payload: Path, progress: Progress, on_snapshot: OnSnapshot | None
+) -> tuple[Facts, dict[str, Any]]:
+    conn = await _pg_connect(dsn)
+    try:
+        server, client = await _pg_versions(conn, "pg_dump")
+        async with conn.transaction(isolation="repeatable_read", readonly=True):
+            # pg_dump reads the very snapshot the counts were taken in, so the manifest is exact.
+            snapshot = await conn.fetchval("SELECT pg_export_snapshot()")
+            if on_snapshot is not None:
+                await on_snapshot()
+            facts = await pg_facts(conn)
+            await _run_tool(
+                "pg_dump", "--format=custom", f"--snapshot={snapshot}", "--no-password",
+                f"--file={payload}", f"--dbname={dsn}", progress=progress, watch=payload,
+            )  # fmt: skip
+        return facts, {"server_major": server, "pg_dump_major": client}
+    finally:
+        await conn.close()
+
+
+def pg_database_is_empty(facts: Facts) -> bool:
+    return all(rows == 0 for name, rows in facts.tables.items() if name not in NOT_DATA)
+
+
+async def _pg_restore(
+    dsn: str, payload: Path, manifest: dict[str, Any], force: bool, progress: Progress
+) -> Facts:
+    listing = await _run_tool("pg_restore", "--list", str(payload))  # reads the whole table of contents
+    toc_triggers = [line.split()[-2] for line in listing.splitlines() if " TRIGGER public " in line]
+    check_triggers(
+        Facts(manifest["schema_version"], manifest["tables"], toc_triggers), "the backup's archive"
+    )
+    conn = await _pg_connect(dsn)
+    try:
+        _, client = await _pg_versions(conn, "pg_restore")
+        made_by = int(manifest.get("pg_dump_major", 0))
+        if client < made_by:
+            raise BackupError(f"the backup was made by pg_dump {made_by}; pg_restore {client} cannot read it")
+        if not force and not pg_database_is_empty(await pg_facts(conn)):
+            raise _not_empty()
+        # One transaction: either the whole backup replaces the tables, or nothing changes.
+        await _run_tool(
+            "pg_restore", "--clean", "--if-exists", "--single-transaction", "--exit-on-error",
+            "--no-owner", "--no-privileges", "--no-password", f"--dbname={dsn}", str(payload),
+            progress=progress,
+        )  # fmt: skip
+        return await pg_facts(conn)
+    finally:
+        await conn.close()
+
+
+def _not_empty() -> BackupError:
+    return BackupError(
+        "the target database is not empty; restore into an empty database, or pass --force to replace it"
+    )
+
+
+# The file
+
+
+def _manifest(engine: str, facts: Facts, payload: Path, extra: dict[str, Any]) -> dict[str, Any]:
+    digest = hashlib.sha256()
+    with payload.open("rb") as stream:
+        while chunk := stream.read(CHUNK):
+            digest.update(chunk)
+    return {
+        "format": FORMAT,
+        "format_version": FORMAT_VERSION,
+        "engine": engine,
+        "schema_version": facts.schema_version,
+        "created_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+        "tables": facts.tables,
+        "triggers": facts.triggers,
+        "payload": {"name": PAYLOADS[engine], "bytes": payload.stat().st_size, "sha256": digest.hexdigest()},
+        **extra,
+    }
+
+
+def _write_container(path: Path, manifest: dict[str, Any], payload: Path) -> None:
+    """Write next to `path`, then rename: a crash leaves the old file or none, never half a backup."""
+    partial = path.with_name(f".{path.name}.partial")
+    try:
+        # A backup holds password hashes and confidential text: readable by its owner only.
+        descriptor = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with (
+            os.fdopen(descriptor, "wb") as raw,
+            tarfile.open(fileobj=raw, mode="w", format=tarfile.PAX_FORMAT) as tar,
+        ):
+            data = json.dumps(manifest, indent=2, sort_keys=True).encode()
+            info = tarfile.TarInfo(MANIFEST)
+            info.size, info.mtime = len(data), int(time.time())
+            tar.addfile(info, io.BytesIO(data))
+            tar.add(payload, arcname=manifest["payload"]["name"], recursive=False)
+            tar.close()
+            raw.flush()
+            os.fsync(raw.fileno())
+        os.replace(partial, path)
+    except OSError as exc:
+        raise BackupError(f"cannot write {path}: {exc.strerror or exc}") from None
+    finally:
+        partial.unlink(missing_ok=True)
+
+
+def _checked_manifest(data: bytes) -> dict[str, Any]:
+    manifest = json.loads(data)
+    if not isinstance(manifest, dict) or manifest.get("format") != FORMAT:
+        raise BackupError("not a CoP Tracker backup (its manifest.json names no cop-tracker-backup format)")
+    if manifest.get("format_version") != FORMAT_VERSION:
+        raise BackupError(
+            f"backup format version {manifest.get('format_version')} is not one this CoP Tracker reads"
+        )
+    tables, payload = manifest.get("tables"), manifest.get("payload")
+    if (
+        manifest.get("engine") not in PAYLOADS
+        or not isinstance(manifest.get("schema_version"), str)
+        or not isinstance(tables, dict)
+        or not all(isinstance(n, int) for n in tables.values())
+        or not isinstance(payload, dict)
+        or payload.get("name") != PAYLOADS[manifest["engine"]]
+        or not isinstance(payload.get("bytes"), int)
+        or not isinstance(payload.get("sha256"), str)
+    ):
+        raise BackupError("the backup's manifest.json is incomplete or corrupt")
+    return manifest
+
+
+def read_container(path: Path, payload_path: Path, engine: str, progress: Progress) -> dict[str, Any]:
+    """The manifest, once the payload is extracted to `payload_path` and matches its checksum."""
+    if not path.is_file():
+        raise BackupError(f"no backup file {path}")
+    try:
+        tar = tarfile.open(path, mode="r:*")
+    except tarfile.ReadError:
+        raise BackupError(f"{path} is not a CoP Tracker backup (not a tar archive)") from None
+    try:
+        with tar:
+            first = tar.next()
+            if first is None or first.name != MANIFEST or not first.isfile():
+                raise BackupError(f"{path} is not a CoP Tracker backup (it does not start with {MANIFEST})")
+            manifest = _checked_manifest(tar.extractfile(first).read())  # type: ignore[union-attr]
+            if manifest["engine"] != engine:
+                raise BackupError(
+                    f"{path} is a backup of a {manifest['engine']} database; the target (DATABASE_URL) is {engine}"
+                )
+            check_schema(manifest["schema_version"])
+            member = tar.next()
+            expected = manifest["payload"]
+            if member is None or member.name != expected["name"] or member.size != expected["bytes"]:
+                raise BackupError(
+                    f"{path} is truncated or corrupt: its payload is missing or of the wrong size"
+                )
+            digest, done = hashlib.sha256(), 0
+            with tar.extractfile(member) as stream, payload_path.open("wb") as out:  # type: ignore[union-attr]
+                while chunk := stream.read(CHUNK):
+                    digest.update(chunk)
+                    out.write(chunk)
+                    done += len(chunk)
+                    progress(f"reading {100 * done // max(member.size, 1)}% of {member.size / 1e6:.0f} MB")
+    except (tarfile.TarError, EOFError, zlib.error, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        reason = " ".join(str(exc).split()) or type(exc).__name__
+        raise BackupError(f"{path} is truncated or corrupt ({reason})") from None
+    if done != expected["bytes"] or digest.hexdigest() != expected["sha256"]:
+        raise BackupError(f"{path} is corrupt: its payload does not match the checksum in its manifest")
+    return manifest
+
+
+@contextmanager
+def _scratch(beside: Path, suffix: str) -> Iterator[Path]:
+    """A temporary file on the same disk as `beside` (the payload can be as big as the database)."""
+    handle, name = tempfile.mkstemp(prefix=".cop-backup-", suffix=suffix, dir=beside.parent)
+    os.close(handle)
+    try:
+        yield Path(name)
+    finally:
+        Path(name).unlink(missing_ok=True)
+
+
+def _engine_name(engine: Engine) -> str:
+    return "sqlite" if isinstance(engine, SQLiteEngine) else "postgres"
+
+
+async def write_backup(
+    engine: Engine, path: Path, *, progress: Progress = _quiet, on_snapshot: OnSnapshot | None = None
+) -> Summary:
+    """Back up the database of `engine` to `path`. `on_snapshot` is awaited once the backup's
+    snapshot is fixed: whatever commits from then on is not in this backup."""
+    started = time.monotonic()
+    kind = _engine_name(engine)
+    path = path.resolve()
+    if not path.parent.is_dir():
+        raise BackupError(f"cannot write {path}: no directory {path.parent}")
+    with _scratch(path, ".payload") as payload:
+        if isinstance(engine, SQLiteEngine):
+            facts, extra = await _sqlite_copy(Path(engine.path), payload, progress, on_snapshot), {}
+        else:
+            facts, extra = await _pg_dump(engine.config["dsn"], payload, progress, on_snapshot)
+        if not facts.schema_version:
+            raise BackupError("the database has no migrations applied; run cop-tracker migrate first")
+        progress("writing the checksum")
+        manifest = _manifest(kind, facts, payload, extra)
+        _write_container(path, manifest, payload)
+    return Summary(path, manifest, time.monotonic() - started)
+
+
+async def restore_backup(
+    engine: Engine, path: Path, *, force: bool = False, progress: Progress = _quiet
+) -> Summary:
+    """Restore `path` into the database of `engine`, which must be empty unless `force`."""
+    started = time.monotonic()
+    kind = _engine_name(engine)
+    path = path.resolve()
+    if not path.is_file():
+        raise BackupError(f"no backup file {path}")
+    target = Path(engine.path).resolve() if isinstance(engine, SQLiteEngine) else None
+    if target is not None and not force and not sqlite_is_empty(target):
+        raise _not_empty()  # said before reading a large file
+    with _scratch(target or path, ".payload") as payload:
+        manifest = read_container(path, payload, kind, progress)
+        if target is not None:
+            found = await _sqlite_restore(payload, target, manifest, progress)
+        else:
+            found = await _pg_restore(engine.config["dsn"], payload, manifest, force, progress)
+    check_counts(manifest["tables"], found, "the restored database")
+    check_triggers(found, "the restored database")
+    return Summary(path, manifest, time.monotonic() - started)
