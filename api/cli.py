@@ -291,6 +291,7 @@ def cmd_restore(args: argparse.Namespace) -> int:
 
     from models.backup import restore_backup
     from models.engine import current_engine
+    from models.migrations import apply_migrations
 
     progress = TerminalProgress()
     try:
