@@ -40,10 +40,14 @@ def app_middleware(settings: Settings) -> list[Any]:
 
 
 def app_dependencies(settings: Settings) -> dict[str, Any]:
-    """`caller` (models.caller.Caller): who is asking, for every handler."""
-    from api.auth import caller_dependency
+    """`caller` (models.caller.Caller): who is asking, for every handler; `paging`
+    (models.paging.Paging): `?limit=` and `?offset=`, for the handlers of lists."""
+    from litestar.di import Provide
 
-    return {"caller": caller_dependency()}
+    from api.auth import caller_dependency
+    from api.controllers import paging_from_query
+
+    return {"caller": caller_dependency(), "paging": Provide(paging_from_query, sync_to_thread=False)}
 
 
 def exception_handlers() -> dict[Any, Any]:

@@ -102,7 +102,7 @@ def main() -> None:
                         break
                 except httpx.HTTPError:
                     time.sleep(0.1)
-            open_cycle = signed_in(base, "secretariat").get("/api/cycles").json()[-1]["name"]
+            open_cycle = signed_in(base, "secretariat").get("/api/cycles").json()["items"][-1]["name"]
             print(f"{'page':<52} {'role':<14} {'median ms':>10} {'KB':>7}")
             for who, paths in PAGES.items():
                 client = signed_in(base, who)

@@ -23,6 +23,8 @@ from piccolo.engine.postgres import PostgresEngine
 from piccolo.engine.sqlite import SQLiteEngine, TransactionType
 from piccolo.querystring import QueryString
 
+from models.paging import Page, Paging
+
 DEFAULT_SQLITE_FILE = "cop_tracker.sqlite"
 SQLITE_BUSY_TIMEOUT_SECONDS = 30.0
 CONVERTED_VALUES = 16_384  # timestamps and dates remembered by the SQLite converters
@@ -243,3 +245,20 @@ async def fetch_kept(sql: str, *args: Any) -> KeptRows:
         if rows is not None:
             return rows
     return await fetch(sql, *args)
+
+
+async def fetch_page(query: str, order_by: str, *args: Any, paging: Paging) -> Page[dict[str, Any]]:
+    """One page of a raw SELECT (`query` without its ORDER BY, `order_by` the columns that make
+    the order total) and how many rows the whole SELECT has.
+
+    The count is the same SELECT wrapped in COUNT(*), so it counts exactly what the filters let
+    through; it is skipped when the page itself already tells (a first page not filled up), so a
+    short list costs one query.
+    """
+    rows = await fetch(f"{query} ORDER BY {order_by}{paging.sql()}", *args)
+    if paging.total_known_from(len(rows)):
+        total = len(rows)
+    else:
+        counted = await fetch(f"SELECT COUNT(*) AS n FROM ({query}) listed", *args)
+        total = int(counted[0]["n"])
+    return Page(items=rows, total=total, limit=paging.limit, offset=paging.offset)

@@ -24,8 +24,9 @@ from typing import Any
 from models import audit
 from models.caller import Caller
 from models.clock import utcnow
-from models.engine import fetch, is_sqlite, write_transaction
+from models.engine import fetch, fetch_page, is_sqlite, write_transaction
 from models.errors import Conflict, Forbidden, NotFound, UserError
+from models.paging import FIRST_PAGE, Page, Paging
 from reminders.emails import RenderedEmail, subject_of
 from reminders.sql import insert_new
 
@@ -233,15 +234,6 @@ def _listed(row: dict[str, Any]) -> dict[str, Any]:
     return item
 
 
-@dataclass(frozen=True)
-class ReminderPage:
-    items: list[dict[str, Any]]
-    total: int
-    counts: dict[str, int]
-    limit: int
-    offset: int
-
-
 def _require_secretariat(caller: Caller) -> None:
     if not caller.is_secretariat:
         raise Forbidden("only the secretariat may see and retry reminders")
@@ -252,36 +244,26 @@ async def list_reminders(
     status: str | None = None,
     rule: str | None = None,
     organization_id: int | None = None,
-    limit: int = 50,
-    offset: int = 0,
-) -> ReminderPage:
-    """The outbox for the secretariat, newest first, with counts per status (bodies left out)."""
+    paging: Paging = FIRST_PAGE,
+) -> Page[dict[str, Any]]:
+    """The outbox for the secretariat, newest first (bodies left out); `reminder_counts` gives
+    how many there are in each status."""
     _require_secretariat(caller)
     if status is not None and status not in STATUSES:
         raise UserError(f"status must be one of {', '.join(STATUSES)} (got {status!r})", field="status")
-    if not 1 <= limit <= 500:
-        raise UserError("limit must be between 1 and 500", field="limit")
-    if offset < 0:
-        raise UserError("offset must be 0 or more", field="offset")
     where, args = ["1 = 1"], []
     for column, value in (("r.status", status), ("r.rule", rule), ("r.organization", organization_id)):
         if value is not None:
             where.append(f"{column} = {{}}")
             args.append(value)
-    condition = " AND ".join(where)
-    total = await fetch(f"SELECT COUNT(*) AS n FROM reminder r WHERE {condition}", *args)
-    items = await fetch(
+    page = await fetch_page(
         f"SELECT {LIST_COLUMNS} FROM reminder r LEFT JOIN organization o ON o.id = r.organization "
-        f"WHERE {condition} ORDER BY r.id DESC LIMIT {int(limit)} OFFSET {int(offset)}",
+        f"WHERE {' AND '.join(where)}",
+        "r.id DESC",
         *args,
+        paging=paging,
     )
-    return ReminderPage(
-        items=[_listed(row) for row in items],
-        total=int(total[0]["n"]),
-        counts=await reminder_counts(caller),
-        limit=limit,
-        offset=offset,
-    )
+    return page.map(_listed)
 
 
 async def reminder_counts(caller: Caller) -> dict[str, int]:

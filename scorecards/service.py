@@ -25,6 +25,7 @@ import pandas as pd
 from models import clock
 from models.engine import current_engine, fetch, fetch_kept
 from models.errors import Forbidden, NotFound, UserError
+from models.paging import EVERYTHING, Paging
 from models.vocabulary import AUDIENCES, ORG_TYPE_LABELS, ORG_TYPES
 from scorecards.engine import CycleInfo, Scores, score_cycle
 from scorecards.loader import find_cycle, load_inputs
@@ -274,6 +275,9 @@ def comparison_mapping(result: Comparison) -> dict[str, Any]:
         ],
         "columns": list(result.frame.columns),
         "items": records(result.frame),
+        "total": len(result.frame),
+        "limit": len(result.frame),
+        "offset": 0,
         "ranked": result.positions.population,
         "peer_median": {"index": result.positions.median_index, **result.positions.median_levels},
         "most_improved": result.positions.most_improved,
@@ -285,11 +289,26 @@ def comparison_struct(result: Comparison) -> ComparisonRead:
 
 
 async def comparison_read(
-    cycle_name: str, audience: str, peer_type: str | None = None, today: dt.date | None = None
+    cycle_name: str,
+    audience: str,
+    peer_type: str | None = None,
+    today: dt.date | None = None,
+    paging: Paging = EVERYTHING,
 ) -> ComparisonRead:
-    """The comparison as a response Struct (built once per new snapshot for peers and donors)."""
+    """One page of the comparison as a response Struct (built once per new snapshot for peers and
+    donors).
+
+    This list alone is paged after it is computed: a rank, a quartile or a peer median is a figure
+    of the whole peer group, so the frame is scored whole (and cached) and then only its rows are
+    cut to the page; `total` counts the organizations of the peer group asked for.
+    """
     if audience == "internal":
-        return comparison_struct(await comparison(cycle_name, audience, peer_type, today))
-    check_audience(audience)
-    check_peer_type(peer_type)
-    return (await published_comparison(cycle_name, audience, peer_type))[1]
+        whole = comparison_struct(await comparison(cycle_name, audience, peer_type, today))
+    else:
+        check_audience(audience)
+        check_peer_type(peer_type)
+        whole = (await published_comparison(cycle_name, audience, peer_type))[1]
+    if paging.limit is None:
+        return whole
+    rows = whole.items[paging.offset : paging.offset + paging.limit]
+    return msgspec.structs.replace(whole, items=rows, limit=paging.limit, offset=paging.offset)

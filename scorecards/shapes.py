@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import msgspec
 
+from models.paging import ListOf
 from models.vocabulary import AREA_KEYS
 
 
@@ -180,8 +181,9 @@ COMPARISON_FIELDS = _comparison_fields()
 ComparisonRow = msgspec.defstruct("ComparisonRow", COMPARISON_FIELDS, kw_only=True)
 
 
-class ComparisonRead(Shape):
-    """Organizations x areas of one cycle at the caller's audience; `items` are the comparison frame."""
+class ComparisonRead(ListOf[ComparisonRow], kw_only=True):  # type: ignore[valid-type]
+    """Organizations x areas of one cycle at the caller's audience: the list shape, whose `items`
+    are rows of the comparison frame, with the cycle, its areas and the peer group's figures."""
 
     cycle: CycleRef
     audience: str
@@ -190,7 +192,6 @@ class ComparisonRead(Shape):
     as_of: str | None
     areas: list[AreaWeight]
     columns: list[str]
-    items: list[ComparisonRow]  # type: ignore[valid-type]
     ranked: int
     peer_median: dict[str, float | None]
     most_improved: list[ImprovedRead]

@@ -1,6 +1,10 @@
 """One controller per resource of the JSON API. Controllers hold no business rules: they turn HTTP
 into calls of `models.services` and rows into response shapes.
 
+Lists: every list answers `models.paging.ListOf` (`items`, `total`, `limit`, `offset`); a handler
+declares `paging: Paging` and gets it from `?limit=` and `?offset=` (`paging_from_query`, one
+dependency for the whole app), hands it to its service and answers `listed(page, ItemRead)`.
+
 Concurrency: a single record is read with an `ETag` (its version, quoted); a PATCH must send it
 back in `If-Match`. A stale one gets 412 and the other person's edit stays intact.
 """
@@ -11,9 +15,10 @@ from typing import Annotated, Any, TypeVar
 
 import msgspec
 from litestar import Response
-from litestar.params import Parameter, PathParameter
+from litestar.params import Parameter, PathParameter, QueryParameter
 
 from models.errors import UserError
+from models.paging import DEFAULT_LIMIT, MAX_LIMIT, MAX_OFFSET, ListOf, Page, Paging
 
 T = TypeVar("T")
 MAX_ID = 2**31 - 1
@@ -43,6 +48,26 @@ def shape(row: Any, type_: type[T]) -> T:
 
 def shapes(rows: list[Any], type_: type[T]) -> list[T]:
     return msgspec.convert(rows, list[type_], strict=False, from_attributes=True)  # type: ignore[valid-type]
+
+
+def listed(page: Page[Any], type_: type[T]) -> ListOf[T]:
+    """A service's page of rows as the API's list shape, each row as `type_`."""
+    return ListOf(
+        items=shapes(page.items, type_), total=page.total, limit=page.limit or 0, offset=page.offset
+    )
+
+
+def paging_from_query(
+    limit: Annotated[
+        int,
+        QueryParameter(ge=1, le=MAX_LIMIT, description=f"at most this many items (1 to {MAX_LIMIT})"),
+    ] = DEFAULT_LIMIT,
+    offset: Annotated[
+        int, QueryParameter(ge=0, le=MAX_OFFSET, description="skip this many items (0 or more)")
+    ] = 0,
+) -> Paging:
+    """`?limit=` and `?offset=` of any list route (a bad value is a 400 naming the parameter)."""
+    return Paging(limit=limit, offset=offset)
 
 
 def etag(version: int) -> str:

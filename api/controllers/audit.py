@@ -8,8 +8,9 @@ from litestar import Controller, get
 from litestar.params import Parameter
 
 from api.auth import CallerDep
-from api.controllers import shapes
+from api.controllers import listed
 from api.schemas.people import AuditEventRead
+from models.paging import ListOf, Paging
 from models.services import audit_log
 
 
@@ -21,14 +22,15 @@ class AuditController(Controller):
     async def list_events(
         self,
         caller: CallerDep,
+        paging: Paging,
         entity: Annotated[str | None, Parameter(query="entity", max_length=64)] = None,
         entity_id: Annotated[str | None, Parameter(query="entity_id", max_length=64)] = None,
         actor_id: Annotated[int | None, Parameter(query="actor_id", ge=1, le=2**31 - 1)] = None,
         before_id: Annotated[int | None, Parameter(query="before_id", ge=1, le=2**62)] = None,
-        limit: Annotated[int, Parameter(query="limit", ge=1, le=500)] = 100,
-    ) -> list[AuditEventRead]:
-        """Who did what, newest first; page back with `before_id` = the last id you got."""
-        rows = await audit_log.list_events(
-            caller, entity=entity, entity_id=entity_id, actor_id=actor_id, before_id=before_id, limit=limit
+    ) -> ListOf[AuditEventRead]:
+        """Who did what, newest first; `before_id` keeps only events older than that id, so that
+        events written while you page do not shift your pages."""
+        page = await audit_log.list_events(
+            caller, entity=entity, entity_id=entity_id, actor_id=actor_id, before_id=before_id, paging=paging
         )
-        return shapes(rows, AuditEventRead)
+        return listed(page, AuditEventRead)

@@ -9,8 +9,9 @@ from litestar.params import FromPath, JSONBody
 from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED, HTTP_204_NO_CONTENT
 
 from api.auth import CallerDep, expired_session_cookie, session_cookie, session_cookie_for
-from api.controllers import shape, shapes
+from api.controllers import listed, shape
 from api.schemas.auth import LoginRequest, MeRead, RoleRead, TokenCreate, TokenCreated, TokenRead
+from models.paging import ListOf, Paging
 from models.services import sessions
 
 
@@ -61,8 +62,8 @@ class AuthController(Controller):
         return me_of(caller)
 
     @get("/tokens")
-    async def list_tokens(self, caller: CallerDep) -> list[TokenRead]:
-        return shapes(await sessions.list_tokens(caller), TokenRead)
+    async def list_tokens(self, caller: CallerDep, paging: Paging) -> ListOf[TokenRead]:
+        return listed(await sessions.list_tokens(caller, paging), TokenRead)
 
     @post("/tokens", status_code=HTTP_201_CREATED)
     async def create_token(self, caller: CallerDep, data: JSONBody[TokenCreate]) -> TokenCreated:

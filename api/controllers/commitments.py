@@ -6,7 +6,7 @@ from litestar import Controller, Response, get, patch, post
 from litestar.params import JSONBody
 
 from api.auth import CallerDep
-from api.controllers import IfMatch, PathId, expected_version, given, shape, shapes, with_etag
+from api.controllers import IfMatch, PathId, expected_version, given, listed, shape, with_etag
 from api.schemas.records import (
     CommitmentCreate,
     CommitmentRead,
@@ -15,6 +15,7 @@ from api.schemas.records import (
     MilestoneRead,
     MilestoneUpdate,
 )
+from models.paging import ListOf, Paging
 from models.services import commitments, milestones
 
 
@@ -23,9 +24,11 @@ class CommitmentController(Controller):
     tags = ["commitments"]
 
     @get("/organizations/{org_id:int}/commitments")
-    async def list_commitments(self, caller: CallerDep, org_id: PathId) -> list[CommitmentRead]:
-        """The organization's commitments, at the caller's audience."""
-        return shapes(await commitments.list_commitments(caller, org_id), CommitmentRead)
+    async def list_commitments(
+        self, caller: CallerDep, org_id: PathId, paging: Paging
+    ) -> ListOf[CommitmentRead]:
+        """The organization's commitments by area, at the caller's audience."""
+        return listed(await commitments.list_commitments(caller, org_id, paging), CommitmentRead)
 
     @post("/organizations/{org_id:int}/commitments")
     async def create_commitment(
@@ -56,8 +59,11 @@ class MilestoneController(Controller):
     tags = ["milestones"]
 
     @get("/commitments/{commitment_id:int}/milestones")
-    async def list_milestones(self, caller: CallerDep, commitment_id: PathId) -> list[MilestoneRead]:
-        return shapes(await milestones.list_milestones(caller, commitment_id), MilestoneRead)
+    async def list_milestones(
+        self, caller: CallerDep, commitment_id: PathId, paging: Paging
+    ) -> ListOf[MilestoneRead]:
+        """The commitment's milestones, soonest due first."""
+        return listed(await milestones.list_milestones(caller, commitment_id, paging), MilestoneRead)
 
     @post("/commitments/{commitment_id:int}/milestones")
     async def create_milestone(

@@ -6,7 +6,7 @@ from litestar import Controller, get, post
 from litestar.params import JSONBody
 
 from api.auth import CallerDep
-from api.controllers import PathId, PathText, shape, shapes
+from api.controllers import PathId, PathText, listed, shape
 from api.schemas.cycles import (
     CommentCreate,
     CycleCreate,
@@ -16,6 +16,7 @@ from api.schemas.cycles import (
     ReturnRequest,
     SubmissionRead,
 )
+from models.paging import ListOf, Paging
 from models.services import cycles, submissions
 
 
@@ -24,8 +25,9 @@ class CycleController(Controller):
     tags = ["cycles"]
 
     @get("/")
-    async def list_cycles(self) -> list[CycleRead]:
-        return shapes(await cycles.list_cycles(), CycleRead)
+    async def list_cycles(self, paging: Paging) -> ListOf[CycleRead]:
+        """Cycles, oldest first."""
+        return listed(await cycles.list_cycles(paging), CycleRead)
 
     @post("/")
     async def create_cycle(self, caller: CallerDep, data: JSONBody[CycleCreate]) -> CycleRead:
@@ -37,9 +39,11 @@ class CycleController(Controller):
         return shape(await cycles.cycle_by_name(cycle), CycleRead)
 
     @get("/{cycle:str}/submissions")
-    async def reporting_overview(self, caller: CallerDep, cycle: PathText) -> list[ReportingStatus]:
+    async def reporting_overview(
+        self, caller: CallerDep, cycle: PathText, paging: Paging
+    ) -> ListOf[ReportingStatus]:
         """Per organization, where its submission stands (`missing`: nothing reported yet)."""
-        return shapes(await cycles.reporting_overview(caller, cycle), ReportingStatus)
+        return listed(await cycles.reporting_overview(caller, cycle, paging), ReportingStatus)
 
 
 class SubmissionController(Controller):
@@ -47,9 +51,9 @@ class SubmissionController(Controller):
     tags = ["submissions"]
 
     @get("/submissions/queue")
-    async def queue(self, caller: CallerDep) -> list[QueuedSubmission]:
+    async def queue(self, caller: CallerDep, paging: Paging) -> ListOf[QueuedSubmission]:
         """Submissions waiting for the caller's sign-off (champion), or every one waiting (secretariat)."""
-        return shapes(await submissions.champion_queue(caller), QueuedSubmission)
+        return listed(await submissions.champion_queue(caller, paging), QueuedSubmission)
 
     @get("/organizations/{org_id:int}/submissions/{cycle:str}")
     async def get_submission(self, caller: CallerDep, org_id: PathId, cycle: PathText) -> SubmissionRead:

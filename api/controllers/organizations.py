@@ -6,7 +6,7 @@ from litestar import Controller, Response, get, patch, post
 from litestar.params import JSONBody
 
 from api.auth import CallerDep
-from api.controllers import IfMatch, PathId, PathText, expected_version, given, shape, shapes, with_etag
+from api.controllers import IfMatch, PathId, PathText, expected_version, given, listed, shape, with_etag
 from api.schemas.organizations import (
     AreaRead,
     AreaUpdate,
@@ -14,6 +14,7 @@ from api.schemas.organizations import (
     OrganizationRead,
     OrganizationUpdate,
 )
+from models.paging import ListOf, Paging
 from models.services import organizations
 
 
@@ -22,9 +23,9 @@ class OrganizationController(Controller):
     tags = ["organizations"]
 
     @get("/")
-    async def list_organizations(self, caller: CallerDep) -> list[OrganizationRead]:
-        """Active organizations, with the audience at which the caller reads each."""
-        return shapes(await organizations.list_organizations(caller), OrganizationRead)
+    async def list_organizations(self, caller: CallerDep, paging: Paging) -> ListOf[OrganizationRead]:
+        """Active organizations by acronym, with the audience at which the caller reads each."""
+        return listed(await organizations.list_organizations(caller, paging=paging), OrganizationRead)
 
     @post("/")
     async def create_organization(
@@ -49,8 +50,8 @@ class AreaController(Controller):
     tags = ["areas"]
 
     @get("/")
-    async def list_areas(self) -> list[AreaRead]:
-        return shapes(await organizations.list_areas(), AreaRead)
+    async def list_areas(self, paging: Paging) -> ListOf[AreaRead]:
+        return listed(await organizations.list_areas(paging), AreaRead)
 
     @patch("/{area_key:str}")
     async def update_area(

@@ -9,7 +9,7 @@ from litestar.params import JSONBody, Parameter
 from litestar.status_codes import HTTP_200_OK
 
 from api.auth import CallerDep
-from api.controllers import MAX_ID, IfMatch, PathId, expected_version, given, shape, shapes, with_etag
+from api.controllers import MAX_ID, IfMatch, PathId, expected_version, given, listed, shape, with_etag
 from api.schemas.people import (
     ExpectationCreate,
     ExpectationRead,
@@ -21,6 +21,7 @@ from api.schemas.people import (
     PersonUpdate,
     RoleGrant,
 )
+from models.paging import ListOf, Paging
 from models.services import expectations, people
 
 
@@ -32,9 +33,11 @@ class PeopleController(Controller):
     async def list_people(
         self,
         caller: CallerDep,
+        paging: Paging,
         organization_id: Annotated[int | None, Parameter(query="organization_id", ge=1, le=MAX_ID)] = None,
-    ) -> list[PersonRead]:
-        return shapes(await people.list_people(caller, organization_id), PersonRead)
+    ) -> ListOf[PersonRead]:
+        """People by email; with `organization_id`, those holding a role in that organization."""
+        return listed(await people.list_people(caller, organization_id, paging), PersonRead)
 
     @post("/")
     async def create_person(self, caller: CallerDep, data: JSONBody[PersonCreate]) -> PersonRead:
@@ -67,8 +70,9 @@ class ExpectationController(Controller):
     tags = ["donor expectations"]
 
     @get("/donor-expectations")
-    async def list_expectations(self) -> list[ExpectationRead]:
-        return shapes(await expectations.list_expectations(), ExpectationRead)
+    async def list_expectations(self, paging: Paging) -> ListOf[ExpectationRead]:
+        """The donor group's current expectations."""
+        return listed(await expectations.list_expectations(paging=paging), ExpectationRead)
 
     @post("/donor-expectations")
     async def create_expectation(
@@ -90,9 +94,12 @@ class ExpectationController(Controller):
         return with_etag(row, ExpectationRead)
 
     @get("/organizations/{org_id:int}/donor-expectations")
-    async def organization_statuses(self, caller: CallerDep, org_id: PathId) -> list[ExpectationStatusRead]:
+    async def organization_statuses(
+        self, caller: CallerDep, org_id: PathId, paging: Paging
+    ) -> ListOf[ExpectationStatusRead]:
         """Which of the current expectations the organization meets, and since when."""
-        return shapes(await expectations.statuses_for_organization(caller, org_id), ExpectationStatusRead)
+        page = await expectations.statuses_for_organization(caller, org_id, paging)
+        return listed(page, ExpectationStatusRead)
 
     @put("/organizations/{org_id:int}/donor-expectations/{expectation_id:int}")
     async def set_status(

@@ -17,9 +17,10 @@ from api.schemas.reminders import (
     ReminderList,
     ReminderRead,
 )
+from models.paging import Paging
 from reminders.check import check_as
 from reminders.emails import subject_of
-from reminders.outbox import list_reminders, retry_reminder
+from reminders.outbox import list_reminders, reminder_counts, retry_reminder
 
 allow(
     {
@@ -61,23 +62,23 @@ class ReminderController(Controller):
     async def list_outbox(
         self,
         caller: CallerDep,
+        paging: Paging,
         status: Annotated[
             str | None,
             QueryParameter(max_length=16, description="queued, held, sending, sent, failed or digested"),
         ] = None,
         rule: Annotated[str | None, QueryParameter(max_length=32)] = None,
         organization_id: Annotated[int | None, QueryParameter(ge=1, le=MAX_ID)] = None,
-        limit: Annotated[int, QueryParameter(ge=1, le=500)] = 50,
-        offset: Annotated[int, QueryParameter(ge=0, le=MAX_ID)] = 0,
     ) -> ReminderList:
-        """The outbox, newest first, with counts per status; a failed reminder says why in `last_error`."""
-        page = await list_reminders(caller, status, rule, organization_id, limit, offset)
+        """The outbox, newest first, with `counts` per status over the whole outbox; a failed
+        reminder says why in `last_error`."""
+        page = await list_reminders(caller, status, rule, organization_id, paging)
         return ReminderList(
             items=[reminder_read(row) for row in page.items],
             total=page.total,
-            counts=page.counts,
-            limit=page.limit,
+            limit=paging.limit or 0,
             offset=page.offset,
+            counts=await reminder_counts(caller),
         )
 
     @post("/check", status_code=200)

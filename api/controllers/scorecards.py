@@ -16,6 +16,7 @@ from api.access import allow
 from api.auth import CallerDep
 from api.controllers import PathId, PathText
 from models.clock import today
+from models.paging import Paging
 from scorecards.cards import scorecard_json
 from scorecards.service import comparison_read, resolve_audience
 from scorecards.shapes import ComparisonRead, ScorecardRead
@@ -49,11 +50,17 @@ class ScorecardController(Controller):
 
     @get("/scorecards/{cycle:str}")
     async def comparison(
-        self, caller: CallerDep, cycle: PathText, audience: Audience = None, peer_type: PeerType = None
+        self,
+        caller: CallerDep,
+        cycle: PathText,
+        paging: Paging,
+        audience: Audience = None,
+        peer_type: PeerType = None,
     ) -> ComparisonRead:
-        """Organizations x areas: levels, index, rank, quartile, trend, flags; `items` equal the Summary sheet."""
+        """Organizations x areas: levels, index, rank, quartile, trend, flags; `items`, paged through,
+        equal the Summary sheet. Ranks and medians are of the whole peer group on every page."""
         resolved = resolve_audience(caller.comparison_audience, audience)
-        return await comparison_read(cycle, resolved, peer_type or None, today())
+        return await comparison_read(cycle, resolved, peer_type or None, today(), paging)
 
     @get("/organizations/{org_id:int}/scorecards/{cycle:str}")
     async def organization(

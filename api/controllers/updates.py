@@ -6,8 +6,9 @@ from litestar import Controller, Response, get, patch, post
 from litestar.params import JSONBody
 
 from api.auth import CallerDep
-from api.controllers import IfMatch, PathId, expected_version, given, shape, shapes, with_etag
+from api.controllers import IfMatch, PathId, expected_version, given, listed, shape, with_etag
 from api.schemas.records import EvidenceCreate, EvidenceRead, EvidenceUpdate, UpdateCreate, UpdateRead
+from models.paging import ListOf, Paging
 from models.services import evidence, updates
 
 
@@ -16,9 +17,11 @@ class UpdateController(Controller):
     tags = ["progress updates"]
 
     @get("/commitments/{commitment_id:int}/updates")
-    async def list_updates(self, caller: CallerDep, commitment_id: PathId) -> list[UpdateRead]:
+    async def list_updates(
+        self, caller: CallerDep, commitment_id: PathId, paging: Paging
+    ) -> ListOf[UpdateRead]:
         """Updates the caller may read, oldest first, each with the links the caller may read."""
-        return shapes(await updates.list_updates(caller, commitment_id), UpdateRead)
+        return listed(await updates.list_updates(caller, commitment_id, paging), UpdateRead)
 
     @post("/commitments/{commitment_id:int}/updates")
     async def create_update(
@@ -37,8 +40,11 @@ class EvidenceController(Controller):
     tags = ["evidence"]
 
     @get("/updates/{update_id:int}/evidence")
-    async def list_evidence(self, caller: CallerDep, update_id: PathId) -> list[EvidenceRead]:
-        return shapes(await evidence.list_evidence(caller, update_id), EvidenceRead)
+    async def list_evidence(
+        self, caller: CallerDep, update_id: PathId, paging: Paging
+    ) -> ListOf[EvidenceRead]:
+        """The update's links the caller may read, oldest first."""
+        return listed(await evidence.list_evidence(caller, update_id, paging), EvidenceRead)
 
     @post("/updates/{update_id:int}/evidence")
     async def add_evidence(

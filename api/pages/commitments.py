@@ -76,7 +76,7 @@ class CommitmentPages(PageController):
     path = ORG
 
     async def _areas(self) -> list[tuple[str, str]]:
-        return [(area["key"], area["name"]) for area in await organization_service.list_areas()]
+        return [(area["key"], area["name"]) for area in (await organization_service.list_areas()).items]
 
     async def _commitment_form(
         self,
@@ -125,7 +125,7 @@ class CommitmentPages(PageController):
         self, request: Request[Any, Any, Any], caller: Caller, org_id: int, commitment_id: int
     ) -> Template:
         row = await commitment_of(caller, org_id, commitment_id)
-        updates = await update_service.list_updates(caller, commitment_id)
+        updates = (await update_service.list_updates(caller, commitment_id)).items
         return render(
             request,
             caller,
@@ -133,7 +133,7 @@ class CommitmentPages(PageController):
             org=await organization_service.get_organization(caller, org_id),
             commitment=row,
             area_names=dict(await self._areas()),
-            milestones=await milestone_service.list_milestones(caller, commitment_id),
+            milestones=(await milestone_service.list_milestones(caller, commitment_id)).items,
             updates=list(reversed(updates)),
             can_edit=caller.can_edit(org_id),
         )

@@ -32,7 +32,7 @@ async def area_levels(org_id: int, cycle_name: str | None) -> list[dict[str, Any
     """The five areas with this cycle's self-assessed and counted levels (live, internal figures)."""
     from scorecards.service import live_cycle_scores
 
-    areas = await organization_service.list_areas()
+    areas = (await organization_service.list_areas()).items
     levels: dict[str, dict[str, Any]] = {}
     if cycle_name is not None:
         scores = await live_cycle_scores(cycle_name, today(), [org_id])
@@ -60,9 +60,9 @@ def _level(value: Any) -> int:
 
 
 async def commitments_with_milestones(caller: Caller, org_id: int) -> list[dict[str, Any]]:
-    rows = [dict(row) for row in await commitment_service.list_commitments(caller, org_id)]
+    rows = [dict(row) for row in (await commitment_service.list_commitments(caller, org_id)).items]
     for row in rows:
-        milestones = await milestone_service.list_milestones(caller, int(row["id"]))
+        milestones = (await milestone_service.list_milestones(caller, int(row["id"]))).items
         row["milestones"] = milestones
         row["milestones_done"] = sum(1 for m in milestones if m["status"] == "done")
         row["milestones_counted"] = sum(1 for m in milestones if m["status"] != "dropped")
@@ -114,7 +114,7 @@ class DashboardPage(PageController):
             watch=milestone_watchlist(commitments, today()),
             due_soon_days=DUE_SOON_DAYS,
             reminders=await reminders_received(caller, org_id),
-            cycles=list(reversed(await cycle_service.list_cycles())),
+            cycles=list(reversed((await cycle_service.list_cycles()).items)),
             can_edit=caller.can_edit(org_id),
             today=today(),
         )

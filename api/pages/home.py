@@ -39,7 +39,7 @@ async def reviewed_organizations(caller: Caller) -> list[dict[str, Any]]:
         return []
     from scorecards.service import published_cycle_scores
 
-    cycles = [c["name"] for c in reversed(await cycle_service.list_cycles())]
+    cycles = [c["name"] for c in reversed((await cycle_service.list_cycles()).items)]
     found = []
     for org_id in org_ids:
         org = await organization_service.get_organization(caller, org_id)
@@ -54,7 +54,7 @@ async def reporting_counts(caller: Caller, cycle: dict[str, Any] | None) -> dict
     if cycle is None or not caller.is_secretariat:
         return {}
     counts: dict[str, int] = {}
-    for row in await cycle_service.reporting_overview(caller, cycle["name"]):
+    for row in (await cycle_service.reporting_overview(caller, cycle["name"])).items:
         counts[row["status"]] = counts.get(row["status"], 0) + 1
     return counts
 
@@ -71,7 +71,9 @@ class HomePage(PageController):
             "home.html.jinja",
             cycle=cycle,
             organizations=await my_organizations(caller, cycle),
-            waiting=await submission_service.champion_queue(caller) if caller.org_ids("champion") else [],
+            waiting=(await submission_service.champion_queue(caller)).items
+            if caller.org_ids("champion")
+            else [],
             reviewed=await reviewed_organizations(caller),
             reporting=await reporting_counts(caller, cycle),
         )

@@ -24,7 +24,7 @@ async def published_cycles(audience: str) -> list[dict[str, Any]]:
 
     snapshot_audience = "peer" if audience == "internal" else audience
     found = []
-    for cycle in reversed(await cycle_service.list_cycles()):
+    for cycle in reversed((await cycle_service.list_cycles()).items):
         scores = await published_cycle_scores(cycle["name"], snapshot_audience)
         if scores.payloads:
             found.append({**cycle, "organizations": len(scores.payloads)})

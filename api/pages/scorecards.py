@@ -19,6 +19,7 @@ from api.pages.render import render
 from models.caller import Caller
 from models.clock import today
 from models.errors import UserError
+from models.paging import Paging
 from models.vocabulary import AUDIENCES, ORG_TYPE_LABELS
 from scorecards.cards import scorecard_read
 from scorecards.engine import AREA_FLAG_LABELS, FLAG_LABELS, STALE_AFTER_DAYS
@@ -91,9 +92,10 @@ class ScorecardPages(PageController):
         widest = caller.comparison_audience
         resolved = resolve_audience(widest, audience)
         number = page_number(page)
-        result = await comparison_read(cycle, resolved, peer_type or None, today())
-        pages = max(1, -(-len(result.items) // ROWS_PER_PAGE))
-        rows = result.items[(number - 1) * ROWS_PER_PAGE : number * ROWS_PER_PAGE]
+        paging = Paging.page_number(number, ROWS_PER_PAGE)
+        result = await comparison_read(cycle, resolved, peer_type or None, today(), paging)
+        pages = max(1, -(-result.total // ROWS_PER_PAGE))
+        rows = result.items
         keys = [area.key for area in result.areas]
         heat_rows = [
             HeatRow(

@@ -17,5 +17,8 @@ class SignOffPage(PageController):
     @get("/sign-off")
     async def queue(self, request: Request[Any, Any, Any], caller: Caller) -> Template:
         return render(
-            request, caller, "sign_off.html.jinja", waiting=await submission_service.champion_queue(caller)
+            request,
+            caller,
+            "sign_off.html.jinja",
+            waiting=(await submission_service.champion_queue(caller)).items,
         )

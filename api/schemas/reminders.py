@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 from api.schemas import Shape, Strict
+from models.paging import ListOf
 
 
 class ReminderRead(Shape):
@@ -26,12 +27,10 @@ class ReminderRead(Shape):
     created_at: dt.datetime
 
 
-class ReminderList(Shape):
-    items: list[ReminderRead]
-    total: int
+class ReminderList(ListOf[ReminderRead], kw_only=True):
+    """The list shape, with how many reminders there are in each status (the whole outbox)."""
+
     counts: dict[str, int]
-    limit: int
-    offset: int
 
 
 class ReminderCheckRequest(Strict):

@@ -6,10 +6,9 @@ import json
 from typing import Any
 
 from models.caller import Caller
-from models.engine import fetch
+from models.engine import fetch_page
 from models.errors import Forbidden
-
-MAX_PAGE = 500
+from models.paging import EVERYTHING, Page, Paging
 
 
 async def list_events(
@@ -19,9 +18,10 @@ async def list_events(
     entity_id: str | None = None,
     actor_id: int | None = None,
     before_id: int | None = None,
-    limit: int = 100,
-) -> list[dict[str, Any]]:
-    """Newest first; page further back with `before_id` (the smallest id of the previous page)."""
+    paging: Paging = EVERYTHING,
+) -> Page[dict[str, Any]]:
+    """Newest first; `before_id` keeps only events older than that one (events written since a
+    first page was read then do not shift the later pages)."""
     if not caller.is_secretariat:
         raise Forbidden("only the secretariat reads the audit log")
     clauses, args = [], []
@@ -32,14 +32,15 @@ async def list_events(
     if before_id is not None:
         clauses.append("id < {}")
         args.append(before_id)
-    where = f"WHERE {' AND '.join(clauses)} " if clauses else ""
-    limit = max(1, min(int(limit), MAX_PAGE))
-    rows = await fetch(
+    where = f" WHERE {' AND '.join(clauses)}" if clauses else ""
+    page = await fetch_page(
         "SELECT id, actor AS actor_id, actor_label, action, entity, entity_id, before, after, at "
-        f"FROM audit_event {where}ORDER BY id DESC LIMIT {limit}",
+        f"FROM audit_event{where}",
+        "id DESC",
         *args,
+        paging=paging,
     )
-    return [{**row, "before": _decoded(row["before"]), "after": _decoded(row["after"])} for row in rows]
+    return page.map(lambda row: {**row, "before": _decoded(row["before"]), "after": _decoded(row["after"])})
 
 
 def _decoded(value: Any) -> Any:

@@ -11,8 +11,9 @@ from typing import Any
 
 from models import audit
 from models.caller import Caller
-from models.engine import fetch, write_transaction
+from models.engine import fetch, fetch_page, write_transaction
 from models.errors import NotFound, UserError
+from models.paging import EVERYTHING, Page, Paging
 from models.services.common import (
     changed_fields,
     check_version,
@@ -49,22 +50,12 @@ def for_audience(row: dict[str, Any], audience: str) -> dict[str, Any]:
     }
 
 
-async def list_commitments(caller: Caller, org_id: int) -> list[dict[str, Any]]:
+async def list_commitments(caller: Caller, org_id: int, paging: Paging = EVERYTHING) -> Page[dict[str, Any]]:
     audience = read_audience(caller, org_id)
-    # One query: the organization LEFT JOINed to its commitments, so an unknown id is told apart
-    # from an organization without commitments.
-    rows = await fetch(
-        SELECT.replace(
-            "FROM commitment c JOIN",
-            "FROM organization o LEFT JOIN commitment c ON c.organization = o.id LEFT JOIN",
-            1,
-        )
-        + "WHERE o.id = {} ORDER BY a.position, c.id",
-        org_id,
-    )
-    if not rows:
+    page = await fetch_page(SELECT + "WHERE c.organization = {}", "a.position, c.id", org_id, paging=paging)
+    if not page.items and not await fetch("SELECT id FROM organization WHERE id = {}", org_id):
         raise NotFound(f"no organization with id {org_id}")
-    return [for_audience(row, audience) for row in rows if row["id"] is not None]
+    return page.map(lambda row: for_audience(row, audience))
 
 
 async def commitment_row(commitment_id: int) -> dict[str, Any]:

@@ -37,6 +37,13 @@ def may_read(visibility: str, audience: str) -> bool:
     return visibility in visibilities_for(audience)
 
 
+def readable_by(column: str, audience: str) -> tuple[str, list[str]]:
+    """The SQL condition "`column` holds a visibility the audience may read", with its values, so a
+    list leaves out what the caller may not read before it is paged and counted."""
+    allowed = visibilities_for(audience)
+    return f"{column} IN ({', '.join('{}' for _ in allowed)})", list(allowed)
+
+
 def visible_or_blank(text: str, visibility: str, audience: str) -> str:
     return text if may_read(visibility, audience) else ""
 

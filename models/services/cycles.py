@@ -13,8 +13,9 @@ from typing import Any
 from models import audit
 from models.caller import Caller
 from models.clock import today
-from models.engine import fetch, write_transaction
+from models.engine import fetch, fetch_page, write_transaction
 from models.errors import Conflict, Forbidden, NotFound, UserError
+from models.paging import EVERYTHING, Page, Paging
 from models.tables import Cycle
 
 CYCLE_NAME_RE = re.compile(r"^(\d{4})-H([12])$")
@@ -32,8 +33,8 @@ def period_of(name: str) -> tuple[dt.date, dt.date]:
     return dt.date(year, 7, 1), dt.date(year, 12, 31)
 
 
-async def list_cycles() -> list[dict[str, Any]]:
-    return await fetch(f"SELECT {COLUMNS} FROM cycle ORDER BY period_start")
+async def list_cycles(paging: Paging = EVERYTHING) -> Page[dict[str, Any]]:
+    return await fetch_page(f"SELECT {COLUMNS} FROM cycle", "period_start, id", paging=paging)
 
 
 async def cycle_by_name(name: str) -> dict[str, Any]:
@@ -69,7 +70,9 @@ async def create_cycle(caller: Caller, name: str, due_date: dt.date | None = Non
     return await cycle_by_name(name)
 
 
-async def reporting_overview(caller: Caller, cycle_name: str) -> list[dict[str, Any]]:
+async def reporting_overview(
+    caller: Caller, cycle_name: str, paging: Paging = EVERYTHING
+) -> Page[dict[str, Any]]:
     """Per active organization, the status of its submission for the cycle ("missing": none yet).
 
     The secretariat reads it to see who has not reported.
@@ -77,12 +80,14 @@ async def reporting_overview(caller: Caller, cycle_name: str) -> list[dict[str, 
     if not caller.is_secretariat:
         raise Forbidden("only the secretariat sees the reporting overview")
     cycle = await cycle_by_name(cycle_name)
-    return await fetch(
+    return await fetch_page(
         "SELECT o.id AS organization_id, o.acronym AS acronym, o.name AS name, "
         "COALESCE(s.status, 'missing') AS status, s.submitted_at AS submitted_at, "
         "s.approved_at AS approved_at, s.published_at AS published_at "
         "FROM organization o LEFT JOIN submission s ON s.organization = o.id AND s.cycle = {} "
-        "WHERE o.active = {} ORDER BY o.acronym",
+        "WHERE o.active = {}",
+        "o.acronym, o.id",
         cycle["id"],
         True,
+        paging=paging,
     )

@@ -12,14 +12,16 @@ from typing import Any
 from models import audit
 from models.caller import Caller
 from models.clock import utcnow
-from models.engine import fetch, write_transaction
+from models.engine import fetch, fetch_page, write_transaction
 from models.errors import Conflict, Forbidden, NotFound, UserError
+from models.paging import EVERYTHING, Page, Paging
 from models.services.common import (
     changed_fields,
     check_version,
     may_read,
     one_line,
     read_audience,
+    readable_by,
     require_editor,
     update_versioned,
     visibility,
@@ -49,19 +51,23 @@ def clean_evidence(data: dict[str, Any], prefix: str = "") -> dict[str, Any]:
     return clean
 
 
-async def published_update_ids(update_ids: list[int]) -> set[int]:
-    """The updates among these that went out with their organization's published report.
+# The update `u` (of commitment `c`) went out with its organization's published report. Outside the
+# organization (peers, donors) only published work is read (DESIGN.md "Who uses it"): an update of a
+# cycle not yet published, or added after publishing, was never signed off.
+PUBLISHED_UPDATE = (
+    "EXISTS (SELECT 1 FROM submission s WHERE s.organization = c.organization AND s.cycle = u.cycle "
+    "AND s.status = 'published' AND u.created_at <= s.published_at)"
+)
 
-    Outside the organization (peers, donors) only published work is read (DESIGN.md "Who uses it"):
-    an update of a cycle not yet published, or added after publishing, was never signed off.
-    """
+
+async def published_update_ids(update_ids: list[int]) -> set[int]:
+    """The updates among these that went out with their organization's published report."""
     if not update_ids:
         return set()
     placeholders = ", ".join("{}" for _ in update_ids)
     rows = await fetch(
         "SELECT u.id AS id FROM progress_update u JOIN commitment c ON c.id = u.commitment "
-        "JOIN submission s ON s.organization = c.organization AND s.cycle = u.cycle "
-        f"WHERE s.status = 'published' AND u.created_at <= s.published_at AND u.id IN ({placeholders})",
+        f"WHERE {PUBLISHED_UPDATE} AND u.id IN ({placeholders})",
         *update_ids,
     )
     return {int(row["id"]) for row in rows}
@@ -76,11 +82,15 @@ async def evidence_for_updates(update_ids: list[int], audience: str) -> dict[int
     if not update_ids:
         return {}
     placeholders = ", ".join("{}" for _ in update_ids)
-    rows = await fetch(SELECT + f"WHERE e.progress_update IN ({placeholders}) ORDER BY e.id", *update_ids)
+    readable, visibilities = readable_by("e.visibility", audience)
+    rows = await fetch(
+        SELECT + f"WHERE e.progress_update IN ({placeholders}) AND {readable} ORDER BY e.id",
+        *update_ids,
+        *visibilities,
+    )
     links: dict[int, list[dict[str, Any]]] = {}
     for row in rows:
-        if may_read(row["visibility"], audience):
-            links.setdefault(int(row["update_id"]), []).append(_shown(row, audience))
+        links.setdefault(int(row["update_id"]), []).append(_shown(row, audience))
     return links
 
 
@@ -115,11 +125,19 @@ async def get_evidence(caller: Caller, evidence_id: int) -> dict[str, Any]:
     return _shown(row, audience)
 
 
-async def list_evidence(caller: Caller, update_id: int) -> list[dict[str, Any]]:
+async def list_evidence(caller: Caller, update_id: int, paging: Paging = EVERYTHING) -> Page[dict[str, Any]]:
     from models.services.updates import readable_update
 
     _, audience = await readable_update(caller, update_id)
-    return (await evidence_for_updates([update_id], audience)).get(update_id, [])
+    readable, visibilities = readable_by("e.visibility", audience)
+    page = await fetch_page(
+        SELECT + f"WHERE e.progress_update = {{}} AND {readable}",
+        "e.id",
+        update_id,
+        *visibilities,
+        paging=paging,
+    )
+    return page.map(lambda row: _shown(row, audience))
 
 
 async def insert_evidence(

@@ -11,8 +11,9 @@ from typing import Any
 
 from models import audit, clock
 from models.caller import Caller
-from models.engine import fetch, write_transaction
+from models.engine import fetch, fetch_page, write_transaction
 from models.errors import Forbidden, NotFound, UserError
+from models.paging import EVERYTHING, Page, Paging
 from models.services.common import changed_fields, check_version, read_audience, text_block, update_versioned
 from models.tables import DonorExpectation, ExpectationStatus
 
@@ -28,9 +29,11 @@ def _secretariat(caller: Caller) -> None:
         raise Forbidden("only the secretariat manages donor expectations")
 
 
-async def list_expectations(include_inactive: bool = False) -> list[dict[str, Any]]:
+async def list_expectations(
+    include_inactive: bool = False, paging: Paging = EVERYTHING
+) -> Page[dict[str, Any]]:
     where = "" if include_inactive else "WHERE e.active = {} "
-    return await fetch(SELECT + where + "ORDER BY e.id", *(() if include_inactive else (True,)))
+    return await fetch_page(SELECT + where, "e.id", *(() if include_inactive else (True,)), paging=paging)
 
 
 async def expectation_row(expectation_id: int) -> dict[str, Any]:
@@ -91,19 +94,23 @@ async def update_expectation(
     return await expectation_row(expectation_id)
 
 
-async def statuses_for_organization(caller: Caller, org_id: int) -> list[dict[str, Any]]:
+async def statuses_for_organization(
+    caller: Caller, org_id: int, paging: Paging = EVERYTHING
+) -> Page[dict[str, Any]]:
     read_audience(caller, org_id)
     if not await fetch("SELECT id FROM organization WHERE id = {}", org_id):
         raise NotFound(f"no organization with id {org_id}")
-    return await fetch(
+    return await fetch_page(
         "SELECT e.id AS expectation_id, e.text AS text, a.key AS area, "
         "COALESCE(s.met, {}) AS met, s.since AS since FROM donor_expectation e "
         "LEFT JOIN area a ON a.id = e.area "
         "LEFT JOIN expectation_status s ON s.expectation = e.id AND s.organization = {} "
-        "WHERE e.active = {} ORDER BY e.id",
+        "WHERE e.active = {}",
+        "e.id",
         False,
         org_id,
         True,
+        paging=paging,
     )
 
 
@@ -138,6 +145,8 @@ async def set_status(
             before = None
         await audit.record(caller, "set", "expectation_status", f"{expectation_id}:{org_id}", before, after)
     rows = [
-        r for r in await statuses_for_organization(caller, org_id) if r["expectation_id"] == expectation_id
+        r
+        for r in (await statuses_for_organization(caller, org_id)).items
+        if r["expectation_id"] == expectation_id
     ]
     return rows[0] if rows else {**after, "text": "", "area": None}

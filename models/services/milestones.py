@@ -13,8 +13,9 @@ from typing import Any
 from models import audit
 from models.caller import Caller
 from models.clock import today
-from models.engine import fetch, write_transaction
+from models.engine import fetch, fetch_page, write_transaction
 from models.errors import NotFound, UserError
+from models.paging import EVERYTHING, Page, Paging
 from models.services.commitments import editable_commitment, readable_commitment
 from models.services.common import (
     changed_fields,
@@ -51,10 +52,14 @@ def for_audience(row: dict[str, Any], audience: str) -> dict[str, Any]:
     return row if audience == "internal" else {**row, "drop_reason": ""}
 
 
-async def list_milestones(caller: Caller, commitment_id: int) -> list[dict[str, Any]]:
+async def list_milestones(
+    caller: Caller, commitment_id: int, paging: Paging = EVERYTHING
+) -> Page[dict[str, Any]]:
     _, audience = await readable_commitment(caller, commitment_id)
-    rows = await fetch(SELECT + "WHERE m.commitment = {} ORDER BY m.due_date, m.id", commitment_id)
-    return [for_audience(row, audience) for row in rows]
+    page = await fetch_page(
+        SELECT + "WHERE m.commitment = {}", "m.due_date, m.id", commitment_id, paging=paging
+    )
+    return page.map(lambda row: for_audience(row, audience))
 
 
 async def milestone_row(milestone_id: int) -> dict[str, Any]:

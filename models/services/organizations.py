@@ -11,8 +11,9 @@ from typing import Any
 
 from models import audit
 from models.caller import Caller
-from models.engine import fetch, write_transaction
+from models.engine import fetch, fetch_page, write_transaction
 from models.errors import Conflict, Forbidden, NotFound, UserError
+from models.paging import EVERYTHING, Page, Paging
 from models.services.common import changed_fields, check_version, choice, one_line, update_versioned
 from models.tables import Area, Organization
 from models.vocabulary import ORG_TYPES
@@ -30,11 +31,15 @@ def _with_audience(caller: Caller, row: dict[str, Any]) -> dict[str, Any]:
     return {**row, "audience": caller.audience_for(int(row["id"]))}
 
 
-async def list_organizations(caller: Caller, include_inactive: bool = False) -> list[dict[str, Any]]:
-    where = "" if include_inactive else "WHERE active = {}"
+async def list_organizations(
+    caller: Caller, include_inactive: bool = False, paging: Paging = EVERYTHING
+) -> Page[dict[str, Any]]:
+    where = "" if include_inactive else " WHERE active = {}"
     args = () if include_inactive else (True,)
-    rows = await fetch(f"SELECT {ORG_COLUMNS} FROM organization {where} ORDER BY acronym", *args)
-    return [_with_audience(caller, row) for row in rows]
+    page = await fetch_page(
+        f"SELECT {ORG_COLUMNS} FROM organization{where}", "acronym, id", *args, paging=paging
+    )
+    return page.map(lambda row: _with_audience(caller, row))
 
 
 async def get_organization(caller: Caller, org_id: int) -> dict[str, Any]:
@@ -122,8 +127,8 @@ async def update_organization(
 AREA_COLUMNS = "id, key, name, weight, descriptor, position, version"
 
 
-async def list_areas() -> list[dict[str, Any]]:
-    return await fetch(f"SELECT {AREA_COLUMNS} FROM area ORDER BY position, id")
+async def list_areas(paging: Paging = EVERYTHING) -> Page[dict[str, Any]]:
+    return await fetch_page(f"SELECT {AREA_COLUMNS} FROM area", "position, id", paging=paging)
 
 
 async def get_area(key: str) -> dict[str, Any]:

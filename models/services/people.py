@@ -7,8 +7,9 @@ from typing import Any
 
 from models import audit
 from models.caller import Caller
-from models.engine import fetch, write_transaction
+from models.engine import fetch, fetch_page, write_transaction
 from models.errors import Conflict, Forbidden, NotFound, UserError
+from models.paging import EVERYTHING, Page, Paging
 from models.passwords import MIN_PASSWORD_LENGTH, hash_password
 from models.services.common import changed_fields, check_version, one_line, update_versioned
 from models.tables import LoginSession, Organization, Person, RoleAssignment
@@ -132,18 +133,17 @@ async def register_person(caller: Caller, data: dict[str, Any]) -> dict[str, Any
     return await get_person(caller, int(created["id"]))
 
 
-async def list_people(caller: Caller, org_id: int | None = None) -> list[dict[str, Any]]:
+async def list_people(
+    caller: Caller, org_id: int | None = None, paging: Paging = EVERYTHING
+) -> Page[dict[str, Any]]:
     check_secretariat(caller)
-    if org_id is None:
-        rows = await fetch(f"SELECT {PERSON_COLUMNS} FROM person ORDER BY email")
-    else:
-        rows = await fetch(
-            f"SELECT {PERSON_COLUMNS} FROM person WHERE id IN "
-            "(SELECT person FROM role_assignment WHERE organization = {}) ORDER BY email",
-            org_id,
-        )
-    roles = await _roles_of([int(r["id"]) for r in rows])
-    return [{**row, "roles": roles.get(int(row["id"]), [])} for row in rows]
+    query, args = f"SELECT {PERSON_COLUMNS} FROM person", []
+    if org_id is not None:
+        query += " WHERE id IN (SELECT person FROM role_assignment WHERE organization = {})"
+        args.append(org_id)
+    page = await fetch_page(query, "email, id", *args, paging=paging)
+    roles = await _roles_of([int(r["id"]) for r in page.items])
+    return page.map(lambda row: {**row, "roles": roles.get(int(row["id"]), [])})
 
 
 async def get_person(caller: Caller, person_id: int) -> dict[str, Any]:

@@ -18,8 +18,9 @@ from typing import Any
 from models import audit
 from models.caller import Caller
 from models.clock import utcnow
-from models.engine import KeptRows, fetch, fetch_kept, write_transaction
+from models.engine import KeptRows, fetch, fetch_kept, fetch_page, write_transaction
 from models.errors import NotFound, UserError
+from models.paging import EVERYTHING, Page, Paging
 from models.passwords import verify_dummy, verify_password
 from models.services.people import normalize_email
 from models.tables import ApiToken, LoginFailure, LoginSession
@@ -299,9 +300,13 @@ async def create_token(caller: Caller, name: str) -> tuple[str, dict[str, Any]]:
     return token, after
 
 
-async def list_tokens(caller: Caller) -> list[dict[str, Any]]:
-    rows = await ApiToken.select().where(ApiToken.person == caller.person_id).order_by(ApiToken.id)
-    return [_token_row(row) for row in rows]
+async def list_tokens(caller: Caller, paging: Paging = EVERYTHING) -> Page[dict[str, Any]]:
+    return await fetch_page(
+        "SELECT id, name, created_at, last_used_at, revoked_at FROM api_token WHERE person = {}",
+        "id",
+        caller.person_id,
+        paging=paging,
+    )
 
 
 async def revoke_token(caller: Caller, token_id: int) -> dict[str, Any]:

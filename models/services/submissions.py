@@ -15,8 +15,9 @@ from typing import Any
 from models import audit
 from models.caller import Caller
 from models.clock import utcnow
-from models.engine import fetch, write_transaction
+from models.engine import fetch, fetch_page, write_transaction
 from models.errors import Conflict, Forbidden, NotFound, UserError
+from models.paging import EVERYTHING, Page, Paging
 from models.services.common import may_read, read_audience, text_block, visibility
 from models.services.cycles import cycle_by_name
 from models.tables import Comment, Submission
@@ -256,7 +257,7 @@ async def reopen_approved(caller: Caller, org_id: int, reason: str) -> None:
         )
 
 
-async def champion_queue(caller: Caller) -> list[dict[str, Any]]:
+async def champion_queue(caller: Caller, paging: Paging = EVERYTHING) -> Page[dict[str, Any]]:
     """Submissions waiting for this champion's sign-off (the secretariat sees every one waiting)."""
     org_ids = sorted(caller.org_ids("champion"))
     if caller.is_secretariat:
@@ -265,10 +266,12 @@ async def champion_queue(caller: Caller) -> list[dict[str, Any]]:
         where = f"AND s.organization IN ({', '.join('{}' for _ in org_ids)}) "
         args = list(org_ids)
     else:
-        return []
-    return await fetch(
+        return Page.empty(paging)
+    return await fetch_page(
         SELECT.replace("SELECT ", "SELECT o.acronym AS acronym, ", 1)
         + "JOIN organization o ON o.id = s.organization "
-        + f"WHERE s.status = 'submitted' {where}ORDER BY s.submitted_at, s.id",
+        + f"WHERE s.status = 'submitted' {where}",
+        "s.submitted_at, s.id",
         *args,
+        paging=paging,
     )

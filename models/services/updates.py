@@ -12,12 +12,14 @@ from typing import Any
 from models import audit
 from models.caller import Caller
 from models.clock import utcnow
-from models.engine import fetch, write_transaction
+from models.engine import fetch, fetch_page, write_transaction
 from models.errors import Conflict, NotFound, UserError
+from models.paging import EVERYTHING, Page, Paging
 from models.services.commitments import editable_commitment, readable_commitment
-from models.services.common import may_read, read_audience, text_block, visibility
+from models.services.common import may_read, read_audience, readable_by, text_block, visibility
 from models.services.cycles import cycle_by_name, open_cycle
 from models.services.evidence import (
+    PUBLISHED_UPDATE,
     clean_evidence,
     evidence_for_updates,
     insert_evidence,
@@ -44,18 +46,24 @@ def for_audience(row: dict[str, Any], audience: str) -> dict[str, Any]:
 
 
 async def _with_evidence(rows: list[dict[str, Any]], audience: str) -> list[dict[str, Any]]:
-    visible = [for_audience(row, audience) for row in rows if may_read(row["visibility"], audience)]
-    if audience != "internal":
-        published = await published_update_ids([int(row["id"]) for row in visible])
-        visible = [row for row in visible if int(row["id"]) in published]
-    links = await evidence_for_updates([int(row["id"]) for row in visible], audience)
-    return [{**row, "evidence": links.get(int(row["id"]), [])} for row in visible]
+    """Updates the caller may read, as the audience sees them, each with the links it may read."""
+    shown = [for_audience(row, audience) for row in rows]
+    links = await evidence_for_updates([int(row["id"]) for row in shown], audience)
+    return [{**row, "evidence": links.get(int(row["id"]), [])} for row in shown]
 
 
-async def list_updates(caller: Caller, commitment_id: int) -> list[dict[str, Any]]:
+async def list_updates(
+    caller: Caller, commitment_id: int, paging: Paging = EVERYTHING
+) -> Page[dict[str, Any]]:
+    """The updates the caller may read (their visibility, and outside the organization only
+    published ones), filtered in the query so that the page and its total agree."""
     _, audience = await readable_commitment(caller, commitment_id)
-    rows = await fetch(SELECT + "WHERE u.commitment = {} ORDER BY u.created_at, u.id", commitment_id)
-    return await _with_evidence(rows, audience)
+    readable, visibilities = readable_by("u.visibility", audience)
+    where = f"WHERE u.commitment = {{}} AND {readable}"
+    if audience != "internal":
+        where += f" AND {PUBLISHED_UPDATE}"
+    page = await fetch_page(SELECT + where, "u.created_at, u.id", commitment_id, *visibilities, paging=paging)
+    return page.with_items(await _with_evidence(page.items, audience))
 
 
 async def update_row(update_id: int) -> dict[str, Any]:

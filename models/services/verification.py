@@ -6,12 +6,12 @@ behind claims of 3 or more come first. Verifying itself is `evidence.verify_evid
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
 
 from models.caller import Caller
-from models.engine import fetch
-from models.errors import Forbidden, UserError
+from models.engine import fetch_page
+from models.errors import Forbidden
+from models.paging import EVERYTHING, Page, Paging
 
 FROM = (
     "FROM evidence e JOIN progress_update u ON u.id = e.progress_update "
@@ -22,33 +22,21 @@ FROM = (
 )
 
 
-@dataclass(frozen=True)
-class VerificationQueue:
-    items: list[dict[str, Any]]
-    total: int
-
-
 async def evidence_to_verify(
-    caller: Caller, organization_id: int | None = None, limit: int = 50, offset: int = 0
-) -> VerificationQueue:
+    caller: Caller, organization_id: int | None = None, paging: Paging = EVERYTHING
+) -> Page[dict[str, Any]]:
     """Unverified, not superseded links; claims of level 3 or more first, then oldest first."""
     if not caller.is_secretariat:
         raise Forbidden("only the secretariat verifies evidence")
-    if not 1 <= limit <= 500 or offset < 0:
-        raise UserError("limit must be between 1 and 500 and offset 0 or more", field="limit")
     where, args = "", []
     if organization_id is not None:
         where, args = "AND o.id = {} ", [organization_id]
-    total = await fetch("SELECT COUNT(*) AS n " + FROM + where, *args)
-    items = await fetch(
+    return await fetch_page(
         "SELECT e.id AS id, e.url AS url, e.title AS title, e.visibility AS visibility, "
         "e.version AS version, e.created_at AS created_at, u.id AS update_id, "
         "u.self_level AS self_level, y.name AS cycle, c.id AS commitment_id, c.title AS commitment_title, "
-        "a.name AS area_name, o.id AS organization_id, o.acronym AS acronym "
-        + FROM
-        + where
-        + "ORDER BY CASE WHEN u.self_level >= 3 THEN 0 ELSE 1 END, e.created_at, e.id "
-        + f"LIMIT {int(limit)} OFFSET {int(offset)}",
+        "a.name AS area_name, o.id AS organization_id, o.acronym AS acronym " + FROM + where,
+        "CASE WHEN u.self_level >= 3 THEN 0 ELSE 1 END, e.created_at, e.id",
         *args,
+        paging=paging,
     )
-    return VerificationQueue(items=items, total=int(total[0]["n"]))

@@ -114,7 +114,7 @@ async def test_a_write_failing_after_its_audit_row_leaves_neither(
 
 async def test_the_audit_log_is_for_the_secretariat_only(client: httpx.AsyncClient, demo, sign_in) -> None:
     assert (await client.get("/api/audit", headers=await sign_in(FOCAL_NRA))).status_code == 403
-    rows = (await client.get("/api/audit?entity=person", headers=await sign_in(SECRETARIAT))).json()
+    rows = (await client.get("/api/audit?entity=person", headers=await sign_in(SECRETARIAT))).json()["items"]
     assert rows and all(row["entity"] == "person" for row in rows)
 
 

@@ -69,10 +69,12 @@ async def test_reads_of_another_organization_stay_at_the_peer_audience(
     ids = await usp_ids()
     org = ids["org"]
     assert (await client.get(f"/api/organizations/{org}", headers=headers)).json()["audience"] == "peer"
-    commitments = (await client.get(f"/api/organizations/{org}/commitments", headers=headers)).json()
+    commitments = (await client.get(f"/api/organizations/{org}/commitments", headers=headers)).json()["items"]
     internal = [c for c in commitments if c["description_visibility"] == "internal"]
     assert internal and all(c["description"] == "" and c["owner_name"] is None for c in internal)
-    updates = (await client.get(f"/api/commitments/{ids['commitment']}/updates", headers=headers)).json()
+    updates = (await client.get(f"/api/commitments/{ids['commitment']}/updates", headers=headers)).json()[
+        "items"
+    ]
     assert all(u["visibility"] != "internal" and u["author_name"] is None for u in updates)
     assert all(e["visibility"] != "internal" for u in updates for e in u["evidence"])
     assert (await client.get(f"/api/updates/{ids['update']}", headers=headers)).status_code == 404

@@ -20,7 +20,7 @@ async def test_areas_list_and_the_secretariat_changes_a_weight(
     client: httpx.AsyncClient, demo, sign_in
 ) -> None:
     focal, sec = await sign_in(FOCAL_NRA), await sign_in(SECRETARIAT)
-    areas = (await client.get("/api/areas", headers=focal)).json()
+    areas = (await client.get("/api/areas", headers=focal)).json()["items"]
     assert [a["key"] for a in areas] == ["champion", "policy", "capacity", "reporting", "budget"]
     refused = await client.patch(
         "/api/areas/budget", json={"weight": 2}, headers={**focal, "If-Match": '"1"'}
@@ -35,13 +35,13 @@ async def test_organizations_are_listed_with_the_callers_audience(
     client: httpx.AsyncClient, demo, sign_in
 ) -> None:
     focal = await sign_in(FOCAL_NRA)
-    orgs = {o["acronym"]: o for o in (await client.get("/api/organizations", headers=focal)).json()}
+    orgs = {o["acronym"]: o for o in (await client.get("/api/organizations", headers=focal)).json()["items"]}
     assert len(orgs) == 14
     assert orgs["NRA"]["audience"] == "internal" and orgs["USP"]["audience"] == "peer"
     donor = await sign_in(DONOR)
-    assert {o["audience"] for o in (await client.get("/api/organizations", headers=donor)).json()} == {
-        "donor"
-    }
+    assert {
+        o["audience"] for o in (await client.get("/api/organizations", headers=donor)).json()["items"]
+    } == {"donor"}
 
 
 async def test_the_secretariat_creates_and_edits_an_organization(
@@ -110,7 +110,7 @@ async def test_a_focal_point_works_through_commitments_milestones_updates_and_ev
     commitment = created.json()
     assert commitment["area"] == "budget" and commitment["description_visibility"] == "internal"
     cid = commitment["id"]
-    listed = (await client.get(f"/api/organizations/{nra}/commitments", headers=focal)).json()
+    listed = (await client.get(f"/api/organizations/{nra}/commitments", headers=focal)).json()["items"]
     assert cid in [c["id"] for c in listed]
 
     stale = await client.patch(f"/api/commitments/{cid}", json={"title": "New"}, headers=focal)
@@ -163,7 +163,7 @@ async def test_a_focal_point_works_through_commitments_milestones_updates_and_ev
         f"/api/commitments/{cid}/updates", json={"narrative": "again", "supersedes_id": uid}, headers=focal
     )
     assert twice.status_code == 409
-    history = (await client.get(f"/api/commitments/{cid}/updates", headers=focal)).json()
+    history = (await client.get(f"/api/commitments/{cid}/updates", headers=focal)).json()["items"]
     assert [u["superseded_by_id"] for u in history] == [correction.json()["id"], None]
     # Updates are append-only: there is no PATCH or DELETE.
     assert (await client.patch(f"/api/updates/{uid}", json={}, headers=focal)).status_code == 405
@@ -212,7 +212,7 @@ async def test_cycles_people_expectations_and_audit_for_the_secretariat(
     cycle = await client.post("/api/cycles", json={"name": "2027-H1"}, headers=sec)
     assert cycle.status_code == 201 and cycle.json()["due_date"] == "2027-07-31"
     assert (await client.post("/api/cycles", json={"name": "2027-H3"}, headers=sec)).status_code == 400
-    overview = (await client.get("/api/cycles/2026-H2/submissions", headers=sec)).json()
+    overview = (await client.get("/api/cycles/2026-H2/submissions", headers=sec)).json()["items"]
     assert {row["status"] for row in overview} >= {"draft", "submitted", "approved"}
 
     nra = await org_id("NRA")
@@ -248,9 +248,9 @@ async def test_cycles_people_expectations_and_audit_for_the_secretariat(
     )
     assert met.status_code == 200 and met.json()["met"] is True and met.json()["since"]
 
-    audit = (await client.get("/api/audit?limit=5", headers=sec)).json()
+    audit = (await client.get("/api/audit?limit=5", headers=sec)).json()["items"]
     assert audit[0]["entity"] == "expectation_status" and audit[0]["actor_id"]
-    older = (await client.get(f"/api/audit?limit=5&before_id={audit[-1]['id']}", headers=sec)).json()
+    older = (await client.get(f"/api/audit?limit=5&before_id={audit[-1]['id']}", headers=sec)).json()["items"]
     assert older and all(row["id"] < audit[-1]["id"] for row in older)
 
 
@@ -258,7 +258,7 @@ async def test_a_champion_reads_its_queue(client: httpx.AsyncClient, demo, sign_
     champion = await sign_in(CHAMPION_NRA)
     queue = await client.get("/api/submissions/queue", headers=champion)
     assert queue.status_code == 200
-    assert all(item["acronym"] == "NRA" for item in queue.json())
+    assert all(item["acronym"] == "NRA" for item in queue.json()["items"])
 
 
 async def test_fields_no_role_may_set_are_refused(client: httpx.AsyncClient, demo, sign_in) -> None:

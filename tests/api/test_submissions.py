@@ -111,12 +111,12 @@ async def test_an_edit_after_approval_reopens_the_submission(
 
 async def test_queues_and_the_reporting_overview(client: httpx.AsyncClient, demo, sign_in) -> None:
     champion_usp, sec = await sign_in(CHAMPION_USP), await sign_in(SECRETARIAT)
-    queue = (await client.get("/api/submissions/queue", headers=champion_usp)).json()
+    queue = (await client.get("/api/submissions/queue", headers=champion_usp)).json()["items"]
     assert [(item["acronym"], item["cycle"]) for item in queue] == [("USP", OPEN)]
-    everyone = (await client.get("/api/submissions/queue", headers=sec)).json()
+    everyone = (await client.get("/api/submissions/queue", headers=sec)).json()["items"]
     assert {item["acronym"] for item in everyone} >= {"USP"}
     overview = {
         row["acronym"]: row["status"]
-        for row in (await client.get(f"/api/cycles/{OPEN}/submissions", headers=sec)).json()
+        for row in (await client.get(f"/api/cycles/{OPEN}/submissions", headers=sec)).json()["items"]
     }
     assert overview["USP"] == "submitted" and overview["WFL"] == "approved" and overview["NRA"] == "draft"

@@ -51,7 +51,7 @@ class AdminCyclePages(PageController):
             caller,
             "admin/cycles.html.jinja",
             **refusal(exc),
-            cycles=list(reversed(await cycle_service.list_cycles())),
+            cycles=list(reversed((await cycle_service.list_cycles()).items)),
             open_cycle=await cycle_service.open_cycle(),
             form=form,
         )
@@ -83,7 +83,7 @@ class AdminCyclePages(PageController):
     ) -> Template:
         show = show if show in SHOW else "not_reported"
         info = await cycle_service.cycle_by_name(cycle)
-        rows = await cycle_service.reporting_overview(caller, cycle)
+        rows = (await cycle_service.reporting_overview(caller, cycle)).items
         counts: dict[str, int] = {}
         for row in rows:
             counts[row["status"]] = counts.get(row["status"], 0) + 1
@@ -109,7 +109,7 @@ class AdminCyclePages(PageController):
     @post("/{cycle:str}/publish-approved")
     async def publish_approved(self, request: Request[Any, Any, Any], caller: Caller, cycle: str) -> Redirect:
         """Publish every approved report of the cycle, each in its own transaction."""
-        rows = await cycle_service.reporting_overview(caller, cycle)
+        rows = (await cycle_service.reporting_overview(caller, cycle)).items
         published, refused = [], []
         for row in rows:
             if row["status"] != "approved":

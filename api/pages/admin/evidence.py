@@ -14,6 +14,7 @@ from api.pages.login import safe_next
 from api.pages.render import read_form, redirect, render
 from models.caller import Caller
 from models.errors import UserError
+from models.paging import Paging
 from models.services import evidence as evidence_service
 from models.services.verification import evidence_to_verify
 
@@ -27,8 +28,8 @@ class AdminEvidencePages(PageController):
     ) -> Template:
         org_id = int(organization) if organization.isdigit() else None
         number = page_number(page)
-        queue = await evidence_to_verify(caller, org_id, limit=PAGE_SIZE, offset=(number - 1) * PAGE_SIZE)
-        pages = max(1, -(-queue.total // PAGE_SIZE))
+        queue = await evidence_to_verify(caller, org_id, Paging.page_number(number, PAGE_SIZE))
+        pages = queue.pages
         return render(
             request,
             caller,

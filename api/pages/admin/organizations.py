@@ -36,7 +36,7 @@ class AdminOrganizationPages(PageController):
     async def organizations(
         self, request: Request[Any, Any, Any], caller: Caller, q: str = "", type: str = "", page: str = "1"
     ) -> Template:
-        rows = await organization_service.list_organizations(caller, include_inactive=True)
+        rows = (await organization_service.list_organizations(caller, include_inactive=True)).items
         found = [
             r for r in rows if matches(q, r["acronym"], r["name"]) and (not type or r["org_type"] == type)
         ]

@@ -22,7 +22,7 @@ SENIORITY_OPTIONS = [(value, value.replace("_", " ").capitalize()) for value in 
 
 
 async def organization_options(caller: Caller) -> list[tuple[int, str]]:
-    rows = await organization_service.list_organizations(caller)
+    rows = (await organization_service.list_organizations(caller)).items
     return [(int(row["id"]), f"{row['acronym']} · {row['name']}") for row in rows]
 
 
@@ -47,7 +47,7 @@ class AdminPeoplePages(PageController):
         page: str = "1",
     ) -> Template:
         org_id = int(organization) if organization.isdigit() else None
-        rows = await people_service.list_people(caller, org_id)
+        rows = (await people_service.list_people(caller, org_id)).items
         found = [r for r in rows if matches(q, r["name"], r["email"], r["job_title"])]
         shown, page_shown, pages = paginate(found, page_number(page))
         return render(

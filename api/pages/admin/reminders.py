@@ -17,6 +17,7 @@ from api.pages.forms import page_number
 from api.pages.render import redirect, render
 from models.caller import Caller
 from models.errors import UserError
+from models.paging import Paging
 
 
 class AdminReminderPages(PageController):
@@ -26,19 +27,20 @@ class AdminReminderPages(PageController):
     async def outbox(
         self, request: Request[Any, Any, Any], caller: Caller, status: str = "", page: str = "1"
     ) -> Template:
-        from reminders.outbox import STATUSES, list_reminders
+        from reminders.outbox import STATUSES, list_reminders, reminder_counts
 
         status = status if status in STATUSES else ""
         number = page_number(page)
         listing = await list_reminders(
-            caller, status=status or None, limit=PAGE_SIZE, offset=(number - 1) * PAGE_SIZE
+            caller, status=status or None, paging=Paging.page_number(number, PAGE_SIZE)
         )
-        pages = max(1, -(-listing.total // PAGE_SIZE))
+        pages = listing.pages
         return render(
             request,
             caller,
             "admin/reminders.html.jinja",
             listing=listing,
+            counts=await reminder_counts(caller),
             status_filter=status,
             statuses=STATUSES,
             page=min(number, pages),
