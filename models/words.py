@@ -152,6 +152,14 @@ STATUS_WORDS = {
     "failed": N_("failed"),
     "digested": N_("digested"),
 }
+SENIORITY_LABELS = {
+    "head": N_("Head"),
+    "deputy": N_("Deputy"),
+    "director": N_("Director"),
+    "senior_manager": N_("Senior manager"),
+    "technical": N_("Technical"),
+    "other": N_("Other"),
+}
 ROLE_LABELS = {
     "secretariat": N_("secretariat"),
     "focal_point": N_("focal point"),
@@ -178,6 +186,15 @@ def status_word(status: object) -> str:
 def role_label(role: object) -> str:
     """A role as a sentence names it: focal_point reads focal point, in the reader's language."""
     return _label(ROLE_LABELS, role, str(role).replace("_", " "))
+
+
+def seniority_label(seniority: object) -> str:
+    return _label(SENIORITY_LABELS, seniority, str(seniority).replace("_", " ").capitalize())
+
+
+def translated(labels: Mapping[Any, str]) -> dict[Any, str]:
+    """A table of English labels (marked with N_) in the reader's language, keys unchanged."""
+    return {key: gettext(text) for key, text in labels.items()}
 
 
 def html_autoescape(name: str | None) -> bool:

@@ -18,6 +18,7 @@ import pandas as pd
 from models.engine import fetch
 from models.errors import NotFound
 from models.vocabulary import visibilities_for
+from models.words import N_
 from scorecards.engine import CycleInfo, ScoringInputs
 
 
@@ -73,7 +74,7 @@ async def find_cycle(name: str) -> tuple[CycleInfo, CycleInfo | None, list[Cycle
     for position, cycle in enumerate(cycles):
         if cycle.name == name:
             return cycle, cycles[position - 1] if position else None, cycles
-    raise NotFound(f"no cycle named {name!r}; cycles are named like 2025-H2", field="cycle")
+    raise NotFound(N_("no cycle named %(name)r; cycles are named like 2025-H2"), field="cycle", name=name)
 
 
 def claim_updates_sql(cycle_ids: Sequence[int], org_clause: str, extra_columns: str = "") -> str:

@@ -19,13 +19,14 @@ from models.errors import UserError
 from models.services import cycles as cycle_service
 from models.services import organizations as organization_service
 from models.services import submissions as submission_service
+from models.words import N_, gettext
 
 SUBMISSION = "/submissions/{cycle:str}"
 DONE = {
-    "submit": "The {cycle} report was submitted to the champion for sign-off.",
-    "approve": "The {cycle} report was approved. The secretariat can now publish it.",
-    "return": "The {cycle} report was returned to the focal points with your comment.",
-    "publish": "The {cycle} scorecard was published: peers and donors now see this snapshot.",
+    "submit": N_("The %(cycle)s report was submitted to the champion for sign-off."),
+    "approve": N_("The %(cycle)s report was approved. The secretariat can now publish it."),
+    "return": N_("The %(cycle)s report was returned to the focal points with your comment."),
+    "publish": N_("The %(cycle)s scorecard was published: peers and donors now see this snapshot."),
 }
 
 
@@ -89,7 +90,7 @@ class SubmissionPages(PageController):
             await call()
         except UserError as exc:
             return redirect(request, here, exc.message[:1].upper() + exc.message[1:], kind="error")
-        return redirect(request, here, DONE[action].format(cycle=cycle))
+        return redirect(request, here, gettext(DONE[action], cycle=cycle))
 
     @post(SUBMISSION + "/submit")
     async def submit(
@@ -120,7 +121,7 @@ class SubmissionPages(PageController):
             here = f"/organizations/{org_id}/submissions/{cycle}"
             return redirect(request, here, exc.message[:1].upper() + exc.message[1:], kind="error")
         return redirect(
-            request, f"/organizations/{org_id}/submissions/{cycle}", DONE["return"].format(cycle=cycle)
+            request, f"/organizations/{org_id}/submissions/{cycle}", gettext(DONE["return"], cycle=cycle)
         )
 
     @post(SUBMISSION + "/publish")
