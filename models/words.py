@@ -18,7 +18,8 @@ from __future__ import annotations
 
 import datetime as dt
 import io
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from contextvars import ContextVar
 from functools import cache
 from pathlib import Path
@@ -69,9 +70,14 @@ def current_locale() -> str:
     return _locale.get()
 
 
-def use_locale(locale: str) -> None:
-    """Speak `locale` for the rest of this request, job or task."""
-    _locale.set(locale)
+@contextmanager
+def speaking(locale: str) -> Iterator[None]:
+    """Speak `locale` inside the block (a request, an email to one recipient, an export)."""
+    token = _locale.set(locale)
+    try:
+        yield
+    finally:
+        _locale.reset(token)
 
 
 def gettext(message: str, **params: Any) -> str:

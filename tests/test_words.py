@@ -10,10 +10,14 @@ from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
+from babel.messages.catalog import Catalog
 from babel.messages.frontend import CommandLineInterface
-from babel.messages.pofile import read_po
+from babel.messages.pofile import read_po, write_po
 
-from models.words import LOCALE_DIR, TEMPLATES_DIR, format_date, ngettext, template_environment
+from models import words
+from models.errors import NotFound
+from models.words import LOCALE_DIR, N_, TEMPLATES_DIR, format_date, ngettext, template_environment
+from reminders.emails import EmailRenderer
 from tests.conftest import REPO
 
 # The same command as the README's "Words and languages" section.
@@ -143,6 +147,50 @@ def test_the_committed_catalog_is_a_fresh_extraction(tmp_path: Path, monkeypatch
     assert committed == _messages(fresh), "locale/messages.pot is out of date: refresh it (see the README)"
     english = {entry[0] for entry in _messages(LOCALE_DIR / "en" / "LC_MESSAGES" / "messages.po")}
     assert english == {entry[0] for entry in committed}, "locale/en is out of date: run pybabel update"
+
+
+def test_a_new_language_is_a_catalog_and_nothing_else(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A French catalog alone turns a page word, an email's plural subject, a service's error and
+    a date into French: no code changes."""
+    catalog = Catalog(locale="fr", domain="messages")
+    catalog.add("Log in", "Se connecter")
+    catalog.add(
+        (
+            "Submission for %(cycle)s is %(num)s day late [%(acronym)s]",
+            "Submission for %(cycle)s is %(num)s days late [%(acronym)s]",
+        ),
+        # French has three plural forms in CLDR (one, many, other); Babel's rule picks the form.
+        (
+            "Rapport %(cycle)s : %(num)s jour de retard [%(acronym)s]",
+            "Rapport %(cycle)s : %(num)s de jours de retard [%(acronym)s]",
+            "Rapport %(cycle)s : %(num)s jours de retard [%(acronym)s]",
+        ),
+        flags=["python-format"],
+    )
+    catalog.add("no milestone with id %(milestone_id)s", "aucun jalon n'a l'identifiant %(milestone_id)s")
+    folder = tmp_path / "fr" / "LC_MESSAGES"
+    folder.mkdir(parents=True)
+    with (folder / "messages.po").open("wb") as po:
+        write_po(po, catalog)
+    monkeypatch.setattr(words, "LOCALE_DIR", tmp_path)
+    words.translations.cache_clear()
+    try:
+        context = {"cycle_name": "2026-H2", "days_late": 3, "organization_acronym": "UNHCR"}
+        with words.speaking("fr"):
+            page = template_environment().get_template("login.html.jinja").render(form={}, errors={})
+            subject = EmailRenderer("").subject("submission_late", context)
+            error = NotFound(N_("no milestone with id %(milestone_id)s"), milestone_id=7).message
+            day = format_date(dt.date(2026, 12, 6))
+        english_subject = EmailRenderer("").subject("submission_late", context)
+    finally:
+        words.translations.cache_clear()
+    assert "<h1>Se connecter</h1>" in page and '<html lang="fr">' in page
+    assert subject == "Rapport 2026-H2 : 3 jours de retard [UNHCR]"
+    assert error == "aucun jalon n'a l'identifiant 7"
+    assert day == "6 décembre 2026"
+    assert english_subject == "Submission for 2026-H2 is 3 days late [UNHCR]"
 
 
 def test_english_dates_and_plurals_read_as_before() -> None:
