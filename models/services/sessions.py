@@ -136,7 +136,9 @@ async def _check_throttle(email: str, client_address: str, now: dt.datetime) -> 
     ):
         minutes = int(THROTTLE_WINDOW.total_seconds() // 60)
         raise TooManyAttempts(
-            f"too many failed logins; wait {minutes} minutes before trying again", field="email"
+            N_("too many failed logins; wait %(minutes)s minutes before trying again"),
+            field="email",
+            minutes=minutes,
         )
 
 
