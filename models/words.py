@@ -21,7 +21,7 @@ import io
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from contextvars import ContextVar
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -104,12 +104,26 @@ def format_date(value: dt.date | str | None, pattern: str = LONG_DATE) -> str:
         return ""
     if isinstance(value, str):
         value = dt.date.fromisoformat(value[:10])
-    return babel_format_date(value, format=pattern, locale=Locale.parse(current_locale()))
+    elif isinstance(value, dt.datetime):
+        value = value.date()
+    return _formatted_date(value, pattern, current_locale())
 
 
 def format_number(value: int | float) -> str:
     """A number with the reader's digits and separators (no grouping: ids and years read as typed)."""
-    return format_decimal(value, locale=Locale.parse(current_locale()), group_separator=False)
+    return _formatted_number(value, current_locale())
+
+
+# Babel's formatting walks CLDR data on every call; pages and emails format the same few dates and
+# small numbers over and over, so the results are kept.
+@lru_cache(maxsize=8192)
+def _formatted_date(value: dt.date, pattern: str, locale: str) -> str:
+    return babel_format_date(value, format=pattern, locale=Locale.parse(locale))
+
+
+@lru_cache(maxsize=8192)
+def _formatted_number(value: int | float, locale: str) -> str:
+    return format_decimal(value, locale=Locale.parse(locale), group_separator=False)
 
 
 class ReaderTranslations:
