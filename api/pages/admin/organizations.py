@@ -7,7 +7,7 @@ from typing import Any
 from litestar import Request, get, post
 from litestar.response import Redirect, Template
 
-from api.pages.admin import matches, page_base, paginate
+from api.pages.admin import page_base, page_number_of, page_of
 from api.pages.errors import PageController
 from api.pages.forms import page_number, version_of
 from api.pages.render import read_form, redirect, refusal, render
@@ -39,19 +39,20 @@ class AdminOrganizationPages(PageController):
     async def organizations(
         self, request: Request[Any, Any, Any], caller: Caller, q: str = "", type: str = "", page: str = "1"
     ) -> Template:
-        rows = (await organization_service.list_organizations(caller, include_inactive=True)).items
-        found = [
-            r for r in rows if matches(q, r["acronym"], r["name"]) and (not type or r["org_type"] == type)
-        ]
-        shown, page_shown, pages = paginate(found, page_number(page))
+        found = await page_of(
+            lambda paging: organization_service.list_organizations(
+                caller, include_inactive=True, paging=paging, search=q, org_type=type
+            ),
+            page_number(page),
+        )
         return render(
             request,
             caller,
             "admin/organizations.html.jinja",
-            organizations=shown,
-            total=len(found),
-            page=page_shown,
-            pages=pages,
+            organizations=found.items,
+            total=found.total,
+            page=page_number_of(found),
+            pages=found.pages,
             base=page_base("/admin/organizations", q=q, type=type),
             q=q,
             type=type,
