@@ -1,6 +1,6 @@
 """Who is asking, and which audience they read at: the one object every service filters by.
 
-DESIGN.md "Who uses it": a role on an organization never grants anything on another. The API
+docs/design.md "Who uses it, and what each may do": a role on an organization never grants anything on another. The API
 resolves the caller from a session cookie or a bearer token; the CLI and the scheduler use `SYSTEM`.
 """
 

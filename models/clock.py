@@ -1,7 +1,7 @@
 """The one clock: "now", the server's today and an organization's local date.
 
 Times are stored in UTC, so the server's "today" is the UTC date, whatever time zone the machine
-runs in. Reminders and the timeline check work on an organization's own local date (DESIGN.md:
+runs in. Reminders and the timeline check work on an organization's own local date (docs/design.md:
 "today" in its time zone). Every layer asks here, so a frozen clock in a test freezes them all.
 """
 

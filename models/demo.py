@@ -1,4 +1,4 @@
-"""Deterministic demo data: fictional organizations, clearly marked, with every case DESIGN.md names.
+"""Deterministic demo data: fictional organizations, clearly marked, with every case docs/design.md names.
 
 The same generator scales for benchmarks (`demo --orgs 2000`). Output depends only on the
 arguments and the anchor date (today by default), never on a clock or a global random state.

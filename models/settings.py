@@ -1,4 +1,4 @@
-"""Settings, read from the environment once into one object (names fixed by DESIGN.md)."""
+"""Settings, read from the environment once into one object (names fixed by docs/design.md)."""
 
 from __future__ import annotations
 

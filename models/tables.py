@@ -1,4 +1,4 @@
-"""One table per domain noun of DESIGN.md.
+"""One table per domain noun of docs/design.md.
 
 Times are stored in UTC (`Timestamptz`); dates people type are `Date`. Enumerated values are kept as
 short strings whose allowed values live in `models.vocabulary`, so the API, the pages and the CLI

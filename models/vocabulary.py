@@ -20,7 +20,7 @@ ORG_TYPE_LABELS = {
     "other": N_("Other"),
 }
 SENIORITIES = ("head", "deputy", "director", "senior_manager", "technical", "other")
-# A champion at one of these levels satisfies the "deputy level or above" rule of DESIGN.md.
+# A champion at one of these levels satisfies the "deputy level or above" rule of docs/design.md.
 CHAMPION_SENIORITIES = ("head", "deputy")
 MILESTONE_STATUSES = ("planned", "in_progress", "done", "dropped")
 COMMITMENT_STATUSES = ("active", "completed", "dropped")

@@ -1,4 +1,4 @@
-"""The reminder rules of DESIGN.md as pure functions of (facts, local date).
+"""The reminder rules of docs/design.md as pure functions of (facts, local date).
 
 Nothing here reads the database, a clock or the settings: each rule takes plain facts and the
 organization's local date ("today" in its own time zone) and returns the reminders due on that date,

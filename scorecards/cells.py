@@ -1,7 +1,7 @@
 """Cell values that a spreadsheet cannot mistake for a formula: the one place that decides.
 
 A title such as `=HYPERLINK("http://x","y")` typed by one organization would otherwise run in a donor's
-Excel ("formula injection"). DESIGN.md: text that begins with `=`, `+`, `-`, `@`, tab or carriage return
+Excel ("formula injection"). docs/design.md: text that begins with `=`, `+`, `-`, `@`, tab or carriage return
 is written as text, never as a formula.
 
 - xlsx: such text (and text that looks like an Excel error code, e.g. `#N/A`) is stored as an explicit

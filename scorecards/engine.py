@@ -1,7 +1,7 @@
 """The scoring engine: rows in, pandas frames out. No HTTP, no database, no clock.
 
-`score_cycle(inputs)` computes every organization's own figures for one cycle (DESIGN.md
-"Maturity scale" and "Scorecard"); `scorecards.positions` then places them among their peers.
+`score_cycle(inputs)` computes every organization's own figures for one cycle (docs/design.md
+"Maturity levels and the evidence rules" and "Scorecards"); `scorecards.positions` then places them among their peers.
 Everything is vectorized over all organizations at once: the same call scores one organization or
 two thousand.
 

@@ -1,6 +1,6 @@
 """Rounding, in one place: every figure is rounded once, where it is computed.
 
-DESIGN.md asks that every page, spreadsheet and CSV show the same numbers. So the engine rounds each
+docs/design.md asks that every page, spreadsheet and CSV show the same numbers. So the engine rounds each
 fractional figure here, before anything ranks, compares or displays it: two organizations whose
 indexes print the same share a rank, and a spreadsheet cell never disagrees with the page by a
 rounding step. Rounding is half away from zero (72.25 -> 72.3), not Python's half-to-even.

@@ -5,7 +5,7 @@ from __future__ import annotations
 from models.vocabulary import LEVELS
 from models.words import N_, gettext
 
-# DESIGN.md "Maturity scale": what each level means, and the evidence it needs.
+# docs/design.md "Maturity levels and the evidence rules": what each level means, and the evidence it needs.
 LEVEL_MEANINGS = {
     0: N_("No commitment recorded, or nothing reported for the cycle."),
     1: N_("A commitment with an owner and dated milestones."),

@@ -66,7 +66,7 @@ async def outsider_reads(
 async def test_unpublished_progress_reaches_neither_peers_nor_donors(
     client: httpx.AsyncClient, demo, sign_in
 ) -> None:
-    """DESIGN.md: donors read published snapshots only; other organizations only published peer
+    """docs/design.md: donors read published snapshots only; other organizations only published peer
     views. A narrative of a cycle the champion has not signed off (or added after publishing) is
     neither, even when its author already marked it for donors."""
     nra = await org_id("NRA")

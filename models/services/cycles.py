@@ -1,6 +1,6 @@
 """Reporting cycles: semi-annual, named like 2025-H1 (January-June) and 2025-H2 (July-December).
 
-The submission due date defaults to 31 days after the period ends (DESIGN.md); the secretariat may
+The submission due date defaults to 31 days after the period ends (docs/design.md); the secretariat may
 set another. The open cycle is the one whose period holds today, else the latest that started.
 """
 

@@ -53,7 +53,7 @@ def clean_evidence(data: dict[str, Any], prefix: str = "") -> dict[str, Any]:
 
 
 # The update `u` (of commitment `c`) went out with its organization's published report. Outside the
-# organization (peers, donors) only published work is read (DESIGN.md "Who uses it"): an update of a
+# organization (peers, donors) only published work is read (docs/design.md "Who uses it, and what each may do"): an update of a
 # cycle not yet published, or added after publishing, was never signed off.
 PUBLISHED_UPDATE = (
     "EXISTS (SELECT 1 FROM submission s WHERE s.organization = c.organization AND s.cycle = u.cycle "

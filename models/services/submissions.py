@@ -1,5 +1,5 @@
 """Submissions and their sign-off: draft -> submitted -> approved -> published, or
-submitted -> returned -> draft with the champion's comments (DESIGN.md "Reporting cycles").
+submitted -> returned -> draft with the champion's comments (docs/design.md "Cycles, submissions and publishing").
 
 Who may move a submission is fixed: a focal point of the organization submits, the organization's
 champion approves or returns, the secretariat publishes. Any other actor gets 403 and any other

@@ -1,6 +1,6 @@
 """The secretariat's verification queue: evidence links not yet verified, oldest first.
 
-A level-4 claim counts only with verified evidence (DESIGN.md "Maturity scale"), so the links
+A level-4 claim counts only with verified evidence (docs/design.md "Maturity levels and the evidence rules"), so the links
 behind claims of 3 or more come first. Verifying itself is `evidence.verify_evidence`.
 """
 

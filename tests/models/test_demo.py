@@ -1,4 +1,4 @@
-"""The demo: deterministic, and holding every case DESIGN.md asks a newcomer to see."""
+"""The demo: deterministic, and holding every case docs/design.md asks a newcomer to see."""
 
 from __future__ import annotations
 

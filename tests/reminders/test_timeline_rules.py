@@ -1,4 +1,4 @@
-"""Each rule of DESIGN.md fires on exactly its date (not the day before), to exactly its people.
+"""Each rule of docs/design.md fires on exactly its date (not the day before), to exactly its people.
 
 The check runs as the scheduler runs it (time frozen at 06:00 UTC of the day, "today" taken in
 the organization's time zone); what it queued is then delivered to a real SMTP server.

@@ -1,4 +1,4 @@
-"""Golden scorecards: small fixtures whose figures were worked out by hand (DESIGN.md "Scorecard")."""
+"""Golden scorecards: small fixtures whose figures were worked out by hand (docs/design.md "Scorecards")."""
 
 from __future__ import annotations
 

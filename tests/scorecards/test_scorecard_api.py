@@ -1,4 +1,4 @@
-"""The scorecard JSON API at each caller's audience (DESIGN.md "Confidentiality")."""
+"""The scorecard JSON API at each caller's audience (docs/design.md "Audiences and visibility")."""
 
 from __future__ import annotations
 
