@@ -69,6 +69,7 @@ ACCESS: dict[str, str] = {
     "DELETE /api/auth/tokens/{token_id}": SIGNED_IN,
     # --- reference data -----------------------------------------------------------------------
     "GET /api/areas": SIGNED_IN,
+    "POST /api/areas": "secretariat",
     "PATCH /api/areas/{area_key}": "secretariat",
     "GET /api/cycles": SIGNED_IN,
     "POST /api/cycles": "secretariat",

@@ -65,6 +65,9 @@ class Area(Table):
     name = Varchar(length=100)
     weight = Real(default=1.0)
     descriptor = Text(default="")
+    # What an organization must show for each level: {"0": "...", ..., "4": "..."} (docs/design.md
+    # "Maturity levels"). Edited by the secretariat; each cycle keeps the rubric it opened with.
+    rubric = JSON(default="{}")
     position = Integer(default=0)
     version = Integer(default=1)
 
@@ -75,6 +78,16 @@ class Cycle(Table):
     period_end = Date()
     due_date = Date()
     created_at = Timestamptz(default=TimestamptzNow())
+
+
+class CycleArea(Table):
+    """The areas a cycle scores, frozen when the cycle opens: an area added later applies from the
+    next cycle, and each cycle keeps the rubric it opened with."""
+
+    cycle = ForeignKey(Cycle, null=False, index=True)
+    area = ForeignKey(Area, null=False)
+    position = Integer(default=0)
+    rubric = JSON(default="{}")
 
 
 class Commitment(Table):
@@ -145,6 +158,42 @@ class Submission(Table):
     returned_at = Timestamptz(null=True, default=None)
     published_by = ForeignKey(Person, null=True)
     published_at = Timestamptz(null=True, default=None)
+    version = Integer(default=1)
+    created_at = Timestamptz(default=TimestamptzNow())
+
+
+class Assessment(Table):
+    """An organization's one assessment of an area for a cycle, made in the cycle's report: the
+    level it claims, why (with a visibility), and the evidence for it. After the evidence rules
+    this is the level that counts (docs/design.md "Maturity levels"); progress updates feed the
+    report but do not decide it. One per (organization, cycle, area): a unique index."""
+
+    organization = ForeignKey(Organization, null=False, index=True)
+    cycle = ForeignKey(Cycle, null=False, index=True)
+    area = ForeignKey(Area, null=False)
+    self_level = Integer(default=0)
+    justification = Text(default="")
+    visibility = Varchar(length=16, default="internal")
+    author = ForeignKey(Person, null=True)
+    version = Integer(default=1)
+    created_at = Timestamptz(default=TimestamptzNow())
+    updated_at = Timestamptz(default=TimestamptzNow())
+
+
+class AssessmentEvidence(Table):
+    """A link backing an assessment. The secretariat verifies it, or rejects it with a reason;
+    rejected or removed evidence counts as absent but stays on record."""
+
+    assessment = ForeignKey(Assessment, null=False, index=True)
+    url = Varchar(length=2000)
+    title = Varchar(length=300, default="")
+    visibility = Varchar(length=16, default="internal")
+    verified_by = ForeignKey(Person, null=True)
+    verified_at = Timestamptz(null=True, default=None)
+    rejected_by = ForeignKey(Person, null=True)
+    rejected_at = Timestamptz(null=True, default=None)
+    rejection_reason = Text(default="")
+    removed_at = Timestamptz(null=True, default=None)
     version = Integer(default=1)
     created_at = Timestamptz(default=TimestamptzNow())
 

@@ -15,7 +15,7 @@ from api.schemas.organizations import (
     OrganizationUpdate,
 )
 from models.paging import ListOf, Paging
-from models.services import organizations
+from models.services import areas, organizations
 
 
 class OrganizationController(Controller):
@@ -57,6 +57,6 @@ class AreaController(Controller):
     async def update_area(
         self, caller: CallerDep, area_key: PathText, data: JSONBody[AreaUpdate], if_match: IfMatch
     ) -> Response[AreaRead]:
-        """Change an area's weight in the internalization index (secretariat)."""
-        row = await organizations.update_area(caller, area_key, given(data), expected_version(if_match))
+        """Change an area's weight in the internalization index, its name, text or rubric (secretariat)."""
+        row = await areas.update_area(caller, area_key, given(data), expected_version(if_match))
         return with_etag(row, AreaRead)

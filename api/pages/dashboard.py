@@ -17,6 +17,7 @@ from api.pages.errors import PageController
 from api.pages.render import render
 from models.caller import Caller
 from models.clock import today
+from models.services import areas as area_service
 from models.services import commitments as commitment_service
 from models.services import cycles as cycle_service
 from models.services import milestones as milestone_service
@@ -32,7 +33,7 @@ async def area_levels(org_id: int, cycle_name: str | None) -> list[dict[str, Any
     """The five areas with this cycle's self-assessed and counted levels (live, internal figures)."""
     from scorecards.service import live_cycle_scores
 
-    areas = (await organization_service.list_areas()).items
+    areas = (await area_service.list_areas()).items
     levels: dict[str, dict[str, Any]] = {}
     if cycle_name is not None:
         scores = await live_cycle_scores(cycle_name, today(), [org_id])

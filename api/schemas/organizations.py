@@ -49,10 +49,24 @@ class AreaRead(Shape):
     name: str
     weight: float
     descriptor: str
+    rubric: dict[str, str]
     position: int
     version: int
 
 
+Rubric = dict[Annotated[str, msgspec.Meta(pattern="^[0-4]$")], Annotated[str, msgspec.Meta(max_length=1000)]]
+
+
+class AreaCreate(Strict):
+    key: Annotated[str, msgspec.Meta(pattern="^[a-z][a-z0-9_]{1,15}$")]
+    name: Annotated[str, msgspec.Meta(min_length=1, max_length=100)]
+    weight: Annotated[float, msgspec.Meta(ge=0, le=100)] = 1.0
+    descriptor: Annotated[str, msgspec.Meta(max_length=500)] = ""
+    rubric: Rubric | UnsetType = UNSET
+
+
 class AreaUpdate(Strict):
     weight: Annotated[float, msgspec.Meta(ge=0, le=100)] | UnsetType = UNSET
+    name: Annotated[str, msgspec.Meta(min_length=1, max_length=100)] | UnsetType = UNSET
+    rubric: Rubric | UnsetType = UNSET
     descriptor: Annotated[str, msgspec.Meta(max_length=500)] | UnsetType = UNSET

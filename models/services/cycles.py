@@ -16,6 +16,7 @@ from models.clock import today
 from models.engine import fetch, fetch_page, write_transaction
 from models.errors import Conflict, Forbidden, NotFound, UserError
 from models.paging import EVERYTHING, Page, Paging
+from models.services.areas import freeze_cycle_areas
 from models.tables import Cycle
 
 CYCLE_NAME_RE = re.compile(r"^(\d{4})-H([12])$")
@@ -65,6 +66,7 @@ async def create_cycle(caller: Caller, name: str, due_date: dt.date | None = Non
             raise Conflict(f"the cycle {name} already exists", field="name")
         cycle = Cycle(name=name, period_start=start, period_end=end, due_date=due)
         await cycle.save()
+        await freeze_cycle_areas(cycle.id)
         after = {"name": name, "period_start": start, "period_end": end, "due_date": due}
         await audit.record(caller, "create", "cycle", cycle.id, None, after)
     return await cycle_by_name(name)
