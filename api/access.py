@@ -104,6 +104,9 @@ ACCESS: dict[str, str] = {
     "POST /api/organizations/{org_id}/submissions/{cycle}/return": "champion",
     "POST /api/organizations/{org_id}/submissions/{cycle}/publish": "secretariat",
     "POST /api/organizations/{org_id}/submissions/{cycle}/comments": "secretariat champion",
+    "GET /api/organizations/{org_id}/submissions/{cycle}/assessments": "secretariat focal_point champion",
+    "PUT /api/organizations/{org_id}/submissions/{cycle}/assessments/{area_key}": "secretariat focal_point",
+    "POST /api/assessment-evidence/{evidence_id}/decision": "secretariat",
     # --- people (secretariat) -----------------------------------------------------------------
     "GET /api/people": "secretariat",
     "POST /api/people": "secretariat",

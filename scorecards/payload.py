@@ -110,10 +110,20 @@ def organization_payload(
         "status": org["status"],
         "published": bool(org["published"]),
         "figures": {name: org[name] for name in ORG_FIGURES},
-        "flags": [{"key": f, "label": FLAG_LABELS[f]} for f in org["flags"]],
+        "flags": [{"key": f, "label": flag_label(f, org)} for f in org["flags"]],
         "areas": area_items,
         "comments": texts.comments.get(org_id, []),
     }
+
+
+def flag_label(key: str, org: Any) -> str:
+    """A flag's words, with the figures behind the lateness flags."""
+    label = FLAG_LABELS[key]
+    if key == "milestones_overdue_30":
+        return f"{label}: {int(org['overdue_30'])}"
+    if key == "on_time_below_half":
+        return f"{label}: {org['on_time_share']:g}% of {int(org['due_count'])}"
+    return label
 
 
 def scores_from_payloads(payloads: list[dict[str, Any]]) -> Scores:

@@ -107,6 +107,7 @@ def _plain(value: Any) -> Any:
 
 def api_controllers() -> list[Any]:
     """The JSON API's resource controllers (scorecards, exports and reminders add their own)."""
+    from api.controllers.assessments import AssessmentController
     from api.controllers.audit import AuditController
     from api.controllers.auth import AuthController
     from api.controllers.commitments import CommitmentController, MilestoneController
@@ -125,6 +126,7 @@ def api_controllers() -> list[Any]:
         EvidenceController,
         CycleController,
         SubmissionController,
+        AssessmentController,
         PeopleController,
         ExpectationController,
         AuditController,
