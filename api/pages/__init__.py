@@ -35,6 +35,7 @@ PAGE_ACCESS: dict[str, str] = {
     f"POST {SUBMISSION}/approve": "champion",
     f"POST {SUBMISSION}/return": "champion",
     f"POST {SUBMISSION}/publish": "secretariat",
+    f"POST {SUBMISSION}/assessments/{{area_key}}": EDITORS,
     "GET /admin/organizations": "secretariat",
     "GET /admin/organizations/new": "secretariat",
     "POST /admin/organizations/new": "secretariat",
@@ -53,6 +54,7 @@ PAGE_ACCESS: dict[str, str] = {
     "POST /admin/cycles/{cycle}/publish-approved": "secretariat",
     "GET /admin/evidence": "secretariat",
     "POST /admin/evidence/{evidence_id}/verify": "secretariat",
+    "POST /admin/evidence/assessment/{evidence_id}/decision": "secretariat",
     "GET /admin/reminders": "secretariat",
     "POST /admin/reminders/{reminder_id}/retry": "secretariat",
 }

@@ -146,3 +146,46 @@ async def test_a_justification_reaches_only_the_audiences_its_visibility_allows(
     card = (await client.get(f"/api/organizations/{nra}/scorecards/{OPEN}", headers=donor)).json()
     assert "SHARED-WITH-DONORS" in json.dumps(card)
     assert (await client.get(assessment_url(nra), headers=donor)).status_code in (403, 404)
+
+
+async def test_the_report_page_assesses_an_area_and_the_secretariat_rejects_its_evidence(
+    client: httpx.AsyncClient, demo: Any, sign_in: Any
+) -> None:
+    from tests.pages.support import flash_of, visitor
+
+    nra = await org_id("NRA")
+    focal = await visitor(client, sign_in, "focal.nra")
+    page = await focal.get(f"/organizations/{nra}/submissions/{OPEN}")
+    assert page.status_code == 200
+    # The rubric is shown beside each level of the form.
+    assert "A named senior champion at deputy level or above, with written terms of reference." in page.text
+    version = (await current(client, nra, await sign_in(FOCAL_NRA), "policy"))["version"]
+    saved = await focal.post(
+        f"/organizations/{nra}/submissions/{OPEN}/assessments/policy",
+        {
+            "version": str(version),
+            "self_level": "3",
+            "justification-policy": "Adopted by the board in May.",
+            "visibility-policy": "peer",
+            "evidence-policy": "https://nra.example.org/policy-2026.pdf Policy 2026",
+            "evidence_visibility-policy": "internal",
+        },
+    )
+    assert saved.status_code in (302, 303) and "was saved" in flash_of(saved)
+    page = await focal.get(f"/organizations/{nra}/submissions/{OPEN}")
+    assert "Adopted by the board in May." in page.text and "Policy 2026" in page.text
+
+    secretariat = await visitor(client, sign_in, "secretariat")
+    queue = await secretariat.get("/admin/evidence")
+    assert "policy-2026.pdf" in queue.text
+    evidence_id = (await fetch("SELECT id FROM assessment_evidence WHERE url LIKE {}", "%policy-2026.pdf"))[
+        0
+    ]["id"]
+    rejected = await secretariat.post(
+        f"/admin/evidence/assessment/{evidence_id}/decision",
+        {"decision": "reject", "reason": "Not the adopted text."},
+    )
+    assert "Rejected" in flash_of(rejected)
+    page = await focal.get(f"/organizations/{nra}/submissions/{OPEN}")
+    assert "rejected" in page.text and "Not the adopted text." in page.text
+    assert await counted(client, nra, await sign_in(FOCAL_NRA), "policy") == (3, 2)
