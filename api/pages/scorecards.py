@@ -20,6 +20,7 @@ from models.caller import Caller
 from models.clock import today
 from models.errors import UserError
 from models.paging import Paging
+from models.services import areas as area_service
 from models.vocabulary import AUDIENCES, ORG_TYPE_LABELS
 from scorecards.cards import scorecard_read
 from scorecards.engine import AREA_FLAG_LABELS, FLAG_LABELS, STALE_AFTER_DAYS
@@ -134,6 +135,7 @@ class ScorecardPages(PageController):
             caller,
             "method.html.jinja",
             areas=await area_weights(),
+            rubric_areas=await area_service.list_areas(),
             scale=level_scale(),
             flag_labels=FLAG_LABELS,
             area_flag_labels=AREA_FLAG_LABELS,

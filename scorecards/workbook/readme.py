@@ -7,7 +7,7 @@ and audience it shows and how the figures were made.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from openpyxl.cell import WriteOnlyCell
@@ -31,10 +31,12 @@ LEVEL_MEANINGS = {
     4: ("embedded, reviewed within the cycle, used in decisions", "evidence verified by the secretariat"),
 }
 METHOD = [
-    "Each organization reports per cycle on five areas: senior champion, policy, capacity, reporting "
-    "and M&E, budget. Each area gets a level from 0 (not started) to 4 (institutionalized).",
-    "The verified level counts: a claim of 3 without evidence counts as 2, a claim of 4 without the "
-    "secretariat's verification counts as 3. A champion below deputy level caps the champion area at 2.",
+    "Each organization reports per cycle on the cycle's areas (listed with their weights below). Each "
+    "area gets a level from 0 (not started) to 4 (institutionalized).",
+    "Each area is assessed once per cycle in the organization's report: the level claimed, a "
+    "justification and the evidence. The verified level counts: a claim of 3 without evidence counts "
+    "as 2, a claim of 4 without the secretariat's verification counts as 3, rejected evidence counts "
+    "as absent. A champion below deputy level caps the champion area at 2.",
     "Internalization index (0-100): the weighted mean of the area levels divided by 4, times 100.",
     "Rank: position by index among the organizations published in the same cycle (1 = highest). "
     "Trend: change of the index since the previous cycle.",
@@ -59,6 +61,7 @@ def write_readme_sheet(
     generated_at: dt.datetime,
     organizations: int,
     areas: Sequence[tuple[str, str, float]],
+    rubrics: Mapping[str, Mapping[str, str]] | None = None,
 ) -> Any:
     ws = wb.create_sheet(title="Read me")
     for letter, width in (("A", 24), ("B", 70), ("C", 36)):
@@ -96,6 +99,19 @@ def write_readme_sheet(
     for level, name in LEVELS.items():
         meaning, evidence = LEVEL_MEANINGS[level]
         ws.append([level, wrapped(f"{name}: {meaning}"), xlsx_value(ws, evidence or None)])
+    if rubrics:
+        ws.append([])
+        ws.append([label("Rubric")])
+        ws.append(
+            [
+                None,
+                wrapped("What an organization must show for each level, area by area (as the cycle opened)."),
+            ]
+        )
+        for key, name, _weight in areas:
+            for level, text in sorted((rubrics.get(key) or {}).items()):
+                if text:
+                    ws.append([xlsx_value(ws, f"{name}, level {level}"), wrapped(text)])
     ws.append([])
     ws.append([styles.header_cell(ws, h) for h in ("Sheet", "What it holds")])
     for name, what in SHEETS:

@@ -189,3 +189,58 @@ async def test_the_report_page_assesses_an_area_and_the_secretariat_rejects_its_
     page = await focal.get(f"/organizations/{nra}/submissions/{OPEN}")
     assert "rejected" in page.text and "Not the adopted text." in page.text
     assert await counted(client, nra, await sign_in(FOCAL_NRA), "policy") == (3, 2)
+
+
+async def test_an_added_sixth_area_applies_from_the_next_cycle_and_old_cycles_still_render(
+    client: httpx.AsyncClient, demo: Any, sign_in: Any
+) -> None:
+    from tests.pages.support import visitor
+
+    nra = await org_id("NRA")
+    sec, focal, donor = await sign_in(SECRETARIAT), await sign_in(FOCAL_NRA), await sign_in(DONOR)
+    name = "Accountability to affected people"
+    added = await client.post(
+        "/api/areas",
+        json={"key": "aap", "name": name, "rubric": {"3": "Feedback channels in place."}},
+        headers=sec,
+    )
+    assert added.status_code == 201, added.text
+    assert (
+        await client.post("/api/areas", json={"key": "aap", "name": name}, headers=sec)
+    ).status_code == 409
+    assert (await client.post("/api/areas", json={"key": "x", "name": "y"}, headers=focal)).status_code == 403
+    assert (await client.post("/api/cycles", json={"name": "2027-H1"}, headers=sec)).status_code == 201
+
+    def keys(card: dict[str, Any]) -> list[str]:
+        return [a["key"] for a in card["areas"]]
+
+    old = (await client.get(f"/api/organizations/{nra}/scorecards/2026-H1", headers=focal)).json()
+    new = (await client.get(f"/api/organizations/{nra}/scorecards/2027-H1", headers=focal)).json()
+    assert "aap" not in keys(old) and keys(new)[-1] == "aap"
+    open_now = (await client.get(assessment_url(nra), headers=focal)).json()
+    assert "aap" not in [a["area"] for a in (open_now["items"] if isinstance(open_now, dict) else open_now)]
+    later = await client.get(f"/api/organizations/{nra}/submissions/2027-H1/assessments", headers=focal)
+    later_items = later.json()["items"] if isinstance(later.json(), dict) else later.json()
+    assert [a for a in later_items if a["area"] == "aap"][0]["rubric"]["3"] == "Feedback channels in place."
+
+    for path in (
+        "/api/scorecards/2026-H1",
+        "/api/exports/2026-H1/comparison.csv",
+        "/api/exports/2026-H1/comparison.xlsx",
+    ):
+        answer = await client.get(path, params={"audience": "donor"}, headers=donor)
+        assert answer.status_code == 200, (path, answer.text[:300])
+        assert name not in answer.text
+    pages = await visitor(client, sign_in, "secretariat")
+    for path in (
+        "/method",
+        "/scorecards/2026-H1",
+        f"/organizations/{nra}/scorecards/2026-H1",
+        f"/organizations/{nra}/scorecards/2027-H1",
+        f"/organizations/{nra}/submissions/2027-H1",
+        f"/organizations/{nra}",
+    ):
+        page = await pages.get(path)
+        assert page.status_code == 200, path
+    assert name in (await pages.get(f"/organizations/{nra}/submissions/2027-H1")).text
+    assert name not in (await pages.get("/scorecards/2026-H1")).text
