@@ -7,13 +7,14 @@ from litestar import Controller, get, post, put
 from litestar.params import JSONBody
 
 from api.auth import CallerDep
-from api.controllers import PathId, PathText, shape, shapes
+from api.controllers import PathId, PathText, listed, shape
 from api.schemas.assessments import (
     AssessmentEvidenceDecided,
     AssessmentRead,
     AssessmentWrite,
     EvidenceDecision,
 )
+from models.paging import ListOf, Paging
 from models.services import assessments
 
 
@@ -23,10 +24,10 @@ class AssessmentController(Controller):
 
     @get("/organizations/{org_id:int}/submissions/{cycle:str}/assessments")
     async def list_assessments(
-        self, caller: CallerDep, org_id: PathId, cycle: PathText
-    ) -> list[AssessmentRead]:
+        self, caller: CallerDep, org_id: PathId, cycle: PathText, paging: Paging
+    ) -> ListOf[AssessmentRead]:
         """Each area of the cycle: its rubric, the organization's assessment (or what pre-fills it)."""
-        return shapes(await assessments.list_assessments(caller, org_id, cycle), AssessmentRead)
+        return listed(await assessments.assessments_page(caller, org_id, cycle, paging), AssessmentRead)
 
     @put("/organizations/{org_id:int}/submissions/{cycle:str}/assessments/{area_key:str}")
     async def save_assessment(

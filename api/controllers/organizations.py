@@ -8,6 +8,7 @@ from litestar.params import JSONBody
 from api.auth import CallerDep
 from api.controllers import IfMatch, PathId, PathText, expected_version, given, listed, shape, with_etag
 from api.schemas.organizations import (
+    AreaCreate,
     AreaRead,
     AreaUpdate,
     OrganizationCreate,
@@ -51,7 +52,12 @@ class AreaController(Controller):
 
     @get("/")
     async def list_areas(self, paging: Paging) -> ListOf[AreaRead]:
-        return listed(await organizations.list_areas(paging), AreaRead)
+        return listed(await areas.list_areas(paging), AreaRead)
+
+    @post("/")
+    async def create_area(self, caller: CallerDep, data: JSONBody[AreaCreate]) -> AreaRead:
+        """Add an area (secretariat); it is scored from the next cycle opened, older cycles keep theirs."""
+        return shape(await areas.create_area(caller, given(data)), AreaRead)
 
     @patch("/{area_key:str}")
     async def update_area(

@@ -135,7 +135,7 @@ class ScorecardPages(PageController):
             caller,
             "method.html.jinja",
             areas=await area_weights(),
-            rubric_areas=await area_service.list_areas(),
+            rubric_areas=(await area_service.list_areas()).items,
             scale=level_scale(),
             flag_labels=FLAG_LABELS,
             area_flag_labels=AREA_FLAG_LABELS,

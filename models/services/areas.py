@@ -14,7 +14,7 @@ from typing import Any
 
 from models import audit
 from models.caller import Caller
-from models.engine import current_engine, fetch, is_sqlite, write_transaction
+from models.engine import current_engine, fetch, fetch_page, is_sqlite, write_transaction
 from models.errors import Conflict, Forbidden, NotFound, UserError
 from models.paging import EVERYTHING, Page, Paging
 from models.services.common import changed_fields, check_version, one_line, update_versioned
