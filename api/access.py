@@ -37,6 +37,7 @@ from api.security import check_csrf_and_origin
 from models.caller import Caller
 from models.settings import Settings
 from models.vocabulary import ORG_SCOPED_ROLES, ROLES
+from models.words import gettext
 
 ANYONE = "anyone"
 SIGNED_IN = "signed_in"
@@ -183,7 +184,7 @@ class RedirectToLogin(NotAuthorizedException):
     """Raised for an anonymous visitor of an HTML page; answered with a redirect to /login."""
 
     def __init__(self, next_path: str) -> None:
-        super().__init__("sign in to see this page")
+        super().__init__(gettext("sign in to see this page"))
         self.location = "/login?next=" + quote(next_path, safe="/")
 
 
@@ -212,10 +213,20 @@ class AccessMiddleware:
                 if not caller.authenticated:
                     if is_html_page(scope):
                         raise RedirectToLogin(scope["path"])
-                    raise NotAuthorizedException("sign in first (session cookie or Authorization: Bearer)")
-                raise PermissionDeniedException(
-                    f"{method} {template} is open to: {', '.join(sorted(rule))}"
-                    + ("" if "org_id" not in (scope.get("path_params") or {}) else " of this organization")
-                )
+                    raise NotAuthorizedException(
+                        gettext("sign in first (session cookie or Authorization: Bearer)")
+                    )
+                open_to = ", ".join(sorted(rule))
+                if "org_id" in (scope.get("path_params") or {}):
+                    message = gettext(
+                        "%(route)s is open to: %(roles)s of this organization",
+                        route=method + " " + template,
+                        roles=open_to,
+                    )
+                else:
+                    message = gettext(
+                        "%(route)s is open to: %(roles)s", route=method + " " + template, roles=open_to
+                    )
+                raise PermissionDeniedException(message)
             await check_csrf_and_origin(scope, receive, caller, self.settings)
         await self.app(scope, receive, send)

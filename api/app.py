@@ -5,7 +5,6 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from pathlib import Path
 from typing import Any
 
 from litestar import Litestar, get
@@ -16,8 +15,7 @@ from litestar.template.config import TemplateConfig
 from api.hosts import allowed_hosts_middleware
 from models.engine import current_engine, fetch
 from models.settings import Settings
-
-TEMPLATES_DIR = Path(__file__).resolve().parent.parent / "templates"
+from models.words import template_environment
 
 
 @get("/health", exclude_from_auth=True, include_in_schema=True, tags=["health"])
@@ -70,7 +68,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         dependencies=app_dependencies(settings),
         exception_handlers=exception_handlers(),
         lifespan=[lifespan],
-        template_config=TemplateConfig(directory=TEMPLATES_DIR, engine=JinjaTemplateEngine),
+        template_config=TemplateConfig(instance=JinjaTemplateEngine.from_environment(template_environment())),
         openapi_config=OpenAPIConfig(title="CoP Tracker", version="1.0.0", path="/schema"),
         request_max_body_size=1_000_000,
         debug=False,

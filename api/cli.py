@@ -22,6 +22,13 @@ class CliError(Exception):
     pass
 
 
+def _(message: str, **params: Any) -> str:
+    """gettext, imported when a message is shown: the command line starts without Babel and Jinja."""
+    from models.words import gettext
+
+    return gettext(message, **params)
+
+
 def _fail(message: str) -> int:
     print(f"cop-tracker: error: {message}", file=sys.stderr)
     return EXIT_USAGE
@@ -51,10 +58,12 @@ def _run(coro_factory: Callable[[], Awaitable[Any]]) -> Any:
     except MigrationError as exc:
         raise CliError(str(exc)) from None
     except (OSError, sqlite3.OperationalError) as exc:
-        raise CliError(f"the database is unreachable ({exc}); check DATABASE_URL") from None
+        raise CliError(_("the database is unreachable (%(error)s); check DATABASE_URL", error=exc)) from None
     except Exception as exc:
         if type(exc).__module__.startswith("asyncpg"):
-            raise CliError(f"the database refused the request ({exc}); check DATABASE_URL") from None
+            raise CliError(
+                _("the database refused the request (%(error)s); check DATABASE_URL", error=exc)
+            ) from None
         raise
 
 
@@ -130,7 +139,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     from models.settings import Settings
 
     if args.workers < 1:
-        raise CliError(f"--workers must be at least 1 (got {args.workers})")
+        raise CliError(_("--workers must be at least 1 (got %(workers)s)", workers=args.workers))
     settings = Settings.from_env()  # a bad setting stops here, before any worker starts
     os.environ.update(worker_environment(settings, no_scheduler=args.no_scheduler))
 
@@ -178,7 +187,7 @@ def read_password(prompt_twice: bool = True) -> str:
         return line.rstrip("\r\n")
     first = getpass.getpass("Password: ")
     if prompt_twice and getpass.getpass("Repeat password: ") != first:
-        raise CliError("the two passwords differ")
+        raise CliError(_("the two passwords differ"))
     return first
 
 

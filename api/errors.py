@@ -18,6 +18,7 @@ from litestar.response import Redirect
 from api.access import RedirectToLogin
 from api.security import security_headers
 from models.errors import UserError
+from models.words import gettext
 
 log = logging.getLogger("cop_tracker.api")
 
@@ -66,20 +67,22 @@ def handle_http_exception(request: Request[Any, Any, Any], exc: HTTPException) -
         return Redirect(path=exc.location, status_code=303, headers=_headers(request))
     if exc.status_code >= 500:
         log.error("server error on %s %s: %s", request.method, request.url.path, exc.detail)
-        return error_response(request, exc.status_code, "the server could not answer; try again later")
+        return error_response(
+            request, exc.status_code, gettext("the server could not answer; try again later")
+        )
     return error_response(request, exc.status_code, exc.detail, headers=exc.headers)
 
 
 def handle_integrity_error(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
     """A unique index refused a write two requests raced for: the second is told to retry."""
     return error_response(
-        request, 409, "the record conflicts with one written at the same moment; reload and retry"
+        request, 409, gettext("the record conflicts with one written at the same moment; reload and retry")
     )
 
 
 def handle_unexpected(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
     log.exception("unexpected error on %s %s", request.method, request.url.path)
-    return error_response(request, 500, "the server could not answer; the error was logged")
+    return error_response(request, 500, gettext("the server could not answer; the error was logged"))
 
 
 def exception_handlers() -> dict[Any, Any]:

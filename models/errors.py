@@ -1,6 +1,15 @@
-"""Errors a user can cause. Services raise them; the API turns them into 4xx, the CLI into exit 2."""
+"""Errors a user can cause. Services raise them; the API turns them into 4xx, the CLI into exit 2.
+
+An error carries a message id (English, marked with `N_` where it is raised) and its parameters,
+not a finished sentence: `message` formats it in the reader's language when the API, a page or the
+CLI shows it (see models/words.py).
+"""
 
 from __future__ import annotations
+
+from typing import Any
+
+from models.words import translate
 
 
 class UserError(Exception):
@@ -8,10 +17,16 @@ class UserError(Exception):
 
     status_code = 400
 
-    def __init__(self, message: str, field: str | None = None) -> None:
-        super().__init__(message)
-        self.message = message
+    def __init__(self, message: str, /, field: str | None = None, **params: Any) -> None:
+        self.message_id = message
+        self.params = params
         self.field = field
+        super().__init__(self.message)
+
+    @property
+    def message(self) -> str:
+        """The message in the current reader's language, its parameters filled in."""
+        return translate(self.message_id, self.params)
 
 
 class NotFound(UserError):

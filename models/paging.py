@@ -15,6 +15,7 @@ from typing import Generic, TypeVar
 import msgspec
 
 from models.errors import UserError
+from models.words import N_
 
 DEFAULT_LIMIT = 50
 MAX_LIMIT = 500
@@ -37,9 +38,11 @@ class Paging:
 
     def __post_init__(self) -> None:
         if self.limit is not None and not 1 <= self.limit <= MAX_LIMIT:
-            raise UserError(f"limit must be a whole number from 1 to {MAX_LIMIT}", field="limit")
+            raise UserError(
+                N_("limit must be a whole number from 1 to %(max_limit)s"), field="limit", max_limit=MAX_LIMIT
+            )
         if not 0 <= self.offset <= MAX_OFFSET:
-            raise UserError("offset must be a whole number, 0 or more", field="offset")
+            raise UserError(N_("offset must be a whole number, 0 or more"), field="offset")
         if self.limit is None and self.offset:
             raise ValueError("a list read whole starts at offset 0")
 

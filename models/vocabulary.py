@@ -1,4 +1,10 @@
-"""Allowed values of the enumerated columns, checked in one place by the API, pages and CLI."""
+"""Allowed values of the enumerated columns, checked in one place by the API, pages and CLI.
+
+Labels are English message ids (marked with N_): pages translate them for the reader; the JSON
+API and the frozen snapshots keep the English.
+"""
+
+from models.words import N_
 
 ROLES = ("secretariat", "focal_point", "champion", "peer_reviewer", "donor")
 ORG_SCOPED_ROLES = ("focal_point", "champion", "peer_reviewer")
@@ -7,11 +13,11 @@ AUDIENCES = ("internal", "peer", "donor")
 AREA_KEYS = ("champion", "policy", "capacity", "reporting", "budget")
 ORG_TYPES = ("un_agency", "ngo", "consortium", "rcrc", "other")
 ORG_TYPE_LABELS = {
-    "un_agency": "UN agency",
-    "ngo": "NGO",
-    "consortium": "NGO consortium",
-    "rcrc": "Red Cross Red Crescent",
-    "other": "Other",
+    "un_agency": N_("UN agency"),
+    "ngo": N_("NGO"),
+    "consortium": N_("NGO consortium"),
+    "rcrc": N_("Red Cross Red Crescent"),
+    "other": N_("Other"),
 }
 SENIORITIES = ("head", "deputy", "director", "senior_manager", "technical", "other")
 # A champion at one of these levels satisfies the "deputy level or above" rule of DESIGN.md.
@@ -20,11 +26,11 @@ MILESTONE_STATUSES = ("planned", "in_progress", "done", "dropped")
 COMMITMENT_STATUSES = ("active", "completed", "dropped")
 SUBMISSION_STATUSES = ("draft", "submitted", "approved", "returned", "published")
 LEVELS = {
-    0: "Not started",
-    1: "Committed",
-    2: "In progress",
-    3: "In place",
-    4: "Institutionalized",
+    0: N_("Not started"),
+    1: N_("Committed"),
+    2: N_("In progress"),
+    3: N_("In place"),
+    4: N_("Institutionalized"),
 }
 
 

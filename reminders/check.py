@@ -29,6 +29,7 @@ from models.clock import utcnow
 from models.engine import write_transaction
 from models.errors import Forbidden, UserError
 from models.settings import Settings
+from models.words import N_
 from reminders import outbox
 from reminders.digests import compile_digests
 from reminders.emails import context_json, mail_domain, message_id_for
@@ -134,9 +135,11 @@ async def run_check(
     """
     if day is not None and not dry_run and day > latest_local_date(now or utcnow()):
         raise UserError(
-            f"{day.isoformat()} has not begun anywhere yet: a real check runs for today or an earlier "
-            "day; preview a later day with a dry run",
+            N_(
+                "%(day)s has not begun anywhere yet: a real check runs for today or an earlier day; preview a later day with a dry run"
+            ),
             field="date",
+            day=day.isoformat(),
         )
     with _without_cycle_collection():
         return await _run_check(settings, day=day, now=now, dry_run=dry_run)
@@ -213,7 +216,7 @@ async def check_as(
 ) -> CheckResult:
     """The check on request of a person (the API): the secretariat only; a real run is audited."""
     if not caller.is_secretariat:
-        raise Forbidden("only the secretariat may run the timeline check")
+        raise Forbidden(N_("only the secretariat may run the timeline check"))
     result = await run_check(settings, day=day, dry_run=dry_run)
     if not dry_run:
         summary = {"day": result.day, "queued": result.queued, "held": result.held, "rules": result.by_rule()}

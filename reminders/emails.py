@@ -1,6 +1,7 @@
 """Reminder emails: Jinja2 subject/text/HTML triples per rule, and header-safe MIME messages.
 
-Templates live in `templates/emails/<rule>/{subject.txt,body.txt,body.html}.jinja`; only the HTML
+Templates live in `templates/emails/<rule>/{subject.txt,body.txt,body.html}.jinja` and are rendered
+by the one template environment of `models.words` (gettext, Babel dates and plurals); only the HTML
 part is autoescaped. Every header value passes through `one_line`, and recipients are built with
 `email.headerregistry.Address`, so a carriage return or line feed in a name or a title can never
 start a new header. Links are absolute, built from BASE_URL.
@@ -18,14 +19,14 @@ from email.headerregistry import Address
 from email.message import EmailMessage
 from email.utils import format_datetime, getaddresses
 from functools import lru_cache
-from pathlib import Path
 from typing import Any
 from urllib.parse import urlparse
 
 import jinja2
 import msgspec
 
-EMAIL_TEMPLATES = Path(__file__).resolve().parent.parent / "templates" / "emails"
+from models.words import gettext, ngettext, template_environment
+
 SUBJECT_MAX = 200
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
 _ADDRESS = re.compile(r"^[^@\s<>()\[\]\\,;:\"]+@[A-Za-z0-9.-]+$")
@@ -44,13 +45,6 @@ def one_line(value: Any, limit: int | None = None) -> str:
     return text
 
 
-def long_date(value: dt.date | str) -> str:
-    """6 December 2026; accepts the ISO strings that dates become in a stored context."""
-    if isinstance(value, str):
-        value = dt.date.fromisoformat(value)
-    return f"{value.day} {value:%B %Y}"
-
-
 _encode_json = msgspec.json.Encoder(order="sorted").encode
 
 
@@ -59,16 +53,13 @@ def context_json(context: Mapping[str, Any]) -> str:
     return _encode_json(context).decode()
 
 
-def plural(count: int, word: str) -> str:
-    return f"{count} {word}" if count == 1 else f"{count} {word}s"
-
-
 def due_in(days_left: int) -> str:
+    """When a deadline falls, as the middle of a sentence: today, tomorrow, in 5 days."""
     if days_left == 0:
-        return "today"
+        return gettext("today")
     if days_left == 1:
-        return "tomorrow"
-    return f"in {plural(days_left, 'day')}"
+        return gettext("tomorrow")
+    return ngettext("in %(num)s day", "in %(num)s days", days_left)
 
 
 @dataclass(frozen=True)
@@ -82,19 +73,10 @@ class RenderedEmail:
 class EmailRenderer:
     """Renders a rule's three templates with titles, dates and a link; nothing else is passed in."""
 
-    def __init__(self, base_url: str, templates: Path = EMAIL_TEMPLATES) -> None:
+    def __init__(self, base_url: str) -> None:
         self.base_url = base_url.rstrip("/")
-        self.env = jinja2.Environment(
-            loader=jinja2.FileSystemLoader(str(templates)),
-            autoescape=lambda name: bool(name) and name.endswith(".html.jinja"),
-            undefined=jinja2.StrictUndefined,
-            trim_blocks=True,
-            lstrip_blocks=True,
-            keep_trailing_newline=True,
-        )
-        self.env.filters["long_date"] = long_date
+        self.env = template_environment(strict=True, email=True)
         self.env.filters["one_line"] = one_line
-        self.env.globals["plural"] = plural
         self.env.globals["due_in"] = due_in
         self._cache: dict[str, tuple[jinja2.Template, jinja2.Template, jinja2.Template]] = {}
 
@@ -104,9 +86,9 @@ class EmailRenderer:
     def _templates(self, rule: str) -> tuple[jinja2.Template, jinja2.Template, jinja2.Template]:
         if rule not in self._cache:
             self._cache[rule] = (
-                self.env.get_template(f"{rule}/subject.txt.jinja"),
-                self.env.get_template(f"{rule}/body.txt.jinja"),
-                self.env.get_template(f"{rule}/body.html.jinja"),
+                self.env.get_template(f"emails/{rule}/subject.txt.jinja"),
+                self.env.get_template(f"emails/{rule}/body.txt.jinja"),
+                self.env.get_template(f"emails/{rule}/body.html.jinja"),
             )
         return self._cache[rule]
 

@@ -27,6 +27,7 @@ from models.clock import utcnow
 from models.engine import fetch, fetch_page, is_sqlite, write_transaction
 from models.errors import Conflict, Forbidden, NotFound, UserError
 from models.paging import FIRST_PAGE, Page, Paging
+from models.words import N_
 from reminders.emails import RenderedEmail, subject_of
 from reminders.sql import insert_new
 
@@ -236,7 +237,7 @@ def _listed(row: dict[str, Any]) -> dict[str, Any]:
 
 def _require_secretariat(caller: Caller) -> None:
     if not caller.is_secretariat:
-        raise Forbidden("only the secretariat may see and retry reminders")
+        raise Forbidden(N_("only the secretariat may see and retry reminders"))
 
 
 async def list_reminders(
@@ -250,7 +251,12 @@ async def list_reminders(
     how many there are in each status."""
     _require_secretariat(caller)
     if status is not None and status not in STATUSES:
-        raise UserError(f"status must be one of {', '.join(STATUSES)} (got {status!r})", field="status")
+        raise UserError(
+            N_("status must be one of %(statuses)s (got %(status)r)"),
+            field="status",
+            statuses=", ".join(STATUSES),
+            status=status,
+        )
     where, args = ["1 = 1"], []
     for column, value in (("r.status", status), ("r.rule", rule), ("r.organization", organization_id)):
         if value is not None:
@@ -281,11 +287,13 @@ async def retry_reminder(caller: Caller, reminder_id: int) -> dict[str, Any]:
     async with write_transaction():
         rows = await fetch("SELECT id, status, attempts, last_error FROM reminder WHERE id = {}", reminder_id)
         if not rows:
-            raise NotFound(f"no reminder with id {reminder_id}")
+            raise NotFound(N_("no reminder with id %(reminder_id)s"), reminder_id=reminder_id)
         before = rows[0]
         if before["status"] != FAILED:
             raise Conflict(
-                f"only a failed reminder can be retried; this one is {before['status']}", field="status"
+                N_("only a failed reminder can be retried; this one is %(status)s"),
+                field="status",
+                status=before["status"],
             )
         await fetch(
             "UPDATE reminder SET status = 'queued', attempts = 0, next_attempt_at = NULL, "

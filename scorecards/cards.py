@@ -15,6 +15,7 @@ import pandas as pd
 
 from models import clock
 from models.errors import NotFound
+from models.words import N_
 from scorecards.loader import load_texts
 from scorecards.payload import organization_payload, payload_parts
 from scorecards.positions import Positions, place
@@ -54,7 +55,7 @@ async def _live_card(org_id: int, cycle_name: str, today: dt.date) -> dict[str, 
     scores = await live_cycle_scores(cycle_name, today)
     orgs = scores.scores.orgs
     if org_id not in orgs.index:
-        raise NotFound(f"no active organization with id {org_id}", field="org_id")
+        raise NotFound(N_("no active organization with id %(org_id)s"), field="org_id", org_id=org_id)
     texts = (await load_texts(scores.cycle, ["internal"], [org_id]))["internal"]
     parts = payload_parts(orgs.loc[[org_id]], scores.scores.areas.loc[[org_id]], scores.areas)
     card = organization_payload(parts, org_id, texts, scores.cycle, "internal", scores.as_of)
@@ -89,7 +90,11 @@ async def _published_card(
     overall, _ = await published_comparison(cycle_name, audience, None)
     scores: CycleScores = overall.scores  # type: ignore[assignment]
     if org_id not in scores.payloads:
-        raise NotFound(f"this organization has not published a scorecard for {cycle_name}", field="cycle")
+        raise NotFound(
+            N_("this organization has not published a scorecard for %(cycle_name)s"),
+            field="cycle",
+            cycle_name=cycle_name,
+        )
     card = dict(scores.payloads[org_id])
     area_keys = list(scores.areas["key"])
     own_type, _ = await published_comparison(cycle_name, audience, card["organization"]["org_type"])

@@ -18,6 +18,7 @@ import anyio.to_thread
 from models import clock
 from models.caller import SYSTEM
 from models.errors import UserError
+from models.words import N_
 from scorecards.exports import check_format, comparison_export, render_into
 from scorecards.workbook.builder import ComparisonExport
 
@@ -26,10 +27,17 @@ def checked_destination(output: str, fmt: str) -> Path:
     """The file to write, refused before any work if it cannot be written there."""
     path = Path(output)
     if path.is_dir():
-        raise UserError(f"{output!r} is a directory; give a file name, e.g. -o comparison.{fmt}")
+        raise UserError(
+            N_("%(output)r is a directory; give a file name, e.g. -o comparison.%(fmt)s"),
+            output=output,
+            fmt=fmt,
+        )
     directory = path.parent if str(path.parent) else Path(".")
     if not directory.is_dir():
-        raise UserError(f"the directory {str(directory)!r} does not exist; create it or choose another -o")
+        raise UserError(
+            N_("the directory %(directory)r does not exist; create it or choose another -o"),
+            directory=str(directory),
+        )
     return path
 
 
@@ -67,7 +75,7 @@ async def latest_published_cycle() -> str:
         "AND s.status = 'published') ORDER BY c.period_start DESC LIMIT 1"
     )
     if not rows:
-        raise UserError("no cycle has published scorecards yet")
+        raise UserError(N_("no cycle has published scorecards yet"))
     return str(rows[0]["name"])
 
 

@@ -41,6 +41,7 @@ import numpy as np
 import pandas as pd
 
 from models.vocabulary import CHAMPION_SENIORITIES
+from models.words import N_
 from scorecards.rounding import percent, round_series
 
 STALE_AFTER_DAYS = 90
@@ -48,23 +49,23 @@ MAX_LEVEL = 4
 
 # Organization-level flags, in display order, with the words the pages and spreadsheets show.
 FLAG_LABELS = {
-    "champion_missing": "No senior champion",
-    "champion_below_deputy": "Champion below deputy level",
-    "no_update_90_days": "No progress update in 90 days",
-    "submission_late": "Submission late",
-    "area_at_zero": "An area at level 0",
-    "milestones_overdue_30": "Milestones overdue by more than 30 days",
-    "on_time_below_half": "Fewer than half of the cycle's due milestones done on time",
+    "champion_missing": N_("No senior champion"),
+    "champion_below_deputy": N_("Champion below deputy level"),
+    "no_update_90_days": N_("No progress update in 90 days"),
+    "submission_late": N_("Submission late"),
+    "area_at_zero": N_("An area at level 0"),
+    "milestones_overdue_30": N_("Milestones overdue by more than 30 days"),
+    "on_time_below_half": N_("Fewer than half of the cycle's due milestones done on time"),
 }
 LONG_OVERDUE_DAYS = 30
 ON_TIME_FLOOR = 50.0
 # Area-level flags.
 AREA_FLAG_LABELS = {
-    "champion_missing": "No senior champion: counts 0",
-    "champion_below_deputy": "Champion below deputy level: capped at 2",
-    "evidence_missing": "Claimed 3 or more without evidence: counts 2",
-    "not_verified": "Claimed 4, evidence not verified: counts 3",
-    "area_at_zero": "Level 0",
+    "champion_missing": N_("No senior champion: counts 0"),
+    "champion_below_deputy": N_("Champion below deputy level: capped at 2"),
+    "evidence_missing": N_("Claimed 3 or more without evidence: counts 2"),
+    "not_verified": N_("Claimed 4, evidence not verified: counts 3"),
+    "area_at_zero": N_("Level 0"),
 }
 
 

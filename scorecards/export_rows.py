@@ -20,6 +20,7 @@ import pandas as pd
 
 from models.engine import fetch, is_sqlite
 from models.vocabulary import visibilities_for
+from models.words import gettext
 
 MILESTONE_HORIZON_DAYS = 90
 BATCH_ORGANIZATIONS = 100
@@ -142,7 +143,8 @@ async def milestone_rows(org_ids: Sequence[int], today: dt.date) -> pd.DataFrame
     frame["due_date"] = as_dates(frame["due_date"])
     days = [(today - due).days for due in frame["due_date"]]
     frame["days"] = pd.Series(days, index=frame.index, dtype="int64")
-    frame["state"] = ["overdue" if d > 0 else "due soon" for d in days]
+    overdue, due_soon = gettext("overdue"), gettext("due soon")
+    frame["state"] = [overdue if d > 0 else due_soon for d in days]
     return in_given_order(frame, org_ids, "due_date", "id")
 
 
@@ -176,7 +178,8 @@ async def expectation_rows(org_ids: Sequence[int], as_of: dt.date) -> pd.DataFra
         bool(m) and (since is None or since <= as_of)
         for m, since in zip(grid["met"].fillna(False), grid["since"], strict=True)
     ]
-    grid["met"] = ["met" if m else "not met" for m in met]
+    met_word, not_met_word = gettext("met"), gettext("not met")
+    grid["met"] = [met_word if m else not_met_word for m in met]
     grid["since"] = [since if m else None for since, m in zip(grid["since"], met, strict=True)]
     return in_given_order(grid, org_ids, "area_position", "expectation_id")
 

@@ -28,6 +28,7 @@ from models import clock
 from models.caller import Caller
 from models.errors import UserError
 from models.services.areas import cycle_areas
+from models.words import N_
 from scorecards import export_rows
 from scorecards.csv_export import frame_csv_bytes
 from scorecards.loader import find_cycle
@@ -50,7 +51,12 @@ class ExportFile:
 
 def check_format(fmt: str) -> None:
     if fmt not in FORMATS:
-        raise UserError(f"format must be one of {', '.join(FORMATS)} (got {fmt!r})", field="format")
+        raise UserError(
+            N_("format must be one of %(formats)s (got %(fmt)r)"),
+            field="format",
+            formats=", ".join(FORMATS),
+            fmt=fmt,
+        )
 
 
 def safe_filename(cycle: str, audience: str, peer_type: str | None, fmt: str) -> str:

@@ -17,6 +17,7 @@ import pandas as pd
 from models.engine import fetch
 from models.errors import NotFound
 from models.vocabulary import visibilities_for
+from models.words import N_
 from scorecards.engine import CycleInfo, ScoringInputs
 
 
@@ -85,7 +86,7 @@ async def find_cycle(name: str) -> tuple[CycleInfo, CycleInfo | None, list[Cycle
     for position, cycle in enumerate(cycles):
         if cycle.name == name:
             return cycle, cycles[position - 1] if position else None, cycles
-    raise NotFound(f"no cycle named {name!r}; cycles are named like 2025-H2", field="cycle")
+    raise NotFound(N_("no cycle named %(name)r; cycles are named like 2025-H2"), field="cycle", name=name)
 
 
 # Evidence that counts: neither rejected by the secretariat nor removed by the organization.

@@ -27,6 +27,7 @@ from models.engine import current_engine, fetch, fetch_kept
 from models.errors import Forbidden, NotFound, UserError
 from models.paging import EVERYTHING, Paging
 from models.vocabulary import AUDIENCES, ORG_TYPE_LABELS, ORG_TYPES
+from models.words import N_
 from scorecards.engine import CycleInfo, Scores, score_cycle
 from scorecards.loader import find_cycle, load_inputs
 from scorecards.payload import cycle_mapping, scores_from_payloads
@@ -37,14 +38,20 @@ from scorecards.shapes import ComparisonRead
 def check_audience(audience: str) -> None:
     if audience not in AUDIENCES:
         raise UserError(
-            f"audience must be one of {', '.join(AUDIENCES)} (got {audience!r})", field="audience"
+            N_("audience must be one of %(audiences)s (got %(audience)r)"),
+            field="audience",
+            audiences=", ".join(AUDIENCES),
+            audience=audience,
         )
 
 
 def check_peer_type(peer_type: str | None) -> None:
     if peer_type and peer_type not in ORG_TYPES:
         raise UserError(
-            f"peer_type must be one of {', '.join(ORG_TYPES)} (got {peer_type!r})", field="peer_type"
+            N_("peer_type must be one of %(org_types)s (got %(peer_type)r)"),
+            field="peer_type",
+            org_types=", ".join(ORG_TYPES),
+            peer_type=peer_type,
         )
 
 
@@ -55,13 +62,17 @@ def resolve_audience(widest: str | None, requested: str | None) -> str:
     what donors see, a donor may never ask for more.
     """
     if widest is None:
-        raise Forbidden("scorecards are for the secretariat, organizations' staff, peer reviewers and donors")
+        raise Forbidden(
+            N_("scorecards are for the secretariat, organizations' staff, peer reviewers and donors")
+        )
     if not requested:
         return widest
     check_audience(requested)
     allowed = AUDIENCES[AUDIENCES.index(widest) :]
     if requested not in allowed:
-        raise Forbidden(f"you may read this scorecard at: {', '.join(allowed)}", field="audience")
+        raise Forbidden(
+            N_("you may read this scorecard at: %(allowed)s"), field="audience", allowed=", ".join(allowed)
+        )
     return requested
 
 
@@ -218,7 +229,9 @@ class Comparison:
 
 def _comparison_of(scores: CycleScores, peer_type: str | None) -> Comparison:
     if scores.audience != "internal" and scores.scores.orgs.empty:
-        raise NotFound(f"no scorecards have been published for {scores.cycle.name} yet", field="cycle")
+        raise NotFound(
+            N_("no scorecards have been published for %(name)s yet"), field="cycle", name=scores.cycle.name
+        )
     frame = comparison_frame(scores.scores, list(scores.areas["key"]), peer_type)
     return Comparison(
         cycle=scores.cycle,

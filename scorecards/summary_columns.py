@@ -11,47 +11,49 @@ from collections.abc import Sequence
 
 import pandas as pd
 
+from models.words import N_, gettext
 from scorecards.workbook.sheet import Column
 
 HEADERS = {
-    "org_id": "Organization id",
-    "acronym": "Acronym",
-    "name": "Organization",
-    "org_type": "Type key",
-    "org_type_label": "Organization type",
-    "status": "Submission status",
-    "published": "Published",
-    "index": "Index (0-100)",
-    "index_change": "Index change",
-    "trend": "Trend",
-    "rank": "Rank",
-    "quartile": "Quartile",
-    "on_time_share": "Milestones on time (%)",
-    "overdue": "Milestones overdue",
-    "median_days_late": "Median days late",
-    "evidence_share": "Claims 3+ with evidence (%)",
-    "verified_share": "Claims 3+ verified (%)",
-    "expectations_met": "Donor expectations met",
-    "expectations_total": "Donor expectations (active)",
-    "flags": "Flags",
+    "org_id": N_("Organization id"),
+    "acronym": N_("Acronym"),
+    "name": N_("Organization"),
+    "org_type": N_("Type key"),
+    "org_type_label": N_("Organization type"),
+    "status": N_("Submission status"),
+    "published": N_("Published"),
+    "index": N_("Index (0-100)"),
+    "index_change": N_("Index change"),
+    "trend": N_("Trend"),
+    "rank": N_("Rank"),
+    "quartile": N_("Quartile"),
+    "on_time_share": N_("Milestones on time (%)"),
+    "overdue": N_("Milestones overdue"),
+    "median_days_late": N_("Median days late"),
+    "evidence_share": N_("Claims 3+ with evidence (%)"),
+    "verified_share": N_("Claims 3+ verified (%)"),
+    "expectations_met": N_("Donor expectations met"),
+    "expectations_total": N_("Donor expectations (active)"),
+    "flags": N_("Flags"),
 }
 AREA_SUFFIXES = {
-    "level": "level",
-    "self": "self-assessed",
-    "change": "change",
-    "rank": "rank",
-    "quartile": "quartile",
+    "level": N_("level"),
+    "self": N_("self-assessed"),
+    "change": N_("change"),
+    "rank": N_("rank"),
+    "quartile": N_("quartile"),
 }
 WIDTHS = {"org_id": 8.0, "acronym": 10.0, "published": 10.0, "trend": 8.0, "rank": 7.0, "quartile": 9.0}
 
 
 def header_for(key: str, areas: Sequence[tuple[str, str, float]]) -> str:
     if key in HEADERS:
-        return HEADERS[key]
+        return gettext(HEADERS[key])
     for area_key, area_name, _weight in areas:
         prefix = f"{area_key}_"
         if key.startswith(prefix) and key[len(prefix) :] in AREA_SUFFIXES:
-            return f"{area_name}: {AREA_SUFFIXES[key[len(prefix) :]]}"
+            what = gettext(AREA_SUFFIXES[key[len(prefix) :]])
+            return gettext("%(area)s: %(what)s", area=area_name, what=what)
     return key.replace("_", " ").capitalize()
 
 

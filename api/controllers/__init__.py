@@ -19,6 +19,7 @@ from litestar.params import Parameter, PathParameter, QueryParameter
 
 from models.errors import UserError
 from models.paging import DEFAULT_LIMIT, MAX_LIMIT, MAX_OFFSET, ListOf, Page, Paging
+from models.words import N_
 
 T = TypeVar("T")
 MAX_ID = 2**31 - 1
@@ -82,12 +83,12 @@ def expected_version(if_match: str | None) -> int:
     """The version named by If-Match (`"3"`, `W/"3"` or `3`)."""
     if if_match is None or not if_match.strip():
         raise PreconditionRequired(
-            "send If-Match with the ETag you read (GET the record first), so no one's edit is lost",
+            N_("send If-Match with the ETag you read (GET the record first), so no one's edit is lost"),
             field="If-Match",
         )
     value = if_match.strip().removeprefix("W/").strip('"')
     if not value.isdigit() or len(value) > 9:
-        raise UserError('If-Match must be the ETag of the record, like "3"', field="If-Match")
+        raise UserError(N_('If-Match must be the ETag of the record, like "3"'), field="If-Match")
     return int(value)
 
 

@@ -24,6 +24,7 @@ from models.services import organizations as organization_service
 from models.services import updates as update_service
 from models.services.owners import possible_owners
 from models.vocabulary import COMMITMENT_STATUSES, MILESTONE_STATUSES
+from models.words import N_, gettext, status_label
 
 ORG = "/organizations/{org_id:int}"
 
@@ -32,14 +33,18 @@ async def commitment_of(caller: Caller, org_id: int, commitment_id: int) -> dict
     """The commitment, read at the caller's audience, and only if it belongs to this organization."""
     row = await commitment_service.get_commitment(caller, commitment_id)
     if int(row["organization_id"]) != org_id:
-        raise NotFound(f"no commitment with id {commitment_id} in this organization")
+        raise NotFound(
+            N_("no commitment with id %(commitment_id)s in this organization"), commitment_id=commitment_id
+        )
     return row
 
 
 async def milestone_of(caller: Caller, org_id: int, milestone_id: int) -> dict[str, Any]:
     row = await milestone_service.get_milestone(caller, milestone_id)
     if int(row["organization_id"]) != org_id:
-        raise NotFound(f"no milestone with id {milestone_id} in this organization")
+        raise NotFound(
+            N_("no milestone with id %(milestone_id)s in this organization"), milestone_id=milestone_id
+        )
     return row
 
 
@@ -49,7 +54,7 @@ def commitment_data(form: dict[str, str], editing: bool) -> dict[str, Any]:
         "area": form.get("area", ""),
         "description": form.get("description", ""),
         "description_visibility": form.get("description_visibility", "internal"),
-        "target_date": optional_date(form, "target_date", "target date"),
+        "target_date": optional_date(form, "target_date", gettext("target date")),
         "owner_id": optional_int(form, "owner_id", "owner"),
     }
     if editing:
@@ -60,11 +65,11 @@ def commitment_data(form: dict[str, str], editing: bool) -> dict[str, Any]:
 def milestone_data(form: dict[str, str], editing: bool) -> dict[str, Any]:
     data: dict[str, Any] = {
         "title": form.get("title", ""),
-        "due_date": required_date(form, "due_date", "due date"),
+        "due_date": required_date(form, "due_date", gettext("due date")),
     }
     if editing:
         data["status"] = form.get("status", "planned")
-        data["completed_on"] = optional_date(form, "completed_on", "completion date")
+        data["completed_on"] = optional_date(form, "completed_on", gettext("completion date"))
         data["drop_reason"] = form.get("drop_reason", "")
     return data
 
@@ -97,7 +102,7 @@ class CommitmentPages(PageController):
             commitment=commitment,
             areas=await self._areas(),
             owners=[(o["id"], o["name"]) for o in await possible_owners(caller, org_id)],
-            statuses=[(s, s.capitalize()) for s in COMMITMENT_STATUSES],
+            statuses=[(s, status_label(s)) for s in COMMITMENT_STATUSES],
             form=form,
         )
 
@@ -169,7 +174,9 @@ class CommitmentPages(PageController):
             )
         except UserError as exc:
             return await self._commitment_form(request, caller, org_id, form, commitment=row, exc=exc)
-        return redirect(request, f"/organizations/{org_id}/commitments/{commitment_id}", "Commitment saved.")
+        return redirect(
+            request, f"/organizations/{org_id}/commitments/{commitment_id}", gettext("Commitment saved.")
+        )
 
     # --- milestones ---------------------------------------------------------------------------
 
@@ -191,7 +198,7 @@ class CommitmentPages(PageController):
             org=await organization_service.get_organization(caller, org_id),
             commitment=commitment,
             milestone=milestone,
-            statuses=[(s, s.replace("_", " ").capitalize()) for s in MILESTONE_STATUSES],
+            statuses=[(s, status_label(s)) for s in MILESTONE_STATUSES],
             form=form,
         )
 
@@ -241,4 +248,6 @@ class CommitmentPages(PageController):
         except UserError as exc:
             commitment = await commitment_of(caller, org_id, commitment_id)
             return await self._milestone_form(request, caller, org_id, commitment, form, milestone, exc)
-        return redirect(request, f"/organizations/{org_id}/commitments/{commitment_id}", "Milestone saved.")
+        return redirect(
+            request, f"/organizations/{org_id}/commitments/{commitment_id}", gettext("Milestone saved.")
+        )

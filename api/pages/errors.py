@@ -16,17 +16,18 @@ from api.access import RedirectToLogin
 from api.pages.render import render
 from models.caller import ANONYMOUS, Caller
 from models.errors import UserError
+from models.words import N_, gettext
 
 log = logging.getLogger("cop_tracker.pages")
 
 TITLES = {
-    400: "That request could not be done",
-    401: "Please log in",
-    403: "You do not have access to this page",
-    404: "Page not found",
-    409: "Someone else changed this first",
-    412: "Someone else changed this first",
-    429: "Too many attempts",
+    400: N_("That request could not be done"),
+    401: N_("Please log in"),
+    403: N_("You do not have access to this page"),
+    404: N_("Page not found"),
+    409: N_("Someone else changed this first"),
+    412: N_("Someone else changed this first"),
+    429: N_("Too many attempts"),
 }
 
 
@@ -40,7 +41,7 @@ def error_page(request: Request[Any, Any, Any], status: int, message: str) -> Re
         _caller(request),
         "error.html.jinja",
         http_status=status,
-        title=TITLES.get(status, "Something went wrong"),
+        title=gettext(TITLES.get(status, N_("Something went wrong"))),
         message=message[:1].upper() + message[1:] if message else "",
         status_code=status,
     )
@@ -56,10 +57,10 @@ def page_http_error(request: Request[Any, Any, Any], exc: HTTPException) -> Resp
 
         return handle_http_exception(request, exc)
     if isinstance(exc, NotAuthorizedException):
-        return error_page(request, 401, "your session has ended; log in again")
+        return error_page(request, 401, gettext("your session has ended; log in again"))
     if exc.status_code >= 500:
         log.error("server error on %s %s: %s", request.method, request.url.path, exc.detail)
-        return error_page(request, exc.status_code, "the server could not answer; try again later")
+        return error_page(request, exc.status_code, gettext("the server could not answer; try again later"))
     return error_page(request, exc.status_code, str(exc.detail))
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 
 from models.errors import UserError
+from models.words import N_
 
 
 def optional_date(form: dict[str, str], field: str, label: str | None = None) -> dt.date | None:
@@ -18,13 +19,15 @@ def optional_date(form: dict[str, str], field: str, label: str | None = None) ->
     try:
         return dt.date.fromisoformat(value)
     except ValueError:
-        raise UserError(f"{label or field} must be a date like 2026-12-31", field=field) from None
+        raise UserError(
+            N_("%(name)s must be a date like 2026-12-31"), field=field, name=label or field
+        ) from None
 
 
 def required_date(form: dict[str, str], field: str, label: str | None = None) -> dt.date:
     value = optional_date(form, field, label)
     if value is None:
-        raise UserError(f"{label or field} is required", field=field)
+        raise UserError(N_("%(name)s is required"), field=field, name=label or field)
     return value
 
 
@@ -35,14 +38,14 @@ def optional_int(form: dict[str, str], field: str, label: str | None = None) -> 
     try:
         return int(value)
     except ValueError:
-        raise UserError(f"{label or field} must be a whole number", field=field) from None
+        raise UserError(N_("%(name)s must be a whole number"), field=field, name=label or field) from None
 
 
 def version_of(form: dict[str, str]) -> int:
     """The version the form was read at, sent back so a concurrent edit is caught (412)."""
     value = optional_int(form, "version")
     if value is None:
-        raise UserError("the form lost its version; reload the page and apply your change again")
+        raise UserError(N_("the form lost its version; reload the page and apply your change again"))
     return value
 
 

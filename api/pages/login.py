@@ -14,6 +14,7 @@ from api.pages.render import error_status, form_errors, read_form, redirect, ren
 from models.caller import Caller
 from models.errors import UserError
 from models.services import sessions
+from models.words import gettext
 
 
 def safe_next(path: str | None) -> str:
@@ -53,13 +54,15 @@ class LoginPages(PageController):
                 form=kept,
                 errors=form_errors(exc),
             )
-        response = redirect(request, safe_next(form.get("next")), f"Welcome, {person.name}.")
+        response = redirect(
+            request, safe_next(form.get("next")), gettext("Welcome, %(name)s.", name=person.name)
+        )
         response.set_cookie(session_cookie_for(cookie_value, settings))
         return response
 
     @post("/logout")
     async def logout(self, request: Request[Any, Any, Any]) -> Redirect:
         await sessions.logout(session_cookie(request.scope) or "")
-        response = redirect(request, "/login", "You are logged out.", kind="info")
+        response = redirect(request, "/login", gettext("You are logged out."), kind="info")
         response.set_cookie(expired_session_cookie(request.app.state.settings))
         return response

@@ -8,30 +8,31 @@ from __future__ import annotations
 from typing import Any
 
 from models.caller import Caller
+from models.words import N_, gettext
 
 
 def navigation(caller: Caller, current_path: str = "") -> list[dict[str, Any]]:
     items: list[tuple[str, str]] = []
     if not caller.authenticated:
-        items.append(("How scores work", "/method"))
+        items.append((N_("How scores work"), "/method"))
         return _mark_current(items, current_path)
-    items.append(("Home", "/"))
+    items.append((N_("Home"), "/"))
     members = sorted(caller.member_org_ids)
     if len(members) == 1:
-        items.append(("My organization", f"/organizations/{members[0]}"))
+        items.append((N_("My organization"), f"/organizations/{members[0]}"))
     if caller.org_ids("champion"):
-        items.append(("Sign-off queue", "/sign-off"))
+        items.append((N_("Sign-off queue"), "/sign-off"))
     if caller.is_secretariat:
         items += [
-            ("Organizations", "/admin/organizations"),
-            ("People", "/admin/people"),
-            ("Cycles", "/admin/cycles"),
-            ("Evidence", "/admin/evidence"),
-            ("Reminders", "/admin/reminders"),
+            (N_("Organizations"), "/admin/organizations"),
+            (N_("People"), "/admin/people"),
+            (N_("Cycles"), "/admin/cycles"),
+            (N_("Evidence"), "/admin/evidence"),
+            (N_("Reminders"), "/admin/reminders"),
         ]
     if caller.comparison_audience is not None:
-        items.append(("Published scorecards", "/published"))
-    items.append(("How scores work", "/method"))
+        items.append((N_("Published scorecards"), "/published"))
+    items.append((N_("How scores work"), "/method"))
     return _mark_current(items, current_path)
 
 
@@ -43,4 +44,4 @@ def _mark_current(items: list[tuple[str, str]], current_path: str) -> list[dict[
             href
         ) > len(best):
             best = href
-    return [{"label": label, "href": href, "current": href == best} for label, href in items]
+    return [{"label": gettext(label), "href": href, "current": href == best} for label, href in items]

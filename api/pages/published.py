@@ -16,6 +16,7 @@ from api.pages.render import render
 from models.caller import Caller
 from models.errors import Forbidden
 from models.services import cycles as cycle_service
+from models.words import N_
 
 
 async def published_cycles(audience: str) -> list[dict[str, Any]]:
@@ -36,7 +37,7 @@ class PublishedPage(PageController):
     async def published(self, request: Request[Any, Any, Any], caller: Caller) -> Template:
         audience = caller.comparison_audience
         if audience is None:
-            raise Forbidden("published scorecards are for members, donors and the secretariat")
+            raise Forbidden(N_("published scorecards are for members, donors and the secretariat"))
         return render(
             request,
             caller,

@@ -23,6 +23,7 @@ from api.pages.nav import navigation
 from models.caller import Caller
 from models.errors import UserError
 from models.vocabulary import LEVELS, ORG_TYPE_LABELS
+from models.words import gettext
 
 FLASH_COOKIE = "cop_flash"
 FLASH_KINDS = ("success", "error", "info")
@@ -100,8 +101,8 @@ def render(
             "nav": navigation(caller, request.url.path),
             "flash": flash,
             "static_version": static_version(),
-            "levels": LEVELS,
-            "org_type_labels": ORG_TYPE_LABELS,
+            "levels": {level: gettext(name) for level, name in LEVELS.items()},
+            "org_type_labels": {key: gettext(label) for key, label in ORG_TYPE_LABELS.items()},
             "errors": {},
             "form": {},
             **context,

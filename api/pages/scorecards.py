@@ -22,6 +22,7 @@ from models.errors import UserError
 from models.paging import Paging
 from models.services import areas as area_service
 from models.vocabulary import AUDIENCES, ORG_TYPE_LABELS
+from models.words import N_, gettext, translated
 from scorecards.cards import scorecard_read
 from scorecards.engine import AREA_FLAG_LABELS, FLAG_LABELS, STALE_AFTER_DAYS
 from scorecards.service import area_weights, comparison_read, resolve_audience
@@ -41,7 +42,7 @@ ROWS_PER_PAGE = 100
 
 def page_number(page: str) -> int:
     if not page.isdigit() or not 1 <= int(page) <= 100_000:
-        raise UserError("page must be a whole number from 1", field="page")
+        raise UserError(N_("page must be a whole number from 1"), field="page")
     return int(page)
 
 
@@ -60,7 +61,9 @@ class ScorecardPages(PageController):
         comments: dict[str | None, list[Any]] = {}
         for comment in card.comments:
             comments.setdefault(comment.area, []).append(comment)
-        median_label = "peer median" if card.position.ranked else "peer median (none published yet)"
+        median_label = (
+            gettext("peer median") if card.position.ranked else gettext("peer median (none published yet)")
+        )
         bars = [
             AreaBar(area.name, area.level, area.self_level, card.position.areas[area.key].median)
             for area in card.areas
@@ -72,10 +75,10 @@ class ScorecardPages(PageController):
             card=card,
             audience=resolved,
             audiences=narrower_audiences(widest),
-            audience_note=AUDIENCE_NOTES[resolved],
+            audience_note=gettext(AUDIENCE_NOTES[resolved]),
             comments=comments,
-            change_words=CHANGE_WORDS,
-            level_meanings=LEVEL_MEANINGS,
+            change_words=translated(CHANGE_WORDS),
+            level_meanings=translated(LEVEL_MEANINGS),
             levels_chart=area_levels_chart("area-levels", bars, median_label),
             history_chart=index_history_chart("index-history", [(p.cycle, p.index) for p in card.history]),
         )
@@ -120,10 +123,10 @@ class ScorecardPages(PageController):
             peer_type=peer_type,
             audience=resolved,
             audiences=narrower_audiences(widest),
-            audience_note=AUDIENCE_NOTES[resolved],
-            org_types=ORG_TYPE_LABELS,
-            flag_labels=FLAG_LABELS,
-            change_words=CHANGE_WORDS,
+            audience_note=gettext(AUDIENCE_NOTES[resolved]),
+            org_types=translated(ORG_TYPE_LABELS),
+            flag_labels=translated(FLAG_LABELS),
+            change_words=translated(CHANGE_WORDS),
             heat=heat_map("heat-map", [area.name for area in result.areas], heat_rows),
             first_row=(number - 1) * ROWS_PER_PAGE + 1,
         )
@@ -137,7 +140,7 @@ class ScorecardPages(PageController):
             areas=await area_weights(),
             rubric_areas=(await area_service.list_areas()).items,
             scale=level_scale(),
-            flag_labels=FLAG_LABELS,
-            area_flag_labels=AREA_FLAG_LABELS,
+            flag_labels=translated(FLAG_LABELS),
+            area_flag_labels=translated(AREA_FLAG_LABELS),
             stale_days=STALE_AFTER_DAYS,
         )

@@ -20,13 +20,14 @@ from models.services import assessments as assessment_service
 from models.services import cycles as cycle_service
 from models.services import organizations as organization_service
 from models.services import submissions as submission_service
+from models.words import N_, gettext
 
 SUBMISSION = "/submissions/{cycle:str}"
 DONE = {
-    "submit": "The {cycle} report was submitted to the champion for sign-off.",
-    "approve": "The {cycle} report was approved. The secretariat can now publish it.",
-    "return": "The {cycle} report was returned to the focal points with your comment.",
-    "publish": "The {cycle} scorecard was published: peers and donors now see this snapshot.",
+    "submit": N_("The %(cycle)s report was submitted to the champion for sign-off."),
+    "approve": N_("The %(cycle)s report was approved. The secretariat can now publish it."),
+    "return": N_("The %(cycle)s report was returned to the focal points with your comment."),
+    "publish": N_("The %(cycle)s scorecard was published: peers and donors now see this snapshot."),
 }
 
 
@@ -46,7 +47,7 @@ def assessment_from_form(form: dict[str, str], area_key: str) -> dict[str, Any]:
     """The assessment form of one area as the service's data: a level, a justification, links."""
     level = form.get("self_level", "")
     if not level.isdigit():
-        raise UserError("choose the level the organization claims for this area", field="self_level")
+        raise UserError(N_("choose the level the organization claims for this area"), field="self_level")
     links = []
     for line in form.get(f"evidence-{area_key}", "").splitlines():
         url, _, title = line.strip().partition(" ")
@@ -116,7 +117,7 @@ class SubmissionPages(PageController):
             await call()
         except UserError as exc:
             return redirect(request, here, exc.message[:1].upper() + exc.message[1:], kind="error")
-        return redirect(request, here, DONE[action].format(cycle=cycle))
+        return redirect(request, here, gettext(DONE[action], cycle=cycle))
 
     @post(SUBMISSION + "/submit")
     async def submit(
@@ -147,7 +148,7 @@ class SubmissionPages(PageController):
             here = f"/organizations/{org_id}/submissions/{cycle}"
             return redirect(request, here, exc.message[:1].upper() + exc.message[1:], kind="error")
         return redirect(
-            request, f"/organizations/{org_id}/submissions/{cycle}", DONE["return"].format(cycle=cycle)
+            request, f"/organizations/{org_id}/submissions/{cycle}", gettext(DONE["return"], cycle=cycle)
         )
 
     @post(SUBMISSION + "/assessments/{area_key:str}")
@@ -163,9 +164,9 @@ class SubmissionPages(PageController):
             )
         except UserError as exc:
             return redirect(request, here, exc.message[:1].upper() + exc.message[1:], kind="error")
-        message = f"The {saved['area_name']} assessment was saved."
+        message = gettext("The %(area)s assessment was saved.", area=saved["area_name"])
         if saved["self_level"] >= 3 and not any(e["state"] != "rejected" for e in saved["evidence"]):
-            message += " Without evidence it counts as 2 until a link is added."
+            message += " " + gettext("Without evidence it counts as 2 until a link is added.")
         return redirect(request, here, message)
 
     @post(SUBMISSION + "/publish")

@@ -18,6 +18,7 @@ from models.errors import NotFound, UserError
 from models.services import cycles as cycle_service
 from models.services import organizations as organization_service
 from models.services import updates as update_service
+from models.words import N_, gettext, ngettext
 
 EVIDENCE_ROWS = 3
 EVIDENCE_FIELD = re.compile(r"^evidence\[(\d+)\]\.(url|title|visibility)$")
@@ -27,7 +28,7 @@ def update_data(form: dict[str, str]) -> tuple[dict[str, Any], list[int]]:
     """The service's input, and which form row each evidence link came from (blank rows skipped)."""
     level = form.get("self_level", "")
     if level and not level.isdigit():
-        raise UserError("choose a level from the list", field="self_level")
+        raise UserError(N_("choose a level from the list"), field="self_level")
     evidence, rows = [], []
     for row in range(EVIDENCE_ROWS):
         url = form.get(f"evidence_url_{row}", "")
@@ -44,7 +45,7 @@ def update_data(form: dict[str, str]) -> tuple[dict[str, Any], list[int]]:
         "visibility": form.get("visibility", "internal"),
         "evidence": evidence,
     }
-    corrects = optional_int(form, "supersedes_id", "the corrected update")
+    corrects = optional_int(form, "supersedes_id", gettext("the corrected update"))
     if corrects is not None:
         data["supersedes_id"] = corrects
     return data, rows
@@ -57,7 +58,9 @@ def errors_for_rows(exc: UserError, rows: list[int]) -> dict[str, str]:
     if match and int(match.group(1)) < len(rows):
         errors.pop(exc.field or "")
         row = rows[int(match.group(1))]
-        message = exc.message.replace(exc.field or "", f"link {row + 1} {match.group(2)}")
+        message = exc.message.replace(
+            exc.field or "", gettext("link %(number)s %(part)s", number=row + 1, part=match.group(2))
+        )
         errors[f"evidence_{match.group(2)}_{row}"] = message[:1].upper() + message[1:]
     return errors
 
@@ -107,7 +110,9 @@ class UpdatePages(PageController):
         if corrects is not None:
             old = await update_service.get_update(caller, corrects)
             if int(old["commitment_id"]) != commitment_id:
-                raise NotFound(f"no progress update with id {corrects} on this commitment")
+                raise NotFound(
+                    N_("no progress update with id %(corrects)s on this commitment"), corrects=corrects
+                )
             form = {
                 "supersedes_id": str(corrects),
                 "self_level": "" if old["self_level"] is None else str(old["self_level"]),
@@ -134,6 +139,11 @@ class UpdatePages(PageController):
         return redirect(
             request,
             f"/organizations/{org_id}/commitments/{commitment_id}#update-{row['id']}",
-            "Progress update added"
-            + (f" with {links} evidence link{'s' if links != 1 else ''}." if links else "."),
+            ngettext(
+                "Progress update added with %(num)s evidence link.",
+                "Progress update added with %(num)s evidence links.",
+                links,
+            )
+            if links
+            else gettext("Progress update added."),
         )

@@ -20,15 +20,16 @@ from models.paging import EVERYTHING, Page, Paging
 from models.services.common import changed_fields, check_version, one_line, update_versioned
 from models.tables import Area
 from models.vocabulary import LEVELS
+from models.words import N_
 
 AREA_COLUMNS = "id, key, name, weight, descriptor, rubric, position, version"
 AREA_KEY_RE = re.compile(r"^[a-z][a-z0-9_]{1,15}$")
 RUBRIC_MAX = 1000
 
 
-def _require_secretariat(caller: Caller, action: str) -> None:
+def _require_secretariat(caller: Caller) -> None:
     if not caller.is_secretariat:
-        raise Forbidden(f"only the secretariat may {action}")
+        raise Forbidden(N_("only the secretariat may add or change areas"))
 
 
 def _decoded(row: dict[str, Any]) -> dict[str, Any]:
@@ -50,17 +51,19 @@ async def list_areas(paging: Paging = EVERYTHING) -> Page[dict[str, Any]]:
 async def get_area(key: str) -> dict[str, Any]:
     rows = await fetch(f"SELECT {AREA_COLUMNS} FROM area WHERE key = {{}}", key)
     if not rows:
-        raise NotFound(f"no area with key {key!r}", field="area")
+        raise NotFound(N_("no area with key %(key)r"), field="area", key=key)
     return _decoded(rows[0])
 
 
 def clean_rubric(value: Any) -> dict[str, str]:
     """A rubric names, for each level 0 to 4, what an organization must show."""
     if not isinstance(value, dict):
-        raise UserError("rubric: give one text per level, 0 to 4", field="rubric")
+        raise UserError(N_("rubric: give one text per level, 0 to 4"), field="rubric")
     unknown = sorted(set(map(str, value)) - {str(level) for level in LEVELS})
     if unknown:
-        raise UserError(f"rubric: levels run from 0 to 4 (got {', '.join(unknown)})", field="rubric")
+        raise UserError(
+            N_("rubric: levels run from 0 to 4 (got %(levels)s)"), field="rubric", levels=", ".join(unknown)
+        )
     return {
         str(level): one_line(
             str(value.get(str(level), value.get(level, ""))), "rubric", RUBRIC_MAX, required=False
@@ -73,12 +76,12 @@ async def update_area(
     caller: Caller, key: str, changes: dict[str, Any], expected_version: int
 ) -> dict[str, Any]:
     """The secretariat may change an area's weight (used by the index), name, text and rubric."""
-    _require_secretariat(caller, "change areas")
+    _require_secretariat(caller)
     clean: dict[str, Any] = {}
     if "weight" in changes:
         weight = float(changes["weight"])
         if not 0 <= weight <= 100:
-            raise UserError("weight must be between 0 and 100", field="weight")
+            raise UserError(N_("weight must be between 0 and 100"), field="weight")
         clean["weight"] = weight
     if "name" in changes:
         clean["name"] = one_line(changes["name"], "name", 100)
@@ -95,26 +98,28 @@ async def update_area(
             await update_versioned(Area, int(before["id"]), expected_version, stored, "area")
             total = await fetch("SELECT SUM(weight) AS total FROM area")
             if not float(total[0]["total"] or 0) > 0:
-                raise UserError("at least one area must keep a weight above 0", field="weight")
+                raise UserError(N_("at least one area must keep a weight above 0"), field="weight")
             await audit.record(caller, "update", "area", key, {k: before[k] for k in changed}, changed)
     return await get_area(key)
 
 
 async def create_area(caller: Caller, data: dict[str, Any]) -> dict[str, Any]:
     """A new area (for example accountability to affected people): scored from the next cycle opened."""
-    _require_secretariat(caller, "add areas")
+    _require_secretariat(caller)
     key = str(data.get("key", "")).strip()
     if not AREA_KEY_RE.match(key):
-        raise UserError("key: 2 to 16 lower-case letters, digits or _, starting with a letter", field="key")
+        raise UserError(
+            N_("key: 2 to 16 lower-case letters, digits or _, starting with a letter"), field="key"
+        )
     name = one_line(str(data.get("name", "")), "name", 100)
     weight = float(data.get("weight", 1.0))
     if not 0 <= weight <= 100:
-        raise UserError("weight must be between 0 and 100", field="weight")
+        raise UserError(N_("weight must be between 0 and 100"), field="weight")
     descriptor = one_line(str(data.get("descriptor", "")), "descriptor", 500, required=False)
     rubric = clean_rubric(data.get("rubric") or {})
     async with write_transaction():
         if await fetch("SELECT id FROM area WHERE key = {}", key):
-            raise Conflict(f"an area with key {key!r} exists already", field="key")
+            raise Conflict(N_("an area with key %(key)r exists already"), field="key", key=key)
         last = await fetch("SELECT COALESCE(MAX(position), 0) AS n FROM area")
         await fetch(
             "INSERT INTO area (key, name, weight, descriptor, rubric, position, version) "

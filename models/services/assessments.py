@@ -31,6 +31,7 @@ from models.services.cycles import cycle_by_name
 from models.services.submissions import reopen_approved
 from models.tables import Assessment, AssessmentEvidence
 from models.vocabulary import LEVELS
+from models.words import N_
 
 MAX_EVIDENCE = 20
 EVIDENCE_COLUMNS = (
@@ -42,8 +43,11 @@ LOCKED_STATUSES = ("submitted", "published")
 
 def _level(value: Any) -> int:
     if isinstance(value, bool) or not isinstance(value, int) or value not in LEVELS:
-        raise UserError("choose a level from 0 to 4", field="self_level")
+        raise UserError(N_("choose a level from 0 to 4"), field="self_level")
     return value
+
+
+EVIDENCE_STATES = (N_("provided"), N_("verified"), N_("rejected"))  # the words pages show for each state
 
 
 def evidence_state(row: dict[str, Any]) -> str:
@@ -90,7 +94,7 @@ async def _suggestions(org_id: int, cycle: dict[str, Any]) -> dict[str, dict[str
         cycle["period_start"],
     )
     for row in previous:  # later cycles overwrite earlier ones
-        suggestions[row["area_key"]] = {**row, "source": "the previous cycle's assessment"}
+        suggestions[row["area_key"]] = {**row, "source": N_("the previous cycle's assessment")}
     updates = await fetch(
         "SELECT ar.key AS area_key, u.self_level FROM progress_update u "
         "JOIN commitment c ON c.id = u.commitment JOIN area ar ON ar.id = c.area "
@@ -106,7 +110,7 @@ async def _suggestions(org_id: int, cycle: dict[str, Any]) -> dict[str, dict[str
             **base,
             "area_key": row["area_key"],
             "self_level": row["self_level"],
-            "source": "the latest progress update of this cycle",
+            "source": N_("the latest progress update of this cycle"),
         }
     return suggestions
 
@@ -114,7 +118,7 @@ async def _suggestions(org_id: int, cycle: dict[str, Any]) -> dict[str, dict[str
 async def list_assessments(caller: Caller, org_id: int, cycle_name: str) -> list[dict[str, Any]]:
     """Per area of the cycle: its frozen rubric, the assessment (or a suggestion) and its evidence."""
     if read_audience(caller, org_id) != "internal":
-        raise NotFound("no assessments for that organization")
+        raise NotFound(N_("no assessments for that organization"))
     cycle = await cycle_by_name(cycle_name)
     areas = await cycle_areas(int(cycle["id"]))
     assessed = await _assessment_rows(org_id, int(cycle["id"]))
@@ -161,7 +165,9 @@ def clean_assessment(data: dict[str, Any]) -> dict[str, Any]:
     }
     links = data.get("evidence", [])
     if not isinstance(links, list) or len(links) > MAX_EVIDENCE:
-        raise UserError(f"evidence: a list of at most {MAX_EVIDENCE} links", field="evidence")
+        raise UserError(
+            N_("evidence: a list of at most %(count)s links"), field="evidence", count=MAX_EVIDENCE
+        )
     clean["evidence"] = [
         {
             "url": web_link(str(link.get("url", "")), f"evidence[{i}].url"),
@@ -184,7 +190,9 @@ async def save_assessment(
     cycle = await cycle_by_name(cycle_name)
     areas = {a["key"]: a for a in await cycle_areas(int(cycle["id"]))}
     if area_key not in areas:
-        raise NotFound(f"the cycle {cycle_name} has no area {area_key!r}", field="area")
+        raise NotFound(
+            N_("the cycle %(cycle)s has no area %(area)r"), field="area", cycle=cycle_name, area=area_key
+        )
     now = utcnow()
     async with write_transaction():
         status = await fetch(
@@ -192,15 +200,18 @@ async def save_assessment(
         )
         if status and status[0]["status"] in LOCKED_STATUSES:
             raise Conflict(
-                f"the {cycle_name} report is {status[0]['status']}: assessments change only in a draft "
-                "or returned report",
+                N_(
+                    "the %(cycle)s report is %(status)s: assessments change only in a draft or returned report"
+                ),
                 field="status",
+                cycle=cycle_name,
+                status=status[0]["status"],
             )
         before = (await _assessment_rows(org_id, int(cycle["id"]))).get(area_key)
         fields = {k: clean[k] for k in ("self_level", "justification", "visibility")}
         if before is None:
             if expected_version != 0:
-                raise Conflict("this area has no assessment yet: send version 0", field="version")
+                raise Conflict(N_("this area has no assessment yet: send version 0"), field="version")
             inserted = await Assessment.insert(
                 Assessment(
                     organization=org_id,
@@ -260,7 +271,7 @@ async def _evidence_row(evidence_id: int) -> dict[str, Any]:
         evidence_id,
     )
     if not rows:
-        raise NotFound(f"no assessment evidence with id {evidence_id}")
+        raise NotFound(N_("no assessment evidence with id %(id)s"), id=evidence_id)
     return rows[0]
 
 
@@ -269,12 +280,12 @@ async def decide_evidence(
 ) -> dict[str, Any]:
     """The secretariat verifies a link, or rejects it with a reason (it then counts as absent)."""
     if not caller.is_secretariat:
-        raise Forbidden("only the secretariat verifies or rejects evidence")
+        raise Forbidden(N_("only the secretariat verifies or rejects evidence"))
     if decision not in ("verify", "reject"):
-        raise UserError("decision is verify or reject", field="decision")
+        raise UserError(N_("decision is verify or reject"), field="decision")
     reason = text_block(reason, "reason", 2000).strip() if decision == "reject" else ""
     if decision == "reject" and not reason:
-        raise UserError("a rejection needs a reason the organization can act on", field="reason")
+        raise UserError(N_("a rejection needs a reason the organization can act on"), field="reason")
     now = utcnow()
     async with write_transaction():
         before = await _evidence_row(evidence_id)
@@ -309,7 +320,7 @@ async def decide_evidence(
 async def evidence_to_decide(caller: Caller, limit: int = 50, offset: int = 0) -> list[dict[str, Any]]:
     """Assessment evidence no one has decided on yet, level-4 claims first (secretariat)."""
     if not caller.is_secretariat:
-        raise Forbidden("only the secretariat verifies evidence")
+        raise Forbidden(N_("only the secretariat verifies evidence"))
     return await fetch(
         f"SELECT {EVIDENCE_COLUMNS}, a.self_level, ar.key AS area_key, ar.name AS area_name, "
         "y.name AS cycle, o.id AS organization_id, o.acronym FROM assessment_evidence e "

@@ -9,6 +9,7 @@ from models.caller import Caller
 from models.engine import fetch_page
 from models.errors import Forbidden
 from models.paging import EVERYTHING, Page, Paging
+from models.words import N_
 
 
 async def list_events(
@@ -23,7 +24,7 @@ async def list_events(
     """Newest first; `before_id` keeps only events older than that one (events written since a
     first page was read then do not shift the later pages)."""
     if not caller.is_secretariat:
-        raise Forbidden("only the secretariat reads the audit log")
+        raise Forbidden(N_("only the secretariat reads the audit log"))
     clauses, args = [], []
     for column, value in (("entity", entity), ("entity_id", entity_id), ("actor", actor_id)):
         if value is not None:

@@ -29,6 +29,7 @@ from models.services.common import (
 from models.services.submissions import reopen_approved
 from models.tables import Commitment
 from models.vocabulary import AREA_KEYS, COMMITMENT_STATUSES
+from models.words import N_
 
 SELECT = (
     "SELECT c.id AS id, c.organization AS organization_id, a.key AS area, c.title AS title, "
@@ -54,14 +55,14 @@ async def list_commitments(caller: Caller, org_id: int, paging: Paging = EVERYTH
     audience = read_audience(caller, org_id)
     page = await fetch_page(SELECT + "WHERE c.organization = {}", "a.position, c.id", org_id, paging=paging)
     if not page.items and not await fetch("SELECT id FROM organization WHERE id = {}", org_id):
-        raise NotFound(f"no organization with id {org_id}")
+        raise NotFound(N_("no organization with id %(org_id)s"), org_id=org_id)
     return page.map(lambda row: for_audience(row, audience))
 
 
 async def commitment_row(commitment_id: int) -> dict[str, Any]:
     rows = await fetch(SELECT + "WHERE c.id = {}", commitment_id)
     if not rows:
-        raise NotFound(f"no commitment with id {commitment_id}")
+        raise NotFound(N_("no commitment with id %(commitment_id)s"), commitment_id=commitment_id)
     return rows[0]
 
 
@@ -71,7 +72,7 @@ async def readable_commitment(caller: Caller, commitment_id: int) -> tuple[dict[
     try:
         audience = read_audience(caller, int(row["organization_id"]))
     except NotFound:
-        raise NotFound(f"no commitment with id {commitment_id}") from None
+        raise NotFound(N_("no commitment with id %(commitment_id)s"), commitment_id=commitment_id) from None
     return row, audience
 
 
@@ -85,7 +86,7 @@ async def editable_commitment(caller: Caller, commitment_id: int) -> dict[str, A
     try:
         require_editor(caller, int(row["organization_id"]), "commitment")
     except NotFound:
-        raise NotFound(f"no commitment with id {commitment_id}") from None
+        raise NotFound(N_("no commitment with id %(commitment_id)s"), commitment_id=commitment_id) from None
     return row
 
 
@@ -100,7 +101,7 @@ async def _owner(org_id: int, owner_id: int | None) -> int | None:
     )
     if not rows:
         raise UserError(
-            "the owner must be a focal point or the champion of this organization", field="owner_id"
+            N_("the owner must be a focal point or the champion of this organization"), field="owner_id"
         )
     return owner_id
 
@@ -122,7 +123,7 @@ def _clean(data: dict[str, Any]) -> dict[str, Any]:
     if "target_date" in data:
         target = data["target_date"]
         if target is not None and not dt.date(2000, 1, 1) <= target <= dt.date(2100, 12, 31):
-            raise UserError("target_date must be between 2000 and 2100", field="target_date")
+            raise UserError(N_("target_date must be between 2000 and 2100"), field="target_date")
         clean["target_date"] = target
     if "status" in data:
         clean["status"] = choice(data["status"], COMMITMENT_STATUSES, "status")
@@ -133,10 +134,10 @@ async def create_commitment(caller: Caller, org_id: int, data: dict[str, Any]) -
     require_editor(caller, org_id, "commitment")
     clean = _clean(data)
     if "title" not in clean:
-        raise UserError("title is required", field="title")
+        raise UserError(N_("title is required"), field="title")
     async with write_transaction():
         if not await fetch("SELECT id FROM organization WHERE id = {}", org_id):
-            raise NotFound(f"no organization with id {org_id}")
+            raise NotFound(N_("no organization with id %(org_id)s"), org_id=org_id)
         clean["area"] = await _area_id(data.get("area", ""))
         clean["owner"] = await _owner(org_id, data.get("owner_id"))
         commitment = Commitment(organization=org_id, **clean)

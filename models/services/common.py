@@ -11,13 +11,14 @@ from piccolo.table import Table
 from models.caller import Caller
 from models.errors import Forbidden, NotFound, PreconditionFailed, UserError
 from models.vocabulary import VISIBILITIES, visibilities_for
+from models.words import N_
 
 
 def read_audience(caller: Caller, org_id: int, what: str = "organization") -> str:
     """The audience the caller reads this organization at; 404 when they may not read it at all."""
     audience = caller.audience_for(org_id)
     if audience is None:
-        raise NotFound(f"no {what} with that id")
+        raise NotFound(N_("no %(what)s with that id"), what=what)
     return audience
 
 
@@ -29,8 +30,10 @@ def require_editor(caller: Caller, org_id: int, what: str) -> None:
     if caller.can_edit(org_id):
         return
     if caller.audience_for(org_id) != "internal":
-        raise NotFound(f"no {what} with that id")
-    raise Forbidden(f"only a focal point of this organization or the secretariat may change its {what}s")
+        raise NotFound(N_("no %(what)s with that id"), what=what)
+    raise Forbidden(
+        N_("only a focal point of this organization or the secretariat may change its %(what)ss"), what=what
+    )
 
 
 def may_read(visibility: str, audience: str) -> bool:
@@ -51,25 +54,41 @@ def visible_or_blank(text: str, visibility: str, audience: str) -> str:
 def one_line(value: str, field: str, max_length: int, *, required: bool = True) -> str:
     value = value.strip()
     if required and not value:
-        raise UserError(f"{field} must not be empty", field=field)
+        raise UserError(N_("%(name)s must not be empty"), field=field, name=field)
     if len(value) > max_length:
-        raise UserError(f"{field} must have at most {max_length} characters", field=field)
+        raise UserError(
+            N_("%(name)s must have at most %(max_length)s characters"),
+            field=field,
+            name=field,
+            max_length=max_length,
+        )
     if any(c in value for c in "\r\n\t\x00"):
-        raise UserError(f"{field} must be one line of text", field=field)
+        raise UserError(N_("%(name)s must be one line of text"), field=field, name=field)
     return value
 
 
 def text_block(value: str, field: str, max_length: int = 20_000) -> str:
     if len(value) > max_length:
-        raise UserError(f"{field} must have at most {max_length} characters", field=field)
+        raise UserError(
+            N_("%(name)s must have at most %(max_length)s characters"),
+            field=field,
+            name=field,
+            max_length=max_length,
+        )
     if "\x00" in value:
-        raise UserError(f"{field} must not contain NUL characters", field=field)
+        raise UserError(N_("%(name)s must not contain NUL characters"), field=field, name=field)
     return value.strip()
 
 
 def choice(value: str, allowed: tuple[str, ...], field: str) -> str:
     if value not in allowed:
-        raise UserError(f"{field} must be one of: {', '.join(allowed)} (got {value!r})", field=field)
+        raise UserError(
+            N_("%(name)s must be one of: %(allowed)s (got %(value)r)"),
+            field=field,
+            name=field,
+            allowed=", ".join(allowed),
+            value=value,
+        )
     return value
 
 
@@ -81,7 +100,7 @@ def web_link(value: str, field: str = "url") -> str:
     value = one_line(value, field, 2000)
     parsed = urlparse(value)
     if parsed.scheme not in ("http", "https") or not parsed.netloc:
-        raise UserError(f"{field} must be an http:// or https:// address", field=field)
+        raise UserError(N_("%(name)s must be an http:// or https:// address"), field=field, name=field)
     return value
 
 
@@ -112,9 +131,11 @@ async def update_versioned(
 
 def stale(what: str) -> PreconditionFailed:
     return PreconditionFailed(
-        f"this {what} was changed by someone else since you read it (If-Match is stale): "
-        "reload it and apply your change again",
+        N_(
+            "this %(what)s was changed by someone else since you read it (If-Match is stale): reload it and apply your change again"
+        ),
         field="If-Match",
+        what=what,
     )
 
 

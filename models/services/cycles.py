@@ -18,6 +18,7 @@ from models.errors import Conflict, Forbidden, NotFound, UserError
 from models.paging import EVERYTHING, Page, Paging
 from models.services.areas import freeze_cycle_areas
 from models.tables import Cycle
+from models.words import N_
 
 CYCLE_NAME_RE = re.compile(r"^(\d{4})-H([12])$")
 DEFAULT_DUE_DAYS = 31
@@ -27,7 +28,9 @@ COLUMNS = "id, name, period_start, period_end, due_date, created_at"
 def period_of(name: str) -> tuple[dt.date, dt.date]:
     match = CYCLE_NAME_RE.match(name)
     if not match or not 2000 <= int(match.group(1)) <= 2100:
-        raise UserError(f"a cycle is named like 2025-H1 or 2025-H2 (got {name!r})", field="name")
+        raise UserError(
+            N_("a cycle is named like 2025-H1 or 2025-H2 (got %(name)r)"), field="name", name=name
+        )
     year, half = int(match.group(1)), int(match.group(2))
     if half == 1:
         return dt.date(year, 1, 1), dt.date(year, 6, 30)
@@ -41,7 +44,7 @@ async def list_cycles(paging: Paging = EVERYTHING) -> Page[dict[str, Any]]:
 async def cycle_by_name(name: str) -> dict[str, Any]:
     rows = await fetch(f"SELECT {COLUMNS} FROM cycle WHERE name = {{}}", name)
     if not rows:
-        raise NotFound(f"no cycle named {name!r}", field="cycle")
+        raise NotFound(N_("no cycle named %(name)r"), field="cycle", name=name)
     return rows[0]
 
 
@@ -55,15 +58,15 @@ async def open_cycle() -> dict[str, Any] | None:
 
 async def create_cycle(caller: Caller, name: str, due_date: dt.date | None = None) -> dict[str, Any]:
     if not caller.is_secretariat:
-        raise Forbidden("only the secretariat may open cycles")
+        raise Forbidden(N_("only the secretariat may open cycles"))
     name = name.strip()
     start, end = period_of(name)
     due = due_date or end + dt.timedelta(days=DEFAULT_DUE_DAYS)
     if due <= end:
-        raise UserError("due_date must be after the end of the period", field="due_date")
+        raise UserError(N_("due_date must be after the end of the period"), field="due_date")
     async with write_transaction():
         if await fetch("SELECT id FROM cycle WHERE name = {}", name):
-            raise Conflict(f"the cycle {name} already exists", field="name")
+            raise Conflict(N_("the cycle %(name)s already exists"), field="name", name=name)
         cycle = Cycle(name=name, period_start=start, period_end=end, due_date=due)
         await cycle.save()
         await freeze_cycle_areas(cycle.id)
@@ -80,7 +83,7 @@ async def reporting_overview(
     The secretariat reads it to see who has not reported.
     """
     if not caller.is_secretariat:
-        raise Forbidden("only the secretariat sees the reporting overview")
+        raise Forbidden(N_("only the secretariat sees the reporting overview"))
     cycle = await cycle_by_name(cycle_name)
     return await fetch_page(
         "SELECT o.id AS organization_id, o.acronym AS acronym, o.name AS name, "

@@ -29,6 +29,7 @@ from models.services.common import (
 )
 from models.services.submissions import reopen_approved
 from models.tables import Evidence
+from models.words import N_
 
 SELECT = (
     "SELECT e.id AS id, e.progress_update AS update_id, c.organization AS organization_id, "
@@ -97,7 +98,7 @@ async def evidence_for_updates(update_ids: list[int], audience: str) -> dict[int
 async def evidence_row(evidence_id: int) -> dict[str, Any]:
     rows = await fetch(SELECT + "WHERE e.id = {}", evidence_id)
     if not rows:
-        raise NotFound(f"no evidence link with id {evidence_id}")
+        raise NotFound(N_("no evidence link with id %(evidence_id)s"), evidence_id=evidence_id)
     return rows[0]
 
 
@@ -111,7 +112,7 @@ def _readable(caller: Caller, row: dict[str, Any]) -> str:
         or not may_read(row["visibility"], audience)
         or not may_read(row["update_visibility"], audience)
     ):
-        raise NotFound(f"no evidence link with id {row['id']}")
+        raise NotFound(N_("no evidence link with id %(id)s"), id=row["id"])
     return audience
 
 
@@ -121,7 +122,7 @@ async def get_evidence(caller: Caller, evidence_id: int) -> dict[str, Any]:
     if audience != "internal" and int(row["update_id"]) not in await published_update_ids(
         [int(row["update_id"])]
     ):
-        raise NotFound(f"no evidence link with id {evidence_id}")
+        raise NotFound(N_("no evidence link with id %(evidence_id)s"), evidence_id=evidence_id)
     return _shown(row, audience)
 
 
@@ -145,7 +146,7 @@ async def insert_evidence(
 ) -> int:
     """Insert one link (inside the caller's write_transaction) with its audit row."""
     if "url" not in clean:
-        raise UserError("url is required", field="url")
+        raise UserError(N_("url is required"), field="url")
     link = Evidence(progress_update=update_id, supersedes=supersedes, **clean)
     await link.save()
     await audit.record(caller, "create", "evidence", link.id, None, {"update_id": update_id, **clean})
@@ -162,18 +163,20 @@ async def add_evidence(caller: Caller, update_id: int, data: dict[str, Any]) -> 
             update_id,
         )
         if not update:
-            raise NotFound(f"no progress update with id {update_id}")
+            raise NotFound(N_("no progress update with id %(update_id)s"), update_id=update_id)
         try:
             require_editor(caller, int(update[0]["organization_id"]), "evidence link")
         except NotFound:
-            raise NotFound(f"no progress update with id {update_id}") from None
+            raise NotFound(N_("no progress update with id %(update_id)s"), update_id=update_id) from None
         if supersedes is not None:
             old = await fetch(
                 "SELECT id FROM evidence WHERE id = {} AND progress_update = {}", supersedes, update_id
             )
             if not old:
                 raise UserError(
-                    f"supersedes_id {supersedes} is not a link of this update", field="supersedes_id"
+                    N_("supersedes_id %(supersedes)s is not a link of this update"),
+                    field="supersedes_id",
+                    supersedes=supersedes,
                 )
         evidence_id = await insert_evidence(caller, update_id, clean, supersedes)
         org_id = int(update[0]["organization_id"])
@@ -190,10 +193,10 @@ async def update_evidence(
         try:
             require_editor(caller, int(before["organization_id"]), "evidence link")
         except NotFound:
-            raise NotFound(f"no evidence link with id {evidence_id}") from None
+            raise NotFound(N_("no evidence link with id %(evidence_id)s"), evidence_id=evidence_id) from None
         if before["verified_at"] is not None:
             raise Conflict(
-                "a verified link can no longer be edited; add a new link that supersedes it",
+                N_("a verified link can no longer be edited; add a new link that supersedes it"),
                 field="verified_at",
             )
         check_version(before, expected_version, "evidence link")
@@ -212,11 +215,15 @@ async def update_evidence(
 async def verify_evidence(caller: Caller, evidence_id: int) -> dict[str, Any]:
     """The secretariat confirms the link supports the claim; records who and when."""
     if not caller.is_secretariat:
-        raise Forbidden("only the secretariat verifies evidence")
+        raise Forbidden(N_("only the secretariat verifies evidence"))
     async with write_transaction():
         before = await evidence_row(evidence_id)
         if before["verified_at"] is not None:
-            raise Conflict(f"evidence link {evidence_id} is already verified", field="verified_at")
+            raise Conflict(
+                N_("evidence link %(evidence_id)s is already verified"),
+                field="verified_at",
+                evidence_id=evidence_id,
+            )
         now = utcnow()
         await update_versioned(
             Evidence,

@@ -16,6 +16,7 @@ from models.errors import Forbidden, NotFound, UserError
 from models.paging import EVERYTHING, Page, Paging
 from models.services.common import changed_fields, check_version, read_audience, text_block, update_versioned
 from models.tables import DonorExpectation, ExpectationStatus
+from models.words import N_
 
 SELECT = (
     "SELECT e.id AS id, a.key AS area, e.text AS text, e.due_date AS due_date, e.active AS active, "
@@ -26,7 +27,7 @@ SELECT = (
 
 def _secretariat(caller: Caller) -> None:
     if not caller.is_secretariat:
-        raise Forbidden("only the secretariat manages donor expectations")
+        raise Forbidden(N_("only the secretariat manages donor expectations"))
 
 
 async def list_expectations(
@@ -39,7 +40,7 @@ async def list_expectations(
 async def expectation_row(expectation_id: int) -> dict[str, Any]:
     rows = await fetch(SELECT + "WHERE e.id = {}", expectation_id)
     if not rows:
-        raise NotFound(f"no donor expectation with id {expectation_id}")
+        raise NotFound(N_("no donor expectation with id %(expectation_id)s"), expectation_id=expectation_id)
     return rows[0]
 
 
@@ -48,14 +49,14 @@ async def _clean(data: dict[str, Any]) -> dict[str, Any]:
     if "text" in data:
         clean["text"] = text_block(data["text"], "text", 2000)
         if not clean["text"]:
-            raise UserError("text must not be empty", field="text")
+            raise UserError(N_("text must not be empty"), field="text")
     if "area" in data:
         if data["area"] is None:
             clean["area"] = None
         else:
             rows = await fetch("SELECT id FROM area WHERE key = {}", data["area"])
             if not rows:
-                raise UserError(f"unknown area {data['area']!r}", field="area")
+                raise UserError(N_("unknown area %(area)r"), field="area", area=data["area"])
             clean["area"] = int(rows[0]["id"])
     if "due_date" in data:
         clean["due_date"] = data["due_date"]
@@ -68,7 +69,7 @@ async def create_expectation(caller: Caller, data: dict[str, Any]) -> dict[str, 
     _secretariat(caller)
     clean = await _clean(data)
     if "text" not in clean:
-        raise UserError("text is required", field="text")
+        raise UserError(N_("text is required"), field="text")
     async with write_transaction():
         row = DonorExpectation(**clean)
         await row.save()
@@ -99,7 +100,7 @@ async def statuses_for_organization(
 ) -> Page[dict[str, Any]]:
     read_audience(caller, org_id)
     if not await fetch("SELECT id FROM organization WHERE id = {}", org_id):
-        raise NotFound(f"no organization with id {org_id}")
+        raise NotFound(N_("no organization with id %(org_id)s"), org_id=org_id)
     return await fetch_page(
         "SELECT e.id AS expectation_id, e.text AS text, a.key AS area, "
         "COALESCE(s.met, {}) AS met, s.since AS since FROM donor_expectation e "
@@ -126,7 +127,7 @@ async def set_status(
     async with write_transaction():
         await expectation_row(expectation_id)
         if not await fetch("SELECT id FROM organization WHERE id = {}", org_id):
-            raise NotFound(f"no organization with id {org_id}")
+            raise NotFound(N_("no organization with id %(org_id)s"), org_id=org_id)
         existing = await fetch(
             "SELECT id, met, since FROM expectation_status WHERE expectation = {} AND organization = {}",
             expectation_id,

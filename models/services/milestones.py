@@ -29,6 +29,7 @@ from models.services.common import (
 from models.services.submissions import reopen_approved
 from models.tables import Milestone
 from models.vocabulary import MILESTONE_STATUSES
+from models.words import N_
 
 SELECT = (
     "SELECT m.id AS id, m.commitment AS commitment_id, c.organization AS organization_id, m.title AS title, "
@@ -65,7 +66,7 @@ async def list_milestones(
 async def milestone_row(milestone_id: int) -> dict[str, Any]:
     rows = await fetch(SELECT + "WHERE m.id = {}", milestone_id)
     if not rows:
-        raise NotFound(f"no milestone with id {milestone_id}")
+        raise NotFound(N_("no milestone with id %(milestone_id)s"), milestone_id=milestone_id)
     return rows[0]
 
 
@@ -74,16 +75,16 @@ async def get_milestone(caller: Caller, milestone_id: int) -> dict[str, Any]:
     try:
         audience = read_audience(caller, int(row["organization_id"]))
     except NotFound:
-        raise NotFound(f"no milestone with id {milestone_id}") from None
+        raise NotFound(N_("no milestone with id %(milestone_id)s"), milestone_id=milestone_id) from None
     return for_audience(row, audience)
 
 
 def _check_dates(due: dt.date | None, completed: dt.date | None) -> None:
     for field, value in (("due_date", due), ("completed_on", completed)):
         if value is not None and not dt.date(2000, 1, 1) <= value <= dt.date(2100, 12, 31):
-            raise UserError(f"{field} must be between 2000 and 2100", field=field)
+            raise UserError(N_("%(name)s must be between 2000 and 2100"), field=field, name=field)
     if completed is not None and completed > today():
-        raise UserError("completed_on cannot be in the future", field="completed_on")
+        raise UserError(N_("completed_on cannot be in the future"), field="completed_on")
 
 
 def _settle(state: dict[str, Any]) -> dict[str, Any]:
@@ -94,7 +95,7 @@ def _settle(state: dict[str, Any]) -> dict[str, Any]:
     else:
         state["completed_on"] = None
     if status == "dropped" and not state.get("drop_reason"):
-        raise UserError("say why the milestone was dropped (drop_reason)", field="drop_reason")
+        raise UserError(N_("say why the milestone was dropped (drop_reason)"), field="drop_reason")
     if status != "dropped":
         state["drop_reason"] = ""
     _check_dates(state["due_date"], state["completed_on"])
@@ -120,7 +121,7 @@ async def create_milestone(caller: Caller, commitment_id: int, data: dict[str, A
     clean = _clean(data)
     for field in ("title", "due_date"):
         if clean.get(field) is None:
-            raise UserError(f"{field} is required", field=field)
+            raise UserError(N_("%(name)s is required"), field=field, name=field)
     state = _settle({"status": "planned", "completed_on": None, "drop_reason": "", **clean})
     async with write_transaction():
         commitment = await editable_commitment(caller, commitment_id)
@@ -141,13 +142,13 @@ async def update_milestone(
 ) -> dict[str, Any]:
     clean = _clean(changes)
     if "due_date" in clean and clean["due_date"] is None:
-        raise UserError("due_date cannot be removed", field="due_date")
+        raise UserError(N_("due_date cannot be removed"), field="due_date")
     async with write_transaction():
         before = await milestone_row(milestone_id)
         try:
             await editable_commitment(caller, int(before["commitment_id"]))
         except NotFound:
-            raise NotFound(f"no milestone with id {milestone_id}") from None
+            raise NotFound(N_("no milestone with id %(milestone_id)s"), milestone_id=milestone_id) from None
         check_version(before, expected_version, "milestone")
         fields = ("title", "due_date", "status", "completed_on", "drop_reason")
         state = _settle({**{key: before[key] for key in fields}, **clean})

@@ -17,6 +17,7 @@ from models.paging import EVERYTHING, Page, Paging
 from models.services.common import changed_fields, check_version, choice, one_line, update_versioned
 from models.tables import Organization
 from models.vocabulary import ORG_TYPES
+from models.words import N_
 
 ACRONYM_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.&-]{0,31}$")
 ORG_COLUMNS = "id, name, acronym, org_type, time_zone, active, is_demo, version, created_at"
@@ -24,7 +25,7 @@ ORG_COLUMNS = "id, name, acronym, org_type, time_zone, active, is_demo, version,
 
 def require_secretariat(caller: Caller, action: str) -> None:
     if not caller.is_secretariat:
-        raise Forbidden(f"only the secretariat may {action}")
+        raise Forbidden(N_("only the secretariat may %(action)s"), action=action)
 
 
 def _with_audience(caller: Caller, row: dict[str, Any]) -> dict[str, Any]:
@@ -45,7 +46,7 @@ async def list_organizations(
 async def get_organization(caller: Caller, org_id: int) -> dict[str, Any]:
     rows = await fetch(f"SELECT {ORG_COLUMNS} FROM organization WHERE id = {{}}", org_id)
     if not rows or caller.audience_for(org_id) is None:
-        raise NotFound(f"no organization with id {org_id}")
+        raise NotFound(N_("no organization with id %(org_id)s"), org_id=org_id)
     return _with_audience(caller, rows[0])
 
 
@@ -57,7 +58,7 @@ def _clean(changes: dict[str, Any]) -> dict[str, Any]:
         acronym = changes["acronym"].strip()
         if not ACRONYM_RE.match(acronym):
             raise UserError(
-                "acronym must be 1 to 32 letters, digits or . _ & - (starting with a letter or digit)",
+                N_("acronym must be 1 to 32 letters, digits or . _ & - (starting with a letter or digit)"),
                 field="acronym",
             )
         clean["acronym"] = acronym
@@ -78,7 +79,7 @@ def _time_zone(value: str) -> str:
         ZoneInfo(value)
     except (ZoneInfoNotFoundError, ValueError):
         raise UserError(
-            f"unknown time zone {value!r} (use a name like Europe/Geneva)", field="time_zone"
+            N_("unknown time zone %(value)r (use a name like Europe/Geneva)"), field="time_zone", value=value
         ) from None
     return value
 
@@ -86,7 +87,9 @@ def _time_zone(value: str) -> str:
 async def _acronym_free(acronym: str, except_id: int | None = None) -> None:
     rows = await fetch("SELECT id FROM organization WHERE LOWER(acronym) = LOWER({})", acronym)
     if any(int(r["id"]) != except_id for r in rows):
-        raise Conflict(f"an organization with acronym {acronym} already exists", field="acronym")
+        raise Conflict(
+            N_("an organization with acronym %(acronym)s already exists"), field="acronym", acronym=acronym
+        )
 
 
 async def create_organization(caller: Caller, data: dict[str, Any]) -> dict[str, Any]:
@@ -94,7 +97,7 @@ async def create_organization(caller: Caller, data: dict[str, Any]) -> dict[str,
     clean = _clean(data)
     for field in ("name", "acronym", "org_type"):
         if field not in clean:
-            raise UserError(f"{field} is required", field=field)
+            raise UserError(N_("%(name)s is required"), field=field, name=field)
     async with write_transaction():
         await _acronym_free(clean["acronym"])
         org = Organization(**clean)

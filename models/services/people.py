@@ -14,6 +14,7 @@ from models.passwords import MIN_PASSWORD_LENGTH, hash_password
 from models.services.common import changed_fields, check_version, one_line, update_versioned
 from models.tables import LoginSession, Organization, Person, RoleAssignment
 from models.vocabulary import ORG_SCOPED_ROLES, ROLES, SENIORITIES
+from models.words import N_
 
 EMAIL_RE = re.compile(r"^[^@\s<>\"',;]+@[^@\s<>\"',;]+\.[^@\s<>\"',;]+$")
 
@@ -24,19 +25,28 @@ def normalize_email(email: str) -> str:
 
 def check_role(role: str, org_acronym: str | None) -> None:
     if role not in ROLES:
-        raise UserError(f"unknown role {role!r}; choose one of: {', '.join(ROLES)}", field="role")
+        raise UserError(
+            N_("unknown role %(role)r; choose one of: %(roles)s"),
+            field="role",
+            role=role,
+            roles=", ".join(ROLES),
+        )
     if role in ORG_SCOPED_ROLES and not org_acronym:
-        raise UserError(f"the role {role} needs an organization (--org ACRONYM)", field="organization")
+        raise UserError(
+            N_("the role %(role)s needs an organization (--org ACRONYM)"), field="organization", role=role
+        )
     if role not in ORG_SCOPED_ROLES and org_acronym:
         raise UserError(
-            f"the role {role} is not tied to an organization; leave out --org", field="organization"
+            N_("the role %(role)s is not tied to an organization; leave out --org"),
+            field="organization",
+            role=role,
         )
 
 
 async def organization_by_acronym(acronym: str) -> dict[str, Any]:
     row = await Organization.select().where(Organization.acronym == acronym.strip()).first()
     if row is None:
-        raise NotFound(f"no organization with acronym {acronym!r}", field="organization")
+        raise NotFound(N_("no organization with acronym %(acronym)r"), field="organization", acronym=acronym)
     return row
 
 
@@ -54,15 +64,22 @@ async def create_person(
     """Create a person, optionally with one role; all or nothing."""
     email = normalize_email(email)
     if not EMAIL_RE.match(email) or len(email) > 254:
-        raise UserError(f"{email!r} is not a valid email address", field="email")
+        raise UserError(N_("%(email)r is not a valid email address"), field="email", email=email)
     if not name.strip() or any(c in name for c in "\r\n"):
-        raise UserError("name must be one line of text and not empty", field="name")
+        raise UserError(N_("name must be one line of text and not empty"), field="name")
     if seniority not in SENIORITIES:
         raise UserError(
-            f"unknown seniority {seniority!r}; choose one of: {', '.join(SENIORITIES)}", field="seniority"
+            N_("unknown seniority %(seniority)r; choose one of: %(seniorities)s"),
+            field="seniority",
+            seniority=seniority,
+            seniorities=", ".join(SENIORITIES),
         )
     if len(password) < MIN_PASSWORD_LENGTH:
-        raise UserError(f"the password must have at least {MIN_PASSWORD_LENGTH} characters", field="password")
+        raise UserError(
+            N_("the password must have at least %(min_password_length)s characters"),
+            field="password",
+            min_password_length=MIN_PASSWORD_LENGTH,
+        )
     org = None
     if role is not None:
         check_role(role, org_acronym)
@@ -71,7 +88,7 @@ async def create_person(
     password_hash = hash_password(password)
     async with write_transaction():
         if await Person.exists().where(Person.email == email):
-            raise Conflict(f"a person with email {email} already exists", field="email")
+            raise Conflict(N_("a person with email %(email)s already exists"), field="email", email=email)
         person = Person(
             email=email,
             name=name.strip(),
@@ -100,7 +117,7 @@ PERSON_COLUMNS = "id, email, name, job_title, seniority, active, weekly_digest, 
 
 def check_secretariat(caller: Caller) -> None:
     if not caller.is_secretariat:
-        raise Forbidden("only the secretariat manages people and roles")
+        raise Forbidden(N_("only the secretariat manages people and roles"))
 
 
 async def _roles_of(person_ids: list[int]) -> dict[int, list[dict[str, Any]]]:
@@ -127,7 +144,7 @@ async def register_person(caller: Caller, data: dict[str, Any]) -> dict[str, Any
     if org_id is not None:
         rows = await fetch("SELECT acronym FROM organization WHERE id = {}", org_id)
         if not rows:
-            raise NotFound(f"no organization with id {org_id}", field="organization_id")
+            raise NotFound(N_("no organization with id %(org_id)s"), field="organization_id", org_id=org_id)
         acronym = rows[0]["acronym"]
     created = await create_person(caller, org_acronym=acronym, **data)
     return await get_person(caller, int(created["id"]))
@@ -150,7 +167,7 @@ async def get_person(caller: Caller, person_id: int) -> dict[str, Any]:
     check_secretariat(caller)
     rows = await fetch(f"SELECT {PERSON_COLUMNS} FROM person WHERE id = {{}}", person_id)
     if not rows:
-        raise NotFound(f"no person with id {person_id}")
+        raise NotFound(N_("no person with id %(person_id)s"), person_id=person_id)
     return {**rows[0], "roles": (await _roles_of([person_id])).get(person_id, [])}
 
 
@@ -165,7 +182,11 @@ async def update_person(
         clean["job_title"] = one_line(changes["job_title"], "job_title", 200, required=False)
     if "seniority" in changes:
         if changes["seniority"] not in SENIORITIES:
-            raise UserError(f"seniority must be one of: {', '.join(SENIORITIES)}", field="seniority")
+            raise UserError(
+                N_("seniority must be one of: %(seniorities)s"),
+                field="seniority",
+                seniorities=", ".join(SENIORITIES),
+            )
         clean["seniority"] = changes["seniority"]
     for flag in ("active", "weekly_digest"):
         if flag in changes:
@@ -173,7 +194,9 @@ async def update_person(
     if "password" in changes:
         if len(changes["password"]) < MIN_PASSWORD_LENGTH:
             raise UserError(
-                f"the password must have at least {MIN_PASSWORD_LENGTH} characters", field="password"
+                N_("the password must have at least %(min_password_length)s characters"),
+                field="password",
+                min_password_length=MIN_PASSWORD_LENGTH,
             )
         clean["password_hash"] = hash_password(changes["password"])
     async with write_transaction():
@@ -197,7 +220,7 @@ async def add_role(caller: Caller, person_id: int, role: str, org_id: int | None
     if org_id is not None:
         rows = await fetch("SELECT acronym FROM organization WHERE id = {}", org_id)
         if not rows:
-            raise NotFound(f"no organization with id {org_id}", field="organization_id")
+            raise NotFound(N_("no organization with id %(org_id)s"), field="organization_id", org_id=org_id)
         acronym = rows[0]["acronym"]
     check_role(role, acronym)
     async with write_transaction():
@@ -209,7 +232,7 @@ async def add_role(caller: Caller, person_id: int, role: str, org_id: int | None
             org_id or 0,
         )
         if existing:
-            raise Conflict("the person already holds this role", field="role")
+            raise Conflict(N_("the person already holds this role"), field="role")
         assignment = RoleAssignment(person=person_id, role=role, organization=org_id)
         await assignment.save()
         await audit.record(
@@ -232,7 +255,11 @@ async def remove_role(caller: Caller, person_id: int, role_id: int) -> dict[str,
             person_id,
         )
         if not rows:
-            raise NotFound(f"person {person_id} has no role assignment {role_id}")
+            raise NotFound(
+                N_("person %(person_id)s has no role assignment %(role_id)s"),
+                person_id=person_id,
+                role_id=role_id,
+            )
         await RoleAssignment.delete().where(RoleAssignment.id == role_id)
         await audit.record(caller, "revoke", "role_assignment", role_id, rows[0], None)
     return await get_person(caller, person_id)

@@ -24,9 +24,10 @@ from models.paging import EVERYTHING, Page, Paging
 from models.passwords import verify_dummy, verify_password
 from models.services.people import normalize_email
 from models.tables import ApiToken, LoginFailure, LoginSession
+from models.words import N_
 
 SESSION_COOKIE = "cop_session"
-LOGIN_REFUSED = "the email or the password is wrong"
+LOGIN_REFUSED = N_("the email or the password is wrong")
 # Failed logins counted over this window; past the limits, logins are refused until it slides by.
 THROTTLE_WINDOW = dt.timedelta(minutes=15)
 MAX_FAILURES_PER_ACCOUNT = 5
@@ -109,7 +110,7 @@ async def caller_for_person(person_id: int, via: str = "session", csrf_token: st
         person_id,
     )
     if not rows:
-        raise NotFound(f"no person with id {person_id}")
+        raise NotFound(N_("no person with id %(person_id)s"), person_id=person_id)
     return _caller_from_rows(rows, via, csrf_token)
 
 
@@ -135,7 +136,9 @@ async def _check_throttle(email: str, client_address: str, now: dt.datetime) -> 
     ):
         minutes = int(THROTTLE_WINDOW.total_seconds() // 60)
         raise TooManyAttempts(
-            f"too many failed logins; wait {minutes} minutes before trying again", field="email"
+            N_("too many failed logins; wait %(minutes)s minutes before trying again"),
+            field="email",
+            minutes=minutes,
         )
 
 
@@ -287,10 +290,10 @@ def _token_row(row: dict[str, Any]) -> dict[str, Any]:
 async def create_token(caller: Caller, name: str) -> tuple[str, dict[str, Any]]:
     """A new bearer token for the caller; the value is shown once and only its hash is kept."""
     if caller.person_id is None:
-        raise UserError("sign in before creating a token")
+        raise UserError(N_("sign in before creating a token"))
     name = name.strip()
     if not name or len(name) > 100 or any(c in name for c in "\r\n"):
-        raise UserError("name the token in one line of at most 100 characters", field="name")
+        raise UserError(N_("name the token in one line of at most 100 characters"), field="name")
     token = "cop_" + new_secret()
     async with write_transaction():
         row = ApiToken(token_hash=hash_secret(token), person=caller.person_id, name=name, created_at=utcnow())
@@ -317,7 +320,7 @@ async def revoke_token(caller: Caller, token_id: int) -> dict[str, Any]:
             .first()
         )
         if row is None:
-            raise NotFound(f"you have no token with id {token_id}")
+            raise NotFound(N_("you have no token with id %(token_id)s"), token_id=token_id)
         if row["revoked_at"] is None:
             now = utcnow()
             await ApiToken.update({ApiToken.revoked_at: now}).where(ApiToken.id == token_id)

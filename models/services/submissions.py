@@ -21,6 +21,7 @@ from models.paging import EVERYTHING, Page, Paging
 from models.services.common import may_read, read_audience, text_block, visibility
 from models.services.cycles import cycle_by_name
 from models.tables import Comment, Submission
+from models.words import N_
 
 SELECT = (
     "SELECT s.id AS id, s.organization AS organization_id, c.name AS cycle, s.status AS status, "
@@ -41,7 +42,7 @@ TRANSITIONS = {
 async def _organization(org_id: int) -> dict[str, Any]:
     rows = await fetch("SELECT id, acronym FROM organization WHERE id = {}", org_id)
     if not rows:
-        raise NotFound(f"no organization with id {org_id}")
+        raise NotFound(N_("no organization with id %(org_id)s"), org_id=org_id)
     return rows[0]
 
 
@@ -85,7 +86,11 @@ async def get_submission(caller: Caller, org_id: int, cycle_name: str) -> dict[s
     secretariat only: a submission is internal until its scorecard is published)."""
     audience = read_audience(caller, org_id)
     if audience != "internal":
-        raise NotFound(f"no submission of organization {org_id} for {cycle_name}")
+        raise NotFound(
+            N_("no submission of organization %(org_id)s for %(cycle_name)s"),
+            org_id=org_id,
+            cycle_name=cycle_name,
+        )
     await _organization(org_id)
     cycle = await cycle_by_name(cycle_name)
     row = await _current(org_id, cycle) or _draft(org_id, cycle_name)
@@ -94,11 +99,13 @@ async def get_submission(caller: Caller, org_id: int, cycle_name: str) -> dict[s
 
 def _refuse_actor(caller: Caller, action: str, org_id: int) -> None:
     if action == "submit" and not caller.has_role("focal_point", org_id):
-        raise Forbidden("only a focal point of this organization submits its report")
+        raise Forbidden(N_("only a focal point of this organization submits its report"))
     if action in ("approve", "return") and not caller.has_role("champion", org_id):
-        raise Forbidden(f"only the champion of this organization may {action} its submission")
+        raise Forbidden(
+            N_("only the champion of this organization may %(action)s its submission"), action=action
+        )
     if action == "publish" and not caller.is_secretariat:
-        raise Forbidden("only the secretariat publishes a submission")
+        raise Forbidden(N_("only the secretariat publishes a submission"))
 
 
 async def _transition(
@@ -113,8 +120,12 @@ async def _transition(
     status = row["status"] if row else "draft"
     if status not in sources:
         raise Conflict(
-            f"the submission for {cycle_name} is {status}; {action} needs it to be {' or '.join(sources)}",
+            N_("the submission for %(cycle_name)s is %(status)s; %(action)s needs it to be %(sources)s"),
             field="status",
+            cycle_name=cycle_name,
+            status=status,
+            action=action,
+            sources=" or ".join(sources),
         )
     now = utcnow()
     actor_column = {
@@ -145,7 +156,7 @@ async def _transition(
         )
         if not updated:
             raise Conflict(
-                "the submission changed at the same moment; reload it and try again", field="status"
+                N_("the submission changed at the same moment; reload it and try again"), field="status"
             )
     if comment is not None:
         await Comment(
@@ -182,7 +193,7 @@ async def approve(caller: Caller, org_id: int, cycle_name: str) -> dict[str, Any
 async def return_submission(caller: Caller, org_id: int, cycle_name: str, comment: str) -> dict[str, Any]:
     comment = text_block(comment, "comment", 10_000)
     if not comment:
-        raise UserError("say what needs to change: the comment must not be empty", field="comment")
+        raise UserError(N_("say what needs to change: the comment must not be empty"), field="comment")
     async with write_transaction():
         return await _transition(caller, org_id, cycle_name, "return", comment)
 
@@ -206,10 +217,10 @@ async def add_comment(
 ) -> dict[str, Any]:
     """A champion's (or the secretariat's) comment on the submission, outside a transition."""
     if not (caller.is_secretariat or caller.has_role("champion", org_id)):
-        raise Forbidden("only the champion of this organization or the secretariat comments here")
+        raise Forbidden(N_("only the champion of this organization or the secretariat comments here"))
     body = text_block(body, "body", 10_000)
     if not body:
-        raise UserError("the comment must not be empty", field="body")
+        raise UserError(N_("the comment must not be empty"), field="body")
     comment_visibility = visibility(comment_visibility)
     async with write_transaction():
         await _organization(org_id)

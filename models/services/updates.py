@@ -28,6 +28,7 @@ from models.services.evidence import (
 from models.services.submissions import reopen_approved
 from models.tables import Commitment, ProgressUpdate
 from models.vocabulary import LEVELS
+from models.words import N_
 
 SELECT = (
     "SELECT u.id AS id, u.commitment AS commitment_id, c.organization AS organization_id, "
@@ -69,7 +70,7 @@ async def list_updates(
 async def update_row(update_id: int) -> dict[str, Any]:
     rows = await fetch(SELECT + "WHERE u.id = {}", update_id)
     if not rows:
-        raise NotFound(f"no progress update with id {update_id}")
+        raise NotFound(N_("no progress update with id %(update_id)s"), update_id=update_id)
     return rows[0]
 
 
@@ -81,9 +82,9 @@ async def readable_update(caller: Caller, update_id: int) -> tuple[dict[str, Any
     except NotFound:
         audience = ""
     if not audience or not may_read(row["visibility"], audience):
-        raise NotFound(f"no progress update with id {update_id}")
+        raise NotFound(N_("no progress update with id %(update_id)s"), update_id=update_id)
     if audience != "internal" and update_id not in await published_update_ids([update_id]):
-        raise NotFound(f"no progress update with id {update_id}")
+        raise NotFound(N_("no progress update with id %(update_id)s"), update_id=update_id)
     return row, audience
 
 
@@ -96,7 +97,7 @@ def _level(value: Any) -> int | None:
     if value is None:
         return None
     if value not in LEVELS:
-        raise UserError("self_level must be 0, 1, 2, 3 or 4", field="self_level")
+        raise UserError(N_("self_level must be 0, 1, 2, 3 or 4"), field="self_level")
     return int(value)
 
 
@@ -108,7 +109,7 @@ async def create_update(caller: Caller, commitment_id: int, data: dict[str, Any]
         clean_evidence(link, f"evidence[{index}].") for index, link in enumerate(data.get("evidence", []))
     ]
     if not narrative and level is None:
-        raise UserError("an update needs a narrative or a self_level", field="narrative")
+        raise UserError(N_("an update needs a narrative or a self_level"), field="narrative")
     async with write_transaction():
         commitment = await editable_commitment(caller, commitment_id)
         cycle = await (cycle_by_name(data["cycle"]) if data.get("cycle") else open_cycle())
@@ -149,10 +150,14 @@ async def _check_supersedes(commitment_id: int, supersedes: int) -> None:
     )
     if not rows:
         raise UserError(
-            f"supersedes_id {supersedes} is not an update of this commitment", field="supersedes_id"
+            N_("supersedes_id %(supersedes)s is not an update of this commitment"),
+            field="supersedes_id",
+            supersedes=supersedes,
         )
     if rows[0]["later"] is not None:
         raise Conflict(
-            f"update {supersedes} was already superseded by update {rows[0]['later']}; supersede that one",
+            N_("update %(supersedes)s was already superseded by update %(later)s; supersede that one"),
             field="supersedes_id",
+            supersedes=supersedes,
+            later=rows[0]["later"],
         )

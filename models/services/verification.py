@@ -12,6 +12,7 @@ from models.caller import Caller
 from models.engine import fetch_page
 from models.errors import Forbidden
 from models.paging import EVERYTHING, Page, Paging
+from models.words import N_
 
 FROM = (
     "FROM evidence e JOIN progress_update u ON u.id = e.progress_update "
@@ -27,7 +28,7 @@ async def evidence_to_verify(
 ) -> Page[dict[str, Any]]:
     """Unverified, not superseded links; claims of level 3 or more first, then oldest first."""
     if not caller.is_secretariat:
-        raise Forbidden("only the secretariat verifies evidence")
+        raise Forbidden(N_("only the secretariat verifies evidence"))
     where, args = "", []
     if organization_id is not None:
         where, args = "AND o.id = {} ", [organization_id]

@@ -15,42 +15,43 @@ from typing import Any, BinaryIO
 import pandas as pd
 from openpyxl import Workbook
 
+from models.words import N_, gettext
 from scorecards.workbook import styles
 from scorecards.workbook.readme import write_readme_sheet
 from scorecards.workbook.sheet import Column, SheetSpec, write_frame_sheet
 from scorecards.workbook.trend import write_trend_sheet
 
 COMMITMENT_COLUMNS = [
-    Column("acronym", "Acronym"),
-    Column("organization", "Organization"),
-    Column("area", "Area"),
-    Column("title", "Commitment"),
-    Column("description", "Description", width=50),
-    Column("status", "Status"),
-    Column("level", "Level (self-assessed, latest in the cycle)"),
-    Column("milestones_done", "Milestones done"),
-    Column("milestones_total", "Milestones total"),
-    Column("next_due", "Next due", number_format=styles.DATE_FORMAT),
-    Column("target_date", "Target date", number_format=styles.DATE_FORMAT),
+    Column("acronym", N_("Acronym")),
+    Column("organization", N_("Organization")),
+    Column("area", N_("Area")),
+    Column("title", N_("Commitment")),
+    Column("description", N_("Description"), width=50),
+    Column("status", N_("Status")),
+    Column("level", N_("Level (self-assessed, latest in the cycle)")),
+    Column("milestones_done", N_("Milestones done")),
+    Column("milestones_total", N_("Milestones total")),
+    Column("next_due", N_("Next due"), number_format=styles.DATE_FORMAT),
+    Column("target_date", N_("Target date"), number_format=styles.DATE_FORMAT),
 ]
 MILESTONE_COLUMNS = [
-    Column("acronym", "Acronym"),
-    Column("organization", "Organization"),
-    Column("area", "Area"),
-    Column("commitment", "Commitment"),
-    Column("title", "Milestone"),
-    Column("due_date", "Due", number_format=styles.DATE_FORMAT),
-    Column("status", "Status"),
-    Column("state", "State"),
-    Column("days", "Days overdue (+) or to go (-)"),
+    Column("acronym", N_("Acronym")),
+    Column("organization", N_("Organization")),
+    Column("area", N_("Area")),
+    Column("commitment", N_("Commitment")),
+    Column("title", N_("Milestone")),
+    Column("due_date", N_("Due"), number_format=styles.DATE_FORMAT),
+    Column("status", N_("Status")),
+    Column("state", N_("State")),
+    Column("days", N_("Days overdue (+) or to go (-)")),
 ]
 EXPECTATION_COLUMNS = [
-    Column("acronym", "Acronym"),
-    Column("organization", "Organization"),
-    Column("expectation", "Expectation", width=60),
-    Column("area", "Area"),
-    Column("met", "Met"),
-    Column("since", "Since", number_format=styles.DATE_FORMAT),
+    Column("acronym", N_("Acronym")),
+    Column("organization", N_("Organization")),
+    Column("expectation", N_("Expectation"), width=60),
+    Column("area", N_("Area")),
+    Column("met", N_("Met")),
+    Column("since", N_("Since"), number_format=styles.DATE_FORMAT),
 ]
 
 
@@ -85,7 +86,7 @@ class ComparisonExport:
 
 def summary_spec(export: ComparisonExport) -> SheetSpec:
     return SheetSpec(
-        title="Summary",
+        title=N_("Summary"),
         columns=export.summary_columns,
         freeze="D2",  # the header row and the id, acronym and name columns
         autofilter=True,
@@ -114,17 +115,17 @@ def write_comparison_workbook(export: ComparisonExport, target: str | BinaryIO) 
     write_trend_sheet(wb, export.trend, export.trend_cycles, export.cycle)
     write_frame_sheet(
         wb,
-        SheetSpec("Commitments", COMMITMENT_COLUMNS, table_name="Commitments"),
+        SheetSpec(N_("Commitments"), COMMITMENT_COLUMNS, table_name="Commitments"),
         frames_of(export.commitments),
     )
     write_frame_sheet(
         wb,
-        SheetSpec("Milestones", MILESTONE_COLUMNS, table_name="Milestones"),
+        SheetSpec(N_("Milestones"), MILESTONE_COLUMNS, table_name="Milestones"),
         frames_of(export.milestones),
     )
     write_frame_sheet(
         wb,
-        SheetSpec("Donor expectations", EXPECTATION_COLUMNS, table_name="DonorExpectations"),
+        SheetSpec(N_("Donor expectations"), EXPECTATION_COLUMNS, table_name="DonorExpectations"),
         frames_of(export.expectations),
     )
     wb.save(target)
@@ -133,10 +134,12 @@ def write_comparison_workbook(export: ComparisonExport, target: str | BinaryIO) 
 def set_properties(wb: Any, export: ComparisonExport) -> None:
     """Document properties say what the file is, and nothing more (they travel with the file)."""
     props = wb.properties
-    props.title = f"CoP comparison {export.cycle} ({export.audience})"
-    props.subject = "Centrality of Protection: comparison of organizations"
-    props.creator = "CoP Tracker"
-    props.lastModifiedBy = "CoP Tracker"
+    props.title = gettext(
+        "CoP comparison %(cycle)s (%(audience)s)", cycle=export.cycle, audience=export.audience
+    )
+    props.subject = gettext("Centrality of Protection: comparison of organizations")
+    props.creator = gettext("CoP Tracker")
+    props.lastModifiedBy = gettext("CoP Tracker")
     props.keywords = f"CoP; {export.cycle}; {export.audience}"
     props.description = None
     generated = export.generated_at.astimezone(dt.UTC).replace(tzinfo=None)

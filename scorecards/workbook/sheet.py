@@ -21,6 +21,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.properties import PageSetupProperties
 from openpyxl.worksheet.table import Table, TableColumn, TableStyleInfo
 
+from models.words import gettext
 from scorecards.cells import xlsx_values
 from scorecards.workbook import styles
 
@@ -79,16 +80,16 @@ def write_frame_sheet(wb: Any, spec: SheetSpec, frames: pd.DataFrame | Iterable[
     """
     chunks = iter([frames] if isinstance(frames, pd.DataFrame) else frames)
     first = next(chunks, pd.DataFrame())
-    ws = wb.create_sheet(title=spec.title)
+    ws = wb.create_sheet(title=gettext(spec.title))
     columns = list(spec.columns)
     for index, column in enumerate(columns, start=1):
         values = first[column.key] if column.key in first.columns else None
-        width = column.width or fitted_width(column.header, values)
+        width = column.width or fitted_width(gettext(column.header), values)
         ws.column_dimensions[get_column_letter(index)].width = width
     if spec.freeze:
         ws.freeze_panes = spec.freeze
     print_setup(ws)
-    headers = unique_headers([column.header for column in columns])
+    headers = unique_headers([gettext(column.header) for column in columns])
     ws.append([styles.header_cell(ws, header) for header in headers])
     rows = 0
     for frame in itertools.chain([first], chunks):

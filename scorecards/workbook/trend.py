@@ -14,6 +14,7 @@ import pandas as pd
 from openpyxl.chart import LineChart, Reference
 from openpyxl.utils import get_column_letter
 
+from models.words import N_, gettext
 from scorecards.workbook import styles
 from scorecards.workbook.sheet import Column, SheetSpec, write_frame_sheet
 
@@ -22,11 +23,11 @@ CHARTED_ORGANIZATIONS = 10
 
 def trend_spec(cycles: Sequence[str]) -> SheetSpec:
     """Organization first (the series titles), then one index column per cycle, oldest first."""
-    columns = [Column("organization", "Organization")]
+    columns = [Column("organization", N_("Organization"))]
     columns += [Column(cycle, cycle, number_format=styles.INDEX_FORMAT, width=10) for cycle in cycles]
-    columns += [Column("org_type", "Organization type")]
+    columns += [Column("org_type", N_("Organization type"))]
     return SheetSpec(
-        title="Trend",
+        title=N_("Trend"),
         columns=columns,
         table_name="TrendTable",
         colour_scales=[(list(cycles), styles.index_colour_scale())],
@@ -43,9 +44,13 @@ def write_trend_sheet(wb: Any, frame: pd.DataFrame, cycles: Sequence[str], expor
 
 def index_chart(ws: Any, organizations: int, cycles: int, exported_cycle: str) -> LineChart:
     chart = LineChart()
-    chart.title = f"Internalization index by cycle (top {organizations} in {exported_cycle})"
-    chart.y_axis.title = "Index (0-100)"
-    chart.x_axis.title = "Cycle"
+    chart.title = gettext(
+        "Internalization index by cycle (top %(organizations)s in %(cycle)s)",
+        organizations=organizations,
+        cycle=exported_cycle,
+    )
+    chart.y_axis.title = gettext("Index (0-100)")
+    chart.x_axis.title = gettext("Cycle")
     chart.y_axis.scaling.min = 0
     chart.y_axis.scaling.max = 100
     # Recent Excel versions hide axes that are not explicitly kept.

@@ -16,14 +16,15 @@ from models.caller import Caller
 from models.errors import UserError
 from models.services import cycles as cycle_service
 from models.services import submissions as submission_service
+from models.words import N_, gettext
 
 NOT_REPORTED = ("missing", "draft", "returned")
 SHOW = {
-    "all": "All organizations",
-    "not_reported": "Not reported yet (no report, draft or returned)",
-    "submitted": "Waiting for the champion",
-    "approved": "Approved, ready to publish",
-    "published": "Published",
+    "all": N_("All organizations"),
+    "not_reported": N_("Not reported yet (no report, draft or returned)"),
+    "submitted": N_("Waiting for the champion"),
+    "approved": N_("Approved, ready to publish"),
+    "published": N_("Published"),
 }
 
 
@@ -65,11 +66,13 @@ class AdminCyclePages(PageController):
         form = await read_form(request)
         try:
             cycle = await cycle_service.create_cycle(
-                caller, form.get("name", ""), optional_date(form, "due_date", "due date")
+                caller, form.get("name", ""), optional_date(form, "due_date", gettext("due date"))
             )
         except UserError as exc:
             return await self._cycles_page(request, caller, form, exc)
-        return redirect(request, f"/admin/cycles/{cycle['name']}", f"Cycle {cycle['name']} opened.")
+        return redirect(
+            request, f"/admin/cycles/{cycle['name']}", gettext("Cycle %(cycle)s opened.", cycle=cycle["name"])
+        )
 
     @get("/{cycle:str}")
     async def cycle(
@@ -102,7 +105,7 @@ class AdminCyclePages(PageController):
             pages=pages,
             base=page_base(f"/admin/cycles/{cycle}", show=show, q=q),
             show=show,
-            shows=list(SHOW.items()),
+            shows=[(key, gettext(label)) for key, label in SHOW.items()],
             q=q,
         )
 
@@ -121,12 +124,26 @@ class AdminCyclePages(PageController):
                 refused.append(f"{row['acronym']} ({exc.message})")
         here = f"/admin/cycles/{cycle}?show=published"
         if refused:
-            message = f"Published {len(published)}; not published: {'; '.join(refused)}."
+            message = gettext(
+                "Published %(count)s; not published: %(refused)s.",
+                count=len(published),
+                refused="; ".join(refused),
+            )
             return redirect(request, here, message, kind="error")
         if not published:
             return redirect(
-                request, f"/admin/cycles/{cycle}", "No approved report waits to be published.", "info"
+                request,
+                f"/admin/cycles/{cycle}",
+                gettext("No approved report waits to be published."),
+                "info",
             )
         return redirect(
-            request, here, f"Published {len(published)} scorecards for {cycle}: {', '.join(published)}."
+            request,
+            here,
+            gettext(
+                "Published %(count)s scorecards for %(cycle)s: %(acronyms)s.",
+                count=len(published),
+                cycle=cycle,
+                acronyms=", ".join(published),
+            ),
         )

@@ -18,6 +18,7 @@ from models.paging import Paging
 from models.services import assessments as assessment_service
 from models.services import evidence as evidence_service
 from models.services.verification import evidence_to_verify
+from models.words import N_, gettext
 
 
 class AdminEvidencePages(PageController):
@@ -52,8 +53,8 @@ class AdminEvidencePages(PageController):
             )
         except UserError as exc:
             return redirect(request, "/admin/evidence", exc.message[:1].upper() + exc.message[1:], "error")
-        word = "Verified" if row["state"] == "verified" else "Rejected"
-        return redirect(request, "/admin/evidence", f"{word}: {row['url']}.")
+        done = N_("Verified: %(link)s.") if row["state"] == "verified" else N_("Rejected: %(link)s.")
+        return redirect(request, "/admin/evidence", gettext(done, link=row["url"]))
 
     @post("/{evidence_id:int}/verify")
     async def verify(self, request: Request[Any, Any, Any], caller: Caller, evidence_id: int) -> Redirect:

@@ -15,8 +15,11 @@ from models.caller import Caller
 from models.errors import UserError
 from models.services import organizations as organization_service
 from models.vocabulary import ORG_TYPE_LABELS, ORG_TYPES
+from models.words import gettext
 
-TYPE_OPTIONS = [(key, ORG_TYPE_LABELS[key]) for key in ORG_TYPES]
+
+def type_options() -> list[tuple[str, str]]:
+    return [(key, gettext(ORG_TYPE_LABELS[key])) for key in ORG_TYPES]
 
 
 def organization_data(form: dict[str, str]) -> dict[str, Any]:
@@ -52,7 +55,7 @@ class AdminOrganizationPages(PageController):
             base=page_base("/admin/organizations", q=q, type=type),
             q=q,
             type=type,
-            types=TYPE_OPTIONS,
+            types=type_options(),
         )
 
     async def _form(
@@ -69,7 +72,7 @@ class AdminOrganizationPages(PageController):
             "admin/organization_form.html.jinja",
             **refusal(exc),
             org=org,
-            types=TYPE_OPTIONS,
+            types=type_options(),
             form=form,
         )
 

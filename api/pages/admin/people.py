@@ -16,9 +16,15 @@ from models.errors import UserError
 from models.services import organizations as organization_service
 from models.services import people as people_service
 from models.vocabulary import ORG_SCOPED_ROLES, ROLES, SENIORITIES
+from models.words import N_, gettext, role_label, seniority_label
 
-ROLE_OPTIONS = [(role, role.replace("_", " ").capitalize()) for role in ROLES]
-SENIORITY_OPTIONS = [(value, value.replace("_", " ").capitalize()) for value in SENIORITIES]
+
+def role_options() -> list[tuple[str, str]]:
+    return [(role, role_label(role).capitalize()) for role in ROLES]
+
+
+def seniority_options() -> list[tuple[str, str]]:
+    return [(value, seniority_label(value)) for value in SENIORITIES]
 
 
 async def organization_options(caller: Caller) -> list[tuple[int, str]]:
@@ -30,7 +36,11 @@ def role_and_organization(form: dict[str, str]) -> tuple[str, int | None]:
     role = form.get("role", "")
     org_id = optional_int(form, "organization_id", "organization")
     if role in ORG_SCOPED_ROLES and org_id is None:
-        raise UserError(f"the role {role.replace('_', ' ')} needs an organization", field="organization_id")
+        raise UserError(
+            N_("the role %(value)s needs an organization"),
+            field="organization_id",
+            value=role.replace("_", " "),
+        )
     return role, org_id if role in ORG_SCOPED_ROLES else None
 
 
@@ -76,8 +86,8 @@ class AdminPeoplePages(PageController):
             caller,
             "admin/person_new.html.jinja",
             **refusal(exc),
-            roles=ROLE_OPTIONS,
-            seniorities=SENIORITY_OPTIONS,
+            roles=role_options(),
+            seniorities=seniority_options(),
             organizations=await organization_options(caller),
             form=form,
         )
@@ -127,8 +137,8 @@ class AdminPeoplePages(PageController):
             "admin/person.html.jinja",
             **refusal(exc),
             person=person,
-            roles=ROLE_OPTIONS,
-            seniorities=SENIORITY_OPTIONS,
+            roles=role_options(),
+            seniorities=seniority_options(),
             organizations=await organization_options(caller),
             form=form,
         )
@@ -156,7 +166,7 @@ class AdminPeoplePages(PageController):
         except UserError as exc:
             form.pop("password", None)
             return await self._person_page(request, caller, person_id, form, exc)
-        return redirect(request, f"/admin/people/{person_id}", "Saved.")
+        return redirect(request, f"/admin/people/{person_id}", gettext("Saved."))
 
     @post("/{person_id:int}/roles")
     async def grant_role(self, request: Request[Any, Any, Any], caller: Caller, person_id: int) -> Redirect:
@@ -167,7 +177,7 @@ class AdminPeoplePages(PageController):
             await people_service.add_role(caller, person_id, role, org_id)
         except UserError as exc:
             return redirect(request, here, exc.message[:1].upper() + exc.message[1:], kind="error")
-        return redirect(request, here, f"Role {role.replace('_', ' ')} granted.")
+        return redirect(request, here, gettext("Role %(role)s granted.", role=role_label(role)))
 
     @post("/{person_id:int}/roles/{role_id:int}/remove")
     async def revoke_role(
@@ -178,4 +188,4 @@ class AdminPeoplePages(PageController):
             await people_service.remove_role(caller, person_id, role_id)
         except UserError as exc:
             return redirect(request, here, exc.message[:1].upper() + exc.message[1:], kind="error")
-        return redirect(request, here, "Role removed.")
+        return redirect(request, here, gettext("Role removed."))

@@ -18,6 +18,7 @@ from api.pages.render import redirect, render
 from models.caller import Caller
 from models.errors import UserError
 from models.paging import Paging
+from models.words import gettext
 
 
 class AdminReminderPages(PageController):
@@ -61,5 +62,8 @@ class AdminReminderPages(PageController):
         return redirect(
             request,
             "/admin/reminders?status=failed",
-            f"The reminder to {row['recipient_email']} is queued again; it goes out with the next delivery.",
+            gettext(
+                "The reminder to %(email)s is queued again; it goes out with the next delivery.",
+                email=row["recipient_email"],
+            ),
         )

@@ -1,0 +1,249 @@
+"""One place for words: the message catalogs, the reader's locale, Babel's dates, numbers and plurals,
+and the one Jinja environment factory that pages and emails both use.
+
+Every user-facing string is written in English where it is used and marked for translation there:
+`gettext`/`ngettext` in Python code that speaks now, `N_` where a message is only named (an error
+raised by a service is formatted later, at the edge, in the reader's language), `{% trans %}` and
+`_()` in templates. `pybabel extract` collects them into `locale/messages.pot` (see the README);
+each language is then a `locale/<lang>/LC_MESSAGES/messages.po` and nothing else.
+
+Catalogs are read from their `.po` files and compiled in memory on first use, so a fresh
+`pip install -e .` needs no compile step and no binary file is kept beside its source.
+
+Nothing here imports from a floor above `models/`: the pages (api/) and the emails (reminders/)
+both import this module.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from contextvars import ContextVar
+from functools import cache, lru_cache
+from pathlib import Path
+from typing import Any
+
+import jinja2
+from babel import Locale
+from babel.dates import format_date as babel_format_date
+from babel.messages.mofile import write_mo
+from babel.messages.pofile import read_po
+from babel.numbers import format_decimal
+from babel.support import NullTranslations, Translations
+
+ROOT = Path(__file__).resolve().parent.parent
+LOCALE_DIR = ROOT / "locale"
+TEMPLATES_DIR = ROOT / "templates"
+DOMAIN = "messages"
+DEFAULT_LOCALE = "en"
+# "6 December 2026": day, month name, year. Written as a CLDR pattern so that another locale's
+# month names come from Babel; a language that orders them differently changes this one pattern.
+LONG_DATE = "d MMMM y"
+SHORT_DATE = "d MMM y"
+
+_locale: ContextVar[str] = ContextVar("cop_locale", default=DEFAULT_LOCALE)
+
+
+def N_(message: str) -> str:  # noqa: N802 - the name gettext's tools look for
+    """Mark a message for extraction without translating it yet (it is translated when shown)."""
+    return message
+
+
+@cache
+def translations(locale: str = DEFAULT_LOCALE) -> NullTranslations:
+    """The compiled catalog of a language (English falls back to the message ids themselves)."""
+    po_file = LOCALE_DIR / locale / "LC_MESSAGES" / f"{DOMAIN}.po"
+    if not po_file.is_file():
+        return NullTranslations()
+    with po_file.open("rb") as source:
+        catalog = read_po(source, locale=locale, domain=DOMAIN)
+    compiled = io.BytesIO()
+    write_mo(compiled, catalog)
+    compiled.seek(0)
+    return Translations(compiled, domain=DOMAIN)
+
+
+def current_locale() -> str:
+    """The language the current request or job speaks (English until a reader chooses another)."""
+    return _locale.get()
+
+
+@contextmanager
+def speaking(locale: str) -> Iterator[None]:
+    """Speak `locale` inside the block (a request, an email to one recipient, an export)."""
+    token = _locale.set(locale)
+    try:
+        yield
+    finally:
+        _locale.reset(token)
+
+
+def gettext(message: str, **params: Any) -> str:
+    """`message` in the current language, with `%(name)s` placeholders filled from `params`."""
+    text = translations(current_locale()).gettext(message)
+    return text % params if params else text
+
+
+def ngettext(singular: str, plural: str, count: int, **params: Any) -> str:
+    """The singular or plural form for `count` in the current language; `%(num)s` is the count."""
+    text = translations(current_locale()).ngettext(singular, plural, count)
+    return text % {"num": format_number(count), **params}
+
+
+def translate(message: str, params: Mapping[str, Any] | None = None, locale: str | None = None) -> str:
+    """A message named earlier (with `N_`) in a given language, its parameters filled in."""
+    text = translations(locale or current_locale()).gettext(message)
+    return text % dict(params) if params else text
+
+
+def format_date(value: dt.date | str | None, pattern: str = LONG_DATE) -> str:
+    """A date for the reader; accepts the ISO strings that dates become in stored JSON."""
+    if value is None or value == "":
+        return ""
+    if isinstance(value, str):
+        value = dt.date.fromisoformat(value[:10])
+    elif isinstance(value, dt.datetime):
+        value = value.date()
+    return _formatted_date(value, pattern, current_locale())
+
+
+def format_number(value: int | float) -> str:
+    """A number with the reader's digits and separators (no grouping: ids and years read as typed)."""
+    return _formatted_number(value, current_locale())
+
+
+# Babel's formatting walks CLDR data on every call; pages and emails format the same few dates and
+# small numbers over and over, so the results are kept.
+@lru_cache(maxsize=8192)
+def _formatted_date(value: dt.date, pattern: str, locale: str) -> str:
+    return babel_format_date(value, format=pattern, locale=Locale.parse(locale))
+
+
+@lru_cache(maxsize=8192)
+def _formatted_number(value: int | float, locale: str) -> str:
+    return format_decimal(value, locale=Locale.parse(locale), group_separator=False)
+
+
+class ReaderTranslations:
+    """The catalog of whoever is reading now: one environment serves every language."""
+
+    def gettext(self, message: str) -> str:
+        return translations(current_locale()).gettext(message)
+
+    def ngettext(self, singular: str, plural: str, count: int) -> str:
+        return translations(current_locale()).ngettext(singular, plural, count)
+
+    def pgettext(self, context: str, message: str) -> str:
+        return translations(current_locale()).pgettext(context, message)
+
+    def npgettext(self, context: str, singular: str, plural: str, count: int) -> str:
+        return translations(current_locale()).npgettext(context, singular, plural, count)
+
+
+# Labels of the enumerated values that pages show (the values themselves stay English keys).
+STATUS_LABELS = {
+    "planned": N_("Planned"),
+    "in_progress": N_("In progress"),
+    "done": N_("Done"),
+    "dropped": N_("Dropped"),
+    "active": N_("Active"),
+    "completed": N_("Completed"),
+    "missing": N_("Missing"),
+    "draft": N_("Draft"),
+    "submitted": N_("Submitted"),
+    "approved": N_("Approved"),
+    "returned": N_("Returned"),
+    "published": N_("Published"),
+    "queued": N_("Queued"),
+    "held": N_("Held"),
+    "sending": N_("Sending"),
+    "sent": N_("Sent"),
+    "failed": N_("Failed"),
+    "digested": N_("Digested"),
+}
+# The same statuses inside a sentence ("3 reminders failed").
+STATUS_WORDS = {
+    "queued": N_("queued"),
+    "held": N_("held"),
+    "sending": N_("sending"),
+    "sent": N_("sent"),
+    "failed": N_("failed"),
+    "digested": N_("digested"),
+}
+SENIORITY_LABELS = {
+    "head": N_("Head"),
+    "deputy": N_("Deputy"),
+    "director": N_("Director"),
+    "senior_manager": N_("Senior manager"),
+    "technical": N_("Technical"),
+    "other": N_("Other"),
+}
+ROLE_LABELS = {
+    "secretariat": N_("secretariat"),
+    "focal_point": N_("focal point"),
+    "champion": N_("champion"),
+    "peer_reviewer": N_("peer reviewer"),
+    "donor": N_("donor"),
+}
+
+
+def _label(labels: Mapping[str, str], key: object, fallback: str) -> str:
+    text = labels.get(str(key))
+    return gettext(text) if text else fallback
+
+
+def status_label(status: object) -> str:
+    """A status as a badge or a heading shows it: in_progress reads In progress."""
+    return _label(STATUS_LABELS, status, str(status).replace("_", " ").capitalize())
+
+
+def status_word(status: object) -> str:
+    return _label(STATUS_WORDS, status, str(status).replace("_", " "))
+
+
+def role_label(role: object) -> str:
+    """A role as a sentence names it: focal_point reads focal point, in the reader's language."""
+    return _label(ROLE_LABELS, role, str(role).replace("_", " "))
+
+
+def seniority_label(seniority: object) -> str:
+    return _label(SENIORITY_LABELS, seniority, str(seniority).replace("_", " ").capitalize())
+
+
+def translated(labels: Mapping[Any, str]) -> dict[Any, str]:
+    """A table of English labels (marked with N_) in the reader's language, keys unchanged."""
+    return {key: gettext(text) for key, text in labels.items()}
+
+
+def html_autoescape(name: str | None) -> bool:
+    """HTML templates are autoescaped; subjects and plain-text bodies are not."""
+    return bool(name) and str(name).endswith(".html.jinja")
+
+
+def template_environment(*, strict: bool = False, email: bool = False) -> jinja2.Environment:
+    """The Jinja environment of every template (pages and emails) with gettext and Babel installed.
+
+    Pages keep Jinja's whitespace as written; emails (`email=True`) trim the lines around block tags
+    so their text parts read as typed, and refuse an undefined value (`strict`) instead of sending
+    an empty sentence.
+    """
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(str(TEMPLATES_DIR)),
+        autoescape=html_autoescape,
+        undefined=jinja2.StrictUndefined if strict else jinja2.Undefined,
+        extensions=["jinja2.ext.i18n"],
+        trim_blocks=email,
+        lstrip_blocks=email,
+        keep_trailing_newline=email,
+    )
+    env.install_gettext_translations(ReaderTranslations(), newstyle=True)  # type: ignore[attr-defined]
+    env.filters["long_date"] = format_date
+    env.filters["short_date"] = lambda value: format_date(value, SHORT_DATE)
+    env.filters["number"] = format_number
+    env.filters["status_label"] = status_label
+    env.filters["status_word"] = status_word
+    env.filters["role_label"] = role_label
+    env.globals["current_locale"] = current_locale
+    return env
