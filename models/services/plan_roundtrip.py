@@ -16,6 +16,7 @@ from typing import Any
 
 from models import audit
 from models.caller import Caller
+from models.clock import today
 from models.engine import fetch, write_transaction
 from models.errors import NotFound, UserError
 from models.plan_files import PlanRow, plan_sheets, read_plan_file
@@ -29,7 +30,9 @@ from models.services.plans import (
     RowOutcome,
     area_index,
     commitment_status,
+    fingerprint,
 )
+from models.tables import ImportRow
 from models.vocabulary import COMMITMENT_STATUSES, MILESTONE_STATUSES
 
 
@@ -47,7 +50,7 @@ async def export_plan(caller: Caller, org_id: int) -> tuple[str, bytes]:
     workbook = plan_workbook(
         commitments, milestones, [a["key"] for a in areas], COMMITMENT_STATUSES, MILESTONE_STATUSES
     )
-    return f"plan-{rows[0]['acronym']}-{dt.date.today().isoformat()}.xlsx", workbook
+    return f"plan-{rows[0]['acronym']}-{today().isoformat()}.xlsx", workbook
 
 
 def is_exported_plan(data: bytes, file_name: str) -> bool:
@@ -89,6 +92,8 @@ class Change:
     version: int | None
     values: dict[str, Any]
     parent_id: int | None = None
+    fingerprint: str = ""  # of a new row, so the same file imported again creates nothing
+    org_id: int | None = None
     failed: bool = False  # set while its write runs, so a refusal by the services names its row
 
 
@@ -114,7 +119,17 @@ def _compare(
     return changed
 
 
-async def _commitment_change(caller: Caller, row: PlanRow, areas: Any, org_id: int | None) -> Change:
+def _new_row(change: Change, org_id: int, row: PlanRow, known: dict[str, Any]) -> None:
+    change.org_id, change.fingerprint = org_id, fingerprint(org_id, row)
+    if change.fingerprint in known:
+        change.outcome.status, change.outcome.reason = "unchanged", "imported before"
+        if change.kind == "commitment":
+            change.outcome.commitment_id = known[change.fingerprint]
+
+
+async def _commitment_change(
+    caller: Caller, row: PlanRow, areas: Any, org_id: int | None, known: dict[str, Any]
+) -> Change:
     outcome = RowOutcome(row.number, "created", title=str(row.values.get("title", "")))
     record_id, version = _int(row.values.get("commitment_id")), _int(row.values.get("commitment_version"))
     area = areas.match(str(row.values.get("area", ""))) if row.values.get("area") else None
@@ -141,6 +156,8 @@ async def _commitment_change(caller: Caller, row: PlanRow, areas: Any, org_id: i
     if record_id is None:
         if org_id is None:
             _refuse(outcome, "a new commitment needs the organization: import into one organization")
+        else:
+            _new_row(change, org_id, row, known)
         return change
     try:
         current = await commitment_service.editable_commitment(caller, record_id)
@@ -153,7 +170,7 @@ async def _commitment_change(caller: Caller, row: PlanRow, areas: Any, org_id: i
     return change
 
 
-async def _milestone_change(caller: Caller, row: PlanRow) -> Change:
+async def _milestone_change(caller: Caller, row: PlanRow, known: dict[str, Any]) -> Change:
     outcome = RowOutcome(row.number, "created", title=str(row.values.get("milestone", "")))
     record_id, version = _int(row.values.get("milestone_id")), _int(row.values.get("milestone_version"))
     parent = _int(row.values.get("commitment_id"))
@@ -179,9 +196,12 @@ async def _milestone_change(caller: Caller, row: PlanRow) -> Change:
     outcome.commitment_id = parent
     if record_id is None:
         try:
-            await commitment_service.editable_commitment(caller, parent)  # type: ignore[arg-type]
+            commitment = await commitment_service.editable_commitment(caller, parent)  # type: ignore[arg-type]
         except NotFound:
             _refuse(outcome, f"no commitment {parent} that you may change")
+        else:
+            outcome.organization_id = int(commitment["organization_id"])
+            _new_row(change, outcome.organization_id, row, known)
         return change
     try:
         current = await milestone_service.milestone_row(record_id)
@@ -202,8 +222,12 @@ async def reimport(
     commitment_rows = read_plan_file(data, file_name, sheet=COMMITMENTS_SHEET).rows
     milestone_rows = read_plan_file(data, file_name, sheet=MILESTONES_SHEET).rows
     areas = await area_index()
-    changes = [await _commitment_change(caller, row, areas, options.org_id) for row in commitment_rows]
-    changes += [await _milestone_change(caller, row) for row in milestone_rows]
+    known = {
+        r["fingerprint"]: r["commitment"]
+        for r in await fetch("SELECT fingerprint, commitment FROM import_row")
+    }
+    changes = [await _commitment_change(caller, row, areas, options.org_id, known) for row in commitment_rows]
+    changes += [await _milestone_change(caller, row, known) for row in milestone_rows]
     acronyms = {int(r["id"]): r["acronym"] for r in await fetch("SELECT id, acronym FROM organization")}
     for change in changes:
         org = change.outcome.organization_id or options.org_id
@@ -253,11 +277,23 @@ async def _write(caller: Caller, change: Change, org_id: int | None, import_id: 
     elif change.record_id is None:
         values = {k: v for k, v in change.values.items() if v is not None}
         row = await milestone_service.create_milestone(caller, change.parent_id, values)  # type: ignore[arg-type]
+        outcome.commitment_id = change.parent_id
     else:
         row = await milestone_service.update_milestone(
             caller, change.record_id, change.values, change.version
         )  # type: ignore[arg-type]
     change.failed = False
+    if change.fingerprint:
+        await ImportRow.insert(
+            ImportRow(
+                organization=change.org_id,
+                fingerprint=change.fingerprint,
+                import_id=import_id,
+                file_name=file_name[:255],
+                row_number=outcome.row,
+                commitment=outcome.commitment_id,
+            )
+        )
     await audit.record(
         caller,
         "import",
