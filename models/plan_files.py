@@ -14,6 +14,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+import itertools
 import re
 import unicodedata
 import zipfile
@@ -173,7 +174,9 @@ def _read_csv(data: bytes, filename: str) -> PlanTable:
     return _tabulate("", raw_rows, filename)
 
 
-def _check_archive(data: bytes, filename: str) -> None:
+def _check_archive(data: bytes, filename: str) -> bool:
+    """Refuse what must not be opened; True when a worksheet holds formulas (then their saved
+    values are checked, which costs a second pass over the sheet)."""
     try:
         archive = zipfile.ZipFile(io.BytesIO(data))
     except zipfile.BadZipFile:
@@ -194,6 +197,10 @@ def _check_archive(data: bytes, filename: str) -> None:
                 f"{filename} unpacks to {total // (1024 * 1024)} MB, far more than its size: "
                 "it looks like a zip bomb and is refused"
             )
+        sheets = [
+            m for m in members if m.filename.startswith("xl/worksheets/") and m.filename.endswith(".xml")
+        ]
+        return any(b"<f" in archive.read(m) for m in sheets)
 
 
 def _read_workbook(data: bytes, filename: str, sheet: str | None) -> PlanTable:
@@ -236,11 +243,12 @@ def _sheet_name(names: list[str], wanted: str | None, filename: str) -> str:
     raise UserError(f"{filename} has no sheet {wanted!r}; its sheets are: {', '.join(names)}")
 
 
-def _sheet_rows(values: Any, formulas: Any, filename: str, sheet: str) -> list[tuple[int, list[Any]]]:
+def _sheet_rows(values: Any, formulas: Any | None, filename: str, sheet: str) -> list[tuple[int, list[Any]]]:
     rows: list[tuple[int, list[Any]]] = []
     data_rows = 0
+    written_rows = formulas.iter_rows(values_only=True) if formulas is not None else itertools.repeat(())
     for number, (cells, written) in enumerate(
-        zip(values.iter_rows(values_only=True), formulas.iter_rows(values_only=True), strict=False), start=1
+        zip(values.iter_rows(values_only=True), written_rows, strict=False), start=1
     ):
         cells = list(cells)
         for index, (value, source) in enumerate(zip(cells, written, strict=False)):

@@ -27,7 +27,7 @@ from models.vocabulary import ORG_TYPES
 from models.words import N_
 
 ACRONYM_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.&-]{0,31}$")
-ORG_COLUMNS = "id, name, acronym, org_type, time_zone, active, is_demo, version, created_at"
+ORG_COLUMNS = "id, name, acronym, org_type, time_zone, active, is_demo, aliases, version, created_at"
 
 
 def require_secretariat(caller: Caller, action: str) -> None:
@@ -88,6 +88,10 @@ def _clean(changes: dict[str, Any]) -> dict[str, Any]:
         clean["time_zone"] = _time_zone(changes["time_zone"])
     if "active" in changes:
         clean["active"] = bool(changes["active"])
+    if "aliases" in changes:
+        # Other names a plan's lead column may use, separated by ";" (see models.services.plans).
+        names = [" ".join(name.split()) for name in str(changes["aliases"]).split(";")]
+        clean["aliases"] = one_line("; ".join(n for n in names if n), "aliases", 1000, required=False)
     return clean
 
 

@@ -9,6 +9,7 @@ from typing import Any
 
 from models.caller import SYSTEM, Caller
 from models.engine import fetch
+from models.services.organizations import update_organization
 from models.services.plans import ImportOptions, import_plan
 from tests.api.support import row_count
 from tests.plans.files import MATRIX_HEADERS, MATRIX_ROWS, csv_bytes, xlsx_bytes
@@ -153,7 +154,11 @@ async def test_one_organization_takes_every_row_and_aliases_name_organizations(d
     nra = (await fetch("SELECT id FROM organization WHERE acronym = 'NRA'"))[0]["id"]
     into_one = await import_plan(SYSTEM, csv_bytes(), "m.csv", ImportOptions(org_id=nra, area="policy"))
     assert {o.organization for o in into_one.rows} == {"NRA"} and len(into_one.rows) == 4
-    await fetch("UPDATE organization SET aliases = {} WHERE acronym = 'USP'", "Programme des abris; UShelter")
+    usp = (await fetch("SELECT id, version FROM organization WHERE acronym = 'USP'"))[0]
+    changed = await update_organization(
+        SYSTEM, usp["id"], {"aliases": "Programme des abris;  UShelter"}, usp["version"]
+    )
+    assert changed["aliases"] == "Programme des abris; UShelter"
     rows = [("R9", "Shelter policy", "", "T2 2026", "Programme des Abris")]
     by_alias = await import_plan(
         SYSTEM, csv_bytes(MATRIX_HEADERS, rows), "m.csv", ImportOptions(area="policy")
