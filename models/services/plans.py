@@ -390,15 +390,15 @@ async def plan_rows(
             if index:
                 outcomes.append(each)
             each.organization = str(target_org["acronym"])
-            print_ = fingerprint(int(target_org["id"]), row)
-            if print_ in known:
-                each.status, each.commitment_id = "unchanged", known[print_]["commitment"]
+            row_print = fingerprint(int(target_org["id"]), row)
+            if row_print in known:
+                each.status, each.commitment_id = "unchanged", known[row_print]["commitment"]
                 each.reason = "imported before"
-            elif print_ in seen:
-                each.status, each.reason = "unchanged", f"same as row {seen[print_]}"
+            elif row_print in seen:
+                each.status, each.reason = "unchanged", f"same as row {seen[row_print]}"
             else:
-                seen[print_] = row.number
-                planned.append(PlannedCommitment(each, int(target_org["id"]), print_, values, milestones))
+                seen[row_print] = row.number
+                planned.append(PlannedCommitment(each, int(target_org["id"]), row_print, values, milestones))
     return planned, outcomes, suggested
 
 
