@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from models.errors import UserError
+from models.words import N_
 
 MAX_FILE_BYTES = 10 * 1024 * 1024
 MAX_ROWS = 5_000
@@ -82,17 +83,23 @@ def read_plan_file(data: bytes, filename: str, *, sheet: str | None = None) -> P
     """The rows of an xlsx or CSV plan; a `UserError` saying what to fix for anything else."""
     name = filename.lower()
     if len(data) > MAX_FILE_BYTES:
-        raise UserError(f"{filename} is larger than 10 MB: split the plan into several files")
+        raise UserError(N_("%(file)s is larger than 10 MB: split the plan into several files"), file=filename)
     if name.endswith((".xlsm", ".xltm")):
-        raise UserError(f"{filename} is a macro-enabled workbook: save it as .xlsx (without macros) or CSV")
+        raise UserError(
+            N_("%(file)s is a macro-enabled workbook: save it as .xlsx (without macros) or CSV"),
+            file=filename,
+        )
     if data.startswith(OLE_MAGIC):
         raise UserError(
-            f"{filename} is encrypted or an old .xls workbook: remove the password and save it as .xlsx"
+            N_("%(file)s is encrypted or an old .xls workbook: remove the password and save it as .xlsx"),
+            file=filename,
         )
     if data.startswith(b"PK"):
         return _read_workbook(data, filename, sheet)
     if name.endswith((".xlsx", ".xls")):
-        raise UserError(f"{filename} is not a readable .xlsx workbook: save it again as .xlsx or CSV")
+        raise UserError(
+            N_("%(file)s is not a readable .xlsx workbook: save it again as .xlsx or CSV"), file=filename
+        )
     return _read_csv(data, filename)
 
 
@@ -100,7 +107,7 @@ def _tabulate(sheet: str, raw_rows: list[tuple[int, list[Any]]], filename: str) 
     while raw_rows and all(_blank(c) for c in raw_rows[0][1]):
         raw_rows = raw_rows[1:]
     if not raw_rows:
-        raise UserError(f"{filename} has no header row: the first row must name the columns")
+        raise UserError(N_("%(file)s has no header row: the first row must name the columns"), file=filename)
     header_number, header = raw_rows[0]
     columns: dict[str, str] = {}
     positions: dict[int, str] = {}
@@ -117,8 +124,11 @@ def _tabulate(sheet: str, raw_rows: list[tuple[int, list[Any]]], filename: str) 
             extra[index] = title
     if "title" not in columns and "milestone" not in columns:
         raise UserError(
-            f"{filename}: no column for the action's title; name one of the headers "
-            "'Title', 'Action' or 'Follow Up Action'"
+            N_(
+                "%(file)s: no column for the action's title; name one of the headers "
+                "'Title', 'Action' or 'Follow Up Action'"
+            ),
+            file=filename,
         )
     rows = []
     for number, cells in raw_rows[1:]:
@@ -158,7 +168,9 @@ def _read_csv(data: bytes, filename: str) -> PlanTable:
         except UnicodeDecodeError:
             text = data.decode("cp1252", errors="replace")
     if "\x00" in text:
-        raise UserError(f"{filename} is neither CSV nor .xlsx: save the plan as .xlsx or CSV (UTF-8)")
+        raise UserError(
+            N_("%(file)s is neither CSV nor .xlsx: save the plan as .xlsx or CSV (UTF-8)"), file=filename
+        )
     first_line = text.split("\n", 1)[0]
     delimiter = max((";", ",", "\t"), key=first_line.count)
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
@@ -170,7 +182,9 @@ def _read_csv(data: bytes, filename: str) -> PlanTable:
             filled += any(c.strip() for c in cells)
             _check_row_count(filled, filename)
     except csv.Error as error:
-        raise UserError(f"{filename} is not valid CSV ({error}): save it again as CSV") from None
+        raise UserError(
+            N_("%(file)s is not valid CSV (%(error)s): save it again as CSV"), file=filename, error=str(error)
+        ) from None
     return _tabulate("", raw_rows, filename)
 
 
@@ -180,22 +194,31 @@ def _check_archive(data: bytes, filename: str) -> bool:
     try:
         archive = zipfile.ZipFile(io.BytesIO(data))
     except zipfile.BadZipFile:
-        raise UserError(f"{filename} is not a readable .xlsx workbook: save it again as .xlsx") from None
+        raise UserError(
+            N_("%(file)s is not a readable .xlsx workbook: save it again as .xlsx or CSV"), file=filename
+        ) from None
     with archive:
         members = archive.infolist()
         names = {m.filename.lower() for m in members}
         if "encryptioninfo" in names or "encryptedpackage" in names:
-            raise UserError(f"{filename} is encrypted: remove the password and save it again")
+            raise UserError(N_("%(file)s is encrypted: remove the password and save it again"), file=filename)
         if any(n.endswith("vbaproject.bin") for n in names):
-            raise UserError(f"{filename} contains macros: save it as .xlsx (without macros) or CSV")
+            raise UserError(
+                N_("%(file)s contains macros: save it as .xlsx (without macros) or CSV"), file=filename
+            )
         if "[content_types].xml" not in names:
-            raise UserError(f"{filename} is not an .xlsx workbook: save it again as .xlsx or CSV")
+            raise UserError(
+                N_("%(file)s is not a readable .xlsx workbook: save it again as .xlsx or CSV"), file=filename
+            )
         total = sum(m.file_size for m in members)
         packed = sum(m.compress_size for m in members) or 1
         if total > MAX_UNCOMPRESSED_BYTES or total / packed > MAX_COMPRESSION_RATIO:
             raise UserError(
-                f"{filename} unpacks to {total // (1024 * 1024)} MB, far more than its size: "
-                "it looks like a zip bomb and is refused"
+                N_(
+                    "%(file)s unpacks to %(size)s MB, far more than its size: it looks like a zip bomb and is refused"
+                ),
+                file=filename,
+                size=total // (1024 * 1024),
             )
         sheets = [
             m for m in members if m.filename.startswith("xl/worksheets/") and m.filename.endswith(".xml")
@@ -206,20 +229,23 @@ def _check_archive(data: bytes, filename: str) -> bool:
 def _read_workbook(data: bytes, filename: str, sheet: str | None) -> PlanTable:
     from openpyxl import load_workbook
 
-    _check_archive(data, filename)
+    has_formulas = _check_archive(data, filename)
     try:
         values = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-        formulas = load_workbook(io.BytesIO(data), read_only=True, data_only=False)
+        formulas = load_workbook(io.BytesIO(data), read_only=True, data_only=False) if has_formulas else None
     except Exception as error:  # noqa: BLE001 - openpyxl raises many types for a damaged file
         raise UserError(
-            f"{filename} could not be read as .xlsx ({type(error).__name__}): save it again"
+            N_("%(file)s could not be read as .xlsx (%(error)s): save it again"),
+            file=filename,
+            error=type(error).__name__,
         ) from None
     try:
         name = _sheet_name(values.sheetnames, sheet, filename)
-        raw_rows = _sheet_rows(values[name], formulas[name], filename, name)
+        raw_rows = _sheet_rows(values[name], formulas[name] if formulas is not None else None, filename, name)
     finally:
         values.close()
-        formulas.close()
+        if formulas is not None:
+            formulas.close()
     return _tabulate(name, raw_rows, filename)
 
 
@@ -240,7 +266,12 @@ def _sheet_name(names: list[str], wanted: str | None, filename: str) -> str:
     for name in names:
         if name.strip().lower() == wanted.strip().lower():
             return name
-    raise UserError(f"{filename} has no sheet {wanted!r}; its sheets are: {', '.join(names)}")
+    raise UserError(
+        N_("%(file)s has no sheet %(sheet)r; its sheets are: %(sheets)s"),
+        file=filename,
+        sheet=wanted,
+        sheets=", ".join(names),
+    )
 
 
 def _sheet_rows(values: Any, formulas: Any | None, filename: str, sheet: str) -> list[tuple[int, list[Any]]]:
@@ -255,8 +286,13 @@ def _sheet_rows(values: Any, formulas: Any | None, filename: str, sheet: str) ->
             if value is None and isinstance(source, str) and source.startswith("="):
                 column = _column_letter(index)
                 raise UserError(
-                    f"{filename}: cell {column}{number} of sheet {sheet!r} holds a formula without a saved "
-                    "value: open the file in a spreadsheet, save it, and import it again"
+                    N_(
+                        "%(file)s: cell %(cell)s of sheet %(sheet)r holds a formula without a saved value: "
+                        "open the file in a spreadsheet, save it, and import it again"
+                    ),
+                    file=filename,
+                    cell=f"{column}{number}",
+                    sheet=sheet,
                 )
         data_rows += any(not _blank(c) for c in cells)
         _check_row_count(data_rows, filename)
@@ -267,7 +303,11 @@ def _sheet_rows(values: Any, formulas: Any | None, filename: str, sheet: str) ->
 def _check_row_count(filled_rows: int, filename: str) -> None:
     """Refuse as soon as the rows (header included) pass the limit, before reading the rest."""
     if filled_rows > MAX_ROWS + 1:
-        raise UserError(f"{filename} has more than {MAX_ROWS:,} rows: split the plan into several files")
+        raise UserError(
+            N_("%(file)s has more than %(limit)s rows: split the plan into several files"),
+            file=filename,
+            limit=f"{MAX_ROWS:,}",
+        )
 
 
 def _column_letter(index: int) -> str:

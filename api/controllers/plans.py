@@ -18,6 +18,7 @@ from models.plan_files import MAX_FILE_BYTES
 from models.services.common import require_editor
 from models.services.plan_roundtrip import export_plan
 from models.services.plans import ImportOptions, import_plan
+from models.words import N_
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 # The whole multipart body: the file's own 10 MB limit is checked by the import, with its message.
@@ -27,7 +28,7 @@ MAX_UPLOAD_BODY = MAX_FILE_BYTES + 64 * 1024
 async def read_upload(form: dict[str, Any]) -> tuple[bytes, str]:
     upload = form.get("file")
     if not isinstance(upload, UploadFile):
-        raise UserError("send the plan as the multipart field 'file'", field="file")
+        raise UserError(N_("send the plan as the multipart field 'file'"), field="file")
     data = await upload.read(MAX_FILE_BYTES + 1)
     return data, upload.filename or "plan"
 
@@ -37,7 +38,7 @@ def import_options(org_id: int, form: dict[str, Any], dry_run: bool) -> ImportOp
     try:
         reference_date = dt.date.fromisoformat(reference) if reference else None
     except ValueError:
-        raise UserError("reference_date must be a date: YYYY-MM-DD", field="reference_date") from None
+        raise UserError(N_("reference_date must be a date: YYYY-MM-DD"), field="reference_date") from None
     return ImportOptions(
         org_id=org_id,
         area=str(form.get("area") or "").strip() or None,

@@ -23,8 +23,15 @@ from models.plan_files import MAX_FILE_BYTES
 from models.services import organizations as organization_service
 from models.services.common import require_editor
 from models.services.plans import ImportOptions, ImportResult, import_plan
+from models.words import N_, translated
 
 ORG = "/organizations/{org_id:int}"
+ROW_STATUSES = {
+    "created": N_("Created"),
+    "updated": N_("Updated"),
+    "unchanged": N_("Unchanged"),
+    "refused": N_("Refused"),
+}
 # The confirmation carries the file base64-encoded (4/3 of its size) with the options.
 MAX_CONFIRM_BODY = MAX_FILE_BYTES * 4 // 3 + 64 * 1024
 MAX_UPLOAD_BODY = MAX_FILE_BYTES + 64 * 1024
@@ -49,7 +56,7 @@ class PlanImportPages(PageController):
         carried: str = "",
         exc: UserError | None = None,
     ) -> Template:
-        areas = [(a["key"], a["name"]) for a in await organization_service.list_areas()]
+        areas = [(a["key"], a["name"]) for a in (await organization_service.list_areas()).items]
         return render(
             request,
             caller,
@@ -61,6 +68,7 @@ class PlanImportPages(PageController):
             form={key: str(value) for key, value in form.items() if key != "file"},
             result=result,
             carried=carried,
+            status_words=translated(ROW_STATUSES),
         )
 
     @get("/import")
@@ -75,7 +83,7 @@ class PlanImportPages(PageController):
         upload = form.get("file")
         try:
             if not isinstance(upload, UploadFile) or not upload.filename:
-                raise UserError("choose the plan file (.xlsx or .csv)", field="file")
+                raise UserError(N_("choose the plan file (.xlsx or .csv)"), field="file")
             data = await upload.read(MAX_FILE_BYTES + 1)
             result = await import_plan(caller, data, upload.filename, options_of(org_id, form, True))
         except UserError as exc:
@@ -97,7 +105,7 @@ class PlanImportPages(PageController):
         try:
             if not data:
                 raise UserError(
-                    "the file did not come back with the confirmation: upload it again", field="file"
+                    N_("the file did not come back with the confirmation: upload it again"), field="file"
                 )
             result = await import_plan(caller, data, file_name, options_of(org_id, form, False))
         except UserError as exc:

@@ -34,6 +34,7 @@ from models.services.plans import (
 )
 from models.tables import ImportRow
 from models.vocabulary import COMMITMENT_STATUSES, MILESTONE_STATUSES
+from models.words import gettext
 
 
 async def export_plan(caller: Caller, org_id: int) -> tuple[str, bytes]:
@@ -42,7 +43,7 @@ async def export_plan(caller: Caller, org_id: int) -> tuple[str, bytes]:
     rows = await fetch("SELECT acronym FROM organization WHERE id = {}", org_id)
     if not rows:
         raise NotFound(f"no organization with id {org_id}")
-    commitments = await commitment_service.list_commitments(caller, org_id)
+    commitments = (await commitment_service.list_commitments(caller, org_id)).items
     milestones = await fetch(
         milestone_service.SELECT + "WHERE c.organization = {} ORDER BY m.commitment, m.due_date, m.id", org_id
     )
@@ -111,8 +112,12 @@ def _compare(
     elif version != int(current["version"]):
         _refuse(
             outcome,
-            f"changed in the app since the export (version {version} in the file, {current['version']} now): "
-            "export the plan again and redo this row",
+            gettext(
+                "changed in the app since the export (version %(file_version)s in the file, %(version)s now): "
+                "export the plan again and redo this row",
+                file_version=version,
+                version=current["version"],
+            ),
         )
     else:
         outcome.status = "updated"
@@ -122,7 +127,7 @@ def _compare(
 def _new_row(change: Change, org_id: int, row: PlanRow, known: dict[str, Any]) -> None:
     change.org_id, change.fingerprint = org_id, fingerprint(org_id, row)
     if change.fingerprint in known:
-        change.outcome.status, change.outcome.reason = "unchanged", "imported before"
+        change.outcome.status, change.outcome.reason = "unchanged", gettext("imported before")
         if change.kind == "commitment":
             change.outcome.commitment_id = known[change.fingerprint]
 
@@ -144,25 +149,39 @@ async def _commitment_change(
     }
     change = Change(outcome, "commitment", record_id, version, values)
     if not values["title"]:
-        _refuse(outcome, "the row has no title")
+        _refuse(outcome, gettext("the row has no title"))
     elif area is None:
-        _refuse(outcome, f"area {row.values.get('area')!r} is none of: {', '.join(areas.words)}")
+        _refuse(
+            outcome,
+            gettext(
+                "area %(area)r is none of: %(areas)s",
+                area=row.values.get("area"),
+                areas=", ".join(areas.words),
+            ),
+        )
     elif status is None:
-        _refuse(outcome, f"status {row.values.get('status')!r} is none of: {', '.join(COMMITMENT_STATUSES)}")
+        _refuse(
+            outcome,
+            gettext(
+                "status %(status)r is none of: %(statuses)s",
+                status=row.values.get("status"),
+                statuses=", ".join(COMMITMENT_STATUSES),
+            ),
+        )
     elif isinstance(target, str):
-        _refuse(outcome, f"target date {target!r} is no date")
+        _refuse(outcome, gettext("target date %(target)r is no date", target=target))
     if outcome.status == "refused":
         return change
     if record_id is None:
         if org_id is None:
-            _refuse(outcome, "a new commitment needs the organization: import into one organization")
+            _refuse(outcome, gettext("a new commitment needs the organization: import into one organization"))
         else:
             _new_row(change, org_id, row, known)
         return change
     try:
         current = await commitment_service.editable_commitment(caller, record_id)
     except NotFound:
-        _refuse(outcome, f"no commitment {record_id} that you may change")
+        _refuse(outcome, gettext("no commitment %(record_id)s that you may change", record_id=record_id))
         return change
     outcome.organization_id = int(current["organization_id"])
     outcome.commitment_id = record_id
@@ -184,13 +203,20 @@ async def _milestone_change(caller: Caller, row: PlanRow, known: dict[str, Any])
     change = Change(outcome, "milestone", record_id, version, values, parent)
     bad_date = next((k for k in ("due_date", "completed_on") if isinstance(values[k], str)), None)
     if not values["title"]:
-        _refuse(outcome, "the milestone has no title")
+        _refuse(outcome, gettext("the milestone has no title"))
     elif status not in MILESTONE_STATUSES:
-        _refuse(outcome, f"status {status!r} is none of: {', '.join(MILESTONE_STATUSES)}")
+        _refuse(
+            outcome,
+            gettext(
+                "status %(status)r is none of: %(statuses)s",
+                status=status,
+                statuses=", ".join(MILESTONE_STATUSES),
+            ),
+        )
     elif bad_date:
-        _refuse(outcome, f"{bad_date} {values[bad_date]!r} is no date")
+        _refuse(outcome, gettext("%(field)s %(value)r is no date", field=bad_date, value=values[bad_date]))
     elif record_id is None and parent is None:
-        _refuse(outcome, "a new milestone needs the commitment id of its commitment")
+        _refuse(outcome, gettext("a new milestone needs the commitment id of its commitment"))
     if outcome.status == "refused":
         return change
     outcome.commitment_id = parent
@@ -198,7 +224,7 @@ async def _milestone_change(caller: Caller, row: PlanRow, known: dict[str, Any])
         try:
             commitment = await commitment_service.editable_commitment(caller, parent)  # type: ignore[arg-type]
         except NotFound:
-            _refuse(outcome, f"no commitment {parent} that you may change")
+            _refuse(outcome, gettext("no commitment %(parent)s that you may change", parent=parent))
         else:
             outcome.organization_id = int(commitment["organization_id"])
             _new_row(change, outcome.organization_id, row, known)
@@ -207,7 +233,7 @@ async def _milestone_change(caller: Caller, row: PlanRow, known: dict[str, Any])
         current = await milestone_service.milestone_row(record_id)
         await commitment_service.editable_commitment(caller, int(current["commitment_id"]))
     except NotFound:
-        _refuse(outcome, f"no milestone {record_id} that you may change")
+        _refuse(outcome, gettext("no milestone %(record_id)s that you may change", record_id=record_id))
         return change
     if not values["completed_on"] and values["status"] == "done":
         values["completed_on"] = current["completed_on"]

@@ -30,6 +30,7 @@ from models.plan_files import PlanRow, PlanTable, read_plan_file
 from models.services.submissions import reopen_approved
 from models.tables import AuditEvent, Commitment, ImportRow, Milestone
 from models.timeframes import ParsedMilestone, parse_timeframes
+from models.words import N_, gettext
 
 BATCH = 500  # rows per multi-row INSERT (SQLite allows 32,766 parameters a statement)
 TITLE_MAX = 300
@@ -40,6 +41,13 @@ STATUS_WORDS = {
                   "acheve", "fait"),
     "dropped": ("dropped", "cancelled", "canceled", "abandoned", "discontinued", "annule", "abandonne"),
 }  # fmt: skip
+# How the summary counts each outcome ("3 created, 1 unchanged").
+STATUS_COUNTS = {
+    "created": N_("%(count)s created"),
+    "updated": N_("%(count)s updated"),
+    "unchanged": N_("%(count)s unchanged"),
+    "refused": N_("%(count)s refused"),
+}
 STOP_WORDS = frozenset(
     "a an and at be by for from in into is it of on or the to with its their our place cop protection "
     "organizational organization level staff exist exists out own through above named terms reference "
@@ -95,20 +103,32 @@ class ImportResult:
 
     def summary(self) -> str:
         counts = self.counts()
-        told = ", ".join(f"{n} {status}" for status, n in counts.items() if n) or "no rows"
+        words = {status: gettext(word) for status, word in STATUS_COUNTS.items()}
+        told = ", ".join(words[status] % {"count": n} for status, n in counts.items() if n) or gettext(
+            "no rows"
+        )
         if self.dry_run:
-            tail = "dry run: nothing was written"
+            tail = gettext("dry run: nothing was written")
             if self.suggested:
-                tail += f"; {self.suggested} rows take a suggested area (accept with --accept-suggestions)"
+                tail += gettext(
+                    "; %(count)s rows take a suggested area (accept with --accept-suggestions)",
+                    count=self.suggested,
+                )
         elif not self.written and self.refused:
             first = self.refused[0]
-            return (
-                f"{self.file_name}: nothing was written: {len(self.refused)} of {len(self.rows)} rows refused; "
-                f"first, row {first.row}: {first.reason}"
+            return gettext(
+                "%(file)s: nothing was written: %(refused)s of %(rows)s rows refused; first, row %(row)s: %(reason)s",
+                file=self.file_name,
+                refused=len(self.refused),
+                rows=len(self.rows),
+                row=first.row,
+                reason=first.reason,
             )
+        elif counts["created"] or counts["updated"]:
+            tail = gettext("written")
         else:
-            tail = "written" if counts["created"] or counts["updated"] else "nothing new to write"
-        return f"{self.file_name}: {told} ({tail})"
+            tail = gettext("nothing new to write")
+        return gettext("%(file)s: %(counts)s (%(outcome)s)", file=self.file_name, counts=told, outcome=tail)
 
     def report(self) -> dict[str, Any]:
         return {
@@ -284,10 +304,15 @@ async def plan_rows(
     if options.area is not None:
         default_area = areas.match(options.area)
         if default_area is None:
-            raise UserError(f"no area {options.area!r}: use one of {', '.join(areas.words)}", field="area")
+            raise UserError(
+                N_("no area %(area)r: use one of %(areas)s"),
+                field="area",
+                area=options.area,
+                areas=", ".join(areas.words),
+            )
     fixed = by_id.get(options.org_id) if options.org_id is not None else None
     if options.org_id is not None and fixed is None:
-        raise UserError(f"no active organization with id {options.org_id}", field="org")
+        raise UserError(N_("no active organization with id %(org_id)s"), field="org", org_id=options.org_id)
     known = {
         row["fingerprint"]: row
         for row in await fetch("SELECT fingerprint, commitment FROM import_row")
@@ -301,7 +326,7 @@ async def plan_rows(
         outcome = RowOutcome(row.number, "created")
         outcomes.append(outcome)
         if not raw_title:
-            outcome.status, outcome.reason = "refused", "the row has no title (action)"
+            outcome.status, outcome.reason = "refused", gettext("the row has no title (action)")
             continue
         title, rest = _title_and_rest(raw_title)
         outcome.title = title
@@ -311,17 +336,19 @@ async def plan_rows(
             targets, unmatched = lead_organizations(str(row.values["lead"]), by_name)
             if unmatched:
                 outcome.status = "refused"
-                outcome.reason = f"lead {unmatched!r} matches no organization (by acronym, name or alias)"
+                outcome.reason = gettext(
+                    "lead %(lead)r matches no organization (by acronym, name or alias)", lead=unmatched
+                )
                 continue
         else:
             outcome.status, outcome.reason = (
                 "refused",
-                "no lead organization: fill the lead column or give --org",
+                gettext("no lead organization: fill the lead column or give --org"),
             )
             continue
         refusal = next(
             (
-                f"you may not change the plan of {t['acronym']}"
+                gettext("you may not change the plan of %(acronym)s", acronym=t["acronym"])
                 for t in targets
                 if not caller.can_edit(int(t["id"]))
             ),
@@ -333,7 +360,9 @@ async def plan_rows(
         area = areas.match(str(row.values["area"])) if row.values.get("area") else default_area
         if row.values.get("area") and area is None:
             outcome.status = "refused"
-            outcome.reason = f"area {row.values['area']!r} is none of: {', '.join(areas.words)}"
+            outcome.reason = gettext(
+                "area %(area)r is none of: %(areas)s", area=row.values["area"], areas=", ".join(areas.words)
+            )
             continue
         if area is None:
             guess = areas.suggest(
@@ -342,18 +371,20 @@ async def plan_rows(
             if guess is None:
                 outcome.status, outcome.reason = (
                     "refused",
-                    "no area and none can be suggested: add an area column or give --area",
+                    gettext("no area and none can be suggested: add an area column or give --area"),
                 )
                 continue
             area = guess
-            outcome.reason = f"area {guess!r} suggested from the row's words (accepted)"
+            outcome.reason = gettext("area %(area)r suggested from the row's words (accepted)", area=guess)
             if not options.accept_suggestions:
                 suggested += 1
-                outcome.reason = f"area {guess!r} suggested from the row's words"
+                outcome.reason = gettext("area %(area)r suggested from the row's words", area=guess)
                 if not options.dry_run:
                     outcome.status = "refused"
-                    outcome.reason += (
-                        ": accept it with --accept-suggestions, or give --area or an area column"
+                    outcome.reason = gettext(
+                        "area %(area)r suggested from the row's words: accept it with --accept-suggestions, "
+                        "or give --area or an area column",
+                        area=guess,
                     )
                     continue
         outcome.area = area
@@ -362,7 +393,9 @@ async def plan_rows(
             status = commitment_status(row.values["status"]) or ""
             if not status:
                 outcome.status = "refused"
-                outcome.reason = f"status {row.values['status']!r} is none of: active, completed, dropped"
+                outcome.reason = gettext(
+                    "status %(status)r is none of: active, completed, dropped", status=row.values["status"]
+                )
                 continue
         milestones, target = _timeframes(row, options.reference_date)
         outcome.milestones = [milestone_report(m, _milestone_title(m, title)) for m in milestones]
@@ -393,9 +426,9 @@ async def plan_rows(
             row_print = fingerprint(int(target_org["id"]), row)
             if row_print in known:
                 each.status, each.commitment_id = "unchanged", known[row_print]["commitment"]
-                each.reason = "imported before"
+                each.reason = gettext("imported before")
             elif row_print in seen:
-                each.status, each.reason = "unchanged", f"same as row {seen[row_print]}"
+                each.status, each.reason = "unchanged", gettext("same as row %(row)s", row=seen[row_print])
             else:
                 seen[row_print] = row.number
                 planned.append(PlannedCommitment(each, int(target_org["id"]), row_print, values, milestones))
