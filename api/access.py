@@ -89,6 +89,8 @@ ACCESS: dict[str, str] = {
     "POST /api/commitments/{commitment_id}/milestones": STAFF,
     "GET /api/milestones/{milestone_id}": SIGNED_IN,
     "PATCH /api/milestones/{milestone_id}": STAFF,
+    "POST /api/organizations/{org_id}/plan": STAFF,
+    "GET /api/organizations/{org_id}/plan.xlsx": STAFF,
     "GET /api/commitments/{commitment_id}/updates": SIGNED_IN,
     "POST /api/commitments/{commitment_id}/updates": STAFF,
     "GET /api/updates/{update_id}": SIGNED_IN,

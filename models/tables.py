@@ -33,6 +33,8 @@ class Organization(Table):
     time_zone = Varchar(length=64, default="UTC")
     active = Boolean(default=True)
     is_demo = Boolean(default=False)
+    # Other names a plan's lead column may use ("World Food Programme; PAM"), separated by ";".
+    aliases = Text(default="")
     version = Integer(default=1)
     created_at = Timestamptz(default=TimestamptzNow())
 
@@ -109,7 +111,11 @@ class Commitment(Table):
 class Milestone(Table):
     commitment = ForeignKey(Commitment, null=False, index=True)
     title = Varchar(length=300)
-    due_date = Date()
+    # NULL when the plan gave no date (an event, recurring text): never an invented date.
+    due_date = Date(null=True, default=None)
+    # The imported timeframe as written, and how its date was read (`models.timeframes` flags).
+    timeframe_text = Text(default="")
+    date_flags = Varchar(length=100, default="")
     completed_on = Date(null=True, default=None)
     status = Varchar(length=16, default="planned")
     drop_reason = Text(default="")
@@ -118,6 +124,19 @@ class Milestone(Table):
     # Denormalized, indexed date of the next reminder threshold, so a check reads only what is due.
     next_check_on = Date(null=True, default=None, index=True)
     version = Integer(default=1)
+    created_at = Timestamptz(default=TimestamptzNow())
+
+
+class ImportRow(Table):
+    """One imported plan row per organization, by its fingerprint: the same row imported again
+    creates nothing. The fingerprint hashes the organization's id with the row, so it is unique."""
+
+    organization = ForeignKey(Organization, null=False, index=True)
+    fingerprint = Varchar(length=64, unique=True)
+    import_id = Varchar(length=36)
+    file_name = Varchar(length=255, default="")
+    row_number = Integer(default=0)
+    commitment = ForeignKey(Commitment, null=True)
     created_at = Timestamptz(default=TimestamptzNow())
 
 

@@ -115,6 +115,7 @@ def api_controllers() -> list[Any]:
     from api.controllers.cycles import CycleController, SubmissionController
     from api.controllers.organizations import AreaController, OrganizationController
     from api.controllers.people import ExpectationController, PeopleController
+    from api.controllers.plans import PlanController
     from api.controllers.updates import EvidenceController, UpdateController
 
     return [
@@ -123,6 +124,7 @@ def api_controllers() -> list[Any]:
         OrganizationController,
         CommitmentController,
         MilestoneController,
+        PlanController,
         UpdateController,
         EvidenceController,
         CycleController,

@@ -28,6 +28,9 @@ PAGE_ACCESS: dict[str, str] = {
     f"POST {COMMITMENT}/milestones/new": EDITORS,
     f"GET {ORG}/milestones/{{milestone_id}}/edit": EDITORS,
     f"POST {ORG}/milestones/{{milestone_id}}/edit": EDITORS,
+    f"GET {ORG}/import": EDITORS,
+    f"POST {ORG}/import": EDITORS,
+    f"POST {ORG}/import/confirm": EDITORS,
     f"GET {COMMITMENT}/updates/new": EDITORS,
     f"POST {COMMITMENT}/updates/new": EDITORS,
     f"GET {SUBMISSION}": MEMBERS,
@@ -73,6 +76,7 @@ def page_handlers() -> list[ControllerRouterHandler]:
     from api.pages.dashboard import DashboardPage
     from api.pages.home import HomePage
     from api.pages.login import LoginPages
+    from api.pages.plans import PlanImportPages
     from api.pages.published import PublishedPage
     from api.pages.render import STATIC_DIR
     from api.pages.signoff import SignOffPage
@@ -86,6 +90,7 @@ def page_handlers() -> list[ControllerRouterHandler]:
         LoginPages,
         DashboardPage,
         CommitmentPages,
+        PlanImportPages,
         UpdatePages,
         SubmissionPages,
         SignOffPage,

@@ -76,8 +76,8 @@ def milestone_watchlist(commitments: list[dict[str, Any]], day: dt.date) -> dict
     horizon = day + dt.timedelta(days=DUE_SOON_DAYS)
     for commitment in commitments:
         for milestone in commitment["milestones"]:
-            if milestone["status"] not in OPEN_MILESTONE:
-                continue
+            if milestone["status"] not in OPEN_MILESTONE or milestone["due_date"] is None:
+                continue  # an undated milestone (it waits for an event) is neither due nor overdue
             item = {
                 **milestone,
                 "commitment_title": commitment["title"],

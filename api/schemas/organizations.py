@@ -26,6 +26,7 @@ class OrganizationRead(Shape):
     is_demo: bool
     version: int
     created_at: dt.datetime
+    aliases: str = ""  # other names, separated by ";", that a plan's lead column may use
     audience: str | None = None  # how the caller reads it: internal, peer or donor
 
 
@@ -42,6 +43,7 @@ class OrganizationUpdate(Strict):
     org_type: OrgType | UnsetType = UNSET
     time_zone: TimeZone | UnsetType = UNSET
     active: bool | UnsetType = UNSET
+    aliases: Annotated[str, msgspec.Meta(max_length=1000)] | UnsetType = UNSET
 
 
 class AreaRead(Shape):

@@ -47,6 +47,14 @@ def readable_by(column: str, audience: str) -> tuple[str, list[str]]:
     return f"{column} IN ({', '.join('{}' for _ in allowed)})", list(allowed)
 
 
+def containing(columns: tuple[str, ...], text: str) -> tuple[str, list[str]]:
+    """The SQL condition "one of `columns` contains `text`, ignoring case", with its values, so a
+    search is filtered, paged and counted in the query (the text's % and _ match only themselves)."""
+    escaped = text.strip().lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    condition = " OR ".join(f"LOWER({column}) LIKE {{}} ESCAPE '\\'" for column in columns)
+    return f"({condition})", [f"%{escaped}%"] * len(columns)
+
+
 def visible_or_blank(text: str, visibility: str, audience: str) -> str:
     return text if may_read(visibility, audience) else ""
 

@@ -14,13 +14,20 @@ from models.caller import Caller
 from models.engine import fetch, fetch_page, write_transaction
 from models.errors import Conflict, Forbidden, NotFound, UserError
 from models.paging import EVERYTHING, Page, Paging
-from models.services.common import changed_fields, check_version, choice, one_line, update_versioned
+from models.services.common import (
+    changed_fields,
+    check_version,
+    choice,
+    containing,
+    one_line,
+    update_versioned,
+)
 from models.tables import Organization
 from models.vocabulary import ORG_TYPES
 from models.words import N_
 
 ACRONYM_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.&-]{0,31}$")
-ORG_COLUMNS = "id, name, acronym, org_type, time_zone, active, is_demo, version, created_at"
+ORG_COLUMNS = "id, name, acronym, org_type, time_zone, active, is_demo, aliases, version, created_at"
 
 
 def require_secretariat(caller: Caller, action: str) -> None:
@@ -33,10 +40,23 @@ def _with_audience(caller: Caller, row: dict[str, Any]) -> dict[str, Any]:
 
 
 async def list_organizations(
-    caller: Caller, include_inactive: bool = False, paging: Paging = EVERYTHING
+    caller: Caller,
+    include_inactive: bool = False,
+    paging: Paging = EVERYTHING,
+    search: str = "",
+    org_type: str = "",
 ) -> Page[dict[str, Any]]:
-    where = "" if include_inactive else " WHERE active = {}"
-    args = () if include_inactive else (True,)
+    """Organizations by acronym; `search` keeps those whose acronym or name contains it."""
+    clauses: list[str] = [] if include_inactive else ["active = {}"]
+    args: list[Any] = [] if include_inactive else [True]
+    if search.strip():
+        condition, values = containing(("acronym", "name"), search)
+        clauses.append(condition)
+        args += values
+    if org_type:
+        clauses.append("org_type = {}")
+        args.append(org_type)
+    where = f" WHERE {' AND '.join(clauses)}" if clauses else ""
     page = await fetch_page(
         f"SELECT {ORG_COLUMNS} FROM organization{where}", "acronym, id", *args, paging=paging
     )
@@ -68,6 +88,10 @@ def _clean(changes: dict[str, Any]) -> dict[str, Any]:
         clean["time_zone"] = _time_zone(changes["time_zone"])
     if "active" in changes:
         clean["active"] = bool(changes["active"])
+    if "aliases" in changes:
+        # Other names a plan's lead column may use, separated by ";" (see models.services.plans).
+        names = [" ".join(name.split()) for name in str(changes["aliases"]).split(";")]
+        clean["aliases"] = one_line("; ".join(n for n in names if n), "aliases", 1000, required=False)
     return clean
 
 

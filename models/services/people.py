@@ -11,7 +11,7 @@ from models.engine import fetch, fetch_page, write_transaction
 from models.errors import Conflict, Forbidden, NotFound, UserError
 from models.paging import EVERYTHING, Page, Paging
 from models.passwords import MIN_PASSWORD_LENGTH, hash_password
-from models.services.common import changed_fields, check_version, one_line, update_versioned
+from models.services.common import changed_fields, check_version, containing, one_line, update_versioned
 from models.tables import LoginSession, Organization, Person, RoleAssignment
 from models.vocabulary import ORG_SCOPED_ROLES, ROLES, SENIORITIES
 from models.words import N_
@@ -151,14 +151,25 @@ async def register_person(caller: Caller, data: dict[str, Any]) -> dict[str, Any
 
 
 async def list_people(
-    caller: Caller, org_id: int | None = None, paging: Paging = EVERYTHING
+    caller: Caller, org_id: int | None = None, paging: Paging = EVERYTHING, search: str = ""
 ) -> Page[dict[str, Any]]:
+    """People by email; with `org_id` those holding a role there, with `search` those whose name,
+    email or job title contains it."""
     check_secretariat(caller)
-    query, args = f"SELECT {PERSON_COLUMNS} FROM person", []
+    clauses, args = ["1 = 1"], []
     if org_id is not None:
-        query += " WHERE id IN (SELECT person FROM role_assignment WHERE organization = {})"
+        clauses.append("id IN (SELECT person FROM role_assignment WHERE organization = {})")
         args.append(org_id)
-    page = await fetch_page(query, "email, id", *args, paging=paging)
+    if search.strip():
+        condition, values = containing(("name", "email", "job_title"), search)
+        clauses.append(condition)
+        args += values
+    page = await fetch_page(
+        f"SELECT {PERSON_COLUMNS} FROM person WHERE {' AND '.join(clauses)}",
+        "email, id",
+        *args,
+        paging=paging,
+    )
     roles = await _roles_of([int(r["id"]) for r in page.items])
     return page.map(lambda row: {**row, "roles": roles.get(int(row["id"]), [])})
 

@@ -54,6 +54,9 @@ async def test_organizations_are_paginated_and_filtered_among_many(
     assert "Westmark Red Cross" in rcrc.text and "Northbridge" not in rcrc.text
     people = await secretariat.get("/admin/people", q="focal point d0050")
     assert "Focal Point D0050" in people.text and "1 person" in people.text
+    assert "0 people" in (await secretariat.get("/admin/people", q="%")).text  # a character, not a wildcard
+    last_people = await secretariat.get("/admin/people", q="focal point", page="99")
+    assert "Page 3 of 3" in last_people.text  # a page past the end shows the last one
 
 
 async def test_a_duplicate_acronym_is_refused_with_the_form_kept(

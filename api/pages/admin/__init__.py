@@ -4,10 +4,25 @@ evidence to verify, and the reminder outbox. Lists that grow are filtered and pa
 from __future__ import annotations
 
 import math
+from collections.abc import Awaitable, Callable
 from typing import Any
 from urllib.parse import urlencode
 
+from models.paging import Page, Paging
+
 PAGE_SIZE = 50
+
+
+async def page_of(read: Callable[[Paging], Awaitable[Page[Any]]], number: int) -> Page[Any]:
+    """Page `number` of a list a service pages, or its last page when `number` is past the end."""
+    page = await read(Paging.page_number(number, PAGE_SIZE))
+    if not page.items and page.offset and page.total:
+        page = await read(Paging.page_number(page.pages, PAGE_SIZE))
+    return page
+
+
+def page_number_of(page: Page[Any]) -> int:
+    return page.offset // PAGE_SIZE + 1
 
 
 def paginate(items: list[Any], page: int, size: int = PAGE_SIZE) -> tuple[list[Any], int, int]:

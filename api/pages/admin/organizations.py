@@ -7,7 +7,7 @@ from typing import Any
 from litestar import Request, get, post
 from litestar.response import Redirect, Template
 
-from api.pages.admin import matches, page_base, paginate
+from api.pages.admin import page_base, page_number_of, page_of
 from api.pages.errors import PageController
 from api.pages.forms import page_number, version_of
 from api.pages.render import read_form, redirect, refusal, render
@@ -29,6 +29,7 @@ def organization_data(form: dict[str, str]) -> dict[str, Any]:
         "org_type": form.get("org_type", ""),
         "time_zone": form.get("time_zone", "") or "UTC",
         "active": form.get("active") == "on",
+        "aliases": form.get("aliases", ""),
     }
 
 
@@ -39,19 +40,20 @@ class AdminOrganizationPages(PageController):
     async def organizations(
         self, request: Request[Any, Any, Any], caller: Caller, q: str = "", type: str = "", page: str = "1"
     ) -> Template:
-        rows = (await organization_service.list_organizations(caller, include_inactive=True)).items
-        found = [
-            r for r in rows if matches(q, r["acronym"], r["name"]) and (not type or r["org_type"] == type)
-        ]
-        shown, page_shown, pages = paginate(found, page_number(page))
+        found = await page_of(
+            lambda paging: organization_service.list_organizations(
+                caller, include_inactive=True, paging=paging, search=q, org_type=type
+            ),
+            page_number(page),
+        )
         return render(
             request,
             caller,
             "admin/organizations.html.jinja",
-            organizations=shown,
-            total=len(found),
-            page=page_shown,
-            pages=pages,
+            organizations=found.items,
+            total=found.total,
+            page=page_number_of(found),
+            pages=found.pages,
             base=page_base("/admin/organizations", q=q, type=type),
             q=q,
             type=type,
@@ -96,7 +98,9 @@ class AdminOrganizationPages(PageController):
         self, request: Request[Any, Any, Any], caller: Caller, org_id: int
     ) -> Template:
         org = await organization_service.get_organization(caller, org_id)
-        form = {key: str(org[key]) for key in ("name", "acronym", "org_type", "time_zone", "version")}
+        form = {
+            key: str(org[key]) for key in ("name", "acronym", "org_type", "time_zone", "aliases", "version")
+        }
         form["active"] = "on" if org["active"] else ""
         return await self._form(request, caller, form, org)
 

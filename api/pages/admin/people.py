@@ -7,7 +7,7 @@ from typing import Any
 from litestar import Request, get, post
 from litestar.response import Redirect, Template
 
-from api.pages.admin import matches, page_base, paginate
+from api.pages.admin import page_base, page_number_of, page_of
 from api.pages.errors import PageController
 from api.pages.forms import optional_int, page_number, version_of
 from api.pages.render import read_form, redirect, refusal, render
@@ -57,17 +57,17 @@ class AdminPeoplePages(PageController):
         page: str = "1",
     ) -> Template:
         org_id = int(organization) if organization.isdigit() else None
-        rows = (await people_service.list_people(caller, org_id)).items
-        found = [r for r in rows if matches(q, r["name"], r["email"], r["job_title"])]
-        shown, page_shown, pages = paginate(found, page_number(page))
+        found = await page_of(
+            lambda paging: people_service.list_people(caller, org_id, paging, search=q), page_number(page)
+        )
         return render(
             request,
             caller,
             "admin/people.html.jinja",
-            people=shown,
-            total=len(found),
-            page=page_shown,
-            pages=pages,
+            people=found.items,
+            total=found.total,
+            page=page_number_of(found),
+            pages=found.pages,
             base=page_base("/admin/people", q=q, organization=organization),
             q=q,
             organization=org_id,
