@@ -20,6 +20,7 @@ from api.pages.render import redirect, refusal, render
 from models.caller import Caller
 from models.errors import UserError
 from models.plan_files import MAX_FILE_BYTES
+from models.services import areas as area_service
 from models.services import organizations as organization_service
 from models.services.common import require_editor
 from models.services.plans import ImportOptions, ImportResult, import_plan
@@ -56,7 +57,7 @@ class PlanImportPages(PageController):
         carried: str = "",
         exc: UserError | None = None,
     ) -> Template:
-        areas = [(a["key"], a["name"]) for a in (await organization_service.list_areas()).items]
+        areas = [(a["key"], a["name"]) for a in (await area_service.list_areas()).items]
         return render(
             request,
             caller,
