@@ -342,8 +342,16 @@ class LoginFailure(Table):
 
 
 class JobRun(Table):
-    """Last run of each scheduled job, reported by /health so a dead scheduler is noticed."""
+    """Each scheduled job's last run and last sign of life, reported by /health so a dead scheduler
+    is noticed by every web worker, whichever process runs the jobs.
+
+    `started_at` is when the latest run began, `last_run_at` when the latest run ended (with
+    `last_result`), and `alive_at` the latest of those and of the beats a long run writes while it
+    goes on: a scheduler that died leaves `alive_at` behind.
+    """
 
     job = Varchar(length=64, unique=True)
     last_run_at = Timestamptz(null=True, default=None)
     last_result = Text(default="")
+    started_at = Timestamptz(null=True, default=None)
+    alive_at = Timestamptz(null=True, default=None)
