@@ -70,6 +70,7 @@ ACCESS: dict[str, str] = {
     "DELETE /api/auth/tokens/{token_id}": SIGNED_IN,
     # --- reference data -----------------------------------------------------------------------
     "GET /api/areas": SIGNED_IN,
+    "POST /api/areas": "secretariat",
     "PATCH /api/areas/{area_key}": "secretariat",
     "GET /api/cycles": SIGNED_IN,
     "POST /api/cycles": "secretariat",
@@ -88,6 +89,8 @@ ACCESS: dict[str, str] = {
     "POST /api/commitments/{commitment_id}/milestones": STAFF,
     "GET /api/milestones/{milestone_id}": SIGNED_IN,
     "PATCH /api/milestones/{milestone_id}": STAFF,
+    "POST /api/organizations/{org_id}/plan": STAFF,
+    "GET /api/organizations/{org_id}/plan.xlsx": STAFF,
     "GET /api/commitments/{commitment_id}/updates": SIGNED_IN,
     "POST /api/commitments/{commitment_id}/updates": STAFF,
     "GET /api/updates/{update_id}": SIGNED_IN,
@@ -104,6 +107,9 @@ ACCESS: dict[str, str] = {
     "POST /api/organizations/{org_id}/submissions/{cycle}/return": "champion",
     "POST /api/organizations/{org_id}/submissions/{cycle}/publish": "secretariat",
     "POST /api/organizations/{org_id}/submissions/{cycle}/comments": "secretariat champion",
+    "GET /api/organizations/{org_id}/submissions/{cycle}/assessments": "secretariat focal_point champion",
+    "PUT /api/organizations/{org_id}/submissions/{cycle}/assessments/{area_key}": "secretariat focal_point",
+    "POST /api/assessment-evidence/{evidence_id}/decision": "secretariat",
     # --- people (secretariat) -----------------------------------------------------------------
     "GET /api/people": "secretariat",
     "POST /api/people": "secretariat",

@@ -2,36 +2,20 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from typing import Any
 
-from litestar import Litestar, get
+from litestar import Litestar
 from litestar.openapi import OpenAPIConfig
 from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.template.config import TemplateConfig
 
+from api.health import STARTED_AT, health
 from api.hosts import allowed_hosts_middleware
-from models.engine import current_engine, fetch
+from models.clock import utcnow
+from models.engine import current_engine
 from models.settings import Settings
 from models.words import template_environment
-
-
-@get("/health", exclude_from_auth=True, include_in_schema=True, tags=["health"])
-async def health() -> dict[str, Any]:
-    """Database status and the last run of each scheduled job (a dead scheduler shows here)."""
-    try:
-        await fetch("SELECT 1 AS ok")
-        database = "ok"
-    except Exception:  # noqa: BLE001 - health reports, never raises
-        database = "unavailable"
-    jobs: dict[str, str | None] = {}
-    if database == "ok":
-        for row in await fetch("SELECT job, last_run_at FROM job_run ORDER BY job"):
-            at = row["last_run_at"]
-            jobs[row["job"]] = at.isoformat() if isinstance(at, dt.datetime) else at
-    return {"status": "ok" if database == "ok" else "degraded", "database": database, "jobs": jobs}
 
 
 def create_app(settings: Settings | None = None) -> Litestar:
@@ -74,4 +58,5 @@ def create_app(settings: Settings | None = None) -> Litestar:
         debug=False,
     )
     app.state.settings = settings
+    app.state[STARTED_AT] = utcnow()
     return app

@@ -318,6 +318,52 @@ def cmd_restore(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_import(args: argparse.Namespace) -> int:
+    """Import an action plan; one summary line, a progress line on a terminal, exit 2 on refusal."""
+    import json
+    from pathlib import Path
+
+    from models.caller import SYSTEM
+    from models.engine import fetch
+    from models.services.plans import ImportOptions, import_plan
+
+    path = Path(args.file)
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise CliError(_("cannot read %(path)s: %(error)s", path=path, error=exc.strerror)) from None
+    progress = TerminalProgress()
+
+    async def go() -> Any:
+        org_id = None
+        if args.org:
+            rows = await fetch("SELECT id FROM organization WHERE LOWER(acronym) = {}", args.org.lower())
+            if not rows:
+                raise CliError(_("no organization with acronym %(acronym)r", acronym=args.org))
+            org_id = int(rows[0]["id"])
+        progress(_("Importing %(file)s ...", file=path.name))
+        options = ImportOptions(
+            org_id=org_id,
+            area=args.area,
+            reference_date=args.reference_date,
+            dry_run=args.dry_run,
+            sheet=args.sheet,
+            accept_suggestions=args.accept_suggestions,
+        )
+        return await import_plan(SYSTEM, data, path.name, options)
+
+    try:
+        result = _run(go)
+    finally:
+        progress.done()
+    if args.report:
+        Path(args.report).write_text(json.dumps(result.report(), indent=2, ensure_ascii=False) + "\n")
+    if result.refused and not args.dry_run:
+        return _fail(result.summary())
+    print(result.summary())
+    return 0
+
+
 def parse_date(value: str) -> dt.date:
     try:
         return dt.date.fromisoformat(value)
@@ -398,6 +444,31 @@ def build_parser() -> argparse.ArgumentParser:
     restore.add_argument("file", metavar="FILE", help="backup file written by cop-tracker backup")
     restore.add_argument("--force", action="store_true", help="replace a database that is not empty")
     restore.set_defaults(func=cmd_restore)
+
+    plan = sub.add_parser(
+        "import", help="import an action plan (xlsx or CSV), or an exported plan edited in bulk"
+    )
+    plan.add_argument("file", metavar="FILE", help="the plan: .xlsx or .csv")
+    plan.add_argument("--org", default=None, metavar="ACRONYM", help="every row into this organization")
+    plan.add_argument("--area", default=None, metavar="KEY", help="area of the rows without one")
+    plan.add_argument(
+        "--reference-date",
+        type=parse_date,
+        default=None,
+        metavar="YYYY-MM-DD",
+        help="the document's date: a date without a year takes its year",
+    )
+    plan.add_argument("--dry-run", action="store_true", help="say what each row would do; write nothing")
+    plan.add_argument(
+        "--sheet", default=None, metavar="NAME", help="the workbook's sheet (default: the first)"
+    )
+    plan.add_argument("--report", default=None, metavar="FILE", help="write the per-row report as JSON")
+    plan.add_argument(
+        "--accept-suggestions",
+        action="store_true",
+        help="give rows without an area the area suggested for them",
+    )
+    plan.set_defaults(func=cmd_import)
     return parser
 
 

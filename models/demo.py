@@ -111,6 +111,10 @@ async def load_demo(
     builder = _DemoBuilder(today=today, password_hash=password_hash)
     await builder.build(organization_specs(orgs), cycles)
     await bulk_insert(builder.batches())
+    from models.services.areas import freeze_cycle_areas
+
+    for cycle_id, *_ in builder.cycles:
+        await freeze_cycle_areas(cycle_id)
     # The published cycles carry real frozen scorecards, as if the secretariat had published them.
     from scorecards.snapshots import freeze_all_published
 
@@ -227,6 +231,31 @@ class _DemoBuilder:
             "verified_by",
             "verified_at",
             "supersedes",
+            "version",
+            "created_at",
+        ),
+        "assessment": (
+            "id",
+            "organization",
+            "cycle",
+            "area",
+            "self_level",
+            "justification",
+            "visibility",
+            "author",
+            "version",
+            "created_at",
+            "updated_at",
+        ),
+        "assessment_evidence": (
+            "id",
+            "assessment",
+            "url",
+            "title",
+            "visibility",
+            "verified_by",
+            "verified_at",
+            "rejection_reason",
             "version",
             "created_at",
         ),
@@ -370,6 +399,7 @@ class _DemoBuilder:
         base = {key: (0 if rng.random() < 0.06 else rng.randint(1, 2)) for key in AREA_KEYS}
         base["champion"] = 0 if index == NO_CHAMPION_ORG else max(1, base["champion"])
         open_cycle = self.cycles[-1]
+        assessed: dict[tuple[str, int], tuple[Any, ...]] = {}
         for area_key in AREA_KEYS:
             for slot, title in enumerate(COMMITMENT_TITLES[area_key]):
                 if base[area_key] == 0:
@@ -418,22 +448,39 @@ class _DemoBuilder:
                             created,
                         ),
                     )
+                    link = None
                     if level >= 3:
                         verified = level == 4 and rng.random() < 0.7
-                        self.add(
-                            "evidence",
-                            (
-                                update,
-                                f"https://{local}.example.org/cop/{area_key}/{slot}/{cycle_name}",
-                                f"{title}: supporting document",
-                                "donor" if slot == 0 else "internal",
-                                self.secretariat if verified else None,
-                                created + dt.timedelta(days=3) if verified else None,
-                                None,
-                                1,
-                                created,
-                            ),
+                        link = (
+                            f"https://{local}.example.org/cop/{area_key}/{slot}/{cycle_name}",
+                            f"{title}: supporting document",
+                            "donor" if slot == 0 else "internal",
+                            self.secretariat if verified else None,
+                            created + dt.timedelta(days=3) if verified else None,
                         )
+                        self.add("evidence", (update, *link, None, 1, created))
+                    # The area's assessment in the cycle's report: what the latest update said.
+                    narrative = self.rows["progress_update"][-1][5]
+                    assessed[(area_key, cycle_id)] = (level, narrative, visibility, created, link)
+
+        for (area_key, cycle_id), (level, narrative, visibility, created, link) in assessed.items():
+            assessment = self.add(
+                "assessment",
+                (
+                    org_id,
+                    cycle_id,
+                    self.area_ids[area_key],
+                    level,
+                    narrative,
+                    visibility,
+                    focal,
+                    1,
+                    created,
+                    created,
+                ),
+            )
+            if link is not None:
+                self.add("assessment_evidence", (assessment, *link, "", 1, created))
 
         for cycle_index, (cycle_id, cycle_name, _start, _end, due) in enumerate(self.cycles):
             is_open = cycle_index == len(self.cycles) - 1

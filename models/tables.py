@@ -33,6 +33,8 @@ class Organization(Table):
     time_zone = Varchar(length=64, default="UTC")
     active = Boolean(default=True)
     is_demo = Boolean(default=False)
+    # Other names a plan's lead column may use ("World Food Programme; PAM"), separated by ";".
+    aliases = Text(default="")
     version = Integer(default=1)
     created_at = Timestamptz(default=TimestamptzNow())
 
@@ -65,6 +67,9 @@ class Area(Table):
     name = Varchar(length=100)
     weight = Real(default=1.0)
     descriptor = Text(default="")
+    # What an organization must show for each level: {"0": "...", ..., "4": "..."} (docs/design.md
+    # "Maturity levels"). Edited by the secretariat; each cycle keeps the rubric it opened with.
+    rubric = JSON(default="{}")
     position = Integer(default=0)
     version = Integer(default=1)
 
@@ -75,6 +80,16 @@ class Cycle(Table):
     period_end = Date()
     due_date = Date()
     created_at = Timestamptz(default=TimestamptzNow())
+
+
+class CycleArea(Table):
+    """The areas a cycle scores, frozen when the cycle opens: an area added later applies from the
+    next cycle, and each cycle keeps the rubric it opened with."""
+
+    cycle = ForeignKey(Cycle, null=False, index=True)
+    area = ForeignKey(Area, null=False)
+    position = Integer(default=0)
+    rubric = JSON(default="{}")
 
 
 class Commitment(Table):
@@ -96,7 +111,11 @@ class Commitment(Table):
 class Milestone(Table):
     commitment = ForeignKey(Commitment, null=False, index=True)
     title = Varchar(length=300)
-    due_date = Date()
+    # NULL when the plan gave no date (an event, recurring text): never an invented date.
+    due_date = Date(null=True, default=None)
+    # The imported timeframe as written, and how its date was read (`models.timeframes` flags).
+    timeframe_text = Text(default="")
+    date_flags = Varchar(length=100, default="")
     completed_on = Date(null=True, default=None)
     status = Varchar(length=16, default="planned")
     drop_reason = Text(default="")
@@ -105,6 +124,19 @@ class Milestone(Table):
     # Denormalized, indexed date of the next reminder threshold, so a check reads only what is due.
     next_check_on = Date(null=True, default=None, index=True)
     version = Integer(default=1)
+    created_at = Timestamptz(default=TimestamptzNow())
+
+
+class ImportRow(Table):
+    """One imported plan row per organization, by its fingerprint: the same row imported again
+    creates nothing. The fingerprint hashes the organization's id with the row, so it is unique."""
+
+    organization = ForeignKey(Organization, null=False, index=True)
+    fingerprint = Varchar(length=64, unique=True)
+    import_id = Varchar(length=36)
+    file_name = Varchar(length=255, default="")
+    row_number = Integer(default=0)
+    commitment = ForeignKey(Commitment, null=True)
     created_at = Timestamptz(default=TimestamptzNow())
 
 
@@ -145,6 +177,42 @@ class Submission(Table):
     returned_at = Timestamptz(null=True, default=None)
     published_by = ForeignKey(Person, null=True)
     published_at = Timestamptz(null=True, default=None)
+    version = Integer(default=1)
+    created_at = Timestamptz(default=TimestamptzNow())
+
+
+class Assessment(Table):
+    """An organization's one assessment of an area for a cycle, made in the cycle's report: the
+    level it claims, why (with a visibility), and the evidence for it. After the evidence rules
+    this is the level that counts (docs/design.md "Maturity levels"); progress updates feed the
+    report but do not decide it. One per (organization, cycle, area): a unique index."""
+
+    organization = ForeignKey(Organization, null=False, index=True)
+    cycle = ForeignKey(Cycle, null=False, index=True)
+    area = ForeignKey(Area, null=False)
+    self_level = Integer(default=0)
+    justification = Text(default="")
+    visibility = Varchar(length=16, default="internal")
+    author = ForeignKey(Person, null=True)
+    version = Integer(default=1)
+    created_at = Timestamptz(default=TimestamptzNow())
+    updated_at = Timestamptz(default=TimestamptzNow())
+
+
+class AssessmentEvidence(Table):
+    """A link backing an assessment. The secretariat verifies it, or rejects it with a reason;
+    rejected or removed evidence counts as absent but stays on record."""
+
+    assessment = ForeignKey(Assessment, null=False, index=True)
+    url = Varchar(length=2000)
+    title = Varchar(length=300, default="")
+    visibility = Varchar(length=16, default="internal")
+    verified_by = ForeignKey(Person, null=True)
+    verified_at = Timestamptz(null=True, default=None)
+    rejected_by = ForeignKey(Person, null=True)
+    rejected_at = Timestamptz(null=True, default=None)
+    rejection_reason = Text(default="")
+    removed_at = Timestamptz(null=True, default=None)
     version = Integer(default=1)
     created_at = Timestamptz(default=TimestamptzNow())
 
@@ -274,8 +342,16 @@ class LoginFailure(Table):
 
 
 class JobRun(Table):
-    """Last run of each scheduled job, reported by /health so a dead scheduler is noticed."""
+    """Each scheduled job's last run and last sign of life, reported by /health so a dead scheduler
+    is noticed by every web worker, whichever process runs the jobs.
+
+    `started_at` is when the latest run began, `last_run_at` when the latest run ended (with
+    `last_result`), and `alive_at` the latest of those and of the beats a long run writes while it
+    goes on: a scheduler that died leaves `alive_at` behind.
+    """
 
     job = Varchar(length=64, unique=True)
     last_run_at = Timestamptz(null=True, default=None)
     last_result = Text(default="")
+    started_at = Timestamptz(null=True, default=None)
+    alive_at = Timestamptz(null=True, default=None)

@@ -20,6 +20,8 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
+from models.words import N_, gettext
+
 # Flags of a parsed milestone (stable values: the import report and the milestone carry them).
 DATED = ""
 RANGE = "range"
@@ -32,13 +34,13 @@ UNDATED = "undated"
 
 NOTES = {
     DATED: "",
-    RANGE: "a range: its last day",
-    PERIOD: "a period: its last day",
-    YEAR_FROM_TEXT: "no year given: the year written later in the text",
-    YEAR_FROM_REFERENCE: "no year given: the year of the reference date",
-    EVENT: "date depends on an event",
-    RECURRING: "recurring",
-    UNDATED: "no date in the text",
+    RANGE: N_("a range: its last day"),
+    PERIOD: N_("a period: its last day"),
+    YEAR_FROM_TEXT: N_("no year given: the year written later in the text"),
+    YEAR_FROM_REFERENCE: N_("no year given: the year of the reference date"),
+    EVENT: N_("date depends on an event"),
+    RECURRING: N_("recurring"),
+    UNDATED: N_("no date in the text"),
 }
 
 
@@ -51,7 +53,7 @@ class ParsedMilestone:
 
     @property
     def note(self) -> str:
-        return "; ".join(NOTES[flag] for flag in self.flags)
+        return "; ".join(gettext(NOTES[flag]) for flag in self.flags)
 
 
 MONTHS = {

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 from models.settings import Settings
+from reminders import outbox
 from reminders.check import run_check
 from reminders.emails import subject_of
 from reminders.jobs import CHECK_JOB, DELIVERY_JOB, describe_check, describe_delivery, record_run
@@ -28,11 +29,20 @@ async def run_check_command(settings: Settings, day: dt.date | None, dry_run: bo
 
 
 async def run_send_command(settings: Settings) -> int:
-    """Deliver what is due now; exit status 1 when some reminders could not be delivered."""
+    """Deliver what is due now, then say what is still undelivered and why.
+
+    Exit status 1 while any reminder remains undelivered (queued, waiting for a retry, held for a
+    weekly digest) or one failed in this run, so a cron job or a deploy script notices; 0 only when
+    everything is out. Rows another sender is sending right now are its concern, and reminders that
+    failed earlier wait for the secretariat: both are counted, neither keeps the status at 1.
+    """
     result = await deliver_due(settings)
-    print(
-        f"Reminders sent: {result.sent}; to retry later: {result.retried}; "
-        f"failed: {result.failed} (failed reminders are listed at /admin/reminders)."
-    )
     await record_run(DELIVERY_JOB, describe_delivery(result))
-    return 0 if result.retried == 0 and result.failed == 0 else 1
+    left = await outbox.undelivered()
+    print(
+        f"Reminders sent: {result.sent}; to retry later: {result.retried}; failed: {result.failed}. "
+        f"Still undelivered: {left.queued} queued, {left.retrying} waiting for a retry, "
+        f"{left.held} held for a weekly digest, {left.sending} being sent by another sender; "
+        f"{left.failed} failed in all (listed at /admin/reminders)."
+    )
+    return 0 if left.waiting == 0 and result.failed == 0 else 1

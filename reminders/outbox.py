@@ -213,6 +213,36 @@ async def mark_failed(reminder_id: int, worker: str, error: str, email: Rendered
         )
 
 
+@dataclass(frozen=True)
+class Undelivered:
+    """What the outbox still holds that has not reached its recipient (`cop-tracker send`'s summary)."""
+
+    queued: int = 0  # deliverable now, left for the next run (the server was away)
+    retrying: int = 0  # queued again after a temporary failure, until `next_attempt_at`
+    held: int = 0  # waiting for the recipient's weekly digest
+    sending: int = 0  # claimed by another sender right now
+    failed: int = 0  # given up on, listed for the secretariat, retried only by hand
+
+    @property
+    def waiting(self) -> int:
+        """Reminders that will still go out without anyone's help, this sender's concern."""
+        return self.queued + self.retrying + self.held
+
+
+async def undelivered(now: dt.datetime | None = None) -> Undelivered:
+    """Count the reminders not delivered yet, by why (one grouped read)."""
+    rows = await fetch(
+        "SELECT status, CASE WHEN next_attempt_at > {} THEN 1 ELSE 0 END AS later, COUNT(*) AS n "
+        "FROM reminder WHERE status IN ('queued', 'held', 'sending', 'failed') GROUP BY 1, 2",
+        now or utcnow(),
+    )
+    counts = dict.fromkeys(("queued", "retrying", "held", "sending", "failed"), 0)
+    for row in rows:
+        name = "retrying" if row["status"] == QUEUED and row["later"] else row["status"]
+        counts[name] += int(row["n"])
+    return Undelivered(**counts)
+
+
 # The secretariat's view --------------------------------------------------------------------------
 
 LIST_COLUMNS = (

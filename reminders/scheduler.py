@@ -30,6 +30,7 @@ from models import clock
 from models.settings import Settings
 from reminders.jobs import (
     CHECK_JOB,
+    DELIVERY_INTERVAL,
     DELIVERY_JOB,
     delivery_job,
     finish_running_jobs,
@@ -37,7 +38,6 @@ from reminders.jobs import (
     timeline_check_job,
 )
 
-DELIVERY_INTERVAL = dt.timedelta(minutes=1)
 CHECK_TIME_UTC = dt.time(5, 0)
 CHECK_MISFIRE_GRACE = dt.timedelta(hours=20)
 CATCH_UP_JOB = "timeline_check_catch_up"

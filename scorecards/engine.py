@@ -1,22 +1,20 @@
 """The scoring engine: rows in, pandas frames out. No HTTP, no database, no clock.
 
 `score_cycle(inputs)` computes every organization's own figures for one cycle (docs/design.md
-"Maturity levels and the evidence rules" and "Scorecards"); `scorecards.positions` then places them among their peers.
+"Maturity levels and the evidence rules" and "Scorecards"); `scorecards.positions` then places
+them among their peers.
 Everything is vectorized over all organizations at once: the same call scores one organization or
 two thousand.
 
 What counts as an organization's level for an area in a cycle
 --------------------------------------------------------------
-The *claim* for (organization, area, cycle) is the most recent progress update (latest
-`created_at`, then highest id) that
-  - belongs to one of the organization's commitments in that area that is not dropped,
-  - is filed under that cycle and carries a self-assessed level,
-  - has not been superseded by a correction.
-Its `self_level` is the **self-assessed level**. No claim means level 0 (not started, or nothing
-reported for the cycle). The **verified level** (the one that counts) applies, in order:
-  1. evidence: a claim of 3 or 4 needs at least one evidence link on that update (not superseded),
-     otherwise it counts 2; a claim of 4 also needs that evidence verified by the secretariat,
-     otherwise it counts 3;
+The *claim* for (organization, area, cycle) is the organization's assessment of the area in that
+cycle's report (one per area and cycle; progress updates feed the report but do not decide the
+level). Its `self_level` is the **self-assessed level**. No assessment means level 0. The
+**verified level** (the one that counts) applies, in order:
+  1. evidence: a claim of 3 or 4 needs at least one evidence link on the assessment that is
+     neither rejected nor removed, otherwise it counts 2; a claim of 4 also needs that evidence
+     verified by the secretariat, otherwise it counts 3;
   2. champion seniority (champion area only): no champion at all counts 0; a champion below
      deputy level (seniority not in `CHAMPION_SENIORITIES`) caps the area at 2. Both raise a flag.
 
@@ -31,7 +29,8 @@ Other figures, per organization, as of `as_of = min(today, cycle due date)`:
   - donor expectations: active expectations marked met (since on or before `as_of`) / active ones;
   - flags: champion missing, champion below deputy, no progress update in the 90 days up to
     `as_of`, submission late (submitted after the due date, or not submitted and `today` past it),
-    an area at 0.
+    an area at 0, milestones overdue by more than 30 days, fewer than half of the due milestones
+    done on time (only where some were due).
 """
 
 from __future__ import annotations
@@ -56,7 +55,11 @@ FLAG_LABELS = {
     "no_update_90_days": N_("No progress update in 90 days"),
     "submission_late": N_("Submission late"),
     "area_at_zero": N_("An area at level 0"),
+    "milestones_overdue_30": N_("Milestones overdue by more than 30 days"),
+    "on_time_below_half": N_("Fewer than half of the cycle's due milestones done on time"),
 }
+LONG_OVERDUE_DAYS = 30
+ON_TIME_FLOOR = 50.0
 # Area-level flags.
 AREA_FLAG_LABELS = {
     "champion_missing": N_("No senior champion: counts 0"),
@@ -211,22 +214,33 @@ def timeliness(milestones: pd.DataFrame, org_ids: pd.Index, cycle: CycleInfo, as
         on_time = done & (completed.isna() | (completed <= due))
         done_late = done & completed.notna() & (completed > due)
         overdue = ~done & (due < pd.Timestamp(as_of))
+        long_overdue = overdue & ((pd.Timestamp(as_of) - due).dt.days > LONG_OVERDUE_DAYS)
         days_late = pd.Series(np.nan, index=m.index)
         days_late[done_late] = (completed[done_late] - due[done_late]).dt.days
         days_late[overdue] = (pd.Timestamp(as_of) - due[overdue]).dt.days
         per = pd.DataFrame(
-            {"org_id": m["org_id"], "on_time": on_time, "overdue": overdue, "days_late": days_late}
+            {
+                "org_id": m["org_id"],
+                "on_time": on_time,
+                "overdue": overdue,
+                "long_overdue": long_overdue,
+                "days_late": days_late,
+            }
         ).groupby("org_id")
         due_count = per.size()
         on_time_count = per["on_time"].sum()
         overdue_count = per["overdue"].sum()
+        long_overdue_count = per["long_overdue"].sum()
         median_late = per["days_late"].median()
     else:
-        due_count = on_time_count = overdue_count = median_late = pd.Series(dtype="float64")
+        due_count = on_time_count = overdue_count = long_overdue_count = median_late = pd.Series(
+            dtype="float64"
+        )
     out = pd.DataFrame(index=org_ids)
     out["due_count"] = due_count.reindex(org_ids).fillna(0).astype("int64")
     out["on_time_share"] = percent(on_time_count.reindex(org_ids).fillna(0), out["due_count"])
     out["overdue"] = overdue_count.reindex(org_ids).fillna(0).astype("int64")
+    out["overdue_30"] = long_overdue_count.reindex(org_ids).fillna(0).astype("int64")
     out["median_days_late"] = round_series(median_late.reindex(org_ids).astype("float64"))
     return out
 
@@ -261,6 +275,7 @@ def organization_flags(
     champion: pd.Series,
     levels: pd.DataFrame,
     inputs: ScoringInputs,
+    timely: pd.DataFrame,
 ) -> pd.Series:
     as_of = pd.Timestamp(inputs.as_of)
     last = _dates(inputs.last_updates.set_index("org_id")["last_update_on"]).reindex(org_ids)
@@ -276,6 +291,8 @@ def organization_flags(
         "no_update_90_days": stale.to_numpy(),
         "submission_late": late.to_numpy(),
         "area_at_zero": at_zero.to_numpy(dtype=bool),
+        "milestones_overdue_30": (timely["overdue_30"] > 0).to_numpy(),
+        "on_time_below_half": (timely["on_time_share"].astype("float64") < ON_TIME_FLOOR).to_numpy(),
     }
     flags = [tuple(name for name, on in columns.items() if on[i]) for i in range(len(org_ids))]
     return pd.Series(flags, index=org_ids, dtype="object")
@@ -307,7 +324,8 @@ def score_cycle(inputs: ScoringInputs) -> Scores:
     out["previous_index"] = previous_index
     out["index_change"] = round_series(index - previous_index)
     out["trend"] = trend_of(out["index_change"])
-    out = out.join(timeliness(inputs.milestones, org_ids, inputs.cycle, inputs.as_of))
+    timely = timeliness(inputs.milestones, org_ids, inputs.cycle, inputs.as_of)
+    out = out.join(timely)
     out = out.join(evidence_coverage(levels))
     met = (
         inputs.expectations.set_index("org_id")["met"].reindex(org_ids) if len(inputs.expectations) else None
@@ -317,5 +335,5 @@ def score_cycle(inputs: ScoringInputs) -> Scores:
     )
     out["expectations_total"] = int(inputs.expectations_total)
     out["champion_status"] = champion
-    out["flags"] = organization_flags(org_ids, champion, levels, inputs)
+    out["flags"] = organization_flags(org_ids, champion, levels, inputs, timely)
     return Scores(orgs=out, areas=levels)

@@ -27,6 +27,7 @@ import pandas as pd
 from models import clock
 from models.caller import Caller
 from models.errors import UserError
+from models.services.areas import cycle_areas
 from models.words import N_
 from scorecards import export_rows
 from scorecards.csv_export import frame_csv_bytes
@@ -136,6 +137,7 @@ async def comparison_export(
     )
     export.milestones = read_in_batches(org_ids, partial(export_rows.milestone_rows, today=today))
     export.expectations = await export_rows.expectation_rows(org_ids, as_of)
+    export.rubrics = {area["key"]: area["rubric"] for area in await cycle_areas(result.cycle.id)}
     return export
 
 

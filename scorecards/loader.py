@@ -1,8 +1,7 @@
 """Reads the rows the engine scores, with SQL, into the frames of `scorecards.engine.ScoringInputs`.
 
-The latest-claim-per-(organization, area, cycle) selection runs in SQL (a window function over the
-`progress_update_latest` index), so only one row per organization and area leaves the database,
-never whole tables. Confidential text is filtered here, in the queries, by the audience's
+An area's claim is the organization's assessment in the cycle's report: one row per organization
+and area leaves the database, never whole tables. Confidential text is filtered here, in the queries, by the audience's
 visibilities: what a query does not return cannot leak into a page, a spreadsheet or a snapshot.
 """
 
@@ -68,6 +67,19 @@ async def load_cycles() -> list[CycleInfo]:
     ]
 
 
+async def load_cycle_areas(cycle_id: int) -> pd.DataFrame:
+    """The areas a cycle scores, in order: those frozen when it opened (an area added later applies
+    from the next cycle), with their current names and weights."""
+    rows = await fetch(
+        "SELECT ar.key, ar.name, ar.weight FROM cycle_area ca JOIN area ar ON ar.id = ca.area "
+        "WHERE ca.cycle = {} ORDER BY ca.position, ar.id",
+        cycle_id,
+    )
+    if not rows:  # a cycle written without the services (by hand): every area, as before freezing
+        rows = await fetch("SELECT key, name, weight FROM area ORDER BY position, id")
+    return _frame(rows, ["key", "name", "weight"])
+
+
 async def find_cycle(name: str) -> tuple[CycleInfo, CycleInfo | None, list[CycleInfo]]:
     """The named cycle, the one before it (or None), and every cycle in order."""
     cycles = await load_cycles()
@@ -77,45 +89,29 @@ async def find_cycle(name: str) -> tuple[CycleInfo, CycleInfo | None, list[Cycle
     raise NotFound(N_("no cycle named %(name)r; cycles are named like 2025-H2"), field="cycle", name=name)
 
 
-def claim_updates_sql(cycle_ids: Sequence[int], org_clause: str, extra_columns: str = "") -> str:
-    """The latest non-superseded update with a level, per (organization, area, cycle) (see engine)."""
-    return f"""
-        SELECT * FROM (
-            SELECT c.organization AS org_id, a.key AS area_key, pu.cycle AS cycle_id,
-                   pu.self_level AS self_level, pu.id AS update_id{extra_columns},
-                   ROW_NUMBER() OVER (
-                       PARTITION BY c.organization, c.area, pu.cycle
-                       ORDER BY pu.created_at DESC, pu.id DESC
-                   ) AS position
-            FROM progress_update pu
-            JOIN commitment c ON c.id = pu.commitment
-            JOIN area a ON a.id = c.area
-            WHERE pu.cycle IN ({_placeholders(cycle_ids)})
-              AND pu.self_level IS NOT NULL
-              AND c.status <> 'dropped'
-              AND pu.id NOT IN (SELECT supersedes FROM progress_update WHERE supersedes IS NOT NULL)
-              {org_clause}
-        ) ranked WHERE position = 1
-    """
-
-
-LIVE_EVIDENCE = "e.id NOT IN (SELECT supersedes FROM evidence WHERE supersedes IS NOT NULL)"
+# Evidence that counts: neither rejected by the secretariat nor removed by the organization.
+LIVE_EVIDENCE = "e.rejected_at IS NULL AND e.removed_at IS NULL"
 
 
 async def load_claims(cycle_ids: Sequence[int], org_ids: Sequence[int] | None) -> pd.DataFrame:
-    org_clause, org_args = _org_filter("c.organization", org_ids)
-    # Correlated counts use the index on evidence.progress_update: one lookup per claim.
+    """Each organization's assessment per area for the cycles, with its evidence and verification.
+
+    The assessment in the cycle's report is the claim (docs/design.md "Maturity levels"); progress
+    updates no longer decide a level. Counts use the index on assessment_evidence.assessment.
+    """
+    org_clause, org_args = _org_filter("a.organization", org_ids)
     sql = f"""
-        SELECT claim.org_id, claim.area_key, claim.cycle_id, claim.self_level, claim.update_id,
-               (SELECT COUNT(*) FROM evidence e
-                 WHERE e.progress_update = claim.update_id AND {LIVE_EVIDENCE}) AS evidence,
-               (SELECT COUNT(*) FROM evidence e
-                 WHERE e.progress_update = claim.update_id AND e.verified_at IS NOT NULL
-                   AND {LIVE_EVIDENCE}) AS verified
-        FROM ({claim_updates_sql(cycle_ids, org_clause)}) claim
+        SELECT a.organization AS org_id, ar.key AS area_key, a.cycle AS cycle_id, a.self_level,
+               a.id AS assessment_id,
+               (SELECT COUNT(*) FROM assessment_evidence e
+                 WHERE e.assessment = a.id AND {LIVE_EVIDENCE}) AS evidence,
+               (SELECT COUNT(*) FROM assessment_evidence e
+                 WHERE e.assessment = a.id AND e.verified_at IS NOT NULL AND {LIVE_EVIDENCE}) AS verified
+        FROM assessment a JOIN area ar ON ar.id = a.area
+        WHERE a.cycle IN ({_placeholders(cycle_ids)}){org_clause}
     """
     rows = await fetch(sql, *cycle_ids, *org_args)
-    columns = ["org_id", "area_key", "cycle_id", "self_level", "update_id", "evidence", "verified"]
+    columns = ["org_id", "area_key", "cycle_id", "self_level", "assessment_id", "evidence", "verified"]
     return _frame(rows, columns)
 
 
@@ -133,9 +129,7 @@ async def load_inputs(cycle_name: str, today: dt.date, org_ids: Sequence[int] | 
         ),
         ["org_id", "acronym", "name", "org_type"],
     )
-    areas = _frame(
-        await fetch("SELECT key, name, weight FROM area ORDER BY position, id"), ["key", "name", "weight"]
-    )
+    areas = await load_cycle_areas(cycle.id)
     org_clause, org_args = _org_filter("ra.organization", org_ids)
     champions = _frame(
         await fetch(
@@ -221,7 +215,7 @@ class Texts:
 async def load_texts(
     cycle: CycleInfo, audiences: Sequence[str], org_ids: Sequence[int] | None = None
 ) -> dict[str, Texts]:
-    """Narratives of the claims, their evidence links and the cycle's comments, per audience.
+    """Justifications of the assessments, their evidence links and the cycle's comments, per audience.
 
     The queries return only text of a visibility one of `audiences` may read, and each row is
     handed to exactly the audiences whose visibilities include it: one read serves the three
@@ -235,29 +229,28 @@ async def load_texts(
     def readers(*visibilities: str) -> list[Texts]:
         return [texts[a] for a, seen in allowed.items() if all(v in seen for v in visibilities)]
 
-    org_clause, org_args = _org_filter("c.organization", org_ids)
-    claims_sql = f"""
-        SELECT claim.org_id, claim.area_key, pu.narrative, pu.visibility
-        FROM ({claim_updates_sql([cycle.id], org_clause)}) claim
-        JOIN progress_update pu ON pu.id = claim.update_id
-        WHERE pu.visibility IN ({marks}) AND pu.narrative <> ''
+    org_clause, org_args = _org_filter("a.organization", org_ids)
+    justification_sql = f"""
+        SELECT a.organization AS org_id, ar.key AS area_key, a.justification, a.visibility
+        FROM assessment a JOIN area ar ON ar.id = a.area
+        WHERE a.cycle = {{}} AND a.visibility IN ({marks}) AND a.justification <> ''{org_clause}
     """
-    for row in await fetch(claims_sql, cycle.id, *org_args, *visible):
+    for row in await fetch(justification_sql, cycle.id, *visible, *org_args):
         for reader in readers(row["visibility"]):
-            reader.narratives[(int(row["org_id"]), row["area_key"])] = row["narrative"]
+            reader.narratives[(int(row["org_id"]), row["area_key"])] = row["justification"]
     evidence_sql = f"""
-        SELECT claim.org_id, claim.area_key, e.url, e.title, e.verified_at, e.visibility,
-               pu.visibility AS update_visibility
-        FROM ({claim_updates_sql([cycle.id], org_clause)}) claim
-        JOIN progress_update pu ON pu.id = claim.update_id
-        JOIN evidence e ON e.progress_update = claim.update_id
-        WHERE {LIVE_EVIDENCE} AND e.visibility IN ({marks}) AND pu.visibility IN ({marks})
-        ORDER BY claim.org_id, claim.area_key, e.id
+        SELECT a.organization AS org_id, ar.key AS area_key, e.url, e.title, e.verified_at, e.visibility,
+               a.visibility AS assessment_visibility
+        FROM assessment a JOIN area ar ON ar.id = a.area
+        JOIN assessment_evidence e ON e.assessment = a.id
+        WHERE a.cycle = {{}} AND {LIVE_EVIDENCE} AND e.visibility IN ({marks}) AND a.visibility IN ({marks})
+              {org_clause}
+        ORDER BY a.organization, ar.key, e.id
     """
-    for row in await fetch(evidence_sql, cycle.id, *org_args, *visible, *visible):
+    for row in await fetch(evidence_sql, cycle.id, *visible, *visible, *org_args):
         item = {"url": row["url"], "title": row["title"], "verified": row["verified_at"] is not None}
-        # A link is read by those who may read both it and its update (as `evidence._readable`).
-        for reader in readers(row["visibility"], row["update_visibility"]):
+        # A link is read by those who may read both it and its assessment.
+        for reader in readers(row["visibility"], row["assessment_visibility"]):
             reader.evidence.setdefault((int(row["org_id"]), row["area_key"]), []).append(item)
     org_clause, org_args = _org_filter("co.organization", org_ids)
     comment_sql = f"""

@@ -60,6 +60,8 @@ class PayloadParts:
 def payload_parts(orgs_frame: pd.DataFrame, areas_frame: pd.DataFrame, areas: pd.DataFrame) -> PayloadParts:
     """Turn the engine's frames (`Scores.orgs`, `Scores.areas`) into plain per-organization values."""
     org_columns = ["acronym", "name", "org_type", "status", "published", *ORG_FIGURES, "flags"]
+    # Read by the lateness flags' words only (`flag_label`); not a figure of the payload.
+    org_columns += [c for c in ("overdue_30",) if c in orgs_frame.columns]
     orgs = {}
     for org_id, row in zip(orgs_frame.index, records(orgs_frame[org_columns]), strict=True):
         orgs[int(org_id)] = row
@@ -110,10 +112,20 @@ def organization_payload(
         "status": org["status"],
         "published": bool(org["published"]),
         "figures": {name: org[name] for name in ORG_FIGURES},
-        "flags": [{"key": f, "label": FLAG_LABELS[f]} for f in org["flags"]],
+        "flags": [{"key": f, "label": flag_label(f, org)} for f in org["flags"]],
         "areas": area_items,
         "comments": texts.comments.get(org_id, []),
     }
+
+
+def flag_label(key: str, org: Any) -> str:
+    """A flag's words, with the figures behind the lateness flags."""
+    label = FLAG_LABELS[key]
+    if key == "milestones_overdue_30" and org.get("overdue_30") is not None:
+        return f"{label}: {int(org['overdue_30'])}"
+    if key == "on_time_below_half" and org.get("on_time_share") is not None:
+        return f"{label}: {org['on_time_share']:g}% of {int(org['due_count'])}"
+    return label
 
 
 def scores_from_payloads(payloads: list[dict[str, Any]]) -> Scores:

@@ -154,7 +154,7 @@ def forget_published_cache() -> None:
 
 
 async def area_weights() -> list[dict[str, Any]]:
-    """The five areas in display order, with their weights and what level 3 looks like."""
+    """The areas in display order, with their weights and what level 3 looks like."""
     rows = await fetch("SELECT key, name, weight, descriptor FROM area ORDER BY position, id")
     return [
         {"key": r["key"], "name": r["name"], "weight": float(r["weight"]), "descriptor": r["descriptor"]}

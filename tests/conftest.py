@@ -80,6 +80,24 @@ async def drop_all_postgres_tables() -> None:
 
 
 _copies = 0
+_seeded_areas: list[dict[str, Any]] = []
+
+
+async def restore_seeded_areas() -> None:
+    """PostgreSQL keeps the area table between tests: put back the areas as migrated (a test may
+    change a weight or a rubric, or add an area)."""
+    if not _seeded_areas:
+        _seeded_areas.extend(
+            await fetch("SELECT id, name, weight, descriptor, rubric::text AS rubric, position FROM area")
+        )
+    ids = [int(a["id"]) for a in _seeded_areas]
+    await fetch(f"DELETE FROM area WHERE id NOT IN ({', '.join(str(i) for i in ids)})")
+    for a in _seeded_areas:
+        await fetch(
+            "UPDATE area SET name = {}, weight = {}, descriptor = {}, rubric = CAST({} AS JSON), position = {}, "
+            "version = 1 WHERE id = {}",
+            a["name"], a["weight"], a["descriptor"], a["rubric"], a["position"], a["id"],
+        )  # fmt: skip
 
 
 @pytest.fixture
@@ -98,7 +116,7 @@ async def db(migrated_template: None) -> AsyncIterator[str]:
         rows = await fetch("SELECT tablename FROM pg_tables WHERE schemaname = 'public'")
         names = [r["tablename"] for r in rows if r["tablename"] not in KEEP_TABLES]
         await current_engine().run_ddl(f"TRUNCATE {', '.join(names)} RESTART IDENTITY CASCADE")
-        await fetch("UPDATE area SET weight = 1.0, version = 1")
+        await restore_seeded_areas()
         url = os.environ["DATABASE_URL"]
     yield url
     if is_sqlite(engine):

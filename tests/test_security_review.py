@@ -104,28 +104,31 @@ async def publish_open_cycle(nra: int) -> None:
 async def test_a_shared_link_under_an_internal_claim_stays_out_of_published_scorecards(
     client: httpx.AsyncClient, demo, sign_in
 ) -> None:
-    """The API hides a link whose update is internal (`evidence._readable`); the frozen snapshot
-    must not show it either, or a title describing a confidential concern reaches donors."""
+    """A link marked for donors under an internal assessment stays internal: the frozen snapshot
+    must not show it, or a title describing a confidential concern reaches donors."""
+    from models.services import assessments
+
     nra = await org_id("NRA")
-    commitment = int(
-        (await fetch("SELECT id FROM commitment WHERE organization = {} ORDER BY id", nra))[0]["id"]
-    )
     marker = "LINK-UNDER-INTERNAL-6630"
-    await updates.create_update(
+    await assessments.save_assessment(
         SYSTEM,
-        commitment,
+        nra,
+        "2026-H2",
+        "policy",
         {
-            "narrative": "internal narrative",
+            "justification": "internal justification",
             "visibility": "internal",
             "self_level": 3,
             "evidence": [
                 {"url": f"https://nra.example.org/{marker}", "title": marker, "visibility": "donor"}
             ],
         },
-    )
+        (await fetch("SELECT a.version FROM assessment a JOIN area ar ON ar.id = a.area JOIN cycle y ON y.id = a.cycle "
+                     "WHERE a.organization = {} AND ar.key = 'policy' AND y.name = '2026-H2'", nra) or [{"version": 0}])[0]["version"],
+    )  # fmt: skip
     await publish_open_cycle(nra)
     own = await client.get(f"/api/organizations/{nra}/scorecards/2026-H2", headers=await sign_in(FOCAL_NRA))
-    assert marker in own.text  # the claim's link is on the organization's own scorecard
+    assert marker in own.text  # the assessment's link is on the organization's own scorecard
     for who, email in OUTSIDERS.items():
         headers = await sign_in(email)
         for path in (

@@ -108,12 +108,14 @@ def _plain(value: Any) -> Any:
 
 def api_controllers() -> list[Any]:
     """The JSON API's resource controllers (scorecards, exports and reminders add their own)."""
+    from api.controllers.assessments import AssessmentController
     from api.controllers.audit import AuditController
     from api.controllers.auth import AuthController
     from api.controllers.commitments import CommitmentController, MilestoneController
     from api.controllers.cycles import CycleController, SubmissionController
     from api.controllers.organizations import AreaController, OrganizationController
     from api.controllers.people import ExpectationController, PeopleController
+    from api.controllers.plans import PlanController
     from api.controllers.updates import EvidenceController, UpdateController
 
     return [
@@ -122,10 +124,12 @@ def api_controllers() -> list[Any]:
         OrganizationController,
         CommitmentController,
         MilestoneController,
+        PlanController,
         UpdateController,
         EvidenceController,
         CycleController,
         SubmissionController,
+        AssessmentController,
         PeopleController,
         ExpectationController,
         AuditController,

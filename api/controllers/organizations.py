@@ -8,6 +8,7 @@ from litestar.params import JSONBody
 from api.auth import CallerDep
 from api.controllers import IfMatch, PathId, PathText, expected_version, given, listed, shape, with_etag
 from api.schemas.organizations import (
+    AreaCreate,
     AreaRead,
     AreaUpdate,
     OrganizationCreate,
@@ -15,7 +16,7 @@ from api.schemas.organizations import (
     OrganizationUpdate,
 )
 from models.paging import ListOf, Paging
-from models.services import organizations
+from models.services import areas, organizations
 
 
 class OrganizationController(Controller):
@@ -51,12 +52,17 @@ class AreaController(Controller):
 
     @get("/")
     async def list_areas(self, paging: Paging) -> ListOf[AreaRead]:
-        return listed(await organizations.list_areas(paging), AreaRead)
+        return listed(await areas.list_areas(paging), AreaRead)
+
+    @post("/")
+    async def create_area(self, caller: CallerDep, data: JSONBody[AreaCreate]) -> AreaRead:
+        """Add an area (secretariat); it is scored from the next cycle opened, older cycles keep theirs."""
+        return shape(await areas.create_area(caller, given(data)), AreaRead)
 
     @patch("/{area_key:str}")
     async def update_area(
         self, caller: CallerDep, area_key: PathText, data: JSONBody[AreaUpdate], if_match: IfMatch
     ) -> Response[AreaRead]:
-        """Change an area's weight in the internalization index (secretariat)."""
-        row = await organizations.update_area(caller, area_key, given(data), expected_version(if_match))
+        """Change an area's weight in the internalization index, its name, text or rubric (secretariat)."""
+        row = await areas.update_area(caller, area_key, given(data), expected_version(if_match))
         return with_etag(row, AreaRead)

@@ -28,6 +28,9 @@ PAGE_ACCESS: dict[str, str] = {
     f"POST {COMMITMENT}/milestones/new": EDITORS,
     f"GET {ORG}/milestones/{{milestone_id}}/edit": EDITORS,
     f"POST {ORG}/milestones/{{milestone_id}}/edit": EDITORS,
+    f"GET {ORG}/import": EDITORS,
+    f"POST {ORG}/import": EDITORS,
+    f"POST {ORG}/import/confirm": EDITORS,
     f"GET {COMMITMENT}/updates/new": EDITORS,
     f"POST {COMMITMENT}/updates/new": EDITORS,
     f"GET {SUBMISSION}": MEMBERS,
@@ -35,6 +38,7 @@ PAGE_ACCESS: dict[str, str] = {
     f"POST {SUBMISSION}/approve": "champion",
     f"POST {SUBMISSION}/return": "champion",
     f"POST {SUBMISSION}/publish": "secretariat",
+    f"POST {SUBMISSION}/assessments/{{area_key}}": EDITORS,
     "GET /admin/organizations": "secretariat",
     "GET /admin/organizations/new": "secretariat",
     "POST /admin/organizations/new": "secretariat",
@@ -53,6 +57,7 @@ PAGE_ACCESS: dict[str, str] = {
     "POST /admin/cycles/{cycle}/publish-approved": "secretariat",
     "GET /admin/evidence": "secretariat",
     "POST /admin/evidence/{evidence_id}/verify": "secretariat",
+    "POST /admin/evidence/assessment/{evidence_id}/decision": "secretariat",
     "GET /admin/reminders": "secretariat",
     "POST /admin/reminders/{reminder_id}/retry": "secretariat",
 }
@@ -71,6 +76,7 @@ def page_handlers() -> list[ControllerRouterHandler]:
     from api.pages.dashboard import DashboardPage
     from api.pages.home import HomePage
     from api.pages.login import LoginPages
+    from api.pages.plans import PlanImportPages
     from api.pages.published import PublishedPage
     from api.pages.render import STATIC_DIR
     from api.pages.signoff import SignOffPage
@@ -84,6 +90,7 @@ def page_handlers() -> list[ControllerRouterHandler]:
         LoginPages,
         DashboardPage,
         CommitmentPages,
+        PlanImportPages,
         UpdatePages,
         SubmissionPages,
         SignOffPage,

@@ -17,6 +17,7 @@ from api.pages.forms import optional_date, optional_int, required_date, version_
 from api.pages.render import read_form, redirect, refusal, render
 from models.caller import Caller
 from models.errors import NotFound, UserError
+from models.services import areas as area_service
 from models.services import commitments as commitment_service
 from models.services import milestones as milestone_service
 from models.services import organizations as organization_service
@@ -81,7 +82,7 @@ class CommitmentPages(PageController):
     path = ORG
 
     async def _areas(self) -> list[tuple[str, str]]:
-        return [(area["key"], area["name"]) for area in (await organization_service.list_areas()).items]
+        return [(area["key"], area["name"]) for area in (await area_service.list_areas()).items]
 
     async def _commitment_form(
         self,

@@ -17,6 +17,7 @@ from api.pages.errors import PageController
 from api.pages.render import render
 from models.caller import Caller
 from models.clock import today
+from models.services import areas as area_service
 from models.services import commitments as commitment_service
 from models.services import cycles as cycle_service
 from models.services import milestones as milestone_service
@@ -32,7 +33,7 @@ async def area_levels(org_id: int, cycle_name: str | None) -> list[dict[str, Any
     """The five areas with this cycle's self-assessed and counted levels (live, internal figures)."""
     from scorecards.service import live_cycle_scores
 
-    areas = (await organization_service.list_areas()).items
+    areas = (await area_service.list_areas()).items
     levels: dict[str, dict[str, Any]] = {}
     if cycle_name is not None:
         scores = await live_cycle_scores(cycle_name, today(), [org_id])
@@ -75,8 +76,8 @@ def milestone_watchlist(commitments: list[dict[str, Any]], day: dt.date) -> dict
     horizon = day + dt.timedelta(days=DUE_SOON_DAYS)
     for commitment in commitments:
         for milestone in commitment["milestones"]:
-            if milestone["status"] not in OPEN_MILESTONE:
-                continue
+            if milestone["status"] not in OPEN_MILESTONE or milestone["due_date"] is None:
+                continue  # an undated milestone (it waits for an event) is neither due nor overdue
             item = {
                 **milestone,
                 "commitment_title": commitment["title"],

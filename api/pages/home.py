@@ -53,10 +53,7 @@ async def reviewed_organizations(caller: Caller) -> list[dict[str, Any]]:
 async def reporting_counts(caller: Caller, cycle: dict[str, Any] | None) -> dict[str, int]:
     if cycle is None or not caller.is_secretariat:
         return {}
-    counts: dict[str, int] = {}
-    for row in (await cycle_service.reporting_overview(caller, cycle["name"])).items:
-        counts[row["status"]] = counts.get(row["status"], 0) + 1
-    return counts
+    return await cycle_service.reporting_counts(caller, cycle["name"])
 
 
 class HomePage(PageController):

@@ -20,6 +20,7 @@ from models.caller import Caller
 from models.clock import today
 from models.errors import UserError
 from models.paging import Paging
+from models.services import areas as area_service
 from models.vocabulary import AUDIENCES, ORG_TYPE_LABELS
 from models.words import N_, gettext, translated
 from scorecards.cards import scorecard_read
@@ -137,6 +138,7 @@ class ScorecardPages(PageController):
             caller,
             "method.html.jinja",
             areas=await area_weights(),
+            rubric_areas=(await area_service.list_areas()).items,
             scale=level_scale(),
             flag_labels=translated(FLAG_LABELS),
             area_flag_labels=translated(AREA_FLAG_LABELS),

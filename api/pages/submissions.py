@@ -16,6 +16,7 @@ from api.pages.login import safe_next
 from api.pages.render import read_form, redirect, refusal, render
 from models.caller import Caller
 from models.errors import UserError
+from models.services import assessments as assessment_service
 from models.services import cycles as cycle_service
 from models.services import organizations as organization_service
 from models.services import submissions as submission_service
@@ -42,6 +43,30 @@ def next_actions(caller: Caller, org_id: int, status: str) -> set[str]:
     return actions
 
 
+def assessment_from_form(form: dict[str, str], area_key: str) -> dict[str, Any]:
+    """The assessment form of one area as the service's data: a level, a justification, links."""
+    level = form.get("self_level", "")
+    if not level.isdigit():
+        raise UserError(N_("choose the level the organization claims for this area"), field="self_level")
+    links = []
+    for line in form.get(f"evidence-{area_key}", "").splitlines():
+        url, _, title = line.strip().partition(" ")
+        if url:
+            links.append(
+                {
+                    "url": url,
+                    "title": title.strip(),
+                    "visibility": form.get(f"evidence_visibility-{area_key}", "internal"),
+                }
+            )
+    return {
+        "self_level": int(level),
+        "justification": form.get(f"justification-{area_key}", ""),
+        "visibility": form.get(f"visibility-{area_key}", "internal"),
+        "evidence": links,
+    }
+
+
 class SubmissionPages(PageController):
     path = ORG
 
@@ -65,6 +90,8 @@ class SubmissionPages(PageController):
             submission=submission,
             areas=await area_levels(org_id, cycle),
             actions=next_actions(caller, org_id, submission["status"]),
+            assessments=await assessment_service.list_assessments(caller, org_id, cycle),
+            can_assess=caller.can_edit(org_id) and submission["status"] in ("draft", "returned"),
             form=form or {},
         )
 
@@ -123,6 +150,24 @@ class SubmissionPages(PageController):
         return redirect(
             request, f"/organizations/{org_id}/submissions/{cycle}", gettext(DONE["return"], cycle=cycle)
         )
+
+    @post(SUBMISSION + "/assessments/{area_key:str}")
+    async def assess(
+        self, request: Request[Any, Any, Any], caller: Caller, org_id: int, cycle: str, area_key: str
+    ) -> Redirect:
+        form = await read_form(request)
+        here = f"/organizations/{org_id}/submissions/{cycle}#assessment-{area_key}"
+        try:
+            data = assessment_from_form(form, area_key)
+            saved = await assessment_service.save_assessment(
+                caller, org_id, cycle, area_key, data, int(form.get("version") or 0)
+            )
+        except UserError as exc:
+            return redirect(request, here, exc.message[:1].upper() + exc.message[1:], kind="error")
+        message = gettext("The %(area)s assessment was saved.", area=saved["area_name"])
+        if saved["self_level"] >= 3 and not any(e["state"] != "rejected" for e in saved["evidence"]):
+            message += " " + gettext("Without evidence it counts as 2 until a link is added.")
+        return redirect(request, here, message)
 
     @post(SUBMISSION + "/publish")
     async def publish(

@@ -26,6 +26,7 @@ class OrganizationRead(Shape):
     is_demo: bool
     version: int
     created_at: dt.datetime
+    aliases: str = ""  # other names, separated by ";", that a plan's lead column may use
     audience: str | None = None  # how the caller reads it: internal, peer or donor
 
 
@@ -42,6 +43,7 @@ class OrganizationUpdate(Strict):
     org_type: OrgType | UnsetType = UNSET
     time_zone: TimeZone | UnsetType = UNSET
     active: bool | UnsetType = UNSET
+    aliases: Annotated[str, msgspec.Meta(max_length=1000)] | UnsetType = UNSET
 
 
 class AreaRead(Shape):
@@ -49,10 +51,24 @@ class AreaRead(Shape):
     name: str
     weight: float
     descriptor: str
+    rubric: dict[str, str]
     position: int
     version: int
 
 
+Rubric = dict[Annotated[str, msgspec.Meta(pattern="^[0-4]$")], Annotated[str, msgspec.Meta(max_length=1000)]]
+
+
+class AreaCreate(Strict):
+    key: Annotated[str, msgspec.Meta(pattern="^[a-z][a-z0-9_]{1,15}$")]
+    name: Annotated[str, msgspec.Meta(min_length=1, max_length=100)]
+    weight: Annotated[float, msgspec.Meta(ge=0, le=100)] = 1.0
+    descriptor: Annotated[str, msgspec.Meta(max_length=500)] = ""
+    rubric: Rubric | UnsetType = UNSET
+
+
 class AreaUpdate(Strict):
     weight: Annotated[float, msgspec.Meta(ge=0, le=100)] | UnsetType = UNSET
+    name: Annotated[str, msgspec.Meta(min_length=1, max_length=100)] | UnsetType = UNSET
+    rubric: Rubric | UnsetType = UNSET
     descriptor: Annotated[str, msgspec.Meta(max_length=500)] | UnsetType = UNSET

@@ -68,13 +68,15 @@ class MilestoneRead(Shape):
     commitment_id: int
     organization_id: int
     title: str
-    due_date: dt.date
+    due_date: dt.date | None
     completed_on: dt.date | None
     status: str
     drop_reason: str
     derived_state: str
     version: int
     created_at: dt.datetime
+    timeframe_text: str = ""
+    date_flags: str = ""
 
 
 class MilestoneCreate(Strict):

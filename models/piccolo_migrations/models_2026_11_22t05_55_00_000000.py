@@ -81,13 +81,17 @@ async def forwards():
         sqlite = is_sqlite(engine)
         for statement in UNIQUE_INDEXES + trigger_statements(sqlite):
             await engine.run_ddl(statement)
-        from models.tables import Area
+        from models.engine import fetch
 
-        existing = {row["key"] for row in await Area.select(Area.key)}
+        # Plain SQL with the columns the table has at this point: a later column added to the
+        # `Area` class must not break this step on a fresh database.
+        existing = {row["key"] for row in await fetch("SELECT key FROM area")}
         for key, name, position, descriptor in AREAS:
             if key not in existing:
-                await Area.insert(
-                    Area(key=key, name=name, position=position, descriptor=descriptor, weight=1.0)
+                await fetch(
+                    "INSERT INTO area (key, name, position, descriptor, weight, version) "
+                    "VALUES ({}, {}, {}, {}, 1.0, 1)",
+                    key, name, position, descriptor,
                 )
 
     manager.add_raw(run)

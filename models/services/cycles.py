@@ -16,6 +16,8 @@ from models.clock import today
 from models.engine import fetch, fetch_page, write_transaction
 from models.errors import Conflict, Forbidden, NotFound, UserError
 from models.paging import EVERYTHING, Page, Paging
+from models.services.areas import freeze_cycle_areas
+from models.services.common import containing
 from models.tables import Cycle
 from models.words import N_
 
@@ -68,29 +70,54 @@ async def create_cycle(caller: Caller, name: str, due_date: dt.date | None = Non
             raise Conflict(N_("the cycle %(name)s already exists"), field="name", name=name)
         cycle = Cycle(name=name, period_start=start, period_end=end, due_date=due)
         await cycle.save()
+        await freeze_cycle_areas(cycle.id)
         after = {"name": name, "period_start": start, "period_end": end, "due_date": due}
         await audit.record(caller, "create", "cycle", cycle.id, None, after)
     return await cycle_by_name(name)
 
 
+# Every active organization with the status of its submission for one cycle ("missing": none yet).
+OVERVIEW = (
+    "SELECT o.id AS organization_id, o.acronym AS acronym, o.name AS name, "
+    "COALESCE(s.status, 'missing') AS status, s.submitted_at AS submitted_at, "
+    "s.approved_at AS approved_at, s.published_at AS published_at "
+    "FROM organization o LEFT JOIN submission s ON s.organization = o.id AND s.cycle = {} "
+    "WHERE o.active = {}"
+)
+
+
 async def reporting_overview(
-    caller: Caller, cycle_name: str, paging: Paging = EVERYTHING
+    caller: Caller,
+    cycle_name: str,
+    paging: Paging = EVERYTHING,
+    statuses: tuple[str, ...] = (),
+    search: str = "",
 ) -> Page[dict[str, Any]]:
-    """Per active organization, the status of its submission for the cycle ("missing": none yet).
+    """Per active organization, the status of its submission for the cycle, by acronym; with
+    `statuses` only those at one of them, with `search` those whose acronym or name contains it.
 
     The secretariat reads it to see who has not reported.
     """
     if not caller.is_secretariat:
-        raise Forbidden(N_("only the secretariat sees the reporting overview"))
+        raise Forbidden("only the secretariat sees the reporting overview")
     cycle = await cycle_by_name(cycle_name)
-    return await fetch_page(
-        "SELECT o.id AS organization_id, o.acronym AS acronym, o.name AS name, "
-        "COALESCE(s.status, 'missing') AS status, s.submitted_at AS submitted_at, "
-        "s.approved_at AS approved_at, s.published_at AS published_at "
-        "FROM organization o LEFT JOIN submission s ON s.organization = o.id AND s.cycle = {} "
-        "WHERE o.active = {}",
-        "o.acronym, o.id",
-        cycle["id"],
-        True,
-        paging=paging,
+    query, args = OVERVIEW, [cycle["id"], True]
+    if statuses:
+        query += f" AND COALESCE(s.status, 'missing') IN ({', '.join('{}' for _ in statuses)})"
+        args += statuses
+    if search.strip():
+        condition, values = containing(("o.acronym", "o.name"), search)
+        query += f" AND {condition}"
+        args += values
+    return await fetch_page(query, "o.acronym, o.id", *args, paging=paging)
+
+
+async def reporting_counts(caller: Caller, cycle_name: str) -> dict[str, int]:
+    """How many active organizations stand at each status for the cycle (statuses with none left out)."""
+    if not caller.is_secretariat:
+        raise Forbidden("only the secretariat sees the reporting overview")
+    cycle = await cycle_by_name(cycle_name)
+    rows = await fetch(
+        f"SELECT status, COUNT(*) AS n FROM ({OVERVIEW}) overview GROUP BY status", cycle["id"], True
     )
+    return {row["status"]: int(row["n"]) for row in rows}

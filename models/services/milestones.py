@@ -35,14 +35,20 @@ SELECT = (
     "SELECT m.id AS id, m.commitment AS commitment_id, c.organization AS organization_id, m.title AS title, "
     "m.due_date AS due_date, m.completed_on AS completed_on, m.status AS status, "
     "m.drop_reason AS drop_reason, m.derived_state AS derived_state, m.version AS version, "
+    "m.timeframe_text AS timeframe_text, m.date_flags AS date_flags, "
     "m.created_at AS created_at FROM milestone m JOIN commitment c ON c.id = m.commitment "
 )
 
 
-def timeline_columns(due_date: dt.date, status: str) -> dict[str, Any]:
-    """The timeline check's columns as they stand right after a write (the rules are its own)."""
+def timeline_columns(due_date: dt.date | None, status: str) -> dict[str, Any]:
+    """The timeline check's columns as they stand right after a write (the rules are its own).
+
+    A milestone without a due date (an imported timeframe that hangs on an event) has nothing to
+    check until someone gives it a date."""
     from reminders.rules import derived_state, next_check_on
 
+    if due_date is None:
+        return {"next_check_on": None, "derived_state": ""}
     return {
         "next_check_on": next_check_on(due_date, status),
         "derived_state": derived_state(due_date, status, today()),

@@ -22,12 +22,12 @@ from models.services.common import (
     one_line,
     update_versioned,
 )
-from models.tables import Area, Organization
+from models.tables import Organization
 from models.vocabulary import ORG_TYPES
 from models.words import N_
 
 ACRONYM_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.&-]{0,31}$")
-ORG_COLUMNS = "id, name, acronym, org_type, time_zone, active, is_demo, version, created_at"
+ORG_COLUMNS = "id, name, acronym, org_type, time_zone, active, is_demo, aliases, version, created_at"
 
 
 def require_secretariat(caller: Caller, action: str) -> None:
@@ -88,6 +88,10 @@ def _clean(changes: dict[str, Any]) -> dict[str, Any]:
         clean["time_zone"] = _time_zone(changes["time_zone"])
     if "active" in changes:
         clean["active"] = bool(changes["active"])
+    if "aliases" in changes:
+        # Other names a plan's lead column may use, separated by ";" (see models.services.plans).
+        names = [" ".join(name.split()) for name in str(changes["aliases"]).split(";")]
+        clean["aliases"] = one_line("; ".join(n for n in names if n), "aliases", 1000, required=False)
     return clean
 
 
@@ -143,45 +147,3 @@ async def update_organization(
                 caller, "update", "organization", org_id, {k: before[k] for k in changed}, changed
             )
     return await get_organization(caller, org_id)
-
-
-# --- areas ------------------------------------------------------------------------------------
-
-AREA_COLUMNS = "id, key, name, weight, descriptor, position, version"
-
-
-async def list_areas(paging: Paging = EVERYTHING) -> Page[dict[str, Any]]:
-    return await fetch_page(f"SELECT {AREA_COLUMNS} FROM area", "position, id", paging=paging)
-
-
-async def get_area(key: str) -> dict[str, Any]:
-    rows = await fetch(f"SELECT {AREA_COLUMNS} FROM area WHERE key = {{}}", key)
-    if not rows:
-        raise NotFound(N_("no area with key %(key)r"), field="area", key=key)
-    return rows[0]
-
-
-async def update_area(
-    caller: Caller, key: str, changes: dict[str, Any], expected_version: int
-) -> dict[str, Any]:
-    """The secretariat may change an area's weight (used by the internalization index) and text."""
-    require_secretariat(caller, "change area weights")
-    clean: dict[str, Any] = {}
-    if "weight" in changes:
-        weight = float(changes["weight"])
-        if not 0 <= weight <= 100:
-            raise UserError(N_("weight must be between 0 and 100"), field="weight")
-        clean["weight"] = weight
-    if "descriptor" in changes:
-        clean["descriptor"] = one_line(changes["descriptor"], "descriptor", 500, required=False)
-    async with write_transaction():
-        before = await get_area(key)
-        check_version(before, expected_version, "area")
-        changed = changed_fields(before, clean)
-        if changed:
-            await update_versioned(Area, int(before["id"]), expected_version, changed, "area")
-            total = await fetch("SELECT SUM(weight) AS total FROM area")
-            if not float(total[0]["total"] or 0) > 0:
-                raise UserError(N_("at least one area must keep a weight above 0"), field="weight")
-            await audit.record(caller, "update", "area", key, {k: before[k] for k in changed}, changed)
-    return await get_area(key)

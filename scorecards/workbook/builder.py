@@ -81,6 +81,7 @@ class ComparisonExport:
     commitments: Rows = field(default_factory=pd.DataFrame)
     milestones: Rows = field(default_factory=pd.DataFrame)
     expectations: Rows = field(default_factory=pd.DataFrame)
+    rubrics: dict[str, dict[str, str]] = field(default_factory=dict)  # area key -> level -> text
 
 
 def summary_spec(export: ComparisonExport) -> SheetSpec:
@@ -108,6 +109,7 @@ def write_comparison_workbook(export: ComparisonExport, target: str | BinaryIO) 
         generated_at=export.generated_at,
         organizations=len(export.summary),
         areas=export.areas,
+        rubrics=export.rubrics,
     )
     write_frame_sheet(wb, summary_spec(export), export.summary)
     write_trend_sheet(wb, export.trend, export.trend_cycles, export.cycle)

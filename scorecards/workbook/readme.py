@@ -7,7 +7,7 @@ and audience it shows and how the figures were made.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from openpyxl.cell import WriteOnlyCell
@@ -38,12 +38,14 @@ LEVEL_MEANINGS = {
 }
 METHOD = [
     N_(
-        "Each organization reports per cycle on five areas: senior champion, policy, capacity, reporting "
-        "and M&E, budget. Each area gets a level from 0 (not started) to 4 (institutionalized)."
+        "Each organization reports per cycle on the cycle's areas (listed with their weights below). Each "
+        "area gets a level from 0 (not started) to 4 (institutionalized)."
     ),
     N_(
-        "The verified level counts: a claim of 3 without evidence counts as 2, a claim of 4 without the "
-        "secretariat's verification counts as 3. A champion below deputy level caps the champion area at 2."
+        "Each area is assessed once per cycle in the organization's report: the level claimed, a "
+        "justification and the evidence. The verified level counts: a claim of 3 without evidence counts "
+        "as 2, a claim of 4 without the secretariat's verification counts as 3, rejected evidence counts "
+        "as absent. A champion below deputy level caps the champion area at 2."
     ),
     N_("Internalization index (0-100): the weighted mean of the area levels divided by 4, times 100."),
     N_(
@@ -73,6 +75,7 @@ def write_readme_sheet(
     generated_at: dt.datetime,
     organizations: int,
     areas: Sequence[tuple[str, str, float]],
+    rubrics: Mapping[str, Mapping[str, str]] | None = None,
 ) -> Any:
     ws = wb.create_sheet(title=gettext("Read me"))
     for letter, width in (("A", 24), ("B", 70), ("C", 36)):
@@ -117,6 +120,16 @@ def write_readme_sheet(
         meaning, evidence = LEVEL_MEANINGS[level]
         line = gettext("%(name)s: %(meaning)s", name=gettext(name), meaning=gettext(meaning))
         ws.append([level, wrapped(line), xlsx_value(ws, gettext(evidence) if evidence else None)])
+    if rubrics:
+        ws.append([])
+        ws.append([label(gettext("Rubric"))])
+        intro = gettext("What an organization must show for each level, area by area (as the cycle opened).")
+        ws.append([None, wrapped(intro)])
+        for key, name, _weight in areas:
+            for level, text in sorted((rubrics.get(key) or {}).items()):
+                if text:
+                    where = gettext("%(area)s, level %(level)s", area=name, level=level)
+                    ws.append([xlsx_value(ws, where), wrapped(text)])
     ws.append([])
     ws.append([styles.header_cell(ws, gettext(h)) for h in (N_("Sheet"), N_("What it holds"))])
     for name, what in SHEETS:

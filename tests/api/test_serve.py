@@ -64,7 +64,8 @@ def _jobs_reported(url: str) -> bool:
         health = httpx.get(f"{url}/health", timeout=5).json()
     except (httpx.HTTPError, ValueError):
         return False
-    return {"deliver_reminders", "timeline_check"} <= set(health.get("jobs") or {})
+    jobs = health.get("jobs") or {}
+    return all(jobs.get(job, {}).get("last_run_at") for job in ("deliver_reminders", "timeline_check"))
 
 
 def _worker_pids(process: subprocess.Popen[bytes]) -> set[int]:

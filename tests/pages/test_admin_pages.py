@@ -3,6 +3,7 @@ keep what was typed, publishing, verifying evidence and retrying a failed remind
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import httpx
@@ -151,7 +152,7 @@ async def test_the_secretariat_verifies_evidence_from_the_queue(
     before = await fetch("SELECT COUNT(*) AS n FROM evidence WHERE verified_at IS NULL")
     page = await secretariat.get("/admin/evidence")
     assert f"{before[0]['n']} links waiting" in page.text
-    evidence_id = int(page.text.split('action="/admin/evidence/', 1)[1].split("/", 1)[0])
+    evidence_id = int(re.search(r'action="/admin/evidence/(\d+)/verify"', page.text).group(1))
     verified = await secretariat.post(
         f"/admin/evidence/{evidence_id}/verify", {"next": "/admin/evidence?page=1"}
     )

@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 
 from models import clock
+from models.engine import fetch
 from tests.conftest import REPO
 from tests.reminders import world
 
@@ -73,6 +74,63 @@ async def test_send_with_the_server_down_exits_1_and_keeps_the_reminders(cli: An
     assert "to retry later: 2" in out.stdout
     statuses = sorted(row["status"] for row in await world.reminders())
     assert statuses == ["queued", "queued"]
+
+
+def undelivered_line(out: subprocess.CompletedProcess[str]) -> str:
+    return out.stdout.split("Still undelivered: ", 1)[1].strip()
+
+
+async def test_send_exits_1_until_every_reminder_is_out_and_says_what_waits(
+    db: str, cli: Any, smtp_env: Any
+) -> None:
+    """A reminder waiting for a retry or held for a weekly digest is not delivered yet: `send` says
+    so and exits 1 until the digest and the retry have gone out."""
+    org = await organization_with_milestones(2)
+    digest_org = await world.organization("DRC", focal_digest=True)
+    await world.milestone(await world.commitment(digest_org), DUE, title="Train the staff")
+    smtp_env.refuse_recipient(org.focal_email, "451 4.3.0 mailbox busy, try later", times=1)
+    assert cli("check", "--date", CHECK_DATE).returncode == 0
+
+    first = cli("send")
+    assert first.returncode == 1, first.stdout + first.stderr
+    assert "Reminders sent: 1; to retry later: 1; failed: 0." in first.stdout
+    assert undelivered_line(first) == (
+        "0 queued, 1 waiting for a retry, 1 held for a weekly digest, 0 being sent by another sender; "
+        "0 failed in all (listed at /admin/reminders)."
+    )
+    assert len(smtp_env.messages) == 1
+
+    # The retry's time comes (the real clock runs in the subprocess), then Monday's digest.
+    await fetch("UPDATE reminder SET next_attempt_at = {} WHERE status = 'queued'", world.at(TODAY, 0))
+    second = cli("send")
+    assert second.returncode == 1
+    assert "Reminders sent: 1;" in second.stdout and undelivered_line(second).startswith(
+        "0 queued, 0 waiting for a retry, 1 held for a weekly digest"
+    )
+    await fetch("UPDATE reminder SET next_attempt_at = {} WHERE status = 'held'", world.at(TODAY, 0))
+    assert "digests 1" in cli("check", "--date", CHECK_DATE).stdout
+    last = cli("send")
+    assert last.returncode == 0, last.stdout
+    assert "Reminders sent: 1;" in last.stdout
+    assert undelivered_line(last).startswith("0 queued, 0 waiting for a retry, 0 held for a weekly digest")
+    assert len(smtp_env.to(org.focal_email)) == 2 and len(smtp_env.to(digest_org.focal_email)) == 1
+
+
+async def test_send_counts_earlier_failures_without_failing_for_them(
+    db: str, cli: Any, smtp_env: Any
+) -> None:
+    """A reminder refused for good is the secretariat's to retry: this run fails for it, the next
+    runs count it but exit 0 once nothing else waits."""
+    org = await organization_with_milestones(1)
+    smtp_env.refuse_recipient(org.focal_email, "550 5.1.1 no such mailbox")
+    cli("check", "--date", CHECK_DATE)
+    refused = cli("send")
+    assert refused.returncode == 1
+    assert "failed: 1." in refused.stdout and "1 failed in all" in refused.stdout
+    later = cli("send")
+    assert later.returncode == 0, later.stdout
+    assert "Reminders sent: 0; to retry later: 0; failed: 0." in later.stdout
+    assert undelivered_line(later).endswith("; 1 failed in all (listed at /admin/reminders).")
 
 
 async def test_two_send_processes_at_once_send_each_email_once(db: str, cli: Any, smtp_env: Any) -> None:

@@ -10,9 +10,10 @@ import pytest
 from models.engine import fetch
 from models.tables import (
     Area,
+    Assessment,
+    AssessmentEvidence,
     Commitment,
     Cycle,
-    Evidence,
     Organization,
     Person,
     ProgressUpdate,
@@ -52,18 +53,25 @@ async def commitment(world: dict[str, Any], area: str, status: str = "active") -
     )
 
 
-async def update(
-    commitment_id: int, cycle: int, level: int | None, minutes: int, supersedes: int | None = None
-) -> int:
+async def update(commitment_id: int, cycle: int, level: int | None, minutes: int) -> int:
     return await make(
         ProgressUpdate,
         commitment=commitment_id,
         cycle=cycle,
         self_level=level,
         narrative=f"level {level}",
-        supersedes=supersedes,
         created_at=T0 + dt.timedelta(minutes=minutes),
     )
+
+
+async def assess(world: dict[str, Any], area: str, level: int, cycle: str = "h1") -> int:
+    return await make(
+        Assessment, organization=world["org"], cycle=world[cycle], area=world["areas"][area], self_level=level
+    )
+
+
+async def link(assessment: int, **values: Any) -> int:
+    return await make(AssessmentEvidence, assessment=assessment, url="https://a.example/doc", **values)
 
 
 async def levels(world: dict[str, Any]) -> dict[str, tuple[int, int]]:
@@ -75,56 +83,46 @@ async def levels(world: dict[str, Any]) -> dict[str, tuple[int, int]]:
     }
 
 
-async def test_the_latest_update_of_the_cycle_is_the_claim(world: dict[str, Any]) -> None:
+async def test_the_assessment_of_the_cycle_is_the_claim_and_updates_do_not_decide(
+    world: dict[str, Any],
+) -> None:
     policy = await commitment(world, "policy")
-    await update(policy, world["h1"], 1, 0)
-    await update(policy, world["h1"], 2, 10)
-    await update(policy, world["h2"], 4, 20)  # another cycle: not this one's claim
-    await update(policy, world["h1"], None, 30)  # narrative only: no level, not a claim
+    await update(policy, world["h1"], 3, 0)
+    assert (await levels(world))["policy"] == (0, 0)  # an update alone claims nothing
+    await assess(world, "policy", 2)
+    await assess(world, "policy", 4, cycle="h2")  # another cycle: not this one's claim
+    await update(policy, world["h1"], 1, 10)
     assert (await levels(world))["policy"] == (2, 2)
 
 
-async def test_the_latest_update_across_the_areas_commitments_is_the_claim(world: dict[str, Any]) -> None:
-    first, second = await commitment(world, "capacity"), await commitment(world, "capacity")
-    await update(first, world["h1"], 2, 0)
-    await update(second, world["h1"], 1, 5)
-    assert (await levels(world))["capacity"] == (1, 1)
-    await update(first, world["h1"], 2, 10)
-    assert (await levels(world))["capacity"] == (2, 2)
+async def test_a_verified_4_counts_4_whatever_is_filed_later(world: dict[str, Any]) -> None:
+    """The scenario of the secretariat: verify a level-4 budget claim, then a level-3 update on
+    another budget commitment filed a minute later must not lower it."""
+    first, second = await commitment(world, "budget"), await commitment(world, "budget")
+    budget = await assess(world, "budget", 4)
+    await link(budget, verified_by=world["person"], verified_at=T0)
+    await update(first, world["h1"], 4, 0)
+    await update(second, world["h1"], 3, 1)
+    assert (await levels(world))["budget"] == (4, 4)
 
 
-async def test_a_superseded_update_is_never_the_claim(world: dict[str, Any]) -> None:
-    policy = await commitment(world, "policy")
-    await update(policy, world["h1"], 1, 0)
-    wrong = await update(policy, world["h1"], 2, 10)
-    # A correction that withdraws the level: the claim falls back to the earlier update.
-    await update(policy, world["h1"], None, 20, supersedes=wrong)
-    assert (await levels(world))["policy"] == (1, 1)
-
-
-async def test_updates_of_dropped_commitments_do_not_count(world: dict[str, Any]) -> None:
-    kept, dropped = await commitment(world, "budget"), await commitment(world, "budget", status="dropped")
-    await update(kept, world["h1"], 1, 0)
-    await update(dropped, world["h1"], 2, 10)
-    assert (await levels(world))["budget"] == (1, 1)
-
-
-async def test_evidence_on_the_claim_and_superseded_evidence(world: dict[str, Any]) -> None:
-    reporting, policy = await commitment(world, "reporting"), await commitment(world, "policy")
-    claim = await update(reporting, world["h1"], 4, 0)
-    verified = await make(
-        Evidence, progress_update=claim, url="https://a.example/1", verified_by=world["person"],
-        verified_at=T0,
-    )  # fmt: skip
+async def test_the_evidence_rules_on_the_assessment(world: dict[str, Any]) -> None:
+    reporting = await assess(world, "reporting", 4)
+    assert (await levels(world))["reporting"] == (4, 2)  # no evidence: counts 2
+    unverified = await link(reporting)
+    assert (await levels(world))["reporting"] == (4, 3)  # evidence, not verified: counts 3
+    await fetch("UPDATE assessment_evidence SET verified_at = {} WHERE id = {}", T0, unverified)
     assert (await levels(world))["reporting"] == (4, 4)
-    # The verified link is replaced by an unverified correction: 4 now counts 3.
-    await make(Evidence, progress_update=claim, url="https://a.example/2", supersedes=verified)
-    assert (await levels(world))["reporting"] == (4, 3)
-    # Evidence on an older update of the area does not support the latest claim.
-    older = await update(policy, world["h1"], 3, 0)
-    await make(Evidence, progress_update=older, url="https://a.example/3")
-    await update(policy, world["h1"], 3, 10)
-    assert (await levels(world))["policy"] == (3, 2)
+    # Rejected evidence counts as absent; so does evidence the organization removed.
+    await fetch(
+        "UPDATE assessment_evidence SET verified_at = NULL, rejected_at = {} WHERE id = {}", T0, unverified
+    )
+    assert (await levels(world))["reporting"] == (4, 2)
+    capacity = await assess(world, "capacity", 3)
+    await link(capacity, removed_at=T0)
+    assert (await levels(world))["capacity"] == (3, 2)
+    await link(capacity)
+    assert (await levels(world))["capacity"] == (3, 3)
 
 
 async def test_loader_reads_milestones_submissions_and_staleness(world: dict[str, Any]) -> None:
@@ -132,6 +130,7 @@ async def test_loader_reads_milestones_submissions_and_staleness(world: dict[str
 
     policy = await commitment(world, "policy")
     await update(policy, world["h1"], 1, 0)
+    await assess(world, "policy", 1)
     for due, done, status in [
         (dt.date(2026, 2, 1), dt.date(2026, 2, 1), "done"),
         (dt.date(2026, 6, 1), None, "planned"),

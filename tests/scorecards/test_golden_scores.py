@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 import pandas as pd
+import pytest
 
 from scorecards.engine import score_cycle
 from scorecards.positions import comparison_frame, place, rank_and_quartile, records
@@ -269,3 +270,113 @@ def test_rounding_is_half_away_from_zero() -> None:
     assert round_half_away(-0.25) == -0.3
     assert round_half_away(66.666) == 66.7
     assert round_half_away(None) is None
+
+
+# The rules of one assessment per area, lateness and added areas, as a table of scenarios worked out
+# by hand: (name, claims, milestones, submitted on, expected counted levels of the five areas,
+# expected index, flags that must be raised, flags that must not).
+D = dt.date
+SCENARIOS = [
+    ("verified 4 counts 4", [(1, "budget", 1, 4, 1, 1)], [], None, [0, 0, 0, 0, 4], 20.0, [], []),
+    ("unverified 4 counts 3", [(1, "budget", 1, 4, 1, 0)], [], None, [0, 0, 0, 0, 3], 15.0, [], []),
+    # Rejected evidence reaches the engine as absent: a claim of 4 then counts 2.
+    ("rejected evidence is absent", [(1, "budget", 1, 4, 0, 0)], [], None, [0, 0, 0, 0, 2], 10.0, [], []),
+    (
+        "9 overdue, none on time",
+        all_areas(1, 2),
+        [(1, D(2026, 3, 1), None, "planned")] * 9,
+        None,
+        [2, 2, 2, 2, 2],
+        50.0,
+        ["milestones_overdue_30", "on_time_below_half"],
+        [],
+    ),
+    (
+        "31 days overdue is flagged, half on time is not",
+        all_areas(1, 2),
+        # as of 31 July (the due date): due 30 June and open is 31 days late; one of two on time.
+        [(1, D(2026, 6, 29), D(2026, 6, 29), "done"), (1, D(2026, 6, 30), None, "planned")],
+        None,
+        [2, 2, 2, 2, 2],
+        50.0,
+        ["milestones_overdue_30"],
+        ["on_time_below_half"],
+    ),
+    (
+        "half on time is enough",
+        all_areas(1, 1),
+        [(1, D(2026, 2, 1), D(2026, 2, 1), "done"), (1, D(2026, 2, 1), D(2026, 2, 20), "done")],
+        None,
+        [1, 1, 1, 1, 1],
+        25.0,
+        [],
+        ["on_time_below_half", "milestones_overdue_30"],
+    ),
+    ("a late report", all_areas(1, 1), [], D(2026, 8, 5), [1, 1, 1, 1, 1], 25.0, ["submission_late"], []),
+    (
+        "no milestone due: no timeliness flag",
+        all_areas(1, 1),
+        [],
+        D(2026, 7, 1),
+        [1] * 5,
+        25.0,
+        [],
+        ["on_time_below_half", "submission_late"],
+    ),  # fmt: skip
+]
+
+
+@pytest.mark.parametrize(
+    "name, claims, milestones, submitted, levels, index, raised, absent",
+    SCENARIOS,
+    ids=[s[0] for s in SCENARIOS],
+)
+def test_the_scenarios_of_the_assessment_and_lateness_rules(
+    name: str,
+    claims: list[tuple],
+    milestones: list[tuple],
+    submitted: dt.date | None,
+    levels: list[int],
+    index: float,
+    raised: list[str],
+    absent: list[str],
+) -> None:
+    scores = score_cycle(
+        inputs(
+            [(1, "AAA", "ngo")],
+            claims=claims,
+            champions=HEAD,
+            milestones=milestones,
+            submitted={1: submitted} if submitted else None,
+        )
+    )
+    assert [level_of(scores, 1, a)[1] for a in AREAS] == levels
+    assert scores.orgs.loc[1, "index"] == index
+    flags = scores.orgs.loc[1, "flags"]
+    assert set(raised) <= set(flags), flags
+    assert not set(absent) & set(flags), flags
+
+
+def test_an_added_area_weighs_in_the_index_of_the_cycle_that_scores_it() -> None:
+    six = inputs([(1, "AAA", "ngo")], claims=[*all_areas(1, 4), (1, "aap", 1, 0, 0, 0)], champions=HEAD)
+    six.areas = pd.concat(
+        [
+            six.areas,
+            pd.DataFrame([("aap", "Accountability to affected people", 1.0)], columns=six.areas.columns),
+        ]
+    )
+    scores = score_cycle(six)
+    assert level_of(scores, 1, "aap") == (0, 0)
+    assert scores.orgs.loc[1, "index"] == round_half_away(5 * 4 / 6 / 4 * 100)  # 83.3
+    assert "area_at_zero" in scores.orgs.loc[1, "flags"]
+
+
+def test_thirty_days_overdue_is_not_yet_flagged_and_thirty_one_is() -> None:
+    milestones = [
+        (1, dt.date(2026, 6, 29), dt.date(2026, 6, 29), "done"),
+        (1, dt.date(2026, 6, 30), None, "planned"),
+    ]
+    for today, flagged in ((dt.date(2026, 7, 30), False), (dt.date(2026, 7, 31), True)):
+        scores = score_cycle(inputs([(1, "AAA", "ngo")], claims=all_areas(1, 2), champions=HEAD,
+                                    milestones=milestones, today=today))  # fmt: skip
+        assert ("milestones_overdue_30" in scores.orgs.loc[1, "flags"]) is flagged, today

@@ -10,7 +10,7 @@ import pytest
 
 from models.engine import fetch, write_transaction
 from models.errors import NotFound
-from models.tables import Evidence, ProgressUpdate
+from models.tables import Assessment, AssessmentEvidence
 from scorecards.cards import organization_scorecard
 from scorecards.service import comparison, comparison_mapping, forget_published_cache
 from scorecards.snapshots import freeze_snapshots
@@ -68,17 +68,19 @@ async def test_published_scorecards_never_change_after_later_edits(demo: Any) ->
     nra = await org_id("NRA")
     before = {a: await organization_scorecard(nra, "2026-H1", a, TODAY) for a in ("peer", "donor")}
     live_before = await organization_scorecard(nra, "2026-H1", "internal", TODAY)
-    # A later update in the published cycle raises every claimed level to a verified 4.
-    commitments = await fetch("SELECT id FROM commitment WHERE organization = {}", nra)
+    # Later assessments of the published cycle claim a verified 4 in every area.
     async with write_transaction():
-        for row in commitments:
-            rows = await ProgressUpdate.insert(
-                ProgressUpdate(commitment=row["id"], cycle=2, self_level=4, narrative="Later claim",
-                               visibility="donor", created_at=dt.datetime(2026, 11, 1, tzinfo=dt.UTC))
-            ).returning(ProgressUpdate.id)  # fmt: skip
-            await Evidence.insert(
-                Evidence(progress_update=rows[0]["id"], url="https://x.example", visibility="donor",
-                         verified_at=dt.datetime(2026, 11, 2, tzinfo=dt.UTC))
+        await fetch("DELETE FROM assessment_evidence WHERE assessment IN "
+                    "(SELECT id FROM assessment WHERE organization = {} AND cycle = 2)", nra)  # fmt: skip
+        await fetch("DELETE FROM assessment WHERE organization = {} AND cycle = 2", nra)
+        for area in await fetch("SELECT id FROM area"):
+            rows = await Assessment.insert(
+                Assessment(organization=nra, cycle=2, area=area["id"], self_level=4, justification="Later claim",
+                           visibility="donor")
+            ).returning(Assessment.id)  # fmt: skip
+            await AssessmentEvidence.insert(
+                AssessmentEvidence(assessment=rows[0]["id"], url="https://x.example", visibility="donor",
+                                   verified_at=dt.datetime(2026, 11, 2, tzinfo=dt.UTC))
             )  # fmt: skip
     live_after = await organization_scorecard(nra, "2026-H1", "internal", TODAY)
     assert live_after["figures"]["index"] > live_before["figures"]["index"]

@@ -8,7 +8,7 @@ from typing import Any
 from litestar import Request, get, post
 from litestar.response import Redirect, Template
 
-from api.pages.admin import matches, page_base, paginate
+from api.pages.admin import page_base, page_number_of, page_of
 from api.pages.errors import PageController
 from api.pages.forms import optional_date, page_number
 from api.pages.render import read_form, redirect, refusal, render
@@ -28,13 +28,11 @@ SHOW = {
 }
 
 
-def shown_rows(rows: list[dict[str, Any]], show: str, q: str) -> list[dict[str, Any]]:
-    def wanted(row: dict[str, Any]) -> bool:
-        if show == "not_reported":
-            return row["status"] in NOT_REPORTED
-        return show == "all" or row["status"] == show
-
-    return [row for row in rows if wanted(row) and matches(q, row["acronym"], row["name"])]
+def statuses_shown(show: str) -> tuple[str, ...]:
+    """The submission statuses a choice of the overview's filter keeps (none: every one)."""
+    if show == "not_reported":
+        return NOT_REPORTED
+    return () if show == "all" else (show,)
 
 
 class AdminCyclePages(PageController):
@@ -86,23 +84,24 @@ class AdminCyclePages(PageController):
     ) -> Template:
         show = show if show in SHOW else "not_reported"
         info = await cycle_service.cycle_by_name(cycle)
-        rows = (await cycle_service.reporting_overview(caller, cycle)).items
-        counts: dict[str, int] = {}
-        for row in rows:
-            counts[row["status"]] = counts.get(row["status"], 0) + 1
-        found = shown_rows(rows, show, q)
-        shown, page_shown, pages = paginate(found, page_number(page))
+        counts = await cycle_service.reporting_counts(caller, cycle)
+        found = await page_of(
+            lambda paging: cycle_service.reporting_overview(
+                caller, cycle, paging, statuses=statuses_shown(show), search=q
+            ),
+            page_number(page),
+        )
         return render(
             request,
             caller,
             "admin/cycle.html.jinja",
             cycle=info,
-            rows=shown,
-            total=len(found),
+            rows=found.items,
+            total=found.total,
             counts=counts,
             not_reported=sum(counts.get(status, 0) for status in NOT_REPORTED),
-            page=page_shown,
-            pages=pages,
+            page=page_number_of(found),
+            pages=found.pages,
             base=page_base(f"/admin/cycles/{cycle}", show=show, q=q),
             show=show,
             shows=[(key, gettext(label)) for key, label in SHOW.items()],
@@ -112,11 +111,9 @@ class AdminCyclePages(PageController):
     @post("/{cycle:str}/publish-approved")
     async def publish_approved(self, request: Request[Any, Any, Any], caller: Caller, cycle: str) -> Redirect:
         """Publish every approved report of the cycle, each in its own transaction."""
-        rows = (await cycle_service.reporting_overview(caller, cycle)).items
+        approved = await cycle_service.reporting_overview(caller, cycle, statuses=("approved",))
         published, refused = [], []
-        for row in rows:
-            if row["status"] != "approved":
-                continue
+        for row in approved.items:
             try:
                 await submission_service.publish(caller, int(row["organization_id"]), cycle)
                 published.append(row["acronym"])

@@ -15,8 +15,10 @@ from api.pages.render import read_form, redirect, render
 from models.caller import Caller
 from models.errors import UserError
 from models.paging import Paging
+from models.services import assessments as assessment_service
 from models.services import evidence as evidence_service
 from models.services.verification import evidence_to_verify
+from models.words import N_, gettext
 
 
 class AdminEvidencePages(PageController):
@@ -39,7 +41,20 @@ class AdminEvidencePages(PageController):
             pages=pages,
             base=page_base("/admin/evidence", organization=organization),
             here=str(request.url.path) + (f"?{request.url.query}" if request.url.query else ""),
+            assessment_evidence=await assessment_service.evidence_to_decide(caller),
         )
+
+    @post("/assessment/{evidence_id:int}/decision")
+    async def decide(self, request: Request[Any, Any, Any], caller: Caller, evidence_id: int) -> Redirect:
+        form = await read_form(request)
+        try:
+            row = await assessment_service.decide_evidence(
+                caller, evidence_id, form.get("decision", ""), form.get("reason", "")
+            )
+        except UserError as exc:
+            return redirect(request, "/admin/evidence", exc.message[:1].upper() + exc.message[1:], "error")
+        done = N_("Verified: %(link)s.") if row["state"] == "verified" else N_("Rejected: %(link)s.")
+        return redirect(request, "/admin/evidence", gettext(done, link=row["url"]))
 
     @post("/{evidence_id:int}/verify")
     async def verify(self, request: Request[Any, Any, Any], caller: Caller, evidence_id: int) -> Redirect:

@@ -29,6 +29,7 @@ def organization_data(form: dict[str, str]) -> dict[str, Any]:
         "org_type": form.get("org_type", ""),
         "time_zone": form.get("time_zone", "") or "UTC",
         "active": form.get("active") == "on",
+        "aliases": form.get("aliases", ""),
     }
 
 
@@ -97,7 +98,9 @@ class AdminOrganizationPages(PageController):
         self, request: Request[Any, Any, Any], caller: Caller, org_id: int
     ) -> Template:
         org = await organization_service.get_organization(caller, org_id)
-        form = {key: str(org[key]) for key in ("name", "acronym", "org_type", "time_zone", "version")}
+        form = {
+            key: str(org[key]) for key in ("name", "acronym", "org_type", "time_zone", "aliases", "version")
+        }
         form["active"] = "on" if org["active"] else ""
         return await self._form(request, caller, form, org)
 
