@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import msgspec
-from litestar import Controller, get, post, put
+from litestar import Controller, Request, get, post, put
 from litestar.params import JSONBody
 
 from api.auth import CallerDep
@@ -16,6 +18,7 @@ from api.schemas.assessments import (
 )
 from models.paging import ListOf, Paging
 from models.services import assessments
+from reminders.workflow import queue_evidence_rejected
 
 
 class AssessmentController(Controller):
@@ -48,8 +51,15 @@ class AssessmentController(Controller):
 
     @post("/assessment-evidence/{evidence_id:int}/decision")
     async def decide_evidence(
-        self, caller: CallerDep, evidence_id: PathId, data: JSONBody[EvidenceDecision]
+        self,
+        request: Request[Any, Any, Any],
+        caller: CallerDep,
+        evidence_id: PathId,
+        data: JSONBody[EvidenceDecision],
     ) -> AssessmentEvidenceDecided:
-        """Verify a link, or reject it with a reason (secretariat): rejected evidence counts as absent."""
+        """Verify a link, or reject it with a reason (secretariat): rejected evidence counts as absent,
+        and the organization's focal points are told at once by email, with the reason."""
         row = await assessments.decide_evidence(caller, evidence_id, data.decision, data.reason)
+        if row["state"] == "rejected":
+            await queue_evidence_rejected(request.app.state.settings, evidence_id)
         return shape(row, AssessmentEvidenceDecided)

@@ -93,6 +93,20 @@ async def test_a_rejection_needs_a_reason_and_counts_as_absent(
     )
     assert rejected.status_code == 201 and rejected.json()["state"] == "rejected"
     assert await counted(client, nra, focal, "policy") == (3, 2)
+    # The focal points are told at once, with the reason, through the outbox.
+    from reminders.emails import EmailRenderer
+
+    told = await fetch("SELECT recipient_email, context, link FROM reminder WHERE rule = 'evidence_rejected'")
+    focal_points = await fetch(
+        "SELECT p.email FROM role_assignment r JOIN person p ON p.id = r.person "
+        "WHERE r.role = 'focal_point' AND r.organization = {}",
+        nra,
+    )
+    assert sorted(t["recipient_email"] for t in told) == sorted(p["email"] for p in focal_points)
+    email = EmailRenderer("http://testserver").render(
+        "evidence_rejected", told[0]["context"], told[0]["link"], "Fay"
+    )
+    assert "The document is a draft" in email.text and "Policy" in email.subject
     shown = await current(client, nra, focal, "policy")
     assert shown["evidence"][0]["rejection_reason"].startswith("The document is a draft")
 

@@ -19,6 +19,7 @@ from models.services import assessments as assessment_service
 from models.services import evidence as evidence_service
 from models.services.verification import evidence_to_verify
 from models.words import N_, gettext
+from reminders.workflow import queue_evidence_rejected
 
 
 class AdminEvidencePages(PageController):
@@ -53,6 +54,8 @@ class AdminEvidencePages(PageController):
             )
         except UserError as exc:
             return redirect(request, "/admin/evidence", exc.message[:1].upper() + exc.message[1:], "error")
+        if row["state"] == "rejected":
+            await queue_evidence_rejected(request.app.state.settings, evidence_id)
         done = N_("Verified: %(link)s.") if row["state"] == "verified" else N_("Rejected: %(link)s.")
         return redirect(request, "/admin/evidence", gettext(done, link=row["url"]))
 
