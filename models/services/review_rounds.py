@@ -15,10 +15,11 @@ from typing import Any
 
 from models import audit
 from models.caller import Caller
+from models.clock import utcnow
 from models.engine import fetch, write_transaction
 from models.errors import Conflict, Forbidden, NotFound, UserError
 from models.pairing import PEER_TYPE_MODES, check_pairs, propose_pairs
-from models.services.common import check_version, choice, one_line, update_versioned, utcnow
+from models.services.common import check_version, choice, one_line, update_versioned
 from models.services.cycles import cycle_by_name
 from models.tables import Review, ReviewerAssignment, ReviewPair, ReviewRound
 

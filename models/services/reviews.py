@@ -19,9 +19,10 @@ from typing import Any
 
 from models import audit
 from models.caller import Caller
+from models.clock import today, utcnow
 from models.engine import fetch, write_transaction
 from models.errors import Conflict, Forbidden, NotFound, UserError
-from models.services.common import choice, may_read, text_block, today, utcnow, visibility
+from models.services.common import choice, may_read, text_block, visibility
 from models.services.review_rounds import page_bounds
 from models.tables import ReviewComment, ReviewReply
 from models.vocabulary import VISIBILITIES
