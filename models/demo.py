@@ -353,11 +353,12 @@ class _DemoBuilder:
         # reviewing organization); the second one's reviews the first in the demo's open round.
         self.round_reviewers: dict[int, int] = {}
         if len(org_ids) >= 2:
-            self.summary.logins.append(
-                (f"reviewer.{specs[1][1].lower()}@{DEMO_DOMAIN}", f"peer_reviewer of {specs[1][1]}")
-            )
             for index in range(min(REVIEW_ROUND_ORGS, len(org_ids))):
                 local = specs[index][1].lower()
+                if index < 3:
+                    self.summary.logins.append(
+                        (f"reviewer.{local}@{DEMO_DOMAIN}", f"peer_reviewer of {specs[index][1]}")
+                    )
                 person = self.person(
                     f"reviewer.{local}",
                     f"Reviewer of {specs[index][1]} (demo)",
