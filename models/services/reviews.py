@@ -25,9 +25,8 @@ from models.errors import Conflict, Forbidden, NotFound, UserError
 from models.services.common import choice, may_read, text_block, visibility
 from models.services.review_rounds import page_bounds
 from models.tables import ReviewComment, ReviewReply
-from models.vocabulary import VISIBILITIES
+from models.vocabulary import ASSESSMENTS, VISIBILITIES
 
-ASSESSMENTS = ("right", "too_high", "too_low")
 COMMENT_VISIBILITIES = ("peer", "donor", "public")
 WIDTH = {name: rank for rank, name in enumerate(VISIBILITIES)}  # internal < peer < donor < public
 
@@ -338,14 +337,14 @@ async def add_reply(caller: Caller, comment_id: int, data: dict[str, Any]) -> di
     return after
 
 
-async def review_record(org_id: int, cycle: str, audience: str) -> list[dict[str, Any]]:
-    """The closed rounds' submitted reviews of an organization in a cycle, at an audience: what its
-    scorecard and the workbooks show. Names of people never leave the pair and the secretariat."""
+async def review_record(org_id: int | None, cycle: str, audience: str) -> list[dict[str, Any]]:
+    """The closed rounds' submitted reviews of an organization (None: of every organization) in a
+    cycle, at an audience: what its scorecard and the workbooks show. Names of people never leave
+    the pair and the secretariat."""
+    only = "" if org_id is None else f"AND p.reviewee = {int(org_id)} "
     rows = await fetch(
-        REVIEW_SELECT
-        + "WHERE p.reviewee = {} AND c.name = {} AND r.status = 'closed' AND v.status = 'submitted' "
-        "ORDER BY v.review_round, a.acronym",
-        org_id,
+        REVIEW_SELECT + "WHERE c.name = {} AND r.status = 'closed' AND v.status = 'submitted' "
+        f"{only}ORDER BY b.acronym, v.review_round, a.acronym",
         cycle,
     )
     comments = await comments_for([int(row["id"]) for row in rows], audience, named=audience == "internal")
@@ -353,6 +352,8 @@ async def review_record(org_id: int, cycle: str, audience: str) -> list[dict[str
         {
             "review_id": row["id"],
             "round_name": row["round_name"],
+            "reviewee_acronym": row["reviewee_acronym"],
+            "reviewee_name": row["reviewee_name"],
             "reviewer_acronym": row["reviewer_acronym"],
             "comments": comments.get(int(row["id"]), []),
         }
