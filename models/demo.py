@@ -121,6 +121,9 @@ async def load_demo(
     from scorecards.snapshots import freeze_all_published
 
     await freeze_all_published(today)
+    from models.demo_reviews import load_demo_reviews
+
+    await load_demo_reviews(sorted(builder.round_reviewers), builder.summary.cycles[:-1], today)
     return builder.summary
 
 

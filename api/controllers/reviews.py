@@ -6,34 +6,33 @@ is only the first gate (a review id carries no organization, so the service deci
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Any, TypeVar
 
 from litestar import Controller, Request, Response, get, patch, post, put
-from litestar.params import JSONBody, QueryParameter
+from litestar.params import JSONBody
 
 from api.access import allow
 from api.auth import CallerDep
-from api.controllers import MAX_ID, IfMatch, PathId, expected_version, given, shape, shapes, with_etag
+from api.controllers import IfMatch, PathId, expected_version, given, listed, shape, with_etag
 from api.schemas.reviews import (
     CommentRead,
     CommentWrite,
-    PairList,
     PairRead,
     PairsWrite,
     PracticeNoteCreate,
-    PracticeNoteList,
     PracticeNoteRead,
     ReplyCreate,
     ReplyRead,
-    ReviewList,
     ReviewRead,
     ReviewUpdate,
     RoundCreate,
-    RoundList,
     RoundRead,
     RoundUpdate,
 )
+from models.paging import MAX_LIMIT, ListOf, Page, Paging
 from models.services import practice, review_rounds, reviews
+
+T = TypeVar("T")
 
 allow(
     {
@@ -57,8 +56,9 @@ allow(
     }
 )
 
-Limit = Annotated[int, QueryParameter(ge=1, le=500, description="at most this many items")]
-Offset = Annotated[int, QueryParameter(ge=0, le=MAX_ID, description="skip this many items")]
+
+def page_of(items: list[Any], total: int, paging: Paging, type_: type[T]) -> ListOf[T]:
+    return listed(Page(items=items, total=total, limit=paging.limit, offset=paging.offset), type_)
 
 
 class ReviewRoundController(Controller):
@@ -66,10 +66,10 @@ class ReviewRoundController(Controller):
     tags = ["peer review"]
 
     @get("/")
-    async def list_rounds(self, caller: CallerDep, limit: Limit = 100, offset: Offset = 0) -> RoundList:
+    async def list_rounds(self, caller: CallerDep, paging: Paging) -> ListOf[RoundRead]:
         """Rounds, newest first (secretariat)."""
-        items, total = await review_rounds.list_rounds(caller, limit, offset)
-        return RoundList(items=shapes(items, RoundRead), total=total, limit=limit, offset=offset)
+        items, total = await review_rounds.list_rounds(caller, paging.limit or MAX_LIMIT, paging.offset)
+        return page_of(items, total, paging, RoundRead)
 
     @post("/")
     async def create_round(self, caller: CallerDep, data: JSONBody[RoundCreate]) -> RoundRead:
@@ -101,18 +101,19 @@ class ReviewRoundController(Controller):
         return with_etag(await review_rounds.close_round(caller, round_id), RoundRead)
 
     @get("/{round_id:int}/pairs")
-    async def list_pairs(
-        self, caller: CallerDep, round_id: PathId, limit: Limit = 500, offset: Offset = 0
-    ) -> PairList:
+    async def list_pairs(self, caller: CallerDep, round_id: PathId, paging: Paging) -> ListOf[PairRead]:
+        """The round's pairs: who reviews whom, with its reviewers and how far each review has come."""
         pairs = (await review_rounds.get_round(caller, round_id))["pairs"]
-        page = pairs[offset : offset + limit]
-        return PairList(items=shapes(page, PairRead), total=len(pairs), limit=limit, offset=offset)
+        end = None if paging.limit is None else paging.offset + paging.limit
+        return page_of(pairs[paging.offset : end], len(pairs), paging, PairRead)
 
     @put("/{round_id:int}/pairs")
-    async def set_pairs(self, caller: CallerDep, round_id: PathId, data: JSONBody[PairsWrite]) -> PairList:
+    async def set_pairs(
+        self, caller: CallerDep, round_id: PathId, data: JSONBody[PairsWrite]
+    ) -> ListOf[PairRead]:
         """Replace the pairs before the round opens (checked against the rules of a round)."""
         pairs = await review_rounds.set_pairs(caller, round_id, given(data)["pairs"])
-        return PairList(items=shapes(pairs, PairRead), total=len(pairs), limit=len(pairs), offset=0)
+        return page_of(pairs, len(pairs), Paging(limit=None), PairRead)
 
 
 class ReviewController(Controller):
@@ -120,10 +121,10 @@ class ReviewController(Controller):
     tags = ["peer review"]
 
     @get("/reviews")
-    async def list_reviews(self, caller: CallerDep, limit: Limit = 100, offset: Offset = 0) -> ReviewList:
+    async def list_reviews(self, caller: CallerDep, paging: Paging) -> ListOf[ReviewRead]:
         """The caller's reviews: to write, or submitted on the caller's organization to reply to."""
-        items, total = await reviews.list_my_reviews(caller, limit, offset)
-        return ReviewList(items=shapes(items, ReviewRead), total=total, limit=limit, offset=offset)
+        items, total = await reviews.list_my_reviews(caller, paging.limit or MAX_LIMIT, paging.offset)
+        return page_of(items, total, paging, ReviewRead)
 
     @get("/reviews/{review_id:int}")
     async def get_review(self, caller: CallerDep, review_id: PathId) -> Response[ReviewRead]:
@@ -165,15 +166,11 @@ class ReviewController(Controller):
         return shape(await reviews.add_reply(caller, comment_id, given(data)), ReplyRead)
 
     @get("/organizations/{org_id:int}/practice-notes")
-    async def list_notes(
-        self, caller: CallerDep, org_id: PathId, limit: Limit = 100, offset: Offset = 0
-    ) -> PracticeNoteList:
+    async def list_notes(self, caller: CallerDep, org_id: PathId, paging: Paging) -> ListOf[PracticeNoteRead]:
         """The organization's practice notes the caller may read, newest first (`current`: its latest
         word in that area)."""
-        items, total = await practice.list_notes(caller, org_id, limit, offset)
-        return PracticeNoteList(
-            items=shapes(items, PracticeNoteRead), total=total, limit=limit, offset=offset
-        )
+        items, total = await practice.list_notes(caller, org_id, paging.limit or MAX_LIMIT, paging.offset)
+        return page_of(items, total, paging, PracticeNoteRead)
 
     @post("/organizations/{org_id:int}/practice-notes")
     async def add_note(

@@ -53,13 +53,6 @@ class PairsWrite(Strict):
     pairs: Annotated[list[PairWrite], msgspec.Meta(max_length=2000)]
 
 
-class PairList(Shape):
-    items: list[PairRead]
-    total: int
-    limit: int
-    offset: int
-
-
 class RoundRead(Shape):
     id: int
     name: str
@@ -76,19 +69,12 @@ class RoundRead(Shape):
     pairs: list[PairRead] = []
 
 
-class RoundList(Shape):
-    items: list[RoundRead]
-    total: int
-    limit: int
-    offset: int
-
-
 class RoundCreate(Strict):
     name: Name
     cycle: CycleName
     review_due: dt.date
     reply_due: dt.date
-    organization_ids: Ids | None = None  # default: every organization published in the cycle
+    organization_ids: Ids | None = None  # default: those published in the cycle with a peer reviewer
     peer_types: PeerTypes = "any"
 
 
@@ -160,13 +146,6 @@ class ReviewRead(Shape):
     snapshot: dict[str, Any] | None = None  # the reviewee's frozen peer view of the cycle
 
 
-class ReviewList(Shape):
-    items: list[ReviewRead]
-    total: int
-    limit: int
-    offset: int
-
-
 class ReviewUpdate(Strict):
     comments: Annotated[list[CommentWrite], msgspec.Meta(max_length=50)]
 
@@ -194,10 +173,3 @@ class PracticeNoteCreate(Strict):
     documents: Annotated[list[Url], msgspec.Meta(max_length=20)] = []
     contact: Annotated[str, msgspec.Meta(max_length=300)] = ""
     visibility: Visibility = "peer"
-
-
-class PracticeNoteList(Shape):
-    items: list[PracticeNoteRead]
-    total: int
-    limit: int
-    offset: int

@@ -117,7 +117,9 @@ async def _published_in(cycle_id: int) -> dict[int, dict[str, Any]]:
 async def _participants(cycle: dict[str, Any], wanted: list[int] | None) -> dict[int, dict[str, Any]]:
     published = await _published_in(int(cycle["id"]))
     if wanted is None:
-        chosen = published
+        # By default, those that can take part: published, with a peer reviewer of their own.
+        reviewers = await peer_reviewers_of(sorted(published))
+        chosen = {org: row for org, row in published.items() if reviewers.get(org)}
     else:
         missing = sorted(set(wanted) - set(published))
         if missing:
