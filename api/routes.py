@@ -14,6 +14,7 @@ def route_handlers(settings: Settings) -> list[ControllerRouterHandler]:
     from api.controllers import api_controllers
     from api.controllers.exports import ExportController
     from api.controllers.reminders import ReminderController
+    from api.controllers.reviews import ReviewController, ReviewRoundController
     from api.controllers.scorecards import ScorecardController
     from api.pages import page_handlers
     from api.pages.scorecards import ScorecardPages
@@ -25,6 +26,8 @@ def route_handlers(settings: Settings) -> list[ControllerRouterHandler]:
         ScorecardController,
         ScorecardPages,
         ReminderController,
+        ReviewRoundController,
+        ReviewController,
     ]
 
 

@@ -40,6 +40,8 @@ DEMO_ORGANIZATIONS = [
 # one without a champion.
 JUNIOR_CHAMPION_ORG = 6
 NO_CHAMPION_ORG = 8
+# How many of the first organizations take part in the demo's peer-review rounds.
+REVIEW_ROUND_ORGS = 6
 
 AREA_KEYS = ("champion", "policy", "capacity", "reporting", "budget")
 COMMITMENT_TITLES = {
@@ -119,6 +121,9 @@ async def load_demo(
     from scorecards.snapshots import freeze_all_published
 
     await freeze_all_published(today)
+    from models.demo_reviews import load_demo_reviews
+
+    await load_demo_reviews(sorted(builder.round_reviewers), builder.summary.cycles[:-1], today)
     return builder.summary
 
 
@@ -347,18 +352,24 @@ class _DemoBuilder:
             org_id = self.add("organization", (name, acronym, kind, "UTC", True, True, 1, now))
             org_ids.append(org_id)
             self.build_organization(index, org_id, acronym, expectations)
-        # A peer reviewer: the second organization's focal point reviews the first organization.
+        # Peer reviewers: each of the first organizations has one (the `peer_reviewer` role on the
+        # reviewing organization); the second one's reviews the first in the demo's open round.
+        self.round_reviewers: dict[int, int] = {}
         if len(org_ids) >= 2:
-            reviewer = self.person(
-                f"reviewer.{specs[1][1].lower()}",
-                f"Reviewer of {specs[1][1]} (demo)",
-                "Protection adviser",
-                "technical",
-            )
-            self.add("role_assignment", (reviewer, "peer_reviewer", org_ids[0], now))
-            self.summary.logins.append(
-                (f"reviewer.{specs[1][1].lower()}@{DEMO_DOMAIN}", f"peer_reviewer of {specs[0][1]}")
-            )
+            for index in range(min(REVIEW_ROUND_ORGS, len(org_ids))):
+                local = specs[index][1].lower()
+                if index < 3:
+                    self.summary.logins.append(
+                        (f"reviewer.{local}@{DEMO_DOMAIN}", f"peer_reviewer of {specs[index][1]}")
+                    )
+                person = self.person(
+                    f"reviewer.{local}",
+                    f"Reviewer of {specs[index][1]} (demo)",
+                    "Protection adviser",
+                    "technical",
+                )
+                self.add("role_assignment", (person, "peer_reviewer", org_ids[index], now))
+                self.round_reviewers[org_ids[index]] = person
         self.summary.organizations = len(specs)
         self.summary.people = len(self.rows.get("person", []))
         self.summary.commitments = len(self.rows.get("commitment", []))

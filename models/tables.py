@@ -233,16 +233,92 @@ class Comment(Table):
 
 
 class ReviewRound(Table):
+    """A peer-review round of a published cycle: `draft` (pairs may change), `open`, then `closed`.
+
+    Once closed, the round and everything in it is frozen: the database refuses to change it (see
+    the review-triggers migration)."""
+
     cycle = ForeignKey(Cycle, null=False)
     status = Varchar(length=16, default="open")
     opened_at = Timestamptz(default=TimestamptzNow())
     closed_at = Timestamptz(null=True, default=None)
+    name = Varchar(length=200, default="")
+    review_due = Date(null=True, default=None)
+    reply_due = Date(null=True, default=None)
+    # "any", "within" or "across" peer types: the preference the proposed pairs followed.
+    peer_types = Varchar(length=16, default="any")
+    # The participating organization ids, as a JSON list (pairs are proposed among them).
+    organizations = JSON(default=[])
+    created_by = ForeignKey(Person, null=True)
+    version = Integer(default=1)
+    created_at = Timestamptz(default=TimestamptzNow())
 
 
 class ReviewPair(Table):
     review_round = ForeignKey(ReviewRound, null=False, index=True)
     reviewer = ForeignKey(Organization, null=False)
     reviewee = ForeignKey(Organization, null=False)
+
+
+class ReviewerAssignment(Table):
+    """A person (a `peer_reviewer` of the reviewing organization) who writes the pair's review."""
+
+    review_pair = ForeignKey(ReviewPair, null=False, index=True)
+    person = ForeignKey(Person, null=False, index=True)
+
+
+class Review(Table):
+    """One pair's review, created when the round opens: `draft` until submitted (or `not_submitted`
+    when the round closed first)."""
+
+    review_pair = ForeignKey(ReviewPair, null=False, unique=True)
+    review_round = ForeignKey(ReviewRound, null=False, index=True)
+    status = Varchar(length=16, default="draft")
+    submitted_by = ForeignKey(Person, null=True)
+    submitted_at = Timestamptz(null=True, default=None)
+    version = Integer(default=1)
+    created_at = Timestamptz(default=TimestamptzNow())
+
+
+class ReviewComment(Table):
+    """A reviewer's view of one area: does the counted level look right, strengths, recommendations."""
+
+    review = ForeignKey(Review, null=False, index=True)
+    area = ForeignKey(Area, null=False)
+    assessment = Varchar(length=16, default="right")
+    strengths = Text(default="")
+    recommendations = Text(default="")
+    visibility = Varchar(length=16, default="peer")
+    author = ForeignKey(Person, null=True)
+    version = Integer(default=1)
+    created_at = Timestamptz(default=TimestamptzNow())
+
+
+class ReviewReply(Table):
+    """The reviewee's reply to a comment (right of reply); append-only."""
+
+    comment = ForeignKey(ReviewComment, null=False, index=True)
+    author = ForeignKey(Person, null=True)
+    body = Text()
+    visibility = Varchar(length=16, default="peer")
+    created_at = Timestamptz(default=TimestamptzNow())
+
+
+class PracticeNote(Table):
+    """An organization's offer to share its practice in an area, with what worked; append-only.
+
+    The latest note of an organization in an area is its current word (a later note withdrawing
+    the offer says `willing_to_share = false`)."""
+
+    organization = ForeignKey(Organization, null=False, index=True)
+    area = ForeignKey(Area, null=False)
+    willing_to_share = Boolean(default=True)
+    what_worked = Text(default="")
+    documents = JSON(default=[])
+    contact = Varchar(length=300, default="")
+    visibility = Varchar(length=16, default="peer")
+    author = ForeignKey(Person, null=True)
+    created_at = Timestamptz(default=TimestamptzNow())
 
 
 class ScorecardSnapshot(Table):

@@ -25,6 +25,14 @@ CHAMPION_SENIORITIES = ("head", "deputy")
 MILESTONE_STATUSES = ("planned", "in_progress", "done", "dropped")
 COMMITMENT_STATUSES = ("active", "completed", "dropped")
 SUBMISSION_STATUSES = ("draft", "submitted", "approved", "returned", "published")
+# A peer reviewer's view of an area's counted level, and how pages and sheets word it.
+ASSESSMENT_LABELS = {
+    "right": "Level looks right",
+    "too_high": "Level looks too high",
+    "too_low": "Level looks too low",
+}
+ASSESSMENTS = tuple(ASSESSMENT_LABELS)
+REVIEW_ROUND_STATUSES = ("draft", "open", "closed")
 LEVELS = {
     0: N_("Not started"),
     1: N_("Committed"),

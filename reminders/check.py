@@ -34,6 +34,7 @@ from reminders import outbox
 from reminders.digests import compile_digests
 from reminders.emails import context_json, mail_domain, message_id_for
 from reminders.facts import CheckFacts, Today, load_facts
+from reminders.review_rules import review_rules, round_progress_rules
 from reminders.rules import (
     Intent,
     Organization,
@@ -108,6 +109,10 @@ def evaluate(facts: CheckFacts, today: Today) -> Evaluation:
         day = today.of(s.organization.time_zone)
         result.intents += awaiting_signoff_rules(s, facts.people_of(s.organization.id), day)
     result.intents += champion_gap_rules(facts.gaps, facts.secretariat, today.utc)
+    for r in facts.reviews:
+        result.intents += review_rules(r, today.of(r.reviewer.time_zone))
+    for round_ in facts.rounds:
+        result.intents += round_progress_rules(round_, facts.secretariat, today.utc)
     return result
 
 

@@ -13,7 +13,7 @@ import datetime as dt
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from models.clock import local_date
 from models.engine import current_engine
@@ -30,6 +30,9 @@ from reminders.rules import (
     cycle_in_window,
 )
 from reminders.sql import Row, fetch_in_transaction
+
+if TYPE_CHECKING:
+    from reminders.review_rules import ReviewFacts, RoundFacts
 
 ID_CHUNK = 5000
 
@@ -64,6 +67,8 @@ class CheckFacts:
     gaps: list[tuple[Organization, str]] = field(default_factory=list)
     secretariat: list[Recipient] = field(default_factory=list)
     people: dict[int, OrgPeople] = field(default_factory=dict)
+    reviews: list[ReviewFacts] = field(default_factory=list)
+    rounds: list[RoundFacts] = field(default_factory=list)
     rows_read: Counter[str] = field(default_factory=Counter)
 
     def people_of(self, org_id: int) -> OrgPeople:
@@ -182,6 +187,10 @@ async def _load_facts(today: Today, secretariat_keys_exist: Any) -> CheckFacts:
         )
         facts.commitments.append((c, _date(row["next_check_on"])))
     await _submissions(facts, window, orgs)
+    from reminders.review_facts import load_review_facts
+
+    facts.reviews, facts.rounds = await load_review_facts()
+    facts.rows_read["review"] += len(facts.reviews)
     for row in signoff_rows:
         org = orgs.get(int(row["organization"]))
         if org is None:

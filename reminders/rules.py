@@ -43,8 +43,9 @@ RULES = (
     AWAITING_SIGNOFF,
     CHAMPION_GAP,
 )
-# Always sent at once, even to people who chose the weekly digest.
-URGENT_RULES = frozenset({ESCALATION, CHAMPION_GAP})
+# Always sent at once, even to people who chose the weekly digest (with the workflow email of
+# `reminders.review_rules`: a submitted review opens the right of reply).
+URGENT_RULES = frozenset({ESCALATION, CHAMPION_GAP, "review_submitted"})
 
 DUE_SOON_DAYS = (14, 3)  # before the milestone's due date
 OVERDUE_DAYS = 1  # after the due date

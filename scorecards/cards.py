@@ -28,7 +28,7 @@ from scorecards.service import (
     published_cycle_scores,
     snapshot_fingerprint,
 )
-from scorecards.shapes import ScorecardRead
+from scorecards.shapes import PeerReviewEntry, ScorecardRead
 
 
 def position_mapping(positions: Positions, org_id: int, area_keys: list[str]) -> dict[str, Any]:
@@ -130,6 +130,28 @@ async def scorecard_read(
     if audience == "internal":
         return msgspec.convert(await _live_card(org_id, cycle_name, today or clock.today()), ScorecardRead)
     return (await _published_card(org_id, cycle_name, audience))[1]
+
+
+_EMPTY_REVIEW_TAIL = b',"peer_review":[]}'
+
+
+async def peer_review_record(org_id: int, cycle_name: str, audience: str) -> list[PeerReviewEntry]:
+    """The closed rounds' reviews of the organization in the cycle that the audience may read."""
+    from models.services.reviews import review_record
+
+    rows = await review_record(org_id, cycle_name, audience)
+    for entry in rows:
+        for comment in entry["comments"]:
+            comment["replies"] = [{**r, "created_at": str(r["created_at"])} for r in comment["replies"]]
+    return msgspec.convert(rows, list[PeerReviewEntry], strict=False)
+
+
+def with_peer_review(card_json: bytes, record: list[PeerReviewEntry]) -> bytes:
+    """The card's JSON with its peer-review record, without encoding the frozen card again."""
+    if not record:
+        return card_json
+    assert card_json.endswith(_EMPTY_REVIEW_TAIL)
+    return card_json[: -len(_EMPTY_REVIEW_TAIL)] + b',"peer_review":' + _encode(record) + b"}"
 
 
 async def scorecard_json(org_id: int, cycle_name: str, audience: str, today: dt.date | None = None) -> bytes:

@@ -138,7 +138,38 @@ async def comparison_export(
     export.milestones = read_in_batches(org_ids, partial(export_rows.milestone_rows, today=today))
     export.expectations = await export_rows.expectation_rows(org_ids, as_of)
     export.rubrics = {area["key"]: area["rubric"] for area in await cycle_areas(result.cycle.id)}
+    export.peer_review = await peer_review_rows(result.cycle.name, audience, set(frame["acronym"]))
     return export
+
+
+async def peer_review_rows(cycle: str, audience: str, acronyms: set[str]) -> pd.DataFrame:
+    """One row per comment of the cycle's closed review rounds that the audience may read."""
+    from models.services.reviews import review_record
+    from models.vocabulary import ASSESSMENT_LABELS
+
+    rows = []
+    for entry in await review_record(None, cycle, audience):
+        if entry["reviewee_acronym"] not in acronyms:
+            continue
+        for comment in entry["comments"]:
+            parts = [
+                ("Strengths: " + comment["strengths"]) if comment["strengths"] else "",
+                ("Recommendations: " + comment["recommendations"]) if comment["recommendations"] else "",
+            ]
+            rows.append(
+                {
+                    "acronym": entry["reviewee_acronym"],
+                    "organization": entry["reviewee_name"],
+                    "area": comment["area_name"],
+                    "reviewer": entry["reviewer_acronym"],
+                    "assessment": ASSESSMENT_LABELS[comment["assessment"]],
+                    "comment": "\n".join(p for p in parts if p),
+                    "visibility": comment["visibility"],
+                    "reply": "\n".join(reply["body"] for reply in comment["replies"]),
+                }
+            )
+    columns = ["acronym", "organization", "area", "reviewer", "assessment", "comment", "visibility", "reply"]
+    return pd.DataFrame(rows, columns=columns)
 
 
 def read_in_batches(

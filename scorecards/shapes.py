@@ -130,6 +130,34 @@ class ScorecardRead(Shape):
     position: Position
     type_position: Position
     history: list[HistoryPoint]
+    # Closed peer-review rounds of this cycle, at the reader's audience; kept last so the frozen
+    # card's JSON can be served as encoded once (`scorecards.cards.with_peer_review`).
+    peer_review: list[PeerReviewEntry] = []
+
+
+class PeerReviewReply(Shape):
+    body: str
+    visibility: str
+    created_at: str
+
+
+class PeerReviewComment(Shape):
+    area: str
+    area_name: str
+    assessment: str  # right, too_high, too_low: whether the counted level looks right
+    strengths: str
+    recommendations: str
+    visibility: str
+    replies: list[PeerReviewReply]
+
+
+class PeerReviewEntry(Shape):
+    """One submitted review of a closed round: the reviewing organization and its comments."""
+
+    review_id: int
+    round_name: str
+    reviewer_acronym: str
+    comments: list[PeerReviewComment]
 
 
 class ImprovedRead(Shape):

@@ -17,7 +17,7 @@ from api.auth import CallerDep
 from api.controllers import PathId, PathText
 from models.clock import today
 from models.paging import Paging
-from scorecards.cards import scorecard_json
+from scorecards.cards import peer_review_record, scorecard_json, with_peer_review
 from scorecards.service import comparison_read, resolve_audience
 from scorecards.shapes import ComparisonRead, ScorecardRead
 
@@ -68,4 +68,6 @@ class ScorecardController(Controller):
     ) -> Response[ScorecardRead]:
         """One organization's scorecard: areas with evidence and flags, position among peers, index over cycles."""
         resolved = resolve_audience(caller.audience_for(org_id), audience)
-        return Response(await scorecard_json(org_id, cycle, resolved, today()), media_type=MediaType.JSON)
+        card = await scorecard_json(org_id, cycle, resolved, today())
+        card = with_peer_review(card, await peer_review_record(org_id, cycle, resolved))
+        return Response(card, media_type=MediaType.JSON)

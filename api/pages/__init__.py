@@ -79,11 +79,13 @@ def page_handlers() -> list[ControllerRouterHandler]:
     from api.pages.plans import PlanImportPages
     from api.pages.published import PublishedPage
     from api.pages.render import STATIC_DIR
+    from api.pages.reviews import REVIEW_PAGE_ACCESS, AdminReviewRoundPages, ReviewPages
     from api.pages.signoff import SignOffPage
     from api.pages.submissions import SubmissionPages
     from api.pages.updates import UpdatePages
 
     allow(PAGE_ACCESS)
+    allow(REVIEW_PAGE_ACCESS)
     return [
         create_static_files_router(path="/static", directories=[STATIC_DIR]),
         HomePage,
@@ -100,4 +102,6 @@ def page_handlers() -> list[ControllerRouterHandler]:
         AdminCyclePages,
         AdminEvidencePages,
         AdminReminderPages,
+        ReviewPages,
+        AdminReviewRoundPages,
     ]

@@ -22,6 +22,7 @@ from models.services import commitments as commitment_service
 from models.services import cycles as cycle_service
 from models.services import milestones as milestone_service
 from models.services import organizations as organization_service
+from models.services import practice
 from models.services import submissions as submission_service
 from reminders.outbox import reminders_received
 
@@ -118,4 +119,5 @@ class DashboardPage(PageController):
             cycles=list(reversed((await cycle_service.list_cycles()).items)),
             can_edit=caller.can_edit(org_id),
             today=today(),
+            who_could_help=await practice.who_could_help(caller, org_id),
         )

@@ -22,6 +22,8 @@ def navigation(caller: Caller, current_path: str = "") -> list[dict[str, Any]]:
         items.append((N_("My organization"), f"/organizations/{members[0]}"))
     if caller.org_ids("champion"):
         items.append((N_("Sign-off queue"), "/sign-off"))
+    if members or caller.org_ids("peer_reviewer"):
+        items.append((N_("Peer reviews"), "/reviews"))
     if caller.is_secretariat:
         items += [
             (N_("Organizations"), "/admin/organizations"),
@@ -29,6 +31,7 @@ def navigation(caller: Caller, current_path: str = "") -> list[dict[str, Any]]:
             (N_("Cycles"), "/admin/cycles"),
             (N_("Evidence"), "/admin/evidence"),
             (N_("Reminders"), "/admin/reminders"),
+            (N_("Review rounds"), "/admin/review-rounds"),
         ]
     if caller.comparison_audience is not None:
         items.append((N_("Published scorecards"), "/published"))

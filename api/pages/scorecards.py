@@ -21,9 +21,10 @@ from models.clock import today
 from models.errors import UserError
 from models.paging import Paging
 from models.services import areas as area_service
+from models.vocabulary import ASSESSMENT_LABELS as ASSESSMENT_WORDS
 from models.vocabulary import AUDIENCES, ORG_TYPE_LABELS
 from models.words import N_, gettext, translated
-from scorecards.cards import scorecard_read
+from scorecards.cards import peer_review_record, scorecard_read
 from scorecards.engine import AREA_FLAG_LABELS, FLAG_LABELS, STALE_AFTER_DAYS
 from scorecards.service import area_weights, comparison_read, resolve_audience
 from scorecards.svg import AreaBar, HeatRow, area_levels_chart, heat_map, index_history_chart
@@ -58,6 +59,7 @@ class ScorecardPages(PageController):
         widest = caller.audience_for(org_id)
         resolved = resolve_audience(widest, audience)
         card = await scorecard_read(org_id, cycle, resolved, today())
+        peer_review = await peer_review_record(org_id, cycle, resolved)
         comments: dict[str | None, list[Any]] = {}
         for comment in card.comments:
             comments.setdefault(comment.area, []).append(comment)
@@ -77,6 +79,8 @@ class ScorecardPages(PageController):
             audiences=narrower_audiences(widest),
             audience_note=gettext(AUDIENCE_NOTES[resolved]),
             comments=comments,
+            peer_review=peer_review,
+            assessment_words=translated(ASSESSMENT_WORDS),
             change_words=translated(CHANGE_WORDS),
             level_meanings=translated(LEVEL_MEANINGS),
             levels_chart=area_levels_chart("area-levels", bars, median_label),

@@ -45,6 +45,16 @@ MILESTONE_COLUMNS = [
     Column("state", N_("State")),
     Column("days", N_("Days overdue (+) or to go (-)")),
 ]
+PEER_REVIEW_COLUMNS = [
+    Column("acronym", "Acronym"),
+    Column("organization", "Organization"),
+    Column("area", "Area"),
+    Column("reviewer", "Reviewer organization"),
+    Column("assessment", "Assessment of the level"),
+    Column("comment", "Comment", width=60),
+    Column("visibility", "Visibility"),
+    Column("reply", "Reply", width=60),
+]
 EXPECTATION_COLUMNS = [
     Column("acronym", N_("Acronym")),
     Column("organization", N_("Organization")),
@@ -82,6 +92,7 @@ class ComparisonExport:
     milestones: Rows = field(default_factory=pd.DataFrame)
     expectations: Rows = field(default_factory=pd.DataFrame)
     rubrics: dict[str, dict[str, str]] = field(default_factory=dict)  # area key -> level -> text
+    peer_review: Rows = field(default_factory=pd.DataFrame)  # closed review rounds of the cycle
 
 
 def summary_spec(export: ComparisonExport) -> SheetSpec:
@@ -127,6 +138,11 @@ def write_comparison_workbook(export: ComparisonExport, target: str | BinaryIO) 
         wb,
         SheetSpec(N_("Donor expectations"), EXPECTATION_COLUMNS, table_name="DonorExpectations"),
         frames_of(export.expectations),
+    )
+    write_frame_sheet(
+        wb,
+        SheetSpec("Peer review", PEER_REVIEW_COLUMNS, table_name="PeerReview"),
+        frames_of(export.peer_review),
     )
     wb.save(target)
 

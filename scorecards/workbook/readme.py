@@ -63,6 +63,10 @@ SHEETS = [
     (N_("Commitments"), N_("one row per commitment: area, status, level, milestones done/total, next due")),
     (N_("Milestones"), N_("milestones overdue or due in the next 90 days")),
     (N_("Donor expectations"), N_("organization x expectation: met or not met, since when")),
+    (
+        N_("Peer review"),
+        N_("closed review rounds: per comment, the reviewer, its view of the level, the reply"),
+    ),
 ]
 
 

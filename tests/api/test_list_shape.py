@@ -70,7 +70,28 @@ async def walk_values(client: httpx.AsyncClient, headers: dict[str, str]) -> dic
             headers=headers,
         )
     cycle = (await fetch("SELECT name FROM cycle ORDER BY period_start DESC LIMIT 1"))[0]["name"]
+    rounds = []
+    for number in range(3):  # rounds to page through; the last one opened, so it has reviews
+        created = await client.post(
+            "/api/review-rounds",
+            json={
+                "name": f"Round {number}",
+                "cycle": "2026-H1",
+                "review_due": "2026-12-10",
+                "reply_due": "2026-12-20",
+            },
+            headers=headers,
+        )
+        rounds.append(created.json()["id"])
+    await client.post(f"/api/review-rounds/{rounds[-1]}/open", headers=headers)
+    for area in ("policy", "budget", "capacity"):
+        await client.post(
+            f"/api/organizations/{nra}/practice-notes",
+            json={"area": area, "what_worked": "Notes."},
+            headers=headers,
+        )
     return {
+        "round_id": str(rounds[-1]),
         "org_id": str(nra),
         "commitment_id": str(commitment[0]["id"]),
         "update_id": str(update["id"]),
@@ -118,7 +139,7 @@ async def test_every_list_route_answers_one_shape_and_pages_through_the_whole_li
     values = await walk_values(client, headers)
     schema = (await client.get("/schema/openapi.json")).json()
     routes = list_routes(schema)
-    assert len(routes) == 17, sorted(routes)
+    assert len(routes) == 21, sorted(routes)
 
     for template, operation in routes.items():
         answer = answer_schema(schema, operation)

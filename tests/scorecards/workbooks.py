@@ -16,7 +16,7 @@ from typing import Any
 import pandas as pd
 from openpyxl import load_workbook
 
-SHEETS = ["Read me", "Summary", "Trend", "Commitments", "Milestones", "Donor expectations"]
+SHEETS = ["Read me", "Summary", "Trend", "Commitments", "Milestones", "Donor expectations", "Peer review"]
 
 
 def kind_and_value(value: Any) -> tuple[str, Any]:

@@ -1,0 +1,91 @@
+"""The peer-review pages, as each person would click through them (the forms post to the services)."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import httpx
+
+from models.engine import fetch
+from tests.api.support import SECRETARIAT, email, org_id
+
+
+async def form_post(
+    client: httpx.AsyncClient, path: str, headers: dict[str, str], **fields: str
+) -> httpx.Response:
+    data = {"_csrf": headers["X-CSRF-Token"], **fields}
+    return await client.post(path, data=data, headers={"Cookie": headers["Cookie"]})
+
+
+async def test_secretariat_opens_a_round_reviewer_writes_reviewee_replies_round_closes(
+    client: httpx.AsyncClient, demo: Any, sign_in: Any
+) -> None:
+    secretariat = await sign_in(SECRETARIAT)
+    listing = await client.get("/admin/review-rounds", headers=secretariat)
+    assert listing.status_code == 200 and "(demo)" in listing.text and "offers" in listing.text
+    created = await form_post(
+        client,
+        "/admin/review-rounds",
+        secretariat,
+        name="Pages round",
+        cycle="2026-H1",
+        peer_types="any",
+        review_due="2026-12-10",
+        reply_due="2026-12-20",
+    )
+    assert created.status_code == 303, created.text
+    round_path = created.headers["location"]
+    assert (await form_post(client, f"{round_path}/open", secretariat)).status_code == 303
+    round_id = int(round_path.rsplit("/", 1)[1])
+    pair = (
+        await fetch(
+            "SELECT v.id AS id, b.acronym AS reviewee FROM review v JOIN review_pair p ON p.id = v.review_pair "
+            "JOIN organization a ON a.id = p.reviewer JOIN organization b ON b.id = p.reviewee "
+            "WHERE v.review_round = {} AND a.acronym = 'USP'",
+            round_id,
+        )
+    )[0]
+    reviewer = await sign_in(email("reviewer.usp"))
+    mine = await client.get("/reviews", headers=reviewer)
+    assert f"/reviews/{pair['id']}" in mine.text
+    page = await client.get(f"/reviews/{pair['id']}", headers=reviewer)
+    assert page.status_code == 200 and "Save the Policy comment" in page.text
+    saved = await form_post(
+        client,
+        f"/reviews/{pair['id']}/comments",
+        reviewer,
+        area="policy",
+        assessment="too_low",
+        strengths="Strong annex.",
+        recommendations="",
+        visibility="donor",
+    )
+    assert saved.status_code == 303
+    assert (await form_post(client, f"/reviews/{pair['id']}/submit", reviewer)).status_code == 303
+    focal = await sign_in(email(f"focal.{pair['reviewee'].lower()}"))
+    page = await client.get(f"/reviews/{pair['id']}", headers=focal)
+    comment_id = re.search(r'id="comment-(\d+)"', page.text).group(1)
+    replied = await form_post(
+        client,
+        f"/reviews/{pair['id']}/replies/{comment_id}",
+        focal,
+        body="Thanks, noted.",
+        visibility="donor",
+    )
+    assert replied.status_code == 303
+    assert (await form_post(client, f"{round_path}/close", secretariat)).status_code == 303
+    assert "closed" in (await client.get(round_path, headers=secretariat)).text
+
+    donor = await sign_in(email("donor"))
+    reviewee = await org_id(pair["reviewee"])
+    card = await client.get(f"/organizations/{reviewee}/scorecards/2026-H1", headers=donor)
+    assert "Strong annex." in card.text and "Thanks, noted." in card.text
+
+
+async def test_the_organization_page_shows_who_could_help(
+    client: httpx.AsyncClient, demo: Any, sign_in: Any
+) -> None:
+    focal = await sign_in(email("focal.nra"))
+    page = await client.get(f"/organizations/{await org_id('NRA')}", headers=focal)
+    assert page.status_code == 200 and "Who could help you" in page.text
