@@ -32,12 +32,15 @@ def route_handlers(settings: Settings) -> list[ControllerRouterHandler]:
 
 
 def app_middleware(settings: Settings) -> list[Any]:
-    """Outermost first: security headers on every answer, then the caller, access table and CSRF."""
+    """Outermost first: security headers on every answer, hostile input refused before any work,
+    then the caller, access table and CSRF."""
     from api.access import AccessMiddleware
+    from api.guard import InputGuardMiddleware
     from api.security import SecurityHeadersMiddleware
 
     return [
         DefineMiddleware(SecurityHeadersMiddleware, settings=settings),
+        InputGuardMiddleware,
         DefineMiddleware(AccessMiddleware, settings=settings),
     ]
 

@@ -27,6 +27,8 @@ TITLES = {
     404: N_("Page not found"),
     409: N_("Someone else changed this first"),
     412: N_("Someone else changed this first"),
+    413: N_("That form is too large"),
+    415: N_("That form could not be read"),
     429: N_("Too many attempts"),
 }
 
