@@ -17,7 +17,7 @@ from litestar.response import Redirect
 
 from api.access import RedirectToLogin
 from api.security import security_headers
-from models.errors import UserError
+from models.errors import TooManyAttempts, UserError
 from models.words import gettext
 
 log = logging.getLogger("cop_tracker.api")
@@ -48,9 +48,14 @@ def error_response(
     )
 
 
+def retry_after_header(exc: UserError) -> dict[str, str]:
+    """`Retry-After` for a refusal that lifts by itself, so clients know when to come back."""
+    return {"retry-after": str(exc.retry_after)} if isinstance(exc, TooManyAttempts) else {}
+
+
 def handle_user_error(request: Request[Any, Any, Any], exc: UserError) -> Response[Any]:
     errors = [{"field": exc.field, "message": exc.message}] if exc.field else []
-    return error_response(request, exc.status_code, exc.message, errors)
+    return error_response(request, exc.status_code, exc.message, errors, retry_after_header(exc))
 
 
 def handle_validation_error(request: Request[Any, Any, Any], exc: ValidationException) -> Response[Any]:

@@ -45,3 +45,15 @@ class PreconditionFailed(UserError):
     """The If-Match version is stale: someone else changed the record first."""
 
     status_code = 412
+
+
+class TooManyAttempts(UserError):
+    """Refused for now; the same request succeeds after `retry_after` seconds (HTTP Retry-After)."""
+
+    status_code = 429
+
+    def __init__(
+        self, message: str, /, field: str | None = None, retry_after: int = 60, **params: Any
+    ) -> None:
+        super().__init__(message, field=field, **params)
+        self.retry_after = retry_after

@@ -9,6 +9,7 @@ from litestar.params import QueryParameter
 from litestar.response import Redirect, Template
 
 from api.auth import client_address, expired_session_cookie, session_cookie, session_cookie_for
+from api.errors import retry_after_header
 from api.pages.errors import PageController
 from api.pages.render import error_status, form_errors, read_form, redirect, render
 from models.caller import Caller
@@ -46,7 +47,7 @@ class LoginPages(PageController):
             )
         except UserError as exc:
             kept = {"email": form.get("email", ""), "next": safe_next(form.get("next"))}
-            return render(
+            page = render(
                 request,
                 caller,
                 "login.html.jinja",
@@ -54,6 +55,8 @@ class LoginPages(PageController):
                 form=kept,
                 errors=form_errors(exc),
             )
+            page.headers.update(retry_after_header(exc))
+            return page
         response = redirect(
             request, safe_next(form.get("next")), gettext("Welcome, %(name)s.", name=person.name)
         )

@@ -1,4 +1,4 @@
-"""Logins, server-side sessions, bearer tokens and the throttling of failed logins.
+"""Logins, server-side sessions and bearer tokens (failed logins are throttled by `throttle`).
 
 The API and the pages both sign people in through `login` and out through `logout`. Only a SHA-256
 hash of each cookie value or token is stored, so a copy of the database opens no session. A session
@@ -22,24 +22,17 @@ from models.engine import KeptRows, fetch, fetch_kept, fetch_page, write_transac
 from models.errors import NotFound, UserError
 from models.paging import EVERYTHING, Page, Paging
 from models.passwords import verify_dummy, verify_password
+from models.services import throttle
 from models.services.people import normalize_email
-from models.tables import ApiToken, LoginFailure, LoginSession
+from models.tables import ApiToken, LoginSession
 from models.words import N_
 
 SESSION_COOKIE = "cop_session"
 LOGIN_REFUSED = N_("the email or the password is wrong")
-# Failed logins counted over this window; past the limits, logins are refused until it slides by.
-THROTTLE_WINDOW = dt.timedelta(minutes=15)
-MAX_FAILURES_PER_ACCOUNT = 5
-MAX_FAILURES_PER_ADDRESS = 30
 # last_seen_at is written at most this often, so reading a page is not a database write each time.
 TOUCH_EVERY = dt.timedelta(minutes=1)
 DEFAULT_IDLE = dt.timedelta(minutes=60)
 DEFAULT_ABSOLUTE = dt.timedelta(hours=12)
-
-
-class TooManyAttempts(UserError):
-    status_code = 429
 
 
 def hash_secret(value: str) -> str:
@@ -114,42 +107,6 @@ async def caller_for_person(person_id: int, via: str = "session", csrf_token: st
     return _caller_from_rows(rows, via, csrf_token)
 
 
-# --- throttling -------------------------------------------------------------------------------
-
-
-def _failure_keys(email: str, client_address: str) -> tuple[str, str]:
-    return f"account:{email}", f"address:{client_address}"
-
-
-async def _check_throttle(email: str, client_address: str, now: dt.datetime) -> None:
-    account_key, address_key = _failure_keys(email, client_address)
-    rows = await fetch(
-        "SELECT key, COUNT(*) AS n FROM login_failure WHERE key IN ({}, {}) AND at >= {} GROUP BY key",
-        account_key,
-        address_key,
-        now - THROTTLE_WINDOW,
-    )
-    counts = {row["key"]: int(row["n"]) for row in rows}
-    if (
-        counts.get(account_key, 0) >= MAX_FAILURES_PER_ACCOUNT
-        or counts.get(address_key, 0) >= MAX_FAILURES_PER_ADDRESS
-    ):
-        minutes = int(THROTTLE_WINDOW.total_seconds() // 60)
-        raise TooManyAttempts(
-            N_("too many failed logins; wait %(minutes)s minutes before trying again"),
-            field="email",
-            minutes=minutes,
-        )
-
-
-async def _record_failure(email: str, client_address: str, now: dt.datetime) -> None:
-    async with write_transaction():
-        await LoginFailure.insert(
-            *(LoginFailure(key=key, at=now) for key in _failure_keys(email, client_address))
-        )
-        await LoginFailure.delete().where(LoginFailure.at < now - THROTTLE_WINDOW * 4)
-
-
 # --- sessions ---------------------------------------------------------------------------------
 
 
@@ -161,7 +118,7 @@ async def login(email: str, password: str, client_address: str) -> tuple[str, Ca
     """
     email = normalize_email(email)
     now = utcnow()
-    await _check_throttle(email, client_address, now)
+    await throttle.check(email, client_address, now)
     rows = await fetch(
         "SELECT id, password_hash, active FROM person WHERE email = {}",
         email,
@@ -175,7 +132,8 @@ async def login(email: str, password: str, client_address: str) -> tuple[str, Ca
         ok = await asyncio.to_thread(verify_password, person["password_hash"], password)
         ok = ok and bool(person["active"])
     if not ok or person is None:
-        await _record_failure(email, client_address, now)
+        # Counted from when the verification ended: the first delays are not spent inside argon2.
+        await throttle.record_failure(email, client_address, utcnow())
         raise UserError(LOGIN_REFUSED, field="password")
     cookie_value, csrf_token = new_secret(), new_secret()
     person_id = int(person["id"])
@@ -189,7 +147,7 @@ async def login(email: str, password: str, client_address: str) -> tuple[str, Ca
                 last_seen_at=now,
             )
         )
-        await LoginFailure.delete().where(LoginFailure.key == _failure_keys(email, client_address)[0])
+        await throttle.forget_pair(email, client_address)
         caller = await caller_for_person(person_id, "session", csrf_token)
         await audit.record(caller, "login", "person", person_id, None, {"via": "session"})
     return cookie_value, caller

@@ -7,9 +7,9 @@ import datetime as dt
 import pytest
 import time_machine
 
-from models.errors import UserError
-from models.services import sessions
-from models.services.sessions import LOGIN_REFUSED, TooManyAttempts
+from models.errors import TooManyAttempts, UserError
+from models.services import sessions, throttle
+from models.services.sessions import LOGIN_REFUSED
 
 FOCAL = "focal.nra@demo.cop-tracker.example"
 
@@ -48,12 +48,16 @@ async def test_idle_sessions_expire(demo) -> None:
         assert await sessions.caller_for_session(cookie, idle=dt.timedelta(minutes=31)) is None
 
 
-async def test_throttling_counts_failures_per_account(demo) -> None:
-    for _ in range(sessions.MAX_FAILURES_PER_ACCOUNT):
-        with pytest.raises(UserError):
-            await sessions.login(FOCAL, "wrong-password", "10.0.0.1")
-    with pytest.raises(TooManyAttempts):
-        await sessions.login(FOCAL, "demo-password", "10.0.0.2")
+async def test_throttling_counts_failures_per_account_and_client(demo) -> None:
+    with time_machine.travel(dt.datetime(2026, 11, 22, 8, 0, tzinfo=dt.UTC), tick=False):
+        for _ in range(throttle.FREE_PAIR_FAILURES):
+            with pytest.raises(UserError):
+                await sessions.login(FOCAL, "wrong-password", "10.0.0.1")
+        with pytest.raises(TooManyAttempts) as refused:
+            await sessions.login(FOCAL, "demo-password", "10.0.0.1")
+        assert refused.value.retry_after == 1
+        _, caller = await sessions.login(FOCAL, "demo-password", "10.0.0.2")
+        assert caller.email == FOCAL
 
 
 async def test_tokens_resolve_to_their_person_until_revoked(demo) -> None:
