@@ -3,8 +3,10 @@
 Life of a row (`status`):
 - `queued`: waiting; a sender may claim it once `next_attempt_at` (NULL: at once) has passed.
 - `held`: waiting for the recipient's weekly digest until `next_attempt_at`; then `digested`.
-- `sending`: claimed by one sender (`claimed_by`, `claimed_at`). A claim older than
-  CLAIM_TIMEOUT belongs to a sender that died between claim and send, and is claimed again.
+- `sending`: claimed by one sender (`claimed_by`, `claimed_at`) for a LEASE that the sender renews
+  while it works. Claims of a sender that stopped are taken back before every claim
+  (`take_back_abandoned`): at once when it ran on this host and its process is gone
+  (`reminders.claims`), when the lease ran out otherwise.
 - `sent`; or `failed` (a permanent refusal, or too many attempts): kept, shown to the secretariat,
   retried only by hand (`retry_reminder`).
 
@@ -28,12 +30,13 @@ from models.engine import fetch, fetch_page, is_sqlite, write_transaction
 from models.errors import Conflict, Forbidden, NotFound, UserError
 from models.paging import FIRST_PAGE, Page, Paging
 from models.words import N_
+from reminders.claims import has_stopped
 from reminders.emails import RenderedEmail, subject_of
 from reminders.sql import insert_new
 
 QUEUED, HELD, SENDING, SENT, FAILED, DIGESTED = "queued", "held", "sending", "sent", "failed", "digested"
 STATUSES = (QUEUED, HELD, SENDING, SENT, FAILED, DIGESTED)
-CLAIM_TIMEOUT = dt.timedelta(minutes=15)
+LEASE = dt.timedelta(minutes=2)  # renewed every LEASE / 4 by a running sender
 MAX_ATTEMPTS = 10
 KEYS_PER_QUERY = 500
 
@@ -123,17 +126,14 @@ CLAIMED_COLUMNS = (
 
 
 async def claim(worker: str, limit: int, now: dt.datetime | None = None) -> list[dict[str, Any]]:
-    """Claim up to `limit` deliverable rows for `worker`; only the returned rows may be sent by it."""
+    """Claim up to `limit` deliverable rows for `worker`, in id order (the order they are sent in);
+    only the returned rows may be sent by it."""
     now = now or utcnow()
-    stale = now - CLAIM_TIMEOUT
-    claimable = (
-        "((status = 'queued' AND (next_attempt_at IS NULL OR next_attempt_at <= {})) "
-        "OR (status = 'sending' AND claimed_at < {} AND attempts < {}))"
-    )
+    claimable = "status = 'queued' AND (next_attempt_at IS NULL OR next_attempt_at <= {})"
     lock = "" if is_sqlite() else " FOR UPDATE SKIP LOCKED"
     async with write_transaction():
-        await _fail_abandoned(stale)
-        return await fetch(
+        await take_back_abandoned(now)
+        rows = await fetch(
             "UPDATE reminder SET status = 'sending', claimed_by = {}, claimed_at = {}, "
             "attempts = attempts + 1 "
             f"WHERE id IN (SELECT id FROM reminder WHERE {claimable} ORDER BY id LIMIT {int(limit)}{lock}) "
@@ -141,23 +141,57 @@ async def claim(worker: str, limit: int, now: dt.datetime | None = None) -> list
             worker,
             now,
             now,
-            stale,
-            MAX_ATTEMPTS,
             now,
-            stale,
-            MAX_ATTEMPTS,
+        )
+    return sorted(rows, key=lambda row: int(row["id"]))
+
+
+async def renew_lease(worker: str, now: dt.datetime | None = None) -> None:
+    """The sender is still at work: its claims keep their lease."""
+    async with write_transaction():
+        await fetch(
+            "UPDATE reminder SET claimed_at = {} WHERE claimed_by = {} AND status = 'sending'",
+            now or utcnow(),
+            worker,
         )
 
 
-async def _fail_abandoned(stale: dt.datetime) -> None:
-    """A row claimed MAX_ATTEMPTS times without an outcome is given up on, visibly."""
-    await fetch(
-        "UPDATE reminder SET status = 'failed', claimed_by = NULL, "
-        "last_error = 'claimed too many times without a result (the sender stopped each time)' "
-        "WHERE status = 'sending' AND claimed_at < {} AND attempts >= {}",
-        stale,
-        MAX_ATTEMPTS,
+async def take_back_abandoned(now: dt.datetime) -> int:
+    """Queue again the claims of senders that stopped; returns how many rows came back.
+
+    A sender sends its claimed rows in id order and records each outcome at once, so of a stopped
+    sender's rows only the first may have reached the server (its attempt counts: it may go out
+    twice, at most once per stop); the others were never tried, and their claim is not counted as an
+    attempt. A row whose sender stopped on it MAX_ATTEMPTS times is given up on, visibly: a message
+    that kills its sender must not kill every sender after it.
+    """
+    rows = await fetch(
+        "SELECT DISTINCT claimed_by, claimed_at < {} AS expired FROM reminder "
+        "WHERE status = 'sending' AND claimed_by IS NOT NULL",
+        now - LEASE,
     )
+    stopped = {row["claimed_by"] for row in rows if row["expired"] or has_stopped(row["claimed_by"])}
+    taken = 0
+    for worker in sorted(stopped):
+        untried = await fetch(
+            "UPDATE reminder SET status = 'queued', claimed_by = NULL, claimed_at = NULL, "
+            "attempts = attempts - 1 WHERE claimed_by = {} AND status = 'sending' AND id > "
+            "(SELECT MIN(id) FROM reminder WHERE claimed_by = {} AND status = 'sending') RETURNING id",
+            worker,
+            worker,
+        )
+        first = await fetch(
+            "UPDATE reminder SET "
+            "status = CASE WHEN attempts >= {} THEN 'failed' ELSE 'queued' END, "
+            "last_error = CASE WHEN attempts >= {} THEN "
+            "'claimed too many times without a result (the sender stopped each time)' ELSE last_error END, "
+            "claimed_by = NULL, claimed_at = NULL WHERE claimed_by = {} AND status = 'sending' RETURNING id",
+            MAX_ATTEMPTS,
+            MAX_ATTEMPTS,
+            worker,
+        )
+        taken += len(untried) + len(first)
+    return taken
 
 
 def _rendered(email: RenderedEmail | None) -> tuple[str, list[Any]]:

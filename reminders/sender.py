@@ -9,17 +9,16 @@ recording the outcome right after each message:
   shown to the secretariat, retried only by hand.
 Errors at connection level (greeting, STARTTLS, login) are temporary for every row of the batch: a
 misconfigured server must not burn reminders. The only window for a duplicate is a sender that dies
-after the server accepted a message and before `sent` is recorded; the reminder is then claimed
-again after CLAIM_TIMEOUT and resent with the same Message-ID, which mail clients collapse.
+after the server accepted a message and before `sent` is recorded: at most one message per death.
+The next sender takes back the dead sender's claims at once (`outbox.take_back_abandoned`) and resends
+that one with the same Message-ID, which mail clients collapse. A running sender renews the lease of
+its claims as it goes, so a slow server never makes another sender take them.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import os
 import random
-import socket
-import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -29,6 +28,7 @@ from models.clock import utcnow
 from models.engine import fetch
 from models.settings import Settings
 from reminders import outbox
+from reminders.claims import claimer_name
 from reminders.emails import EmailRenderer, InvalidAddress, RenderedEmail, build_message, sender_address
 from reminders.facts import chunks
 
@@ -50,10 +50,6 @@ class DeliveryResult:
         self.sent += other.sent
         self.retried += other.retried
         self.failed += other.failed
-
-
-def worker_name() -> str:
-    return f"{socket.gethostname()[:30]}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
 
 
 def retry_delay(attempts: int, rng: random.Random) -> dt.timedelta:
@@ -130,7 +126,7 @@ async def deliver_due(
     rng: random.Random | None = None,
 ) -> DeliveryResult:
     """Claim and send batches until nothing is deliverable now (or `max_batches` were sent)."""
-    worker = worker or worker_name()
+    worker = worker or claimer_name()
     rng = rng or random.Random()
     total = DeliveryResult()
     batches = 0
@@ -205,8 +201,12 @@ async def send_batch(
     _, envelope_from = sender_address(settings.smtp.sender)
     renderer = EmailRenderer(settings.base_url)
     connection = Connection(settings)
+    renewed = utcnow()
     try:
         for index, row in enumerate(rows):
+            if utcnow() - renewed > outbox.LEASE / 4:
+                renewed = utcnow()
+                await outbox.renew_lease(worker, renewed)
             refusal = recipients.refusal(row)
             if refusal is not None:
                 await outbox.mark_failed(row["id"], worker, refusal)

@@ -2,11 +2,14 @@
 
 It records every accepted message and can be told to answer the next RCPT or DATA with a given
 reply (a 421 or a 550), to be stopped (connection refused) and to come back on the same port.
+`after_accept`, when set, is called with the count of messages each time one is accepted, before
+the client hears the 250: the moment where a sender that dies leaves a duplicate behind.
 """
 
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from email import message_from_bytes, policy
 from email.message import EmailMessage
@@ -45,6 +48,7 @@ class Handler:
     rcpt_replies: dict[str, list[Any]] = field(default_factory=dict)
     data_replies: list[str] = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock)
+    after_accept: Callable[[int], None] | None = None
 
     async def handle_RCPT(self, server: Any, session: Any, envelope: Any, address: str, options: Any) -> str:
         with self.lock:
@@ -64,6 +68,9 @@ class Handler:
             self.messages.append(
                 Received(envelope.mail_from, list(envelope.rcpt_tos), envelope.original_content)
             )
+            count, hook = len(self.messages), self.after_accept
+        if hook is not None:
+            hook(count)
         return "250 Message accepted for delivery"
 
 

@@ -163,7 +163,7 @@ async def test_a_reminder_is_given_up_after_the_last_attempt_and_stays_visible(
     assert row["status"] == "failed" and f"after {outbox.MAX_ATTEMPTS} attempts" in row["last_error"]
 
 
-async def test_a_sender_killed_between_claim_and_send_does_not_lose_the_reminder(
+async def test_a_sender_killed_between_claim_and_send_is_taken_back_at_once(
     db: str, mail_settings: Settings, smtp_server: Any, time_machine: Any
 ) -> None:
     await queue_reminders(mail_settings, time_machine, 3)
@@ -171,8 +171,9 @@ async def test_a_sender_killed_between_claim_and_send_does_not_lose_the_reminder
     script = (
         "import asyncio, os, signal, time_machine\n"
         "from reminders import outbox\n"
+        "from reminders.claims import claimer_name\n"
         "time_machine.travel(os.environ['FROZEN_AT'], tick=False).start()\n"
-        "rows = asyncio.run(outbox.claim('doomed-sender', 100))\n"
+        "rows = asyncio.run(outbox.claim(claimer_name(), 100))\n"
         "print(len(rows), flush=True)\n"
         "os.kill(os.getpid(), signal.SIGKILL)\n"
     )
@@ -182,11 +183,60 @@ async def test_a_sender_killed_between_claim_and_send_does_not_lose_the_reminder
     )
     assert killed.returncode == -9 and killed.stdout.strip() == "3", killed.stderr
     assert await statuses() == {"sending": 3}
-    assert (await deliver_due(mail_settings)).claimed == 0, "a fresh claim must be left alone"
-    later(time_machine, minutes=outbox.CLAIM_TIMEOUT.total_seconds() / 60 + 1)
+    # Same moment: its process is gone, so its claims come back without waiting for the lease.
     assert (await deliver_due(mail_settings)).sent == 3
     assert len(smtp_server.messages) == 3
     assert await statuses() == {"sent": 3}
+    # Only the first row may have been on its way: the others' claim was no attempt.
+    rows = await fetch("SELECT attempts FROM reminder ORDER BY id")
+    assert [int(r["attempts"]) for r in rows] == [2, 1, 1]
+
+
+async def test_a_claim_from_another_host_waits_for_its_lease(
+    db: str, mail_settings: Settings, smtp_server: Any, time_machine: Any
+) -> None:
+    await queue_reminders(mail_settings, time_machine, 3)
+    assert len(await outbox.claim("another-host:4242:123:abcd1234", 100)) == 3
+    assert (await deliver_due(mail_settings)).claimed == 0, "a live lease must be left alone"
+    later(time_machine, seconds=outbox.LEASE.total_seconds() - 1)
+    assert (await deliver_due(mail_settings)).claimed == 0
+    later(time_machine, seconds=2)
+    assert (await deliver_due(mail_settings)).sent == 3
+    assert await statuses() == {"sent": 3}
+
+
+async def test_a_running_sender_on_this_host_keeps_its_claims(
+    db: str, mail_settings: Settings, smtp_server: Any, time_machine: Any
+) -> None:
+    from reminders.claims import claimer_name
+
+    await queue_reminders(mail_settings, time_machine, 2)
+    mine = claimer_name()  # this very process: alive
+    assert len(await outbox.claim(mine, 100)) == 2
+    assert (await deliver_due(mail_settings)).claimed == 0
+    later(time_machine, seconds=outbox.LEASE.total_seconds() / 2)
+    await outbox.renew_lease(mine)
+    later(time_machine, seconds=outbox.LEASE.total_seconds() * 0.75)
+    assert (await deliver_due(mail_settings)).claimed == 0, "a renewed lease runs from its renewal"
+
+
+async def test_a_message_its_senders_keep_dying_on_is_given_up_visibly(
+    db: str, mail_settings: Settings, smtp_server: Any, time_machine: Any
+) -> None:
+    """The first row of a dead sender's claim may be what killed it: after MAX_ATTEMPTS such deaths
+    it fails (shown to the secretariat) and the rows behind it, never tried, still go out."""
+    from reminders.claims import this_host
+
+    await queue_reminders(mail_settings, time_machine, 3)
+    dead = f"{this_host()}:{2**22 + 1}:-:deadbeef"  # past Linux's largest process id: never running
+    for _ in range(outbox.MAX_ATTEMPTS):
+        assert len(await outbox.claim(dead, 100)) == 3
+    result = await deliver_due(mail_settings)
+    assert result.sent == 2
+    rows = await fetch("SELECT status, attempts, last_error FROM reminder ORDER BY id")
+    assert rows[0]["status"] == "failed" and "sender stopped each time" in rows[0]["last_error"]
+    assert [r["status"] for r in rows[1:]] == ["sent", "sent"]
+    assert [int(r["attempts"]) for r in rows[1:]] == [1, 1]
 
 
 async def test_a_reminder_goes_only_to_someone_still_active_and_serving_the_organization(
