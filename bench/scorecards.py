@@ -103,7 +103,6 @@ app = Litestar([card, comparison])
 TEMPLATES = r"""
 import asyncio, datetime as dt, json, sys, time
 import msgspec
-from jinja2 import Environment, FileSystemLoader
 
 async def main():
     from models.engine import current_engine
@@ -116,8 +115,9 @@ async def main():
         await engine.start_connection_pool()
     cycle = (await load_cycles())[-2].name
     card = await scorecard_read(1, cycle, "donor")
-    env = Environment(loader=FileSystemLoader("templates"), autoescape=True)
-    template = env.get_template("scorecards/organization.html.jinja")
+    from models.words import template_environment
+
+    template = template_environment().get_template("scorecards/organization.html.jinja")
     def context(card):
         comments = {}
         for c in (card.comments if hasattr(card, "comments") else card["comments"]):
