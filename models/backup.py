@@ -33,7 +33,7 @@ import tarfile
 import tempfile
 import time
 import zlib
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -42,38 +42,24 @@ from typing import Any
 from piccolo.engine.base import Engine
 from piccolo.engine.sqlite import SQLiteEngine
 
-from models.errors import UserError
+from models.backup_facts import (
+    NOT_DATA,
+    BackupError,
+    Facts,
+    OnSnapshot,
+    Progress,
+    check_triggers,
+    not_empty,
+)
 
 FORMAT = "cop-tracker-backup"
 FORMAT_VERSION = 1
 MANIFEST = "manifest.json"
 PAYLOADS = {"sqlite": "database.sqlite", "postgres": "database.pgdump"}
-NOT_DATA = {"migration", "area"}  # present in a freshly migrated database: it still counts as empty
 SQLITE_STEP_PAGES = 4096  # 16 MB of 4 KB pages per step of the backup API, between progress reports
 CHUNK = 1 << 20
 BUSY_TIMEOUT_SECONDS = 30.0
 # The migration that makes progress updates, audit events and published snapshots append-only.
-APPEND_ONLY_MIGRATION = "models.piccolo_migrations.models_2026_11_22t05_55_00_000000"
-
-Progress = Callable[[str], None]  # told what is happening now ("copying 42%"); may ignore it
-OnSnapshot = Callable[[], Awaitable[None]]
-
-
-class BackupError(UserError):
-    """A backup that cannot be made or a file that must not be restored; nothing was changed."""
-
-
-@dataclass(frozen=True)
-class Facts:
-    """What a database holds, as far as a backup vouches for it."""
-
-    schema_version: str
-    tables: dict[str, int]
-    triggers: list[str]
-
-    @property
-    def rows(self) -> int:
-        return sum(self.tables.values())
 
 
 @dataclass(frozen=True)
@@ -114,10 +100,6 @@ def code_schema_versions() -> list[str]:
     return sorted(ids)
 
 
-def append_only_tables() -> list[str]:
-    return sorted(importlib.import_module(APPEND_ONLY_MIGRATION).APPEND_ONLY)
-
-
 def check_schema(version: str) -> None:
     known = code_schema_versions()
     if version in known:
@@ -128,13 +110,6 @@ def check_schema(version: str) -> None:
             f"{known[-1]}); upgrade CoP Tracker, then restore"
         )
     raise BackupError(f"the backup's schema ({version}) is a migration this CoP Tracker does not know")
-
-
-def check_triggers(facts: Facts, where: str) -> None:
-    """Each append-only table has its triggers: they are part of the schema a restore must bring back."""
-    for table in append_only_tables():
-        if table in facts.tables and not any(name.startswith(f"{table}_") for name in facts.triggers):
-            raise BackupError(f"{where} lacks the append-only triggers of table {table}")
 
 
 def check_counts(expected: dict[str, int], found: Facts, where: str) -> None:
@@ -237,12 +212,6 @@ async def _sqlite_restore(payload: Path, target: Path, manifest: dict[str, Any],
         )
         live.execute("PRAGMA journal_mode=WAL")
         return sqlite_facts(live)
-
-
-def not_empty() -> BackupError:
-    return BackupError(
-        "the target database is not empty; restore into an empty database, or pass --force to replace it"
-    )
 
 
 # The file

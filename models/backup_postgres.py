@@ -12,7 +12,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from models.backup import NOT_DATA, BackupError, Facts, OnSnapshot, Progress, check_triggers, not_empty
+from models.backup_facts import NOT_DATA, BackupError, Facts, OnSnapshot, Progress, check_triggers, not_empty
 
 
 def _major(version_text: str) -> int:

@@ -1,0 +1,50 @@
+"""What both halves of a backup (models/backup.py, and models/backup_postgres.py for PostgreSQL)
+share: the error, the facts a backup vouches for, and the checks on them."""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+
+from models.errors import UserError
+
+NOT_DATA = {"migration", "area"}  # present in a freshly migrated database: it still counts as empty
+APPEND_ONLY_MIGRATION = "models.piccolo_migrations.models_2026_11_22t05_55_00_000000"
+
+Progress = Callable[[str], None]  # told what is happening now ("copying 42%"); may ignore it
+OnSnapshot = Callable[[], Awaitable[None]]
+
+
+class BackupError(UserError):
+    """A backup that cannot be made or a file that must not be restored; nothing was changed."""
+
+
+@dataclass(frozen=True)
+class Facts:
+    """What a database holds, as far as a backup vouches for it."""
+
+    schema_version: str
+    tables: dict[str, int]
+    triggers: list[str]
+
+    @property
+    def rows(self) -> int:
+        return sum(self.tables.values())
+
+
+def append_only_tables() -> list[str]:
+    return sorted(importlib.import_module(APPEND_ONLY_MIGRATION).APPEND_ONLY)
+
+
+def check_triggers(facts: Facts, where: str) -> None:
+    """Each append-only table has its triggers: they are part of the schema a restore must bring back."""
+    for table in append_only_tables():
+        if table in facts.tables and not any(name.startswith(f"{table}_") for name in facts.triggers):
+            raise BackupError(f"{where} lacks the append-only triggers of table {table}")
+
+
+def not_empty() -> BackupError:
+    return BackupError(
+        "the target database is not empty; restore into an empty database, or pass --force to replace it"
+    )
