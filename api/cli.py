@@ -92,8 +92,9 @@ def cmd_migrate(args: argparse.Namespace) -> int:
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
-    from models.demo import DemoNotEmptyError, load_demo
+    from models.demo import DemoNotEmptyError
     from models.migrations import apply_migrations
+    from scorecards.publishing import load_demo
 
     async def go() -> Any:
         await apply_migrations()
@@ -144,7 +145,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
     os.environ.update(worker_environment(settings, no_scheduler=args.no_scheduler))
 
     async def prepare() -> tuple[Any, list[tuple[str, str]]]:
-        from models.demo import demo_logins, load_demo
+        from models.demo import demo_logins
+        from scorecards.publishing import load_demo
 
         await apply_migrations()
         if not args.demo:

@@ -11,17 +11,38 @@ from models.settings import Settings
 
 
 def route_handlers(settings: Settings) -> list[ControllerRouterHandler]:
-    from api.controllers import api_controllers
+    from api.controllers.assessments import AssessmentController
+    from api.controllers.audit import AuditController
+    from api.controllers.auth import AuthController
+    from api.controllers.commitments import CommitmentController, MilestoneController
+    from api.controllers.cycles import CycleController, SubmissionController
     from api.controllers.exports import ExportController
+    from api.controllers.organizations import AreaController, OrganizationController
+    from api.controllers.people import ExpectationController, PeopleController
+    from api.controllers.plans import PlanController
     from api.controllers.reminders import ReminderController
     from api.controllers.reviews import ReviewController, ReviewRoundController
     from api.controllers.scorecards import ScorecardController
+    from api.controllers.updates import EvidenceController, UpdateController
     from api.pages import page_handlers
     from api.pages.scorecards import ScorecardPages
 
     return [
         *page_handlers(),
-        *api_controllers(),
+        AuthController,
+        AreaController,
+        OrganizationController,
+        CommitmentController,
+        MilestoneController,
+        PlanController,
+        UpdateController,
+        EvidenceController,
+        CycleController,
+        SubmissionController,
+        AssessmentController,
+        PeopleController,
+        ExpectationController,
+        AuditController,
         ExportController,
         ScorecardController,
         ScorecardPages,

@@ -12,9 +12,9 @@ import random
 from dataclasses import dataclass, field
 from typing import Any
 
-from models import clock
 from models.bulk import bulk_insert, next_ids
 from models.engine import fetch
+from models.timeline import next_check_on
 
 DEMO_PASSWORD = "demo-password"
 DEMO_DOMAIN = "demo.cop-tracker.example"
@@ -81,6 +81,8 @@ class DemoSummary:
     updates: int = 0
     cycles: list[str] = field(default_factory=list)
     logins: list[tuple[str, str]] = field(default_factory=list)
+    # Organizations with a peer reviewer of their own: the demo's review rounds, written after publishing.
+    round_reviewers: list[int] = field(default_factory=list)
 
 
 class DemoNotEmptyError(RuntimeError):
@@ -95,10 +97,11 @@ def organization_specs(count: int) -> list[tuple[str, str, str]]:
     return specs[:count]
 
 
-async def load_demo(
-    orgs: int = len(DEMO_ORGANIZATIONS), cycles: int = 3, today: dt.date | None = None
-) -> DemoSummary:
-    """Load the demo into an empty database (refused when organizations exist)."""
+async def write_demo(orgs: int, cycles: int, today: dt.date) -> DemoSummary:
+    """Write the demo's rows into an empty database (refused when organizations exist).
+
+    Its published cycles get their frozen scorecards from `scorecards.publishing.load_demo`,
+    the entry point every caller uses."""
     if orgs < 1 or cycles < 2:
         raise ValueError("the demo needs at least 1 organization and 2 cycles")
     existing = await fetch("SELECT COUNT(*) AS n FROM organization")
@@ -106,7 +109,6 @@ async def load_demo(
         raise DemoNotEmptyError(
             "the database already has organizations; demo data loads only into an empty database"
         )
-    today = today or clock.today()
     from models.passwords import hash_password
 
     password_hash = hash_password(DEMO_PASSWORD)
@@ -117,13 +119,7 @@ async def load_demo(
 
     for cycle_id, *_ in builder.cycles:
         await freeze_cycle_areas(cycle_id)
-    # The published cycles carry real frozen scorecards, as if the secretariat had published them.
-    from scorecards.snapshots import freeze_all_published
-
-    await freeze_all_published(today)
-    from models.demo_reviews import load_demo_reviews
-
-    await load_demo_reviews(sorted(builder.round_reviewers), builder.summary.cycles[:-1], today)
+    builder.summary.round_reviewers = sorted(builder.round_reviewers)
     return builder.summary
 
 
@@ -592,7 +588,7 @@ class _DemoBuilder:
                     status,
                     "",
                     "",
-                    None if status == "done" else due - dt.timedelta(days=14),
+                    next_check_on(due, status),
                     1,
                     now,
                 ),

@@ -29,6 +29,7 @@ from models.clock import utcnow
 from models.engine import write_transaction
 from models.errors import Forbidden, UserError
 from models.settings import Settings
+from models.timeline import derived_state, next_check_on
 from models.words import N_
 from reminders import outbox
 from reminders.digests import compile_digests
@@ -42,10 +43,8 @@ from reminders.rules import (
     awaiting_signoff_rules,
     champion_gap_rules,
     commitment_next_check_on,
-    derived_state,
     digest_release,
     milestone_rules,
-    next_check_on,
     stale_commitment_rules,
     submission_rules,
 )

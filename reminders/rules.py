@@ -22,6 +22,14 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from models.timeline import (
+    DUE_SOON_DAYS,
+    ESCALATION_DAYS,
+    OPEN_MILESTONE_STATUSES,
+    OVERDUE_DAYS,
+    STALE_DAYS,
+    days,
+)
 from models.vocabulary import CHAMPION_SENIORITIES
 
 MILESTONE_DUE_SOON = "milestone_due_soon"
@@ -47,18 +55,12 @@ RULES = (
 # `reminders.review_rules`: a submitted review opens the right of reply).
 URGENT_RULES = frozenset({ESCALATION, CHAMPION_GAP, "review_submitted"})
 
-DUE_SOON_DAYS = (14, 3)  # before the milestone's due date
-OVERDUE_DAYS = 1  # after the due date
-ESCALATION_DAYS = 30  # overdue by this many days
-AT_RISK_DAYS = 14  # a planned milestone due within this many days is at risk
-STALE_DAYS = 90  # no progress update for this long (repeated every 90 days of silence)
 SUBMISSION_DUE_DAYS = (14, 3)  # before the cycle's due date
 SUBMISSION_LATE_FOCAL_DAYS = 1  # after the due date, to the focal points
 SUBMISSION_LATE_CHAMPION_DAYS = 14  # after the due date, to the champion
 SUBMISSION_WINDOW_AFTER_DUE = 45  # late reminders stop after this; the scorecard flags it instead
 SIGNOFF_WAIT_DAYS = 7  # submitted and not approved after this many days
 
-OPEN_MILESTONE_STATUSES = ("planned", "in_progress")
 NOT_SUBMITTED_STATUSES = ("draft", "returned")
 
 
@@ -151,13 +153,6 @@ class Intent:
         return self.rule in URGENT_RULES
 
 
-_DAYS = [dt.timedelta(days=n) for n in range(400)]
-
-
-def days(n: int) -> dt.timedelta:
-    return _DAYS[n] if 0 <= n < len(_DAYS) else dt.timedelta(days=n)
-
-
 def _unique(people: Iterable[Recipient]) -> list[Recipient]:
     seen: dict[int, Recipient] = {}
     for person in people:
@@ -175,47 +170,6 @@ def _org_context(org: Organization) -> dict[str, Any]:
 
 
 # Milestones --------------------------------------------------------------------------------------
-
-
-# Offsets from the due date of every date on which a milestone's reminders or state change.
-CHECK_OFFSETS = tuple(
-    dt.timedelta(days=n) for n in (-DUE_SOON_DAYS[0], -DUE_SOON_DAYS[1], OVERDUE_DAYS, ESCALATION_DAYS)
-)
-
-
-def milestone_check_dates(due_date: dt.date) -> tuple[dt.date, ...]:
-    """Every date on which a milestone's reminders or derived state change, in order."""
-    return tuple(due_date + offset for offset in CHECK_OFFSETS)
-
-
-def next_check_on(due_date: dt.date, status: str, *, after: dt.date | None = None) -> dt.date | None:
-    """The value of `Milestone.next_check_on`: the next date the timeline check must look at it.
-
-    Writers (creating a milestone, or changing its due date or status) call it WITHOUT `after`:
-    that gives the first check date (14 days before due), possibly in the past, so the next check
-    catches up on whatever threshold has already passed. The check itself calls it with
-    `after=today` once it has handled a milestone, which moves it to the next threshold strictly
-    after today. Done and dropped milestones need no check (None).
-    """
-    if status not in OPEN_MILESTONE_STATUSES:
-        return None
-    if after is None:
-        return due_date + CHECK_OFFSETS[0]
-    for offset in CHECK_OFFSETS:
-        if due_date + offset > after:
-            return due_date + offset
-    return None
-
-
-def derived_state(due_date: dt.date, status: str, today: dt.date) -> str:
-    """`overdue` (open and past due), `at_risk` (not started and due within 14 days) or ""."""
-    if status not in OPEN_MILESTONE_STATUSES:
-        return ""
-    if today > due_date:
-        return "overdue"
-    if status == "planned" and today >= due_date - days(AT_RISK_DAYS):
-        return "at_risk"
-    return ""
 
 
 def milestone_rules(m: MilestoneFacts, people: OrgPeople, today: dt.date) -> list[Intent]:

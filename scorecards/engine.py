@@ -41,11 +41,11 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from models.timeline import STALE_DAYS
 from models.vocabulary import CHAMPION_SENIORITIES
 from models.words import N_
 from scorecards.rounding import percent, round_series
 
-STALE_AFTER_DAYS = 90
 MAX_LEVEL = 4
 
 # Organization-level flags, in display order, with the words the pages and spreadsheets show.
@@ -279,7 +279,7 @@ def organization_flags(
 ) -> pd.Series:
     as_of = pd.Timestamp(inputs.as_of)
     last = _dates(inputs.last_updates.set_index("org_id")["last_update_on"]).reindex(org_ids)
-    stale = last.isna() | ((as_of - last).dt.days > STALE_AFTER_DAYS)
+    stale = last.isna() | ((as_of - last).dt.days > STALE_DAYS)
     submissions = inputs.submissions.set_index("org_id").reindex(org_ids)
     submitted = _dates(submissions["submitted_on"])
     due = pd.Timestamp(inputs.cycle.due_date)

@@ -104,6 +104,16 @@ async def live_cycle_scores(cycle_name: str, today: dt.date, org_ids: list[int] 
     )
 
 
+async def live_area_levels(org_id: int, cycle_name: str, today: dt.date) -> dict[str, dict[str, Any]]:
+    """One organization's live figures per area key (self_level, level, change...): internal only."""
+    frame = (await live_cycle_scores(cycle_name, today, [org_id])).scores.areas
+    return {
+        str(key): {name: row[name] for name in frame.columns}
+        for (row_org, key), row in frame.iterrows()
+        if int(row_org) == org_id
+    }
+
+
 class FrozenCache:
     """Values derived from published snapshots, valid while no snapshot has been added since."""
 

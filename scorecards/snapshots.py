@@ -1,7 +1,7 @@
 """Frozen scorecards: publishing writes one snapshot per audience, and nothing rewrites it.
 
 `freeze_snapshots` runs inside the publishing write transaction (see
-`models.services.submissions.publish`), so a submission is published if and only if its snapshots
+`scorecards.publishing.publish`), so a submission is published if and only if its snapshots
 exist. The `scorecard_snapshot` table refuses UPDATE and DELETE (a trigger), and a unique index on
 (organization, cycle, audience) keeps the first snapshot: publishing again never replaces what peers
 and donors already saw.

@@ -138,7 +138,7 @@ async def demo(db: str) -> Any:
 
 async def restored_demo(day: dt.date) -> Any:
     """The standard demo as of `day`, built once per session and per day, then restored."""
-    from models.demo import load_demo
+    from scorecards.publishing import load_demo
 
     engine = current_engine()
     cached = _demo_cache.get(day.isoformat())

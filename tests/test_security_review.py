@@ -13,6 +13,7 @@ from models.caller import SYSTEM
 from models.engine import fetch
 from models.services import submissions, updates
 from models.services.sessions import caller_for_person
+from scorecards import publishing
 from tests.api.support import CHAMPION_NRA, DONOR, FOCAL_NRA, FOCAL_USP, REVIEWER_OF_NRA, org_id
 
 OUTSIDERS = {
@@ -98,7 +99,7 @@ async def publish_open_cycle(nra: int) -> None:
         status = "submitted"
     if status == "submitted":
         await submissions.approve(champion, nra, "2026-H2")
-    await submissions.publish(SYSTEM, nra, "2026-H2")
+    await publishing.publish(SYSTEM, nra, "2026-H2")
 
 
 async def test_a_shared_link_under_an_internal_claim_stays_out_of_published_scorecards(

@@ -104,33 +104,3 @@ def _plain(value: Any) -> Any:
     if isinstance(value, list):
         return [_plain(item) for item in value]
     return value
-
-
-def api_controllers() -> list[Any]:
-    """The JSON API's resource controllers (scorecards, exports and reminders add their own)."""
-    from api.controllers.assessments import AssessmentController
-    from api.controllers.audit import AuditController
-    from api.controllers.auth import AuthController
-    from api.controllers.commitments import CommitmentController, MilestoneController
-    from api.controllers.cycles import CycleController, SubmissionController
-    from api.controllers.organizations import AreaController, OrganizationController
-    from api.controllers.people import ExpectationController, PeopleController
-    from api.controllers.plans import PlanController
-    from api.controllers.updates import EvidenceController, UpdateController
-
-    return [
-        AuthController,
-        AreaController,
-        OrganizationController,
-        CommitmentController,
-        MilestoneController,
-        PlanController,
-        UpdateController,
-        EvidenceController,
-        CycleController,
-        SubmissionController,
-        AssessmentController,
-        PeopleController,
-        ExpectationController,
-        AuditController,
-    ]

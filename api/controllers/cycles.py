@@ -18,6 +18,7 @@ from api.schemas.cycles import (
 )
 from models.paging import ListOf, Paging
 from models.services import cycles, submissions
+from scorecards import publishing
 
 
 class CycleController(Controller):
@@ -79,7 +80,7 @@ class SubmissionController(Controller):
     @post("/organizations/{org_id:int}/submissions/{cycle:str}/publish")
     async def publish(self, caller: CallerDep, org_id: PathId, cycle: PathText) -> SubmissionRead:
         """The secretariat publishes an approved report; its scorecard is frozen for peers and donors."""
-        return shape(await submissions.publish(caller, org_id, cycle), SubmissionRead)
+        return shape(await publishing.publish(caller, org_id, cycle), SubmissionRead)
 
     @post("/organizations/{org_id:int}/submissions/{cycle:str}/comments")
     async def add_comment(

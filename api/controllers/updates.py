@@ -44,7 +44,7 @@ class EvidenceController(Controller):
         self, caller: CallerDep, update_id: PathId, paging: Paging
     ) -> ListOf[EvidenceRead]:
         """The update's links the caller may read, oldest first."""
-        return listed(await evidence.list_evidence(caller, update_id, paging), EvidenceRead)
+        return listed(await updates.list_evidence(caller, update_id, paging), EvidenceRead)
 
     @post("/updates/{update_id:int}/evidence")
     async def add_evidence(

@@ -24,24 +24,15 @@ from models.services import milestones as milestone_service
 from models.services import organizations as organization_service
 from models.services import practice
 from models.services import submissions as submission_service
+from models.timeline import WATCH_DAYS, watch_state
 from reminders.outbox import reminders_received
-
-DUE_SOON_DAYS = 30
-OPEN_MILESTONE = ("planned", "in_progress")
+from scorecards.service import live_area_levels
 
 
 async def area_levels(org_id: int, cycle_name: str | None) -> list[dict[str, Any]]:
     """The five areas with this cycle's self-assessed and counted levels (live, internal figures)."""
-    from scorecards.service import live_cycle_scores
-
     areas = (await area_service.list_areas()).items
-    levels: dict[str, dict[str, Any]] = {}
-    if cycle_name is not None:
-        scores = await live_cycle_scores(cycle_name, today(), [org_id])
-        frame = scores.scores.areas
-        for (row_org, key), row in frame.iterrows():
-            if int(row_org) == org_id:
-                levels[str(key)] = {name: row[name] for name in frame.columns}
+    levels = await live_area_levels(org_id, cycle_name, today()) if cycle_name is not None else {}
     return [
         {
             "key": area["key"],
@@ -72,25 +63,19 @@ async def commitments_with_milestones(caller: Caller, org_id: int) -> list[dict[
 
 
 def milestone_watchlist(commitments: list[dict[str, Any]], day: dt.date) -> dict[str, list[dict[str, Any]]]:
-    """Open milestones that are overdue, and those due within DUE_SOON_DAYS (soonest first)."""
-    overdue, due_soon = [], []
-    horizon = day + dt.timedelta(days=DUE_SOON_DAYS)
+    """Open milestones that are overdue, and those due within WATCH_DAYS (soonest first)."""
+    watch: dict[str, list[dict[str, Any]]] = {"overdue": [], "due_soon": []}
     for commitment in commitments:
         for milestone in commitment["milestones"]:
-            if milestone["status"] not in OPEN_MILESTONE or milestone["due_date"] is None:
+            if milestone["due_date"] is None:
                 continue  # an undated milestone (it waits for an event) is neither due nor overdue
-            item = {
-                **milestone,
-                "commitment_title": commitment["title"],
-                "days": (milestone["due_date"] - day).days,
-            }
-            if milestone["derived_state"] == "overdue" or milestone["due_date"] < day:
-                overdue.append(item)
-            elif milestone["due_date"] <= horizon:
-                due_soon.append(item)
-    overdue.sort(key=lambda m: m["due_date"])
-    due_soon.sort(key=lambda m: m["due_date"])
-    return {"overdue": overdue, "due_soon": due_soon}
+            state = watch_state(milestone["due_date"], milestone["status"], day)
+            if state:
+                days_left = (milestone["due_date"] - day).days
+                watch[state].append({**milestone, "commitment_title": commitment["title"], "days": days_left})
+    for listed in watch.values():
+        listed.sort(key=lambda m: m["due_date"])
+    return watch
 
 
 class DashboardPage(PageController):
@@ -114,7 +99,7 @@ class DashboardPage(PageController):
             area_names={area["key"]: area["name"] for area in areas},
             commitments=commitments,
             watch=milestone_watchlist(commitments, today()),
-            due_soon_days=DUE_SOON_DAYS,
+            due_soon_days=WATCH_DAYS,
             reminders=await reminders_received(caller, org_id),
             cycles=list(reversed((await cycle_service.list_cycles()).items)),
             can_edit=caller.can_edit(org_id),

@@ -21,11 +21,12 @@ from models.clock import today
 from models.errors import UserError
 from models.paging import Paging
 from models.services import areas as area_service
+from models.timeline import STALE_DAYS
 from models.vocabulary import ASSESSMENT_LABELS as ASSESSMENT_WORDS
 from models.vocabulary import AUDIENCES, ORG_TYPE_LABELS
 from models.words import N_, gettext, translated
 from scorecards.cards import peer_review_record, scorecard_read
-from scorecards.engine import AREA_FLAG_LABELS, FLAG_LABELS, STALE_AFTER_DAYS
+from scorecards.engine import AREA_FLAG_LABELS, FLAG_LABELS
 from scorecards.service import area_weights, comparison_read, resolve_audience
 from scorecards.svg import AreaBar, HeatRow, area_levels_chart, heat_map, index_history_chart
 from scorecards.wording import AUDIENCE_NOTES, CHANGE_WORDS, LEVEL_MEANINGS, level_scale
@@ -146,5 +147,5 @@ class ScorecardPages(PageController):
             scale=level_scale(),
             flag_labels=translated(FLAG_LABELS),
             area_flag_labels=translated(AREA_FLAG_LABELS),
-            stale_days=STALE_AFTER_DAYS,
+            stale_days=STALE_DAYS,
         )

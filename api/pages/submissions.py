@@ -21,6 +21,7 @@ from models.services import cycles as cycle_service
 from models.services import organizations as organization_service
 from models.services import submissions as submission_service
 from models.words import N_, gettext
+from scorecards import publishing
 
 SUBMISSION = "/submissions/{cycle:str}"
 DONE = {
@@ -174,5 +175,5 @@ class SubmissionPages(PageController):
         self, request: Request[Any, Any, Any], caller: Caller, org_id: int, cycle: str
     ) -> Redirect:
         return await self._act(
-            request, org_id, cycle, "publish", lambda: submission_service.publish(caller, org_id, cycle)
+            request, org_id, cycle, "publish", lambda: publishing.publish(caller, org_id, cycle)
         )

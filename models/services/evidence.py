@@ -126,10 +126,8 @@ async def get_evidence(caller: Caller, evidence_id: int) -> dict[str, Any]:
     return _shown(row, audience)
 
 
-async def list_evidence(caller: Caller, update_id: int, paging: Paging = EVERYTHING) -> Page[dict[str, Any]]:
-    from models.services.updates import readable_update
-
-    _, audience = await readable_update(caller, update_id)
+async def evidence_page(update_id: int, audience: str, paging: Paging = EVERYTHING) -> Page[dict[str, Any]]:
+    """One update's links the audience may read (the caller checked that it may read the update)."""
     readable, visibilities = readable_by("e.visibility", audience)
     page = await fetch_page(
         SELECT + f"WHERE e.progress_update = {{}} AND {readable}",

@@ -2,7 +2,8 @@
 
 `derived_state` (overdue, at risk) and `next_check_on` belong to the daily timeline check: they are
 never typed in. A write that moves the due date or the status recomputes them with the check's own
-rules, so the next check catches up on any threshold already passed. The reason a milestone was dropped is internal text.
+rules (`models.timeline`), so the next check catches up on any threshold already passed. The
+reason a milestone was dropped is internal text.
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ from models.services.common import (
 )
 from models.services.submissions import reopen_approved
 from models.tables import Milestone
+from models.timeline import derived_state, next_check_on
 from models.vocabulary import MILESTONE_STATUSES
 from models.words import N_
 
@@ -41,12 +43,10 @@ SELECT = (
 
 
 def timeline_columns(due_date: dt.date | None, status: str) -> dict[str, Any]:
-    """The timeline check's columns as they stand right after a write (the rules are its own).
+    """The timeline check's columns as they stand right after a write.
 
     A milestone without a due date (an imported timeframe that hangs on an event) has nothing to
     check until someone gives it a date."""
-    from reminders.rules import derived_state, next_check_on
-
     if due_date is None:
         return {"next_check_on": None, "derived_state": ""}
     return {

@@ -198,18 +198,13 @@ async def return_submission(caller: Caller, org_id: int, cycle_name: str, commen
         return await _transition(caller, org_id, cycle_name, "return", comment)
 
 
-async def publish(caller: Caller, org_id: int, cycle_name: str) -> dict[str, Any]:
-    """Publish an approved submission (secretariat only).
+async def mark_published(caller: Caller, org_id: int, cycle_name: str) -> dict[str, Any]:
+    """The publish transition (secretariat only), inside the caller's write transaction.
 
-    The scorecard snapshot for peers and donors is frozen inside this same transaction, so a
-    published submission always has its snapshot and a failed snapshot publishes nothing.
+    Publishing is `scorecards.publishing.publish`, which freezes the scorecard snapshots in the
+    same transaction: a submission is never published without them.
     """
-    from scorecards.snapshots import freeze_snapshots
-
-    async with write_transaction():
-        result = await _transition(caller, org_id, cycle_name, "publish")
-        await freeze_snapshots(org_id, cycle_name)
-        return result
+    return await _transition(caller, org_id, cycle_name, "publish")
 
 
 async def add_comment(

@@ -22,6 +22,7 @@ from models.services.evidence import (
     PUBLISHED_UPDATE,
     clean_evidence,
     evidence_for_updates,
+    evidence_page,
     insert_evidence,
     published_update_ids,
 )
@@ -91,6 +92,12 @@ async def readable_update(caller: Caller, update_id: int) -> tuple[dict[str, Any
 async def get_update(caller: Caller, update_id: int) -> dict[str, Any]:
     row, audience = await readable_update(caller, update_id)
     return (await _with_evidence([row], audience))[0]
+
+
+async def list_evidence(caller: Caller, update_id: int, paging: Paging = EVERYTHING) -> Page[dict[str, Any]]:
+    """An update's evidence links the caller may read (404 when they may not read the update)."""
+    _, audience = await readable_update(caller, update_id)
+    return await evidence_page(update_id, audience, paging)
 
 
 def _level(value: Any) -> int | None:

@@ -22,6 +22,7 @@ from models.engine import fetch
 from models.services import submissions, updates
 from models.services.sessions import caller_for_person
 from models.tables import Comment
+from scorecards import publishing
 from tests.api.support import CHAMPION_NRA, DONOR, FOCAL_NRA, FOCAL_USP, REVIEWER_OF_NRA, org_id
 
 MARKER = "ZQX-CONFIDENTIAL-7731"
@@ -77,7 +78,7 @@ async def plant_markers(nra: int) -> dict[str, list[Any]]:
     await submissions.submit(focal, nra, "2026-H2")
     await submissions.add_comment(champion, nra, "2026-H2", f"{MARKER} sign-off note")
     await submissions.approve(champion, nra, "2026-H2")
-    await submissions.publish(SYSTEM, nra, "2026-H2")
+    await publishing.publish(SYSTEM, nra, "2026-H2")
     return {"commitments": commitments, "updates": planted, "milestones": [milestone[0]["id"]]}
 
 

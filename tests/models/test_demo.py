@@ -7,8 +7,9 @@ from typing import Any
 
 import pytest
 
-from models.demo import DemoNotEmptyError, load_demo
+from models.demo import DemoNotEmptyError
 from models.engine import fetch
+from scorecards.publishing import load_demo
 from tests.conftest import TODAY
 
 DUMP_QUERIES = {

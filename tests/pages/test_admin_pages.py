@@ -39,7 +39,7 @@ async def test_only_the_secretariat_opens_the_admin_pages(
 async def test_organizations_are_paginated_and_filtered_among_many(
     client: httpx.AsyncClient, db: str, sign_in: Any
 ) -> None:
-    from models.demo import load_demo
+    from scorecards.publishing import load_demo
 
     await load_demo(orgs=120, today=TODAY)
     secretariat = await visitor(client, sign_in, "secretariat")

@@ -8,8 +8,8 @@ from typing import Any
 
 from models.engine import fetch
 from models.settings import Settings
+from models.timeline import derived_state, next_check_on
 from reminders.check import run_check
-from reminders.rules import derived_state, next_check_on
 from tests.reminders import world
 from tests.reminders.world import at
 

@@ -19,7 +19,7 @@ from models.tables import (
     RoleAssignment,
     Submission,
 )
-from reminders.rules import next_check_on
+from models.timeline import next_check_on
 
 CONFIDENTIAL = "CONFIDENTIAL-MARKER-7f3a"
 

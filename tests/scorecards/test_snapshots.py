@@ -147,7 +147,7 @@ async def test_the_publish_service_freezes_the_snapshots_in_its_transaction(demo
 
     from models.caller import SYSTEM
     from models.errors import Conflict
-    from models.services.submissions import publish
+    from scorecards.publishing import publish
 
     wfl, nra = await org_id("WFL"), await org_id("NRA")  # approved, and still a draft, in 2026-H2
     with time_machine.travel(dt.datetime(2026, 11, 22, 12, tzinfo=dt.UTC), tick=False):

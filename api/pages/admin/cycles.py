@@ -15,8 +15,8 @@ from api.pages.render import read_form, redirect, refusal, render
 from models.caller import Caller
 from models.errors import UserError
 from models.services import cycles as cycle_service
-from models.services import submissions as submission_service
 from models.words import N_, gettext
+from scorecards import publishing
 
 NOT_REPORTED = ("missing", "draft", "returned")
 SHOW = {
@@ -115,7 +115,7 @@ class AdminCyclePages(PageController):
         published, refused = [], []
         for row in approved.items:
             try:
-                await submission_service.publish(caller, int(row["organization_id"]), cycle)
+                await publishing.publish(caller, int(row["organization_id"]), cycle)
                 published.append(row["acronym"])
             except UserError as exc:
                 refused.append(f"{row['acronym']} ({exc.message})")
