@@ -43,7 +43,7 @@ NO_CHAMPION_ORG = 8
 # How many of the first organizations take part in the demo's peer-review rounds.
 REVIEW_ROUND_ORGS = 6
 
-AREA_KEYS = ("champion", "policy", "capacity", "reporting", "budget")
+# The demo's own texts per area; the areas themselves are the `area` table's rows.
 COMMITMENT_TITLES = {
     "champion": ["Appoint a deputy-level CoP champion", "Adopt champion terms of reference"],
     "policy": ["Write CoP into the organizational strategy", "Adopt a protection policy annex"],
@@ -304,7 +304,7 @@ class _DemoBuilder:
 
     async def build(self, specs: list[tuple[str, str, str]], cycle_count: int) -> None:
         self.first_id = await next_ids(list(self.COLUMNS))
-        area_rows = await fetch("SELECT id, key FROM area")
+        area_rows = await fetch("SELECT id, key FROM area ORDER BY position, id")
         self.area_ids = {row["key"]: int(row["id"]) for row in area_rows}
         now = self.now
         # Cycles: the open one holds today; the earlier ones are published.
@@ -403,12 +403,12 @@ class _DemoBuilder:
                 self.summary.logins.append((f"champion.{local}@{DEMO_DOMAIN}", f"champion of {acronym}"))
 
         # Maturity grows over the cycles, differently per organization and area.
-        base = {key: (0 if rng.random() < 0.06 else rng.randint(1, 2)) for key in AREA_KEYS}
+        base = {key: (0 if rng.random() < 0.06 else rng.randint(1, 2)) for key in self.area_ids}
         base["champion"] = 0 if index == NO_CHAMPION_ORG else max(1, base["champion"])
         open_cycle = self.cycles[-1]
         assessed: dict[tuple[str, int], tuple[Any, ...]] = {}
-        for area_key in AREA_KEYS:
-            for slot, title in enumerate(COMMITMENT_TITLES[area_key]):
+        for area_key in self.area_ids:
+            for slot, title in enumerate(COMMITMENT_TITLES.get(area_key, [])):
                 if base[area_key] == 0:
                     continue  # an area not started has no commitment yet
                 commitment = self.add(

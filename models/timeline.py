@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-OPEN_MILESTONE_STATUSES = ("planned", "in_progress")
+from models.vocabulary import OPEN_MILESTONE_STATUSES, MilestoneStatus
 
 DUE_SOON_DAYS = (14, 3)  # reminders before the milestone's due date
 OVERDUE_DAYS = 1  # the overdue reminder, after the due date
@@ -57,7 +57,7 @@ def derived_state(due_date: dt.date, status: str, today: dt.date) -> str:
         return ""
     if today > due_date:
         return "overdue"
-    if status == "planned" and today >= due_date - days(AT_RISK_DAYS):
+    if status == MilestoneStatus.PLANNED and today >= due_date - days(AT_RISK_DAYS):
         return "at_risk"
     return ""
 

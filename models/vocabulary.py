@@ -1,16 +1,84 @@
-"""Allowed values of the enumerated columns, checked in one place by the API, pages and CLI.
+"""The words of the domain, each written once: roles, visibilities, audiences, statuses.
 
-Labels are English message ids (marked with N_): pages translate them for the reader; the JSON
-API and the frozen snapshots keep the English.
+The enums are for code that names one value (`Role.SECRETARIAT`); the tuples of plain values
+derived from them are what the API, the pages and the CLI check input against and list in their
+messages. Area keys are not here: they are rows of the `area` table (seeded by a migration), and a
+published snapshot keeps the areas it was frozen with. Labels are English message ids (marked with
+N_): pages translate them for the reader; the JSON API and the frozen snapshots keep the English.
 """
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from enum import StrEnum
 
 from models.words import N_
 
-ROLES = ("secretariat", "focal_point", "champion", "peer_reviewer", "donor")
-ORG_SCOPED_ROLES = ("focal_point", "champion", "peer_reviewer")
-VISIBILITIES = ("internal", "peer", "donor", "public")
-AUDIENCES = ("internal", "peer", "donor")
-AREA_KEYS = ("champion", "policy", "capacity", "reporting", "budget")
+
+class Role(StrEnum):
+    SECRETARIAT = "secretariat"
+    FOCAL_POINT = "focal_point"
+    CHAMPION = "champion"
+    PEER_REVIEWER = "peer_reviewer"
+    DONOR = "donor"
+
+
+class Visibility(StrEnum):
+    INTERNAL = "internal"
+    PEER = "peer"
+    DONOR = "donor"
+    PUBLIC = "public"
+
+
+class Audience(StrEnum):
+    """Who reads: the organization itself (and the secretariat), its peers, or donors."""
+
+    INTERNAL = "internal"
+    PEER = "peer"
+    DONOR = "donor"
+
+
+class MilestoneStatus(StrEnum):
+    PLANNED = "planned"
+    IN_PROGRESS = "in_progress"
+    DONE = "done"
+    DROPPED = "dropped"
+
+
+class CommitmentStatus(StrEnum):
+    ACTIVE = "active"
+    COMPLETED = "completed"
+    DROPPED = "dropped"
+
+
+class SubmissionStatus(StrEnum):
+    DRAFT = "draft"
+    SUBMITTED = "submitted"
+    APPROVED = "approved"
+    RETURNED = "returned"
+    PUBLISHED = "published"
+
+
+class ChampionGap(StrEnum):
+    """Why an organization fails the senior-champion rule of DESIGN.md."""
+
+    MISSING = "missing"
+    BELOW_DEPUTY = "below_deputy"
+
+
+def values(kind: Iterable[StrEnum]) -> tuple[str, ...]:
+    return tuple(member.value for member in kind)
+
+
+ROLES = values(Role)
+ORG_SCOPED_ROLES = values((Role.FOCAL_POINT, Role.CHAMPION, Role.PEER_REVIEWER))
+VISIBILITIES = values(Visibility)
+AUDIENCES = values(Audience)
+MILESTONE_STATUSES = values(MilestoneStatus)
+OPEN_MILESTONE_STATUSES = values((MilestoneStatus.PLANNED, MilestoneStatus.IN_PROGRESS))
+COMMITMENT_STATUSES = values(CommitmentStatus)
+# Not yet handed in: the focal points may still submit, and the reminders still ask them to.
+NOT_SUBMITTED_STATUSES = values((SubmissionStatus.DRAFT, SubmissionStatus.RETURNED))
 ORG_TYPES = ("un_agency", "ngo", "consortium", "rcrc", "other")
 ORG_TYPE_LABELS = {
     "un_agency": N_("UN agency"),
@@ -22,9 +90,7 @@ ORG_TYPE_LABELS = {
 SENIORITIES = ("head", "deputy", "director", "senior_manager", "technical", "other")
 # A champion at one of these levels satisfies the "deputy level or above" rule of docs/design.md.
 CHAMPION_SENIORITIES = ("head", "deputy")
-MILESTONE_STATUSES = ("planned", "in_progress", "done", "dropped")
-COMMITMENT_STATUSES = ("active", "completed", "dropped")
-SUBMISSION_STATUSES = ("draft", "submitted", "approved", "returned", "published")
+SUBMISSION_STATUSES = values(SubmissionStatus)
 # A peer reviewer's view of an area's counted level, and how pages and sheets word it.
 ASSESSMENT_LABELS = {
     "right": "Level looks right",
@@ -42,12 +108,29 @@ LEVELS = {
 }
 
 
+def champion_gap(champion_seniorities: Iterable[str | None]) -> str | None:
+    """Why an organization fails the senior-champion rule ("missing", "below_deputy") or None.
+
+    The reminders' monthly alert and the scorecard's champion cap both ask here."""
+    seniorities = list(champion_seniorities)
+    if not seniorities:
+        return ChampionGap.MISSING.value
+    if not any(s in CHAMPION_SENIORITIES for s in seniorities):
+        return ChampionGap.BELOW_DEPUTY.value
+    return None
+
+
+# Internal sees all; peer sees peer and wider; donor sees donor and public.
+_READABLE = {
+    Audience.INTERNAL.value: VISIBILITIES,
+    Audience.PEER.value: values((Visibility.PEER, Visibility.DONOR, Visibility.PUBLIC)),
+    Audience.DONOR.value: values((Visibility.DONOR, Visibility.PUBLIC)),
+}
+
+
 def visibilities_for(audience: str) -> tuple[str, ...]:
-    """Visibilities an audience may read: internal sees all; peer sees peer+; donor sees donor+."""
-    if audience == "internal":
-        return VISIBILITIES
-    if audience == "peer":
-        return ("peer", "donor", "public")
-    if audience == "donor":
-        return ("donor", "public")
-    raise ValueError(f"unknown audience {audience!r}")
+    """The visibilities an audience may read."""
+    try:
+        return _READABLE[audience]
+    except KeyError:
+        raise ValueError(f"unknown audience {audience!r}") from None

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 from models.clock import local_date
 from models.engine import current_engine
-from models.vocabulary import CHAMPION_SENIORITIES
+from models.vocabulary import CHAMPION_SENIORITIES, champion_gap
 from reminders.rules import (
     SIGNOFF_WAIT_DAYS,
     CommitmentFacts,
@@ -26,7 +26,6 @@ from reminders.rules import (
     OrgPeople,
     Recipient,
     SubmissionFacts,
-    champion_gap,
     cycle_in_window,
 )
 from reminders.sql import Row, fetch_in_transaction

@@ -25,12 +25,11 @@ from typing import Any
 from models.timeline import (
     DUE_SOON_DAYS,
     ESCALATION_DAYS,
-    OPEN_MILESTONE_STATUSES,
     OVERDUE_DAYS,
     STALE_DAYS,
     days,
 )
-from models.vocabulary import CHAMPION_SENIORITIES
+from models.vocabulary import NOT_SUBMITTED_STATUSES, OPEN_MILESTONE_STATUSES
 
 MILESTONE_DUE_SOON = "milestone_due_soon"
 MILESTONE_OVERDUE = "milestone_overdue"
@@ -41,16 +40,6 @@ SUBMISSION_LATE = "submission_late"
 AWAITING_SIGNOFF = "awaiting_signoff"
 CHAMPION_GAP = "champion_gap"
 WEEKLY_DIGEST = "weekly_digest"
-RULES = (
-    MILESTONE_DUE_SOON,
-    MILESTONE_OVERDUE,
-    ESCALATION,
-    STALE_COMMITMENT,
-    SUBMISSION_DUE,
-    SUBMISSION_LATE,
-    AWAITING_SIGNOFF,
-    CHAMPION_GAP,
-)
 # Always sent at once, even to people who chose the weekly digest (with the workflow email of
 # `reminders.review_rules`: a submitted review opens the right of reply).
 URGENT_RULES = frozenset({ESCALATION, CHAMPION_GAP, "review_submitted"})
@@ -60,8 +49,6 @@ SUBMISSION_LATE_FOCAL_DAYS = 1  # after the due date, to the focal points
 SUBMISSION_LATE_CHAMPION_DAYS = 14  # after the due date, to the champion
 SUBMISSION_WINDOW_AFTER_DUE = 45  # late reminders stop after this; the scorecard flags it instead
 SIGNOFF_WAIT_DAYS = 7  # submitted and not approved after this many days
-
-NOT_SUBMITTED_STATUSES = ("draft", "returned")
 
 
 @dataclass(frozen=True)
@@ -310,15 +297,6 @@ def awaiting_signoff_rules(s: SubmissionFacts, people: OrgPeople, today: dt.date
 
 
 # Champion gap (the secretariat's rule) -----------------------------------------------------------
-
-
-def champion_gap(champion_seniorities: Sequence[str]) -> str | None:
-    """Why an organization fails the senior-champion rule: "missing", "below_deputy" or None."""
-    if not champion_seniorities:
-        return "missing"
-    if not any(s in CHAMPION_SENIORITIES for s in champion_seniorities):
-        return "below_deputy"
-    return None
 
 
 def champion_gap_rules(

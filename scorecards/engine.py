@@ -16,7 +16,7 @@ level). Its `self_level` is the **self-assessed level**. No assessment means lev
      neither rejected nor removed, otherwise it counts 2; a claim of 4 also needs that evidence
      verified by the secretariat, otherwise it counts 3;
   2. champion seniority (champion area only): no champion at all counts 0; a champion below
-     deputy level (seniority not in `CHAMPION_SENIORITIES`) caps the area at 2. Both raise a flag.
+     deputy level (`models.vocabulary.champion_gap`) caps the area at 2. Both raise a flag.
 
 Other figures, per organization, as of `as_of = min(today, cycle due date)`:
   - index: sum(weight x verified level) / sum(weight) / 4 x 100;
@@ -42,7 +42,7 @@ import numpy as np
 import pandas as pd
 
 from models.timeline import STALE_DAYS
-from models.vocabulary import CHAMPION_SENIORITIES
+from models.vocabulary import champion_gap
 from models.words import N_
 from scorecards.rounding import percent, round_series
 
@@ -131,13 +131,10 @@ class Scores:
 
 
 def champion_status(org_ids: pd.Index, champions: pd.DataFrame) -> pd.Series:
-    """'ok', 'below_deputy' or 'missing' per organization (the most senior champion decides)."""
-    senior = champions.assign(senior=champions["seniority"].isin(CHAMPION_SENIORITIES))
-    any_senior = senior.groupby("org_id")["senior"].any()
-    status = pd.Series("missing", index=org_ids, dtype="object")
-    known = any_senior.reindex(org_ids)
-    status[known.notna()] = np.where(known[known.notna()].astype(bool), "ok", "below_deputy")
-    return status
+    """'ok', 'below_deputy' or 'missing' per organization: the rule of `champion_gap`."""
+    by_org = champions.groupby("org_id")["seniority"].agg(list).reindex(org_ids)
+    gaps = [champion_gap(seniorities if isinstance(seniorities, list) else []) for seniorities in by_org]
+    return pd.Series([gap or "ok" for gap in gaps], index=org_ids, dtype="object")
 
 
 def area_levels(

@@ -278,13 +278,6 @@ async def comparison(
     return (await published_comparison(cycle_name, audience, peer_type))[0]
 
 
-async def comparison_frame_for(
-    cycle_name: str, audience: str, peer_type: str | None = None, today: dt.date | None = None
-) -> pd.DataFrame:
-    """The comparison frame alone: what the spreadsheet's Summary sheet and the CSV write."""
-    return (await comparison(cycle_name, audience, peer_type, today)).frame
-
-
 def comparison_mapping(result: Comparison) -> dict[str, Any]:
     """The JSON shape of `/api/scorecards/{cycle}`: `items` are the comparison frame's rows."""
     return {

@@ -20,6 +20,7 @@ from models.services import assessments as assessment_service
 from models.services import cycles as cycle_service
 from models.services import organizations as organization_service
 from models.services import submissions as submission_service
+from models.vocabulary import NOT_SUBMITTED_STATUSES
 from models.words import N_, gettext
 from scorecards import publishing
 
@@ -35,7 +36,7 @@ DONE = {
 def next_actions(caller: Caller, org_id: int, status: str) -> set[str]:
     """What this caller may do to the submission now (the service checks again)."""
     actions = set()
-    if caller.has_role("focal_point", org_id) and status in ("draft", "returned"):
+    if caller.has_role("focal_point", org_id) and status in NOT_SUBMITTED_STATUSES:
         actions.add("submit")
     if caller.has_role("champion", org_id) and status == "submitted":
         actions |= {"approve", "return"}

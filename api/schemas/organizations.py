@@ -9,8 +9,9 @@ import msgspec
 from msgspec import UNSET, UnsetType
 
 from api.schemas import Shape, Strict
+from models.vocabulary import ORG_TYPES
 
-OrgType = Literal["un_agency", "ngo", "consortium", "rcrc", "other"]
+OrgType = Literal[ORG_TYPES]  # type: ignore[valid-type]
 Acronym = Annotated[str, msgspec.Meta(min_length=1, max_length=32, pattern=r"^[A-Za-z0-9][A-Za-z0-9_.&-]*$")]
 Name = Annotated[str, msgspec.Meta(min_length=1, max_length=200)]
 TimeZone = Annotated[str, msgspec.Meta(min_length=1, max_length=64)]

@@ -10,9 +10,10 @@ from msgspec import UNSET, UnsetType
 
 from api.schemas import Shape, Strict
 from api.schemas.records import AreaKey, RowId
+from models.vocabulary import ROLES, SENIORITIES
 
-Role = Literal["secretariat", "focal_point", "champion", "peer_reviewer", "donor"]
-Seniority = Literal["head", "deputy", "director", "senior_manager", "technical", "other"]
+Role = Literal[ROLES]  # type: ignore[valid-type]
+Seniority = Literal[SENIORITIES]  # type: ignore[valid-type]
 Email = Annotated[str, msgspec.Meta(min_length=3, max_length=254)]
 Password = Annotated[str, msgspec.Meta(min_length=10, max_length=1000)]
 Line = Annotated[str, msgspec.Meta(max_length=200)]

@@ -13,9 +13,12 @@ import msgspec
 from msgspec import UNSET, UnsetType
 
 from api.schemas import Shape, Strict
+from models.vocabulary import COMMITMENT_STATUSES, MILESTONE_STATUSES, VISIBILITIES
 
-Visibility = Literal["internal", "peer", "donor", "public"]
-AreaKey = Literal["champion", "policy", "capacity", "reporting", "budget"]
+# Literal[tuple] is Literal[*tuple]: the documented values are the vocabulary's, written once.
+Visibility = Literal[VISIBILITIES]  # type: ignore[valid-type]
+# Area keys are rows of the `area` table (GET /api/areas); the service checks them.
+AreaKey = Annotated[str, msgspec.Meta(min_length=1, max_length=64)]
 Title = Annotated[str, msgspec.Meta(min_length=1, max_length=300)]
 LongText = Annotated[str, msgspec.Meta(max_length=20_000)]
 Url = Annotated[str, msgspec.Meta(min_length=1, max_length=2000)]
@@ -57,10 +60,10 @@ class CommitmentUpdate(Strict):
     description_visibility: Visibility | UnsetType = UNSET
     owner_id: RowId | None | UnsetType = UNSET
     target_date: Day | None | UnsetType = UNSET
-    status: Literal["active", "completed", "dropped"] | UnsetType = UNSET
+    status: Literal[COMMITMENT_STATUSES] | UnsetType = UNSET  # type: ignore[valid-type]
 
 
-MilestoneStatus = Literal["planned", "in_progress", "done", "dropped"]
+MilestoneStatus = Literal[MILESTONE_STATUSES]  # type: ignore[valid-type]
 
 
 class MilestoneRead(Shape):

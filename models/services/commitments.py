@@ -28,7 +28,7 @@ from models.services.common import (
 )
 from models.services.submissions import reopen_approved
 from models.tables import Commitment
-from models.vocabulary import AREA_KEYS, COMMITMENT_STATUSES
+from models.vocabulary import COMMITMENT_STATUSES
 from models.words import N_
 
 SELECT = (
@@ -107,9 +107,12 @@ async def _owner(org_id: int, owner_id: int | None) -> int | None:
 
 
 async def _area_id(key: str) -> int:
-    choice(key, AREA_KEYS, "area")
-    rows = await fetch("SELECT id FROM area WHERE key = {}", key)
-    return int(rows[0]["id"])
+    """The id of an area by its key; the keys are the `area` table's own rows."""
+    ids = {
+        row["key"]: int(row["id"]) for row in await fetch("SELECT id, key FROM area ORDER BY position, id")
+    }
+    choice(key, tuple(ids), "area")
+    return ids[key]
 
 
 def _clean(data: dict[str, Any]) -> dict[str, Any]:

@@ -161,12 +161,6 @@ async def logout(cookie_value: str) -> None:
         await LoginSession.delete().where(LoginSession.token_hash == hash_secret(cookie_value))
 
 
-async def logout_everywhere(caller: Caller) -> None:
-    async with write_transaction():
-        await LoginSession.delete().where(LoginSession.person == caller.person_id)
-        await audit.record(caller, "logout_all", "person", caller.person_id)
-
-
 async def caller_for_session(
     cookie_value: str, idle: dt.timedelta = DEFAULT_IDLE, absolute: dt.timedelta = DEFAULT_ABSOLUTE
 ) -> Caller | None:

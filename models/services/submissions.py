@@ -21,6 +21,7 @@ from models.paging import EVERYTHING, Page, Paging
 from models.services.common import may_read, read_audience, text_block, visibility
 from models.services.cycles import cycle_by_name
 from models.tables import Comment, Submission
+from models.vocabulary import NOT_SUBMITTED_STATUSES
 from models.words import N_
 
 SELECT = (
@@ -32,7 +33,7 @@ SELECT = (
 )
 # Where each transition may start, and where it leads.
 TRANSITIONS = {
-    "submit": (("draft", "returned"), "submitted"),
+    "submit": (NOT_SUBMITTED_STATUSES, "submitted"),
     "approve": (("submitted",), "approved"),
     "return": (("submitted",), "returned"),
     "publish": (("approved",), "published"),

@@ -25,8 +25,6 @@ LEFT = Alignment(horizontal="left")
 DATE_FORMAT = "yyyy-mm-dd"
 DATETIME_FORMAT = "yyyy-mm-dd hh:mm"
 INDEX_FORMAT = "0.0"
-PERCENT_FORMAT = "0%"
-INTEGER_FORMAT = "0"
 
 MIN_WIDTH = 8.0
 MAX_WIDTH = 60.0

@@ -15,10 +15,11 @@ from api.pages.render import read_form, redirect, refusal, render
 from models.caller import Caller
 from models.errors import UserError
 from models.services import cycles as cycle_service
+from models.vocabulary import NOT_SUBMITTED_STATUSES
 from models.words import N_, gettext
 from scorecards import publishing
 
-NOT_REPORTED = ("missing", "draft", "returned")
+NOT_REPORTED = ("missing", *NOT_SUBMITTED_STATUSES)
 SHOW = {
     "all": N_("All organizations"),
     "not_reported": N_("Not reported yet (no report, draft or returned)"),
