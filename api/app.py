@@ -13,7 +13,7 @@ from litestar.template.config import TemplateConfig
 from api.health import STARTED_AT, health
 from api.hosts import allowed_hosts_middleware
 from models.clock import utcnow
-from models.engine import current_engine
+from models.engine import connection_pool, current_engine
 from models.settings import Settings
 from models.words import template_environment
 
@@ -23,26 +23,22 @@ def create_app(settings: Settings | None = None) -> Litestar:
 
     @asynccontextmanager
     async def lifespan(app: Litestar) -> AsyncIterator[None]:
-        engine = current_engine()
-        if engine.engine_type == "postgres":
-            await engine.start_connection_pool()
-        scheduler = lock = None
-        if settings.scheduler:
-            from reminders.scheduler import SchedulerLock, start_scheduler, stop_scheduler
+        async with connection_pool():
+            scheduler = lock = None
+            if settings.scheduler:
+                from reminders.scheduler import SchedulerLock, start_scheduler, stop_scheduler
 
-            # Of several workers serving one database, the first to take the lock runs the jobs.
-            lock = SchedulerLock(engine)
-            if await lock.acquire():
-                scheduler = start_scheduler(settings)
-        try:
-            yield
-        finally:
-            if scheduler is not None:
-                await stop_scheduler(scheduler)
-            if lock is not None:
-                await lock.release()
-            if engine.engine_type == "postgres":
-                await engine.close_connection_pool()
+                # Of several workers serving one database, the first to take the lock runs the jobs.
+                lock = SchedulerLock(current_engine())
+                if await lock.acquire():
+                    scheduler = start_scheduler(settings)
+            try:
+                yield
+            finally:
+                if scheduler is not None:
+                    await stop_scheduler(scheduler)
+                if lock is not None:
+                    await lock.release()
 
     from api.routes import app_dependencies, app_middleware, exception_handlers, route_handlers
 

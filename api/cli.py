@@ -40,16 +40,10 @@ def _run(coro_factory: Callable[[], Awaitable[Any]]) -> Any:
     from models.migrations import MigrationError
 
     async def main() -> Any:
-        from models.engine import current_engine
+        from models.engine import connection_pool
 
-        engine = current_engine()
-        if engine.engine_type == "postgres":
-            await engine.start_connection_pool(min_size=1, max_size=4)
-        try:
+        async with connection_pool(min_size=1, max_size=4):
             return await coro_factory()
-        finally:
-            if engine.engine_type == "postgres":
-                await engine.close_connection_pool()
 
     try:
         return asyncio.run(main())

@@ -208,6 +208,57 @@ async def write_transaction() -> AsyncIterator[None]:
             yield
 
 
+@asynccontextmanager
+async def read_transaction() -> AsyncIterator[None]:
+    """A transaction for several reads that must see one consistent state of the database."""
+    async with current_engine().transaction():
+        yield
+
+
+def database_identity() -> str:
+    """Which database this process talks to (its file, or its DSN): part of cache keys."""
+    engine = current_engine()
+    return str(engine.path if isinstance(engine, SQLiteEngine) else engine.config.get("dsn", ""))
+
+
+@asynccontextmanager
+async def connection_pool(**sizes: int) -> AsyncIterator[None]:
+    """PostgreSQL: a pool of connections while the block runs (SQLite opens its own)."""
+    engine = current_engine()
+    if not isinstance(engine, PostgresEngine):
+        yield
+        return
+    await engine.start_connection_pool(**sizes)
+    try:
+        yield
+    finally:
+        await engine.close_connection_pool()
+
+
+async def serialize_writers(key: int) -> None:
+    """Inside a write transaction: wait for any other transaction that asked with the same key.
+
+    SQLite serializes writers already (IMMEDIATE transactions); PostgreSQL takes a
+    transaction-scoped advisory lock, released at commit or rollback."""
+    if not is_sqlite():
+        await fetch("SELECT pg_advisory_xact_lock({})", key)
+
+
+def skip_locked() -> str:
+    """The clause that lets concurrent claimers pass over rows another one has locked.
+
+    SQLite has one writer at a time, so a claim never meets a locked row there."""
+    return "" if is_sqlite() else " FOR UPDATE SKIP LOCKED"
+
+
+def json_number(column: str, *path: str) -> str:
+    """SQL for a number inside a JSON text column, e.g. `json_number("payload", "figures", "index")`."""
+    if is_sqlite():
+        return f"json_extract({column}, '$.{'.'.join(path)}')"
+    steps = "".join(f" -> '{step}'" for step in path[:-1])
+    return f"CAST({column}::jsonb{steps} ->> '{path[-1]}' AS DOUBLE PRECISION)"
+
+
 async def prepare_sqlite_file(engine: Engine) -> None:
     """Switch a SQLite file to WAL mode (persistent in the file; readers never block the writer)."""
     if isinstance(engine, SQLiteEngine):

@@ -24,6 +24,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 from models import audit
+from models.bulk import update_by_id
 from models.caller import Caller
 from models.clock import utcnow
 from models.engine import write_transaction
@@ -48,7 +49,6 @@ from reminders.rules import (
     stale_commitment_rules,
     submission_rules,
 )
-from reminders.sql import update_by_id
 
 QUEUE_CHUNK = 10_000
 

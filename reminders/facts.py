@@ -15,8 +15,9 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from models.bulk import Row, fetch_in_transaction
 from models.clock import local_date
-from models.engine import current_engine
+from models.engine import read_transaction
 from models.vocabulary import CHAMPION_SENIORITIES, champion_gap
 from reminders.rules import (
     SIGNOFF_WAIT_DAYS,
@@ -28,7 +29,6 @@ from reminders.rules import (
     SubmissionFacts,
     cycle_in_window,
 )
-from reminders.sql import Row, fetch_in_transaction
 
 if TYPE_CHECKING:
     from reminders.review_rules import ReviewFacts, RoundFacts
@@ -99,7 +99,7 @@ async def load_facts(today: Today, secretariat_keys_exist: Any) -> CheckFacts:
     `secretariat_keys_exist(recipients, day)` tells whether this month's champion-gap alert is
     queued already, which skips the scan of every organization's champions.
     """
-    async with current_engine().transaction():
+    async with read_transaction():
         return await _load_facts(today, secretariat_keys_exist)
 
 

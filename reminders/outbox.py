@@ -24,15 +24,15 @@ from dataclasses import dataclass
 from typing import Any
 
 from models import audit
+from models.bulk import insert_new
 from models.caller import Caller
 from models.clock import utcnow
-from models.engine import fetch, fetch_page, is_sqlite, write_transaction
+from models.engine import fetch, fetch_page, skip_locked, write_transaction
 from models.errors import Conflict, Forbidden, NotFound, UserError
 from models.paging import FIRST_PAGE, Page, Paging
 from models.words import N_
 from reminders.claims import has_stopped
 from reminders.emails import RenderedEmail, subject_of
-from reminders.sql import insert_new
 
 QUEUED, HELD, SENDING, SENT, FAILED, DIGESTED = "queued", "held", "sending", "sent", "failed", "digested"
 STATUSES = (QUEUED, HELD, SENDING, SENT, FAILED, DIGESTED)
@@ -130,7 +130,7 @@ async def claim(worker: str, limit: int, now: dt.datetime | None = None) -> list
     only the returned rows may be sent by it."""
     now = now or utcnow()
     claimable = "status = 'queued' AND (next_attempt_at IS NULL OR next_attempt_at <= {})"
-    lock = "" if is_sqlite() else " FOR UPDATE SKIP LOCKED"
+    lock = skip_locked()
     async with write_transaction():
         await take_back_abandoned(now)
         rows = await fetch(

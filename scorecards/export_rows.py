@@ -18,7 +18,7 @@ from collections.abc import Sequence
 
 import pandas as pd
 
-from models.engine import fetch, is_sqlite
+from models.engine import fetch, json_number
 from models.vocabulary import visibilities_for
 from models.words import gettext
 
@@ -191,10 +191,7 @@ async def frozen_indexes(cycle_id: int, audience: str) -> dict[int, float]:
     a few bytes per organization instead of whole scorecards; it is the same `figures.index` the
     engine rebuilds its published frames from.
     """
-    if is_sqlite():
-        index = "json_extract(payload, '$.figures.index')"
-    else:
-        index = "CAST(payload::jsonb -> 'figures' ->> 'index' AS DOUBLE PRECISION)"
+    index = json_number("payload", "figures", "index")
     rows = await fetch(
         f"SELECT organization, {index} AS value FROM scorecard_snapshot WHERE cycle = {{}} AND audience = {{}}",
         cycle_id,

@@ -23,7 +23,7 @@ import msgspec
 import pandas as pd
 
 from models import clock
-from models.engine import current_engine, fetch, fetch_kept
+from models.engine import database_identity, fetch, fetch_kept
 from models.errors import Forbidden, NotFound, UserError
 from models.paging import EVERYTHING, Paging
 from models.vocabulary import AUDIENCES, ORG_TYPE_LABELS, ORG_TYPES
@@ -138,11 +138,6 @@ class FrozenCache:
 CYCLE_CACHE = FrozenCache(limit=64)
 COMPARISON_CACHE = FrozenCache(limit=256)
 CARD_CACHE = FrozenCache(limit=4096)
-
-
-def database_identity() -> str:
-    engine = current_engine()
-    return str(getattr(engine, "path", None) or engine.config.get("dsn", ""))  # type: ignore[attr-defined]
 
 
 NEWEST_SNAPSHOT = "SELECT id, created_at FROM scorecard_snapshot ORDER BY id DESC LIMIT 1"

@@ -19,7 +19,7 @@ import msgspec
 
 from models import clock
 from models.bulk import bulk_insert, next_ids
-from models.engine import fetch, is_sqlite
+from models.engine import fetch, serialize_writers
 from models.vocabulary import AUDIENCES
 from scorecards.loader import as_date, load_texts
 from scorecards.payload import PayloadParts, organization_payload, payload_parts
@@ -87,8 +87,7 @@ async def _one_publisher_at_a_time() -> None:
     N+1 then N and commit N last, unseen. This transaction-scoped lock makes the second publisher
     wait for the first to commit before it takes its ids; SQLite writers are serialized already.
     """
-    if not is_sqlite():
-        await fetch("SELECT pg_advisory_xact_lock({})", PUBLISH_LOCK)
+    await serialize_writers(PUBLISH_LOCK)
 
 
 async def freeze_snapshots(org_id: int, cycle_name: str, today: dt.date | None = None) -> int:
