@@ -321,7 +321,8 @@ def cmd_import(args: argparse.Namespace) -> int:
 
     from models.caller import SYSTEM
     from models.engine import fetch
-    from models.services.plans import ImportOptions, import_plan
+    from models.services.plan_import import import_plan
+    from models.services.plans import ImportOptions
 
     path = Path(args.file)
     try:

@@ -16,8 +16,9 @@ from api.controllers import PathId
 from models.errors import UserError
 from models.plan_files import MAX_FILE_BYTES
 from models.services.common import require_editor
+from models.services.plan_import import import_plan
 from models.services.plan_roundtrip import export_plan
-from models.services.plans import ImportOptions, import_plan
+from models.services.plans import ImportOptions
 from models.words import N_
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"

@@ -23,7 +23,8 @@ from models.plan_files import MAX_FILE_BYTES
 from models.services import areas as area_service
 from models.services import organizations as organization_service
 from models.services.common import require_editor
-from models.services.plans import ImportOptions, ImportResult, import_plan
+from models.services.plan_import import import_plan
+from models.services.plans import ImportOptions, ImportResult
 from models.words import N_, translated
 
 ORG = "/organizations/{org_id:int}"

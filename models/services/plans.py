@@ -1,6 +1,6 @@
 """Importing an action plan: rows of a matrix into commitments and milestones, all or nothing.
 
-docs/design.md "Importing plans". One door (`import_plan`) for the CLI, the API and the page:
+docs/design.md "Importing plans". One door (`plan_import.import_plan`) for the CLI, the API and the page:
 read the file (`models.plan_files`), plan every row (`plan_rows`: which organization, which area,
 which milestones, created / unchanged / refused and why), then write every planned row in one
 transaction, or none when a row is refused. An exported plan (ids and versions) goes to the round
@@ -18,7 +18,6 @@ import hashlib
 import json
 import re
 import unicodedata
-import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -26,7 +25,7 @@ from models import audit
 from models.caller import Caller
 from models.engine import fetch, is_sqlite, write_transaction
 from models.errors import UserError
-from models.plan_files import PlanRow, PlanTable, read_plan_file
+from models.plan_files import PlanRow, PlanTable
 from models.services.submissions import reopen_approved
 from models.timeframes import ParsedMilestone, parse_timeframes
 from models.words import N_, gettext
@@ -432,23 +431,6 @@ async def plan_rows(
                 seen[row_print] = row.number
                 planned.append(PlannedCommitment(each, int(target_org["id"]), row_print, values, milestones))
     return planned, outcomes, suggested
-
-
-async def import_plan(caller: Caller, data: bytes, file_name: str, options: ImportOptions) -> ImportResult:
-    """Read, plan and (unless a dry run, and only when no row is refused) write a plan file."""
-    from models.services import plan_roundtrip
-
-    import_id = str(uuid.uuid4())
-    if plan_roundtrip.is_exported_plan(data, file_name):
-        return await plan_roundtrip.reimport(caller, data, file_name, options, import_id)
-    table = read_plan_file(data, file_name, sheet=options.sheet)
-    planned, outcomes, suggested = await plan_rows(caller, table, options)
-    result = ImportResult(import_id, file_name, options.dry_run, False, outcomes, suggested)
-    if options.dry_run or result.refused:
-        return result
-    await write_planned(caller, planned, import_id, file_name)
-    result.written = True
-    return result
 
 
 async def _reserve_ids(table: str, count: int) -> list[int]:

@@ -10,7 +10,8 @@ from typing import Any
 from models.caller import SYSTEM, Caller
 from models.engine import fetch
 from models.services.organizations import update_organization
-from models.services.plans import ImportOptions, import_plan
+from models.services.plan_import import import_plan
+from models.services.plans import ImportOptions
 from tests.api.support import row_count
 from tests.plans.files import MATRIX_HEADERS, MATRIX_ROWS, csv_bytes, xlsx_bytes
 

@@ -12,8 +12,9 @@ from openpyxl import load_workbook
 from models.caller import SYSTEM
 from models.engine import fetch
 from models.services.commitments import update_commitment
+from models.services.plan_import import import_plan
 from models.services.plan_roundtrip import export_plan
-from models.services.plans import ImportOptions, import_plan
+from models.services.plans import ImportOptions
 from tests.api.support import org_id, row_count
 
 
