@@ -236,16 +236,6 @@ async def _organizations(facts: CheckFacts, ids: set[int] | None) -> dict[int, O
     return {int(row["id"]): _organization(row) for row in rows}
 
 
-def _recipient(row: Row) -> Recipient:
-    return Recipient(
-        person_id=int(row["person_id"]),
-        email=row["email"],
-        name=row["name"],
-        weekly_digest=bool(row["weekly_digest"]),
-        seniority=row["seniority"] or "",
-    )
-
-
 PERSON_COLUMNS = (
     "p.id AS person_id, p.email, p.name, p.weekly_digest, p.seniority "
     "FROM role_assignment r JOIN person p ON p.id = r.person"
@@ -265,7 +255,7 @@ async def _people(facts: CheckFacts, org_ids: set[int]) -> dict[int, OrgPeople]:
             True,
         )
         for row in rows:
-            found[int(row["organization"])][row["role"]].append(_recipient(row))
+            found[int(row["organization"])][row["role"]].append(Recipient.from_row(row))
     return {
         org: OrgPeople(focal_points=tuple(roles["focal_point"]), champions=tuple(roles["champion"]))
         for org, roles in found.items()
@@ -279,7 +269,7 @@ async def _secretariat_and_gaps(facts: CheckFacts, today: Today, keys_exist: Any
         f"SELECT DISTINCT {PERSON_COLUMNS} WHERE r.role = 'secretariat' AND p.active = {{}} ORDER BY p.id",
         True,
     )
-    facts.secretariat = [_recipient(row) for row in rows]
+    facts.secretariat = [Recipient.from_row(row) for row in rows]
     if not facts.secretariat or await keys_exist(facts.secretariat, today.utc):
         return
     senior = ", ".join(f"'{s}'" for s in CHAMPION_SENIORITIES)

@@ -7,7 +7,6 @@ from collections import defaultdict
 from typing import Any
 
 from models.engine import fetch
-from reminders.facts import _recipient
 from reminders.review_rules import ReviewFacts, RoundFacts
 from reminders.rules import Organization, OrgPeople, Recipient
 
@@ -53,7 +52,7 @@ async def load_review_facts(where: str = "", *args: Any) -> tuple[list[ReviewFac
         f"WHERE s.review_pair IN ({pairs}) AND p.active = {{}} ORDER BY p.id",
         True,
     ):
-        reviewers[int(row["pair_id"])].append(_recipient(row))
+        reviewers[int(row["pair_id"])].append(Recipient.from_row(row))
     orgs = await _organizations({int(r["reviewer"]) for r in rows} | {int(r["reviewee"]) for r in rows})
     members: dict[int, dict[str, list[Recipient]]] = defaultdict(lambda: {"focal_point": [], "champion": []})
     reviewees = ", ".join(str(i) for i in sorted({int(r["reviewee"]) for r in rows}))
@@ -63,7 +62,7 @@ async def load_review_facts(where: str = "", *args: Any) -> tuple[list[ReviewFac
         f"AND p.active = {{}} AND r.organization IN ({reviewees}) ORDER BY p.id",
         True,
     ):
-        members[int(row["org"])][row["role"]].append(_recipient(row))
+        members[int(row["org"])][row["role"]].append(Recipient.from_row(row))
     reviews = []
     rounds: dict[int, dict[str, Any]] = {}
     for row in rows:

@@ -59,6 +59,17 @@ class Recipient:
     weekly_digest: bool = False
     seniority: str = ""
 
+    @classmethod
+    def from_row(cls, row: Mapping[str, Any]) -> Recipient:
+        """A recipient from a row of the facts' person columns (`reminders.facts.PERSON_COLUMNS`)."""
+        return cls(
+            person_id=int(row["person_id"]),
+            email=row["email"],
+            name=row["name"],
+            weekly_digest=bool(row["weekly_digest"]),
+            seniority=row["seniority"] or "",
+        )
+
 
 @dataclass(frozen=True)
 class Organization:
