@@ -106,7 +106,7 @@ ACCESS: dict[str, str] = {
     "POST /api/organizations/{org_id}/submissions/{cycle}/approve": "champion",
     "POST /api/organizations/{org_id}/submissions/{cycle}/return": "champion",
     "POST /api/organizations/{org_id}/submissions/{cycle}/publish": "secretariat",
-    "POST /api/organizations/{org_id}/submissions/{cycle}/comments": "secretariat champion",
+    "POST /api/organizations/{org_id}/submissions/{cycle}/comments": "secretariat focal_point champion",
     "GET /api/organizations/{org_id}/submissions/{cycle}/assessments": "secretariat focal_point champion",
     "PUT /api/organizations/{org_id}/submissions/{cycle}/assessments/{area_key}": "secretariat focal_point",
     "POST /api/assessment-evidence/{evidence_id}/decision": "secretariat",

@@ -151,6 +151,8 @@ class ProgressUpdate(Table):
     visibility = Varchar(length=16, default="internal")
     supersedes = ForeignKey("self", null=True)
     created_at = Timestamptz(default=TimestamptzNow(), index=True)
+    # The milestone of the same commitment this update reports on, if any.
+    milestone = ForeignKey(Milestone, null=True)
 
 
 class Evidence(Table):
@@ -177,6 +179,8 @@ class Submission(Table):
     returned_at = Timestamptz(null=True, default=None)
     published_by = ForeignKey(Person, null=True)
     published_at = Timestamptz(null=True, default=None)
+    # The focal point's cover note to the champion, written when the report is submitted.
+    cover_note = Text(default="")
     version = Integer(default=1)
     created_at = Timestamptz(default=TimestamptzNow())
 

@@ -8,6 +8,7 @@ from litestar.params import JSONBody
 from api.auth import CallerDep
 from api.controllers import PathId, PathText, listed, shape
 from api.schemas.cycles import (
+    ApproveRequest,
     CommentCreate,
     CycleCreate,
     CycleRead,
@@ -15,10 +16,12 @@ from api.schemas.cycles import (
     ReportingStatus,
     ReturnRequest,
     SubmissionRead,
+    SubmitRequest,
 )
 from models.paging import ListOf, Paging
-from models.services import cycles, submissions
+from models.services import cycles, submission_comments, submissions
 from scorecards import publishing
+from scorecards.report import submission_report
 
 
 class CycleController(Controller):
@@ -58,17 +61,24 @@ class SubmissionController(Controller):
 
     @get("/organizations/{org_id:int}/submissions/{cycle:str}")
     async def get_submission(self, caller: CallerDep, org_id: PathId, cycle: PathText) -> SubmissionRead:
-        return shape(await submissions.get_submission(caller, org_id, cycle), SubmissionRead)
+        """The submission, its conversation and its report (the document the champion signs)."""
+        return shape(await submission_report(caller, org_id, cycle), SubmissionRead)
 
     @post("/organizations/{org_id:int}/submissions/{cycle:str}/submit")
-    async def submit(self, caller: CallerDep, org_id: PathId, cycle: PathText) -> SubmissionRead:
-        """A focal point submits the organization's report for sign-off."""
-        return shape(await submissions.submit(caller, org_id, cycle), SubmissionRead)
+    async def submit(
+        self, caller: CallerDep, org_id: PathId, cycle: PathText, data: JSONBody[SubmitRequest | None] = None
+    ) -> SubmissionRead:
+        """A focal point submits the organization's report for sign-off, with an optional cover note."""
+        note = data.cover_note if data is not None else None
+        return shape(await submissions.submit(caller, org_id, cycle, note), SubmissionRead)
 
     @post("/organizations/{org_id:int}/submissions/{cycle:str}/approve")
-    async def approve(self, caller: CallerDep, org_id: PathId, cycle: PathText) -> SubmissionRead:
-        """The organization's champion approves a submitted report."""
-        return shape(await submissions.approve(caller, org_id, cycle), SubmissionRead)
+    async def approve(
+        self, caller: CallerDep, org_id: PathId, cycle: PathText, data: JSONBody[ApproveRequest | None] = None
+    ) -> SubmissionRead:
+        """The organization's champion approves a submitted report, optionally with a comment."""
+        comment = data.comment if data is not None else None
+        return shape(await submissions.approve(caller, org_id, cycle, comment), SubmissionRead)
 
     @post("/organizations/{org_id:int}/submissions/{cycle:str}/return")
     async def return_submission(
@@ -86,5 +96,6 @@ class SubmissionController(Controller):
     async def add_comment(
         self, caller: CallerDep, org_id: PathId, cycle: PathText, data: JSONBody[CommentCreate]
     ) -> SubmissionRead:
-        row = await submissions.add_comment(caller, org_id, cycle, data.body, data.visibility)
+        """A comment in the report's conversation: internal to the organization, append-only."""
+        row = await submission_comments.add_submission_comment(caller, org_id, cycle, data.body)
         return shape(row, SubmissionRead)

@@ -38,6 +38,7 @@ PAGE_ACCESS: dict[str, str] = {
     f"POST {SUBMISSION}/approve": "champion",
     f"POST {SUBMISSION}/return": "champion",
     f"POST {SUBMISSION}/publish": "secretariat",
+    f"POST {SUBMISSION}/comments": MEMBERS,
     f"POST {SUBMISSION}/assessments/{{area_key}}": EDITORS,
     "GET /admin/organizations": "secretariat",
     "GET /admin/organizations/new": "secretariat",

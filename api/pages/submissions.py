@@ -10,7 +10,6 @@ from litestar import Request, get, post
 from litestar.response import Redirect, Template
 
 from api.pages.commitments import ORG
-from api.pages.dashboard import area_levels
 from api.pages.errors import PageController
 from api.pages.login import safe_next
 from api.pages.render import read_form, redirect, refusal, render
@@ -19,10 +18,12 @@ from models.errors import UserError
 from models.services import assessments as assessment_service
 from models.services import cycles as cycle_service
 from models.services import organizations as organization_service
+from models.services import submission_comments
 from models.services import submissions as submission_service
 from models.vocabulary import NOT_SUBMITTED_STATUSES
 from models.words import N_, gettext
 from scorecards import publishing
+from scorecards.report import submission_report
 
 SUBMISSION = "/submissions/{cycle:str}"
 DONE = {
@@ -30,7 +31,18 @@ DONE = {
     "approve": N_("The %(cycle)s report was approved. The secretariat can now publish it."),
     "return": N_("The %(cycle)s report was returned to the focal points with your comment."),
     "publish": N_("The %(cycle)s scorecard was published: peers and donors now see this snapshot."),
+    "comment": N_("Your comment was added to the %(cycle)s report."),
 }
+CONFIRM = {
+    "approve": ("confirm_approve", N_("tick the box to confirm that you approve this report")),
+    "return": ("confirm_return", N_("tick the box to confirm that you return this report")),
+}
+
+
+def unconfirmed(form: dict[str, str], action: str) -> UserError | None:
+    """The refusal for an approve or return whose confirmation box was not ticked."""
+    name, message = CONFIRM[action]
+    return None if form.get(name) == "yes" else UserError(message, field=name)
 
 
 def next_actions(caller: Caller, org_id: int, status: str) -> set[str]:
@@ -81,7 +93,7 @@ class SubmissionPages(PageController):
         form: dict[str, str] | None = None,
         exc: UserError | None = None,
     ) -> Template:
-        submission = await submission_service.get_submission(caller, org_id, cycle)
+        submission = await submission_report(caller, org_id, cycle)
         return render(
             request,
             caller,
@@ -90,10 +102,11 @@ class SubmissionPages(PageController):
             org=await organization_service.get_organization(caller, org_id),
             cycle=await cycle_service.cycle_by_name(cycle),
             submission=submission,
-            areas=await area_levels(org_id, cycle),
+            report=submission["report"],
             actions=next_actions(caller, org_id, submission["status"]),
             assessments=await assessment_service.list_assessments(caller, org_id, cycle),
             can_assess=caller.can_edit(org_id) and submission["status"] in ("draft", "returned"),
+            can_comment=submission_comments.may_converse(caller, org_id),
             form=form or {},
         )
 
@@ -125,16 +138,29 @@ class SubmissionPages(PageController):
     async def submit(
         self, request: Request[Any, Any, Any], caller: Caller, org_id: int, cycle: str
     ) -> Redirect:
+        form = await read_form(request)
         return await self._act(
-            request, org_id, cycle, "submit", lambda: submission_service.submit(caller, org_id, cycle)
+            request,
+            org_id,
+            cycle,
+            "submit",
+            lambda: submission_service.submit(caller, org_id, cycle, form.get("cover_note", "")),
         )
 
     @post(SUBMISSION + "/approve")
     async def approve(
         self, request: Request[Any, Any, Any], caller: Caller, org_id: int, cycle: str
-    ) -> Redirect:
+    ) -> Template | Redirect:
+        form = await read_form(request)
+        exc = unconfirmed(form, "approve")
+        if exc is not None:
+            return await self._page(request, caller, org_id, cycle, form, exc)
         return await self._act(
-            request, org_id, cycle, "approve", lambda: submission_service.approve(caller, org_id, cycle)
+            request,
+            org_id,
+            cycle,
+            "approve",
+            lambda: submission_service.approve(caller, org_id, cycle, form.get("approve_comment", "")),
         )
 
     @post(SUBMISSION + "/return")
@@ -143,15 +169,32 @@ class SubmissionPages(PageController):
     ) -> Template | Redirect:
         form = await read_form(request)
         try:
+            refused = unconfirmed(form, "return")
+            if refused is not None and form.get("comment"):
+                raise refused
             await submission_service.return_submission(caller, org_id, cycle, form.get("comment", ""))
         except UserError as exc:
-            if exc.field == "comment":
+            if exc.field in ("comment", "confirm_return"):
                 return await self._page(request, caller, org_id, cycle, form, exc)
             here = f"/organizations/{org_id}/submissions/{cycle}"
             return redirect(request, here, exc.message[:1].upper() + exc.message[1:], kind="error")
         return redirect(
             request, f"/organizations/{org_id}/submissions/{cycle}", gettext(DONE["return"], cycle=cycle)
         )
+
+    @post(SUBMISSION + "/comments")
+    async def comment(
+        self, request: Request[Any, Any, Any], caller: Caller, org_id: int, cycle: str
+    ) -> Template | Redirect:
+        form = await read_form(request)
+        try:
+            await submission_comments.add_submission_comment(caller, org_id, cycle, form.get("body", ""))
+        except UserError as exc:
+            if exc.field == "body":
+                return await self._page(request, caller, org_id, cycle, form, exc)
+            raise
+        here = f"/organizations/{org_id}/submissions/{cycle}#comments-heading"
+        return redirect(request, here, gettext(DONE["comment"], cycle=cycle))
 
     @post(SUBMISSION + "/assessments/{area_key:str}")
     async def assess(

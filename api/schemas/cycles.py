@@ -8,7 +8,7 @@ from typing import Annotated
 import msgspec
 
 from api.schemas import Shape, Strict
-from api.schemas.records import CycleName, Visibility
+from api.schemas.records import CycleName
 
 
 class CycleRead(Shape):
@@ -33,6 +33,60 @@ class CommentRead(Shape):
     created_at: dt.datetime
 
 
+class ReportNarrative(Shape):
+    commitment: str
+    narrative: str
+    author_name: str | None
+    created_at: dt.datetime
+
+
+class ReportEvidence(Shape):
+    url: str
+    title: str
+    state: str  # pending, verified, rejected or removed
+
+
+class ReportMilestone(Shape):
+    id: int
+    title: str
+    commitment_id: int
+    commitment: str
+    due_date: dt.date
+    days_late: int
+
+
+class ReportArea(Shape):
+    key: str
+    name: str
+    level: int
+    self_level: int
+    previous_level: int | None
+    change: str | None
+    justification: str
+    narratives: list[ReportNarrative]
+    evidence: list[ReportEvidence]
+    overdue_milestones: list[ReportMilestone]
+    flags: list[str]
+
+
+class ReportTimeliness(Shape):
+    due_count: int
+    on_time_share: float | None
+    overdue: int
+    median_days_late: float | None
+
+
+class SubmissionReport(Shape):
+    """The document the champion signs: per area, then the organization's flags and timeliness."""
+
+    as_of: dt.date
+    index: float | None
+    previous_index: float | None
+    areas: list[ReportArea]
+    flags: list[str]
+    timeliness: ReportTimeliness
+
+
 class SubmissionRead(Shape):
     organization_id: int
     cycle: str
@@ -46,7 +100,9 @@ class SubmissionRead(Shape):
     published_by: int | None
     published_at: dt.datetime | None
     version: int
+    cover_note: str = ""
     comments: list[CommentRead] = []
+    report: SubmissionReport | None = None
 
 
 class QueuedSubmission(Shape):
@@ -76,6 +132,19 @@ class ReturnRequest(Strict):
     comment: Body
 
 
+class SubmitRequest(Strict):
+    """Submit for sign-off, with the focal point's cover note to the champion."""
+
+    cover_note: Annotated[str, msgspec.Meta(max_length=10_000)] = ""
+
+
+class ApproveRequest(Strict):
+    """Approve, optionally saying something to the focal points with it."""
+
+    comment: Annotated[str, msgspec.Meta(max_length=10_000)] = ""
+
+
 class CommentCreate(Strict):
+    """A comment in a report's conversation; always internal to the organization."""
+
     body: Body
-    visibility: Visibility = "internal"

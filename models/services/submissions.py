@@ -18,7 +18,7 @@ from models.clock import utcnow
 from models.engine import fetch, fetch_page, write_transaction
 from models.errors import Conflict, Forbidden, NotFound, UserError
 from models.paging import EVERYTHING, Page, Paging
-from models.services.common import may_read, read_audience, text_block, visibility
+from models.services.common import may_read, read_audience, text_block
 from models.services.cycles import cycle_by_name
 from models.tables import Comment, Submission
 from models.vocabulary import NOT_SUBMITTED_STATUSES
@@ -28,7 +28,8 @@ SELECT = (
     "SELECT s.id AS id, s.organization AS organization_id, c.name AS cycle, s.status AS status, "
     "s.submitted_by AS submitted_by, s.submitted_at AS submitted_at, s.approved_by AS approved_by, "
     "s.approved_at AS approved_at, s.returned_by AS returned_by, s.returned_at AS returned_at, "
-    "s.published_by AS published_by, s.published_at AS published_at, s.version AS version "
+    "s.published_by AS published_by, s.published_at AS published_at, s.version AS version, "
+    "s.cover_note AS cover_note "
     "FROM submission s JOIN cycle c ON c.id = s.cycle "
 )
 # Where each transition may start, and where it leads.
@@ -67,7 +68,14 @@ def _draft(org_id: int, cycle_name: str) -> dict[str, Any]:
             "published_at",
         )
     )
-    return {**empty, "organization_id": org_id, "cycle": cycle_name, "status": "draft", "version": 0}
+    return {
+        **empty,
+        "organization_id": org_id,
+        "cycle": cycle_name,
+        "status": "draft",
+        "version": 0,
+        "cover_note": "",
+    }
 
 
 async def comments_for(submission_id: int | None, audience: str) -> list[dict[str, Any]]:
@@ -110,7 +118,12 @@ def _refuse_actor(caller: Caller, action: str, org_id: int) -> None:
 
 
 async def _transition(
-    caller: Caller, org_id: int, cycle_name: str, action: str, comment: str | None = None
+    caller: Caller,
+    org_id: int,
+    cycle_name: str,
+    action: str,
+    comment: str | None = None,
+    cover_note: str | None = None,
 ) -> dict[str, Any]:
     """Move the submission by `action`; call inside a write_transaction."""
     _refuse_actor(caller, action, org_id)
@@ -135,7 +148,12 @@ async def _transition(
         "return": "returned",
         "publish": "published",
     }
-    stamp = {f"{actor_column[action]}_by": caller.person_id, f"{actor_column[action]}_at": now}
+    stamp: dict[str, Any] = {
+        f"{actor_column[action]}_by": caller.person_id,
+        f"{actor_column[action]}_at": now,
+    }
+    if cover_note is not None:
+        stamp["cover_note"] = cover_note
     if row is None:
         submission = Submission(
             organization=org_id,
@@ -165,7 +183,7 @@ async def _transition(
             cycle=cycle["id"],
             submission=submission_id,
             author=caller.person_id,
-            kind="champion",
+            kind=comment_kind(caller, org_id),
             body=comment,
             visibility="internal",
         ).save()
@@ -181,14 +199,30 @@ async def _transition(
     return {**(after or {}), "comments": await comments_for(submission_id, "internal")}
 
 
-async def submit(caller: Caller, org_id: int, cycle_name: str) -> dict[str, Any]:
-    async with write_transaction():
-        return await _transition(caller, org_id, cycle_name, "submit")
+def comment_kind(caller: Caller, org_id: int) -> str:
+    """Who speaks in a submission's conversation: the champion, a focal point or the secretariat."""
+    if caller.has_role("champion", org_id):
+        return "champion"
+    if caller.has_role("focal_point", org_id):
+        return "focal_point"
+    return "secretariat"
 
 
-async def approve(caller: Caller, org_id: int, cycle_name: str) -> dict[str, Any]:
+async def submit(
+    caller: Caller, org_id: int, cycle_name: str, cover_note: str | None = None
+) -> dict[str, Any]:
+    """Submit to the champion, with the focal point's cover note (kept as it was when None)."""
+    if cover_note is not None:
+        cover_note = text_block(cover_note, "cover_note", 10_000)
     async with write_transaction():
-        return await _transition(caller, org_id, cycle_name, "approve")
+        return await _transition(caller, org_id, cycle_name, "submit", cover_note=cover_note)
+
+
+async def approve(caller: Caller, org_id: int, cycle_name: str, comment: str | None = None) -> dict[str, Any]:
+    """Approve; the champion may say something with it (an empty comment is no comment)."""
+    comment = text_block(comment, "comment", 10_000) if comment else None
+    async with write_transaction():
+        return await _transition(caller, org_id, cycle_name, "approve", comment or None)
 
 
 async def return_submission(caller: Caller, org_id: int, cycle_name: str, comment: str) -> dict[str, Any]:
@@ -206,41 +240,6 @@ async def mark_published(caller: Caller, org_id: int, cycle_name: str) -> dict[s
     same transaction: a submission is never published without them.
     """
     return await _transition(caller, org_id, cycle_name, "publish")
-
-
-async def add_comment(
-    caller: Caller, org_id: int, cycle_name: str, body: str, comment_visibility: str = "internal"
-) -> dict[str, Any]:
-    """A champion's (or the secretariat's) comment on the submission, outside a transition."""
-    if not (caller.is_secretariat or caller.has_role("champion", org_id)):
-        raise Forbidden(N_("only the champion of this organization or the secretariat comments here"))
-    body = text_block(body, "body", 10_000)
-    if not body:
-        raise UserError(N_("the comment must not be empty"), field="body")
-    comment_visibility = visibility(comment_visibility)
-    async with write_transaction():
-        await _organization(org_id)
-        cycle = await cycle_by_name(cycle_name)
-        row = await _current(org_id, cycle)
-        if row is None:
-            submission = Submission(organization=org_id, cycle=cycle["id"], status="draft")
-            await submission.save()
-            row = await _current(org_id, cycle)
-        assert row is not None
-        comment = Comment(
-            organization=org_id,
-            cycle=cycle["id"],
-            submission=row["id"],
-            author=caller.person_id,
-            kind="champion" if caller.has_role("champion", org_id) else "secretariat",
-            body=body,
-            visibility=comment_visibility,
-        )
-        await comment.save()
-        await audit.record(
-            caller, "create", "comment", comment.id, None, {"body": body, "visibility": comment_visibility}
-        )
-    return {**row, "comments": await comments_for(int(row["id"]), "internal")}
 
 
 async def reopen_approved(caller: Caller, org_id: int, reason: str) -> None:

@@ -19,7 +19,7 @@ from litestar.routes import HTTPRoute
 
 from models.caller import SYSTEM
 from models.engine import fetch
-from models.services import submissions, updates
+from models.services import submission_comments, submissions, updates
 from models.services.sessions import caller_for_person
 from models.tables import Comment
 from scorecards import publishing
@@ -75,9 +75,10 @@ async def plant_markers(nra: int) -> dict[str, list[Any]]:
     ).save()
     focal = await caller_for_person(await person_id(FOCAL_NRA))
     champion = await caller_for_person(await person_id(CHAMPION_NRA))
-    await submissions.submit(focal, nra, "2026-H2")
-    await submissions.add_comment(champion, nra, "2026-H2", f"{MARKER} sign-off note")
-    await submissions.approve(champion, nra, "2026-H2")
+    await submission_comments.add_submission_comment(focal, nra, "2026-H2", f"{MARKER} focal question")
+    await submissions.submit(focal, nra, "2026-H2", f"{MARKER} cover note")
+    await submission_comments.add_submission_comment(champion, nra, "2026-H2", f"{MARKER} sign-off note")
+    await submissions.approve(champion, nra, "2026-H2", f"{MARKER} approval comment")
     await publishing.publish(SYSTEM, nra, "2026-H2")
     return {"commitments": commitments, "updates": planted, "milestones": [milestone[0]["id"]]}
 
