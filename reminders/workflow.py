@@ -10,8 +10,12 @@ next check, and one queued here is never queued twice.
 
 from __future__ import annotations
 
+from typing import Any
+
+from models.caller import Caller
 from models.clock import utcnow
-from models.engine import fetch
+from models.engine import fetch, write_transaction
+from models.services import assessments
 from models.settings import Settings
 from reminders import outbox
 from reminders.check import _outbox_row
@@ -31,54 +35,78 @@ async def queue_review_submitted(settings: Settings, review_id: int) -> list[str
     return await outbox.queue([_outbox_row(intent, base_url, domain, today, {}) for intent in intents])
 
 
+def told(
+    key: str, rule: str, person: dict[str, Any], org_id: int, link: str, context: str, domain: str
+) -> outbox.OutboxRow:
+    """The outbox row of a workflow email to one person (sent at once, never batched)."""
+    return outbox.OutboxRow(
+        dedupe_key=key,
+        rule=rule,
+        recipient_id=int(person["id"]),
+        recipient_email=person["email"],
+        organization_id=org_id,
+        link=link,
+        context=context,
+        message_id=message_id_for(key, domain),
+    )
+
+
 EVIDENCE_REJECTED = "evidence_rejected"
+EVIDENCE_VERIFIED = "evidence_verified"
+
+
+async def decide_evidence(
+    settings: Settings, caller: Caller, evidence_id: int, decision: str, reason: str
+) -> dict[str, Any]:
+    """Verify or reject a link (secretariat) and tell the focal points in the same transaction."""
+    async with write_transaction():
+        row = await assessments.decide_evidence(caller, evidence_id, decision, reason)
+        await queue_evidence_decision(settings, evidence_id)
+    return row
 
 
 async def queue_evidence_rejected(settings: Settings, evidence_id: int) -> int:
-    """Queue one email per active focal point of the organization; returns how many were new."""
+    """Kept for callers of the rejection alone; `queue_evidence_decision` tells either decision."""
+    return await queue_evidence_decision(settings, evidence_id)
+
+
+async def queue_evidence_decision(settings: Settings, evidence_id: int) -> int:
+    """Queue one email per active focal point of the organization about the latest decision on a
+    piece of evidence (verified, or rejected with the secretariat's reason); returns how many were new."""
     rows = await fetch(
-        "SELECT e.id, e.url, e.title, e.rejection_reason, e.rejected_at, ar.key AS area_key, "
+        "SELECT e.id, e.url, e.title, e.rejection_reason, e.rejected_at, e.verified_at, ar.key AS area_key, "
         "ar.name AS area_name, y.name AS cycle_name, o.id AS organization_id, o.acronym, o.name AS org_name "
         "FROM assessment_evidence e JOIN assessment a ON a.id = e.assessment JOIN area ar ON ar.id = a.area "
         "JOIN cycle y ON y.id = a.cycle JOIN organization o ON o.id = a.organization "
-        "WHERE e.id = {} AND e.rejected_at IS NOT NULL",
+        "WHERE e.id = {} AND (e.rejected_at IS NOT NULL OR e.verified_at IS NOT NULL)",
         evidence_id,
     )
     if not rows:
         return 0
     row = rows[0]
+    rule = EVIDENCE_REJECTED if row["rejected_at"] is not None else EVIDENCE_VERIFIED
     people = await fetch(
         "SELECT p.id, p.email FROM role_assignment r JOIN person p ON p.id = r.person "
         "WHERE r.role = 'focal_point' AND r.organization = {} AND p.active ORDER BY p.id",
         row["organization_id"],
     )
-    context = context_json(
-        {
-            "organization_name": row["org_name"],
-            "organization_acronym": row["acronym"],
-            "area_name": row["area_name"],
-            "cycle_name": row["cycle_name"],
-            "evidence_title": row["title"] or row["url"],
-            "reason": row["rejection_reason"],
-        }
-    )
-    link = f"{settings.base_url}/organizations/{row['organization_id']}/submissions/{row['cycle_name']}"
+    values = {
+        "organization_name": row["org_name"],
+        "organization_acronym": row["acronym"],
+        "area_name": row["area_name"],
+        "cycle_name": row["cycle_name"],
+        "evidence_title": row["title"] or row["url"],
+    }
+    if rule == EVIDENCE_REJECTED:
+        values["reason"] = row["rejection_reason"]
+    context = context_json(values)
+    base_url = settings.base_url.rstrip("/")
+    link = f"{base_url}/organizations/{row['organization_id']}/submissions/{row['cycle_name']}"
     link += f"#assessment-{row['area_key']}"
-    domain = mail_domain(settings.smtp.sender, settings.base_url)
-    stamp = str(row["rejected_at"])
+    domain = mail_domain(settings.smtp.sender, base_url)
+    stamp = str(row["rejected_at"] if rule == EVIDENCE_REJECTED else row["verified_at"])
     queued = []
     for person in people:
-        key = f"{EVIDENCE_REJECTED}:{evidence_id}:{stamp}:{person['id']}"
-        queued.append(
-            outbox.OutboxRow(
-                dedupe_key=key,
-                rule=EVIDENCE_REJECTED,
-                recipient_id=int(person["id"]),
-                recipient_email=person["email"],
-                organization_id=int(row["organization_id"]),
-                link=link,
-                context=context,
-                message_id=message_id_for(key, domain),
-            )
-        )
+        key = f"{rule}:{evidence_id}:{stamp}:{person['id']}"
+        queued.append(told(key, rule, person, int(row["organization_id"]), link, context, domain))
     return len(await outbox.queue(queued))

@@ -18,7 +18,7 @@ from api.schemas.assessments import (
 )
 from models.paging import ListOf, Paging
 from models.services import assessments
-from reminders.workflow import queue_evidence_rejected
+from reminders.workflow import decide_evidence
 
 
 class AssessmentController(Controller):
@@ -58,8 +58,7 @@ class AssessmentController(Controller):
         data: JSONBody[EvidenceDecision],
     ) -> AssessmentEvidenceDecided:
         """Verify a link, or reject it with a reason (secretariat): rejected evidence counts as absent,
-        and the organization's focal points are told at once by email, with the reason."""
-        row = await assessments.decide_evidence(caller, evidence_id, data.decision, data.reason)
-        if row["state"] == "rejected":
-            await queue_evidence_rejected(request.app.state.settings, evidence_id)
+        and the organization's focal points are told at once by email (with the reason when rejected)."""
+        settings = request.app.state.settings
+        row = await decide_evidence(settings, caller, evidence_id, data.decision, data.reason)
         return shape(row, AssessmentEvidenceDecided)

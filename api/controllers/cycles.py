@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from litestar import Controller, get, post
+from typing import Any
+
+from litestar import Controller, Request, get, post
 from litestar.params import JSONBody
 
 from api.auth import CallerDep
@@ -20,6 +22,7 @@ from api.schemas.cycles import (
 )
 from models.paging import ListOf, Paging
 from models.services import cycles, submission_comments, submissions
+from reminders import report_emails
 from scorecards import publishing
 from scorecards.report import submission_report
 
@@ -66,31 +69,70 @@ class SubmissionController(Controller):
 
     @post("/organizations/{org_id:int}/submissions/{cycle:str}/submit")
     async def submit(
-        self, caller: CallerDep, org_id: PathId, cycle: PathText, data: JSONBody[SubmitRequest | None] = None
+        self,
+        request: Request[Any, Any, Any],
+        caller: CallerDep,
+        org_id: PathId,
+        cycle: PathText,
+        data: JSONBody[SubmitRequest | None] = None,
     ) -> SubmissionRead:
         """A focal point submits the organization's report for sign-off, with an optional cover note."""
         note = data.cover_note if data is not None else None
-        return shape(await submissions.submit(caller, org_id, cycle, note), SubmissionRead)
+        row = await report_emails.announced(
+            request.app.state.settings,
+            report_emails.REPORT_SUBMITTED,
+            lambda: submissions.submit(caller, org_id, cycle, note),
+        )
+        return shape(row, SubmissionRead)
 
     @post("/organizations/{org_id:int}/submissions/{cycle:str}/approve")
     async def approve(
-        self, caller: CallerDep, org_id: PathId, cycle: PathText, data: JSONBody[ApproveRequest | None] = None
+        self,
+        request: Request[Any, Any, Any],
+        caller: CallerDep,
+        org_id: PathId,
+        cycle: PathText,
+        data: JSONBody[ApproveRequest | None] = None,
     ) -> SubmissionRead:
         """The organization's champion approves a submitted report, optionally with a comment."""
         comment = data.comment if data is not None else None
-        return shape(await submissions.approve(caller, org_id, cycle, comment), SubmissionRead)
+        row = await report_emails.announced(
+            request.app.state.settings,
+            report_emails.REPORT_APPROVED,
+            lambda: submissions.approve(caller, org_id, cycle, comment),
+        )
+        return shape(row, SubmissionRead)
 
     @post("/organizations/{org_id:int}/submissions/{cycle:str}/return")
     async def return_submission(
-        self, caller: CallerDep, org_id: PathId, cycle: PathText, data: JSONBody[ReturnRequest]
+        self,
+        request: Request[Any, Any, Any],
+        caller: CallerDep,
+        org_id: PathId,
+        cycle: PathText,
+        data: JSONBody[ReturnRequest],
     ) -> SubmissionRead:
         """The champion sends a submitted report back, saying what needs to change."""
-        return shape(await submissions.return_submission(caller, org_id, cycle, data.comment), SubmissionRead)
+        return shape(
+            await report_emails.return_submission(
+                request.app.state.settings, caller, org_id, cycle, data.comment
+            ),
+            SubmissionRead,
+        )
 
     @post("/organizations/{org_id:int}/submissions/{cycle:str}/publish")
-    async def publish(self, caller: CallerDep, org_id: PathId, cycle: PathText) -> SubmissionRead:
+    async def publish(
+        self, request: Request[Any, Any, Any], caller: CallerDep, org_id: PathId, cycle: PathText
+    ) -> SubmissionRead:
         """The secretariat publishes an approved report; its scorecard is frozen for peers and donors."""
-        return shape(await publishing.publish(caller, org_id, cycle), SubmissionRead)
+        return shape(
+            await report_emails.announced(
+                request.app.state.settings,
+                report_emails.REPORT_PUBLISHED,
+                lambda: publishing.publish(caller, org_id, cycle),
+            ),
+            SubmissionRead,
+        )
 
     @post("/organizations/{org_id:int}/submissions/{cycle:str}/comments")
     async def add_comment(

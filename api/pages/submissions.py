@@ -22,6 +22,7 @@ from models.services import submission_comments
 from models.services import submissions as submission_service
 from models.vocabulary import NOT_SUBMITTED_STATUSES
 from models.words import N_, gettext
+from reminders import report_emails
 from scorecards import publishing
 from scorecards.report import submission_report
 
@@ -144,7 +145,11 @@ class SubmissionPages(PageController):
             org_id,
             cycle,
             "submit",
-            lambda: submission_service.submit(caller, org_id, cycle, form.get("cover_note", "")),
+            lambda: report_emails.announced(
+                request.app.state.settings,
+                report_emails.REPORT_SUBMITTED,
+                lambda: submission_service.submit(caller, org_id, cycle, form.get("cover_note", "")),
+            ),
         )
 
     @post(SUBMISSION + "/approve")
@@ -160,7 +165,11 @@ class SubmissionPages(PageController):
             org_id,
             cycle,
             "approve",
-            lambda: submission_service.approve(caller, org_id, cycle, form.get("approve_comment", "")),
+            lambda: report_emails.announced(
+                request.app.state.settings,
+                report_emails.REPORT_APPROVED,
+                lambda: submission_service.approve(caller, org_id, cycle, form.get("approve_comment", "")),
+            ),
         )
 
     @post(SUBMISSION + "/return")
@@ -172,7 +181,9 @@ class SubmissionPages(PageController):
             refused = unconfirmed(form, "return")
             if refused is not None and form.get("comment"):
                 raise refused
-            await submission_service.return_submission(caller, org_id, cycle, form.get("comment", ""))
+            await report_emails.return_submission(
+                request.app.state.settings, caller, org_id, cycle, form.get("comment", "")
+            )
         except UserError as exc:
             if exc.field in ("comment", "confirm_return"):
                 return await self._page(request, caller, org_id, cycle, form, exc)
@@ -219,5 +230,13 @@ class SubmissionPages(PageController):
         self, request: Request[Any, Any, Any], caller: Caller, org_id: int, cycle: str
     ) -> Redirect:
         return await self._act(
-            request, org_id, cycle, "publish", lambda: publishing.publish(caller, org_id, cycle)
+            request,
+            org_id,
+            cycle,
+            "publish",
+            lambda: report_emails.announced(
+                request.app.state.settings,
+                report_emails.REPORT_PUBLISHED,
+                lambda: publishing.publish(caller, org_id, cycle),
+            ),
         )

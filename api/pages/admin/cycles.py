@@ -3,6 +3,7 @@ reported yet, and publish approved reports (one by one, or every approved one at
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any
 
 from litestar import Request, get, post
@@ -17,6 +18,7 @@ from models.errors import UserError
 from models.services import cycles as cycle_service
 from models.vocabulary import NOT_SUBMITTED_STATUSES
 from models.words import N_, gettext
+from reminders import report_emails
 from scorecards import publishing
 
 NOT_REPORTED = ("missing", *NOT_SUBMITTED_STATUSES)
@@ -116,7 +118,12 @@ class AdminCyclePages(PageController):
         published, refused = [], []
         for row in approved.items:
             try:
-                await publishing.publish(caller, int(row["organization_id"]), cycle)
+                org = int(row["organization_id"])
+                await report_emails.announced(
+                    request.app.state.settings,
+                    report_emails.REPORT_PUBLISHED,
+                    partial(publishing.publish, caller, org, cycle),
+                )
                 published.append(row["acronym"])
             except UserError as exc:
                 refused.append(f"{row['acronym']} ({exc.message})")

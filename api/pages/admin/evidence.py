@@ -19,7 +19,7 @@ from models.services import assessments as assessment_service
 from models.services import evidence as evidence_service
 from models.services.verification import evidence_to_verify
 from models.words import N_, gettext
-from reminders.workflow import queue_evidence_rejected
+from reminders.workflow import decide_evidence
 
 
 class AdminEvidencePages(PageController):
@@ -49,13 +49,15 @@ class AdminEvidencePages(PageController):
     async def decide(self, request: Request[Any, Any, Any], caller: Caller, evidence_id: int) -> Redirect:
         form = await read_form(request)
         try:
-            row = await assessment_service.decide_evidence(
-                caller, evidence_id, form.get("decision", ""), form.get("reason", "")
+            row = await decide_evidence(
+                request.app.state.settings,
+                caller,
+                evidence_id,
+                form.get("decision", ""),
+                form.get("reason", ""),
             )
         except UserError as exc:
             return redirect(request, "/admin/evidence", exc.message[:1].upper() + exc.message[1:], "error")
-        if row["state"] == "rejected":
-            await queue_evidence_rejected(request.app.state.settings, evidence_id)
         done = N_("Verified: %(link)s.") if row["state"] == "verified" else N_("Rejected: %(link)s.")
         return redirect(request, "/admin/evidence", gettext(done, link=row["url"]))
 
