@@ -47,7 +47,25 @@ class Person(Table):
     active = Boolean(default=True)
     password_hash = Varchar(length=200, default="", secret=True)
     weekly_digest = Boolean(default=False)
+    # How reminders reach the person: "immediate", "daily" (one email a day, the default) or
+    # "weekly"; escalations and workflow emails go at once whatever the choice.
+    email_frequency = Varchar(length=16, default="daily")
+    # The non-essential rules the person turned off, separated by ",".
+    muted_rules = Text(default="")
     version = Integer(default=1)
+    created_at = Timestamptz(default=TimestamptzNow())
+
+
+class AccountToken(Table):
+    """A single-use link sent by email: an invitation to set a password, or a password reset.
+
+    Only a hash of the token is stored; `used_at` is set once, when the link is used."""
+
+    token_hash = Varchar(length=128, unique=True)
+    person = ForeignKey(Person, null=False, index=True)
+    purpose = Varchar(length=16)
+    expires_at = Timestamptz()
+    used_at = Timestamptz(null=True, default=None)
     created_at = Timestamptz(default=TimestamptzNow())
 
 
@@ -370,6 +388,9 @@ class Reminder(Table):
     # hand-written migration; an index of their own would only slow down the queueing of a check.
     status = Varchar(length=16, default="queued")
     digest = Boolean(default=False)
+    # The batch a held reminder goes out in ("daily", "weekly", or "urgent" for the at-once email
+    # of several escalations); "" for one sent alone.
+    batch = Varchar(length=16, default="")
     attempts = Integer(default=0)
     next_attempt_at = Timestamptz(null=True, default=None)
     claimed_by = Varchar(length=64, null=True, default=None)

@@ -8,7 +8,9 @@ One check (a scheduled run, `cop-tracker check`, or POST /api/reminders/check):
 4. then writes the derived milestone states and moves `next_check_on` past today. Reminders are
    queued before the dates move, so a check that stops halfway loses nothing: the next run reads the
    same rows again and the keys stop duplicates;
-5. compiles weekly digests whose time has come.
+5. compiles the batched emails whose time has come (`reminders.digests`): by default a person gets
+   one email a day with everything that came due for them, and several urgent reminders of one
+   check go out together, at once. A rule the person turned off is not queued for them.
 
 A dry run stops after step 2 and writes nothing.
 """
@@ -38,6 +40,7 @@ from reminders.emails import context_json, mail_domain, message_id_for
 from reminders.facts import CheckFacts, Today, load_facts
 from reminders.review_rules import review_rules, round_progress_rules
 from reminders.rules import (
+    WEEKLY,
     Intent,
     Organization,
     Recipient,
@@ -187,7 +190,8 @@ async def _run_check(
     result.intents = evaluation.intents
     by_key: dict[str, Intent] = {}
     for intent in evaluation.intents:
-        by_key.setdefault(intent.dedupe_key, intent)
+        if intent.recipient.wants(intent.rule):
+            by_key.setdefault(intent.dedupe_key, intent)
     # In key order: the unique index on the key then grows at its end instead of at random pages.
     unique = [by_key[key] for key in sorted(by_key)]
     if dry_run:
@@ -230,8 +234,8 @@ async def check_as(
 
 
 def _held(intent: Intent) -> bool:
-    """Non-urgent reminders of people who chose the weekly digest wait for it."""
-    return intent.recipient.weekly_digest and not intent.urgent
+    """A reminder that goes out in a batch waits in the outbox until the batch is compiled."""
+    return bool(intent.batch)
 
 
 def _outbox_row(
@@ -251,8 +255,17 @@ def _outbox_row(
         context=context,
         message_id=message_id_for(intent.dedupe_key, domain),
         status=outbox.HELD if held else outbox.QUEUED,
-        next_attempt_at=digest_release(today.utc) if held else None,
+        next_attempt_at=_release(intent.batch, today) if held else None,
+        batch=intent.batch,
     )
+
+
+def _release(batch: str, today: Today) -> dt.datetime:
+    """When a held reminder's batch may go: a weekly one on the Monday after, the others on the
+    check's own day (its start, so that a check run for an earlier date compiles them too)."""
+    if batch == WEEKLY:
+        return digest_release(today.utc)
+    return dt.datetime.combine(today.utc, dt.time(0), tzinfo=dt.UTC)
 
 
 async def _write_milestones(updates: list[tuple[int, str, dt.date | None]]) -> int:

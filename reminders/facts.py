@@ -237,7 +237,7 @@ async def _organizations(facts: CheckFacts, ids: set[int] | None) -> dict[int, O
 
 
 PERSON_COLUMNS = (
-    "p.id AS person_id, p.email, p.name, p.weekly_digest, p.seniority "
+    "p.id AS person_id, p.email, p.name, p.email_frequency, p.muted_rules, p.seniority "
     "FROM role_assignment r JOIN person p ON p.id = r.person"
 )
 

@@ -2,7 +2,8 @@
 
 Life of a row (`status`):
 - `queued`: waiting; a sender may claim it once `next_attempt_at` (NULL: at once) has passed.
-- `held`: waiting for the recipient's weekly digest until `next_attempt_at`; then `digested`.
+- `held`: waiting for the recipient's batched email (`batch`: daily, weekly, or urgent) until
+  `next_attempt_at`; then `digested` (or `queued` again, when an urgent one is alone).
 - `sending`: claimed by one sender (`claimed_by`, `claimed_at`) for a LEASE that the sender renews
   while it works. Claims of a sender that stopped are taken back before every claim
   (`take_back_abandoned`): at once when it ran on this host and its process is gone
@@ -54,6 +55,7 @@ COLUMNS = (
     ("next_attempt_at", "timestamptz"),
     ("message_id", "text"),
     ("created_at", "timestamptz"),
+    ("batch", "text"),
 )
 # Filled when the reminder is sent (rendered parts) or fails (last_error).
 CONSTANT_COLUMNS = {
@@ -79,6 +81,7 @@ class OutboxRow:
     message_id: str
     status: str = QUEUED
     next_attempt_at: dt.datetime | None = None
+    batch: str = ""
 
     def values(self, now: dt.datetime) -> tuple[Any, ...]:
         return (
@@ -94,6 +97,7 @@ class OutboxRow:
             self.next_attempt_at,
             self.message_id,
             now,
+            self.batch if self.status == HELD else "",
         )
 
 

@@ -37,7 +37,7 @@ async def _organizations(ids: set[int]) -> dict[int, Organization]:
     }
 
 
-PERSON = "p.id AS person_id, p.email, p.name, p.weekly_digest, p.seniority"
+PERSON = "p.id AS person_id, p.email, p.name, p.email_frequency, p.muted_rules, p.seniority"
 
 
 async def load_review_facts(where: str = "", *args: Any) -> tuple[list[ReviewFacts], list[RoundFacts]]:

@@ -40,9 +40,32 @@ SUBMISSION_LATE = "submission_late"
 AWAITING_SIGNOFF = "awaiting_signoff"
 CHAMPION_GAP = "champion_gap"
 WEEKLY_DIGEST = "weekly_digest"
+DAILY_DIGEST = "daily_digest"
+URGENT_DIGEST = "urgent_digest"
+DIGEST_RULES = (DAILY_DIGEST, WEEKLY_DIGEST, URGENT_DIGEST)
 # Always sent at once, even to people who chose the weekly digest (with the workflow email of
 # `reminders.review_rules`: a submitted review opens the right of reply).
 URGENT_RULES = frozenset({ESCALATION, CHAMPION_GAP, "review_submitted"})
+# Rules nobody may turn off (docs/design.md "Notifications and accounts"): an escalation, the
+# champion-gap alert, and what a champion must act on (with every workflow email to a champion).
+ESSENTIAL_RULES = frozenset({ESCALATION, CHAMPION_GAP, AWAITING_SIGNOFF, "report_submitted"})
+
+# How a person's reminders reach them (`Person.email_frequency`).
+IMMEDIATE, DAILY, WEEKLY = "immediate", "daily", "weekly"
+FREQUENCIES = (IMMEDIATE, DAILY, WEEKLY)
+
+# How a batched email orders what it lists: the most pressing first.
+URGENCY = {
+    ESCALATION: "overdue",
+    MILESTONE_OVERDUE: "overdue",
+    SUBMISSION_LATE: "overdue",
+    "review_overdue": "overdue",
+    MILESTONE_DUE_SOON: "due_soon",
+    SUBMISSION_DUE: "due_soon",
+    "review_due": "due_soon",
+    "reply_due": "due_soon",
+}
+URGENCY_ORDER = ("overdue", "due_soon", "other")
 
 SUBMISSION_DUE_DAYS = (14, 3)  # before the cycle's due date
 SUBMISSION_LATE_FOCAL_DAYS = 1  # after the due date, to the focal points
@@ -58,6 +81,12 @@ class Recipient:
     name: str
     weekly_digest: bool = False
     seniority: str = ""
+    frequency: str = IMMEDIATE
+    muted: frozenset[str] = frozenset()
+
+    def wants(self, rule: str) -> bool:
+        """Whether this person receives `rule` (essential rules cannot be turned off)."""
+        return rule in ESSENTIAL_RULES or rule not in self.muted
 
     @classmethod
     def from_row(cls, row: Mapping[str, Any]) -> Recipient:
@@ -66,9 +95,16 @@ class Recipient:
             person_id=int(row["person_id"]),
             email=row["email"],
             name=row["name"],
-            weekly_digest=bool(row["weekly_digest"]),
+            weekly_digest=row["email_frequency"] == WEEKLY,
             seniority=row["seniority"] or "",
+            frequency=row["email_frequency"] or DAILY,
+            muted=muted_rules(row["muted_rules"]),
         )
+
+
+def muted_rules(stored: str | None) -> frozenset[str]:
+    """`Person.muted_rules` as a set of rule names."""
+    return frozenset(rule.strip() for rule in (stored or "").split(",") if rule.strip())
 
 
 @dataclass(frozen=True)
@@ -149,6 +185,17 @@ class Intent:
     @property
     def urgent(self) -> bool:
         return self.rule in URGENT_RULES
+
+    @property
+    def batch(self) -> str:
+        """The email this reminder goes out in: "" alone at once, "urgent" with the other urgent
+        reminders of the same check, "daily" or "weekly" in the person's batch."""
+        frequency = self.recipient.frequency
+        if frequency == IMMEDIATE:
+            return ""
+        if self.urgent:
+            return "urgent"
+        return WEEKLY if frequency == WEEKLY else DAILY
 
 
 def _unique(people: Iterable[Recipient]) -> list[Recipient]:

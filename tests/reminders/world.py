@@ -44,7 +44,12 @@ async def insert(table: Any, **values: Any) -> int:
 
 
 async def person(name: str, email: str, seniority: str = "technical", digest: bool = False) -> int:
-    return await insert(Person, name=name, email=email, seniority=seniority, weekly_digest=digest)
+    """A person; single emails at once unless `digest` (the weekly digest), so that each rule's own
+    email can be asserted (batching has its own tests)."""
+    frequency = "weekly" if digest else "immediate"
+    return await insert(
+        Person, name=name, email=email, seniority=seniority, weekly_digest=digest, email_frequency=frequency
+    )
 
 
 async def role(person_id: int, role_name: str, org_id: int | None = None) -> None:
