@@ -37,6 +37,11 @@ REPO = Path(__file__).resolve().parent.parent
 TODAY = dt.date(2026, 11, 22)  # the demo's anchor date in tests
 DEMO_PASSWORD = "demo-password"
 KEEP_TABLES = {"migration", "area"}
+# Every test runs on this clock (ticking from here), unless it drives a live server, which runs on
+# the real one: tests are written against the demo's dates, so they must not depend on the day the
+# suite happens to run. Subprocesses started by `run_cli` run on the same clock.
+SUITE_NOW = dt.datetime(2026, 12, 1, 12, 0, tzinfo=dt.UTC)
+_frozen_at: list[str] = []
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
@@ -44,6 +49,22 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     for item in items:
         if item.get_closest_marker("browser"):
             item.add_marker(pytest.mark.slow)
+
+
+@pytest.fixture(autouse=True)
+def suite_clock(request: pytest.FixtureRequest) -> Iterator[None]:
+    """The suite's clock (SUITE_NOW, ticking); tests that move time travel further from it."""
+    if "live_server" in request.fixturenames or request.node.get_closest_marker("real_clock"):
+        yield
+        return
+    import time_machine
+
+    with time_machine.travel(SUITE_NOW, tick=True):
+        _frozen_at.append(SUITE_NOW.isoformat())
+        try:
+            yield
+        finally:
+            _frozen_at.pop()
 
 
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
@@ -225,11 +246,19 @@ def sign_in(db: str) -> Any:
     return make
 
 
+_apps: dict[Settings, Litestar] = {}
+
+
 @pytest.fixture
 def app(settings: Settings) -> Litestar:
+    """The app for these settings, built once per session: building its routes costs more than most
+    tests (the app keeps no state of its own between requests; the database is fresh per test).
+    Tests of the app's start (health's grace period) call `create_app` themselves."""
     from api.app import create_app
 
-    return create_app(settings)
+    if settings not in _apps:
+        _apps[settings] = create_app(settings)
+    return _apps[settings]
 
 
 @pytest.fixture
@@ -249,8 +278,15 @@ def run_cli(
 ) -> subprocess.CompletedProcess[str]:
     """Run the real `cop-tracker` command against the test database."""
     env = {**os.environ, "DATABASE_URL": db_url, "SCHEDULER": "off"}
+    command = [sys.executable, "-m", "api.cli", *args]
+    if _frozen_at:  # the command runs on the test's clock, as the code in the test does
+        launcher = (
+            "import sys, time_machine; time_machine.travel(sys.argv.pop(1), tick=True).start(); "
+            "from api.cli import main; sys.exit(main())"
+        )
+        command = [sys.executable, "-c", launcher, _frozen_at[-1], *args]
     return subprocess.run(
-        [sys.executable, "-m", "api.cli", *args],
+        command,
         input=stdin,
         capture_output=True,
         text=True,

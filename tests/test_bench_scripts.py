@@ -18,6 +18,7 @@ SCRIPTS = sorted(p for p in (REPO / "bench").glob("*.py") if not p.name.startswi
 
 pytestmark = [
     pytest.mark.slow,
+    pytest.mark.real_clock,  # its servers run on the real clock
     # The scripts make their own SQLite databases whatever DATABASE_URL says: one run proves them.
     pytest.mark.skipif(
         os.environ.get("DATABASE_URL", "").startswith("postgres"), reason="bench scripts run once, on SQLite"

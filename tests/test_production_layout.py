@@ -33,6 +33,7 @@ from tests.pages.harness import free_port
 
 pytestmark = [
     pytest.mark.slow,
+    pytest.mark.real_clock,  # its servers run on the real clock
     pytest.mark.skipif(
         not os.environ.get("DATABASE_URL", "").startswith(("postgres://", "postgresql://")),
         reason="the production layout runs on PostgreSQL (set DATABASE_URL=postgresql://...)",

@@ -25,7 +25,7 @@ JOBS_SECONDS = 30
 DEMO_PASSWORD = "demo-password"
 
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.real_clock]  # the server runs on the real clock
 
 
 def start_serve(db: str, log_path: Path, workers: int) -> LiveServer:

@@ -16,6 +16,7 @@ from tests.conftest import REPO
 from tests.reminders import world
 
 # The real clock runs in these subprocesses, and a real check runs for today or earlier.
+pytestmark = pytest.mark.real_clock
 TODAY = clock.today()
 DUE = TODAY + dt.timedelta(days=14)
 CHECK_DATE = TODAY.isoformat()

@@ -72,6 +72,7 @@ async def statuses() -> dict[str, int]:
 
 
 @pytest.mark.slow
+@pytest.mark.real_clock  # the senders run on the real clock
 async def test_twenty_kills_of_the_sender_lose_nothing_and_repeat_at_most_one_message_each(
     db: str, mail_settings: Settings, smtp_server: Any
 ) -> None:
