@@ -45,9 +45,11 @@ _frozen_at: list[str] = []
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """Browser tests are slow tests: `pytest -m "not slow"` leaves them out with the others."""
+    """Browser tests and tests that run the real command in a subprocess (the `cli` fixture: a
+    second Python importing the whole app) are slow tests: `pytest -m "not slow"` leaves them out
+    with the others, and CI runs them all."""
     for item in items:
-        if item.get_closest_marker("browser"):
+        if item.get_closest_marker("browser") or "cli" in getattr(item, "fixturenames", ()):
             item.add_marker(pytest.mark.slow)
 
 

@@ -216,6 +216,7 @@ async def fuzz(app: Any, client: httpx.AsyncClient, sign_in: Any, everything: bo
     return failures
 
 
+@pytest.mark.slow  # a fuzzing corpus: every write route, every caller
 async def test_hostile_bodies_get_a_4xx_on_every_write_route_for_every_caller(
     app, client: httpx.AsyncClient, demo, sign_in
 ) -> None:
