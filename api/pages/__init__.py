@@ -28,6 +28,7 @@ PAGE_ACCESS: dict[str, str] = {
     f"POST {COMMITMENT}/milestones/new": EDITORS,
     f"GET {ORG}/milestones/{{milestone_id}}/edit": EDITORS,
     f"POST {ORG}/milestones/{{milestone_id}}/edit": EDITORS,
+    f"POST {ORG}/milestones/{{milestone_id}}/done": EDITORS,
     f"GET {ORG}/import": EDITORS,
     f"POST {ORG}/import": EDITORS,
     f"POST {ORG}/import/confirm": EDITORS,

@@ -14,8 +14,10 @@ from litestar.response import Redirect, Template
 
 from api.pages.errors import PageController
 from api.pages.forms import optional_date, optional_int, required_date, version_of
+from api.pages.login import safe_next
 from api.pages.render import read_form, redirect, refusal, render
 from models.caller import Caller
+from models.clock import today
 from models.errors import NotFound, UserError
 from models.services import areas as area_service
 from models.services import commitments as commitment_service
@@ -23,6 +25,7 @@ from models.services import milestones as milestone_service
 from models.services import organizations as organization_service
 from models.services import updates as update_service
 from models.services.owners import possible_owners
+from models.timeline import watch_state
 from models.vocabulary import COMMITMENT_STATUSES, MILESTONE_STATUSES
 from models.words import N_, gettext, status_label
 
@@ -132,6 +135,7 @@ class CommitmentPages(PageController):
     ) -> Template:
         row = await commitment_of(caller, org_id, commitment_id)
         updates = (await update_service.list_updates(caller, commitment_id)).items
+        milestones = (await milestone_service.list_milestones(caller, commitment_id)).items
         return render(
             request,
             caller,
@@ -139,9 +143,16 @@ class CommitmentPages(PageController):
             org=await organization_service.get_organization(caller, org_id),
             commitment=row,
             area_names=dict(await self._areas()),
-            milestones=(await milestone_service.list_milestones(caller, commitment_id)).items,
+            milestones=milestones,
             updates=list(reversed(updates)),
             can_edit=caller.can_edit(org_id),
+            today=today(),
+            # The rows that offer "Mark done" and "Add update": those the dashboard lists too.
+            watched={
+                m["id"]
+                for m in milestones
+                if m["due_date"] and watch_state(m["due_date"], m["status"], today())
+            },
         )
 
     @get("/commitments/{commitment_id:int}/edit")
@@ -250,4 +261,26 @@ class CommitmentPages(PageController):
             return await self._milestone_form(request, caller, org_id, commitment, form, milestone, exc)
         return redirect(
             request, f"/organizations/{org_id}/commitments/{commitment_id}", gettext("Milestone saved.")
+        )
+
+    @post("/milestones/{milestone_id:int}/done")
+    async def mark_done(
+        self, request: Request[Any, Any, Any], caller: Caller, org_id: int, milestone_id: int
+    ) -> Redirect:
+        """ "Mark done" where the milestone appears (dashboard, commitment page): one click, with the
+        completion date the row offers (today unless changed), back to the page it came from."""
+        milestone = await milestone_of(caller, org_id, milestone_id)
+        form = await read_form(request)
+        back = safe_next(
+            form.get("next") or f"/organizations/{org_id}/commitments/{milestone['commitment_id']}"
+        )
+        try:
+            completed = optional_date(form, "completed_on", gettext("completion date")) or today()
+            await milestone_service.update_milestone(
+                caller, milestone_id, {"status": "done", "completed_on": completed}, version_of(form)
+            )
+        except UserError as exc:
+            return redirect(request, back, exc.message[:1].upper() + exc.message[1:], kind="error")
+        return redirect(
+            request, back, gettext("Milestone “%(title)s” marked done.", title=milestone["title"])
         )

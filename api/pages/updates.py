@@ -16,6 +16,7 @@ from api.pages.render import error_status, form_errors, read_form, redirect, ren
 from models.caller import Caller
 from models.errors import NotFound, UserError
 from models.services import cycles as cycle_service
+from models.services import milestones as milestone_service
 from models.services import organizations as organization_service
 from models.services import updates as update_service
 from models.words import N_, gettext, ngettext
@@ -45,6 +46,9 @@ def update_data(form: dict[str, str]) -> tuple[dict[str, Any], list[int]]:
         "visibility": form.get("visibility", "internal"),
         "evidence": evidence,
     }
+    milestone = optional_int(form, "milestone_id", gettext("the milestone"))
+    if milestone is not None:
+        data["milestone_id"] = milestone
     corrects = optional_int(form, "supersedes_id", gettext("the corrected update"))
     if corrects is not None:
         data["supersedes_id"] = corrects
@@ -89,6 +93,7 @@ class UpdatePages(PageController):
             org=await organization_service.get_organization(caller, org_id),
             commitment=commitment,
             cycle=await cycle_service.open_cycle(),
+            milestones=(await milestone_service.list_milestones(caller, int(commitment["id"]))).items,
             evidence_rows=range(EVIDENCE_ROWS),
             corrected=corrected,
             form=form,
@@ -103,10 +108,12 @@ class UpdatePages(PageController):
         org_id: int,
         commitment_id: int,
         corrects: int | None = None,
+        milestone: int | None = None,
     ) -> Template:
-        """A new update; with `?corrects=ID`, a correction that starts from that update's text."""
+        """A new update; with `?corrects=ID`, a correction that starts from that update's text;
+        with `?milestone=ID` (the "Add update" of an overdue or due-soon row), about that milestone."""
         commitment = await commitment_of(caller, org_id, commitment_id)
-        form = {"visibility": "internal"}
+        form = {"visibility": "internal", "milestone_id": "" if milestone is None else str(milestone)}
         if corrects is not None:
             old = await update_service.get_update(caller, corrects)
             if int(old["commitment_id"]) != commitment_id:

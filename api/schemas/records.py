@@ -141,6 +141,7 @@ class UpdateRead(Shape):
     superseded_by_id: int | None
     created_at: dt.datetime
     evidence: list[EvidenceRead]
+    milestone_id: int | None = None
 
 
 class UpdateCreate(Strict):
@@ -151,4 +152,6 @@ class UpdateCreate(Strict):
     self_level: Level | None = None
     cycle: CycleName | None = None
     supersedes_id: RowId | None = None
+    # The milestone of the same commitment this update reports on.
+    milestone_id: RowId | None = None
     evidence: Annotated[list[EvidenceLink], msgspec.Meta(max_length=20)] = []

@@ -90,7 +90,7 @@ def _check_dates(due: dt.date | None, completed: dt.date | None) -> None:
         if value is not None and not dt.date(2000, 1, 1) <= value <= dt.date(2100, 12, 31):
             raise UserError(N_("%(name)s must be between 2000 and 2100"), field=field, name=field)
     if completed is not None and completed > today():
-        raise UserError(N_("completed_on cannot be in the future"), field="completed_on")
+        raise UserError(N_("the completion date cannot be in the future"), field="completed_on")
 
 
 def _settle(state: dict[str, Any]) -> dict[str, Any]:

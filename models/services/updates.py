@@ -35,6 +35,7 @@ SELECT = (
     "SELECT u.id AS id, u.commitment AS commitment_id, c.organization AS organization_id, "
     "u.author AS author_id, p.name AS author_name, y.name AS cycle, u.self_level AS self_level, "
     "u.narrative AS narrative, u.visibility AS visibility, u.supersedes AS supersedes_id, "
+    "u.milestone AS milestone_id, "
     "(SELECT MIN(n.id) FROM progress_update n WHERE n.supersedes = u.id) AS superseded_by_id, "
     "u.created_at AS created_at FROM progress_update u JOIN commitment c ON c.id = u.commitment "
     "LEFT JOIN person p ON p.id = u.author LEFT JOIN cycle y ON y.id = u.cycle "
@@ -123,6 +124,9 @@ async def create_update(caller: Caller, commitment_id: int, data: dict[str, Any]
         supersedes = data.get("supersedes_id")
         if supersedes is not None:
             await _check_supersedes(commitment_id, int(supersedes))
+        milestone_id = data.get("milestone_id")
+        if milestone_id is not None:
+            await _check_milestone(commitment_id, int(milestone_id))
         now = utcnow()
         update = ProgressUpdate(
             commitment=commitment_id,
@@ -132,6 +136,7 @@ async def create_update(caller: Caller, commitment_id: int, data: dict[str, Any]
             narrative=narrative,
             visibility=update_visibility,
             supersedes=supersedes,
+            milestone=milestone_id,
             created_at=now,
         )
         await update.save()
@@ -146,6 +151,17 @@ async def create_update(caller: Caller, commitment_id: int, data: dict[str, Any]
             caller, int(commitment["organization_id"]), f"progress update {update.id} was added"
         )
     return (await _with_evidence([after], "internal"))[0]
+
+
+async def _check_milestone(commitment_id: int, milestone_id: int) -> None:
+    """An update reports on a milestone of its own commitment, never on another's."""
+    rows = await fetch("SELECT commitment FROM milestone WHERE id = {}", milestone_id)
+    if not rows or int(rows[0]["commitment"]) != commitment_id:
+        raise UserError(
+            N_("choose a milestone of this commitment (milestone %(milestone_id)s is not one of them)"),
+            field="milestone_id",
+            milestone_id=milestone_id,
+        )
 
 
 async def _check_supersedes(commitment_id: int, supersedes: int) -> None:
