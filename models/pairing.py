@@ -15,6 +15,7 @@ a few deterministic starting orders finds it; the same input always gives the sa
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from itertools import combinations
 
 PEER_TYPE_MODES = ("any", "within", "across")
@@ -120,19 +121,35 @@ def propose_pairs(
     return _edges(best[1])
 
 
-def check_pairs(pairs: Iterable[tuple[int, int]], participants: Iterable[int]) -> list[str]:
-    """What is wrong with pairs the secretariat typed in (empty when nothing): the rules of a round."""
+@dataclass(frozen=True)
+class PairProblem:
+    """One broken rule in pairs the secretariat typed in: which rule, which pair (its index, or
+    None for the set as a whole) and the organizations concerned, for a message that names them."""
+
+    rule: str  # "self", "stranger", "twice" or "unreviewed"
+    index: int | None
+    organizations: tuple[int, ...]
+    same_as: int | None = None  # "twice": the index of the pair it repeats
+
+
+def check_pairs(pairs: Iterable[tuple[int, int]], participants: Iterable[int]) -> list[PairProblem]:
+    """What is wrong with pairs the secretariat typed in (empty when nothing), pair by pair first:
+    the rules of a round. `pairs` are (reviewer, reviewee)."""
     pairs = list(pairs)
     wanted = set(participants)
     problems = []
-    if any(a == b for a, b in pairs):
-        problems.append("an organization cannot review itself")
-    strangers = {o for pair in pairs for o in pair} - wanted
-    if strangers:
-        problems.append("every organization in a pair must take part in the round")
-    if len(set(pairs)) != len(pairs):
-        problems.append("a pair appears twice")
-    unreviewed = wanted - {b for _, b in pairs}
+    first_seen: dict[tuple[int, int], int] = {}
+    for index, (reviewer, reviewee) in enumerate(pairs):
+        strangers = tuple(o for o in dict.fromkeys((reviewer, reviewee)) if o not in wanted)
+        if reviewer == reviewee:
+            problems.append(PairProblem("self", index, (reviewer,)))
+        elif strangers:
+            problems.append(PairProblem("stranger", index, strangers))
+        elif (reviewer, reviewee) in first_seen:
+            same_as = first_seen[reviewer, reviewee]
+            problems.append(PairProblem("twice", index, (reviewer, reviewee), same_as))
+        first_seen.setdefault((reviewer, reviewee), index)
+    unreviewed = tuple(sorted(wanted - {b for a, b in pairs if a != b}))
     if unreviewed:
-        problems.append("every participating organization must be reviewed at least once")
+        problems.append(PairProblem("unreviewed", None, unreviewed))
     return problems

@@ -136,3 +136,9 @@ async def read_form(request: Request[Any, Any, Any]) -> dict[str, str]:
     """The posted form as plain strings (the CSRF field removed); repeated fields keep the last."""
     form = await request.form()
     return {key: str(value).strip() for key, value in form.items() if key != "_csrf"}
+
+
+async def read_form_lists(request: Request[Any, Any, Any], *names: str) -> dict[str, list[str]]:
+    """Repeated fields (a multiple choice, for example) as lists, in the order sent."""
+    form = await request.form()
+    return {name: [str(v).strip() for v in form.getall(name, [])] for name in names}

@@ -7,6 +7,7 @@ the rules (who writes, who replies, nothing after closing) are the same in both.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from typing import Any
 
 from litestar import Request, get, post
@@ -14,12 +15,13 @@ from litestar.response import Redirect, Template
 
 from api.pages.errors import PageController
 from api.pages.forms import optional_date
-from api.pages.render import read_form, redirect, render
+from api.pages.render import read_form, read_form_lists, redirect, refusal, render
 from models.caller import Caller
 from models.errors import UserError
 from models.services import practice, review_rounds, reviews
 from models.services.cycles import list_cycles
 from models.vocabulary import ASSESSMENT_LABELS
+from models.words import N_, gettext
 
 REVIEW_PAGE_ACCESS = {
     "GET /reviews": "signed_in",
@@ -30,6 +32,7 @@ REVIEW_PAGE_ACCESS = {
     "GET /admin/review-rounds": "secretariat",
     "POST /admin/review-rounds": "secretariat",
     "GET /admin/review-rounds/{round_id}": "secretariat",
+    "POST /admin/review-rounds/{round_id}/pairs": "secretariat",
     "POST /admin/review-rounds/{round_id}/open": "secretariat",
     "POST /admin/review-rounds/{round_id}/close": "secretariat",
 }
@@ -137,12 +140,29 @@ class AdminReviewRoundPages(PageController):
 
     @get("/{round_id:int}")
     async def round_page(self, request: Request[Any, Any, Any], caller: Caller, round_id: int) -> Template:
-        return render(
-            request,
-            caller,
-            "admin/review_round.html.jinja",
-            round=await review_rounds.get_round(caller, round_id),
-        )
+        return await _round_page(request, caller, round_id)
+
+    @post("/{round_id:int}/pairs")
+    async def change_pairs(
+        self, request: Request[Any, Any, Any], caller: Caller, round_id: int
+    ) -> Template | Redirect:
+        """The pairs form: every row with both organizations is a pair; a row left blank is none."""
+        form = await read_form(request)
+        count = min(int(form.get("rows", "0") or 0) if form.get("rows", "").isdigit() else 0, MAX_PAIR_ROWS)
+        chosen = await read_form_lists(request, *(f"pairs-{i}-reviewers" for i in range(count)))
+        rows = [
+            {
+                "reviewer_id": form.get(f"pairs-{i}-reviewer", ""),
+                "reviewee_id": form.get(f"pairs-{i}-reviewee", ""),
+                "reviewer_ids": [v for v in chosen[f"pairs-{i}-reviewers"] if v],
+            }
+            for i in range(count)
+        ]
+        try:
+            await review_rounds.set_pairs(caller, round_id, pairs_from_rows(rows))
+        except UserError as exc:
+            return await _round_page(request, caller, round_id, rows=rows, refused=exc)
+        return redirect(request, f"/admin/review-rounds/{round_id}", gettext("Pairs saved."))
 
     @post("/{round_id:int}/open")
     async def open_round(self, request: Request[Any, Any, Any], caller: Caller, round_id: int) -> Redirect:
@@ -169,6 +189,91 @@ async def _move(
     except UserError as exc:
         return redirect(request, f"/admin/review-rounds/{round_id}", sentence(exc), "error")
     return redirect(request, f"/admin/review-rounds/{round_id}", done)
+
+
+MAX_PAIR_ROWS = 2000  # as many as PUT .../pairs takes
+BLANK_ROWS = 2  # room to add pairs on the form
+
+
+def pairs_from_rows(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The form's rows as the pairs PUT .../pairs takes; a row left blank is skipped, a half-filled
+    one refused with its number. No reviewer chosen means the reviewing organization's own."""
+    pairs = []
+    for number, row in enumerate(rows, start=1):
+        filled = [bool(row["reviewer_id"]), bool(row["reviewee_id"])]
+        if not any(filled):
+            continue
+        field = f"pairs-{number - 1}-{'reviewee' if filled[0] else 'reviewer'}"
+        if not all(filled):
+            raise UserError(
+                N_("pair %(number)s: choose both organizations, or neither"), field=field, number=number
+            )
+        try:
+            reviewer_ids = [int(v) for v in row["reviewer_ids"]] or None
+            pairs.append(
+                {
+                    "reviewer_id": int(row["reviewer_id"]),
+                    "reviewee_id": int(row["reviewee_id"]),
+                    "reviewer_ids": reviewer_ids,
+                    "row": number - 1,
+                }
+            )
+        except ValueError:
+            raise UserError(
+                N_("pair %(number)s: choose from the lists"), field=field, number=number
+            ) from None
+    return pairs
+
+
+def form_field(field: str | None, pairs: list[dict[str, Any]]) -> str | None:
+    """A service's field (`pairs[2].reviewer_ids`, counted among the filled rows) as the form's
+    field id (`pairs-4-reviewers`, counted among all rows), so the error sits beside its row."""
+    found = re.fullmatch(r"pairs\[(\d+)\]\.(\w+)", field or "")
+    if not found or int(found.group(1)) >= len(pairs):
+        return field
+    column = {"reviewer_id": "reviewer", "reviewee_id": "reviewee", "reviewer_ids": "reviewers"}[
+        found.group(2)
+    ]
+    return f"pairs-{pairs[int(found.group(1))]['row']}-{column}"
+
+
+async def _round_page(
+    request: Request[Any, Any, Any],
+    caller: Caller,
+    round_id: int,
+    rows: list[dict[str, Any]] | None = None,
+    refused: UserError | None = None,
+) -> Template:
+    """The round with its pairs; in a draft, the form that changes them (what was typed, when refused)."""
+    round_ = await review_rounds.get_round(caller, round_id)
+    if rows is None:
+        rows = [
+            {
+                "reviewer_id": p["reviewer_id"],
+                "reviewee_id": p["reviewee_id"],
+                "reviewer_ids": [person["id"] for person in p["reviewers"]],
+            }
+            for p in round_["pairs"]
+        ]
+    rows = rows + [{"reviewer_id": "", "reviewee_id": "", "reviewer_ids": []}] * BLANK_ROWS
+    answer = refusal(refused)
+    if refused is not None:
+        try:
+            typed = pairs_from_rows(rows)
+        except UserError:
+            typed = []
+        field = form_field(refused.field, typed)
+        answer["errors"] = {field or "_form": next(iter(answer["errors"].values()))}
+    choices = await review_rounds.reviewer_choices(caller, round_id) if round_["status"] == "draft" else []
+    return render(
+        request,
+        caller,
+        "admin/review_round.html.jinja",
+        round=round_,
+        rows=rows,
+        choices=choices,
+        **answer,
+    )
 
 
 def days_left(day: dt.date | None, today: dt.date) -> int | None:

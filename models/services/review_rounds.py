@@ -18,10 +18,11 @@ from models.caller import Caller
 from models.clock import utcnow
 from models.engine import fetch, write_transaction
 from models.errors import Conflict, Forbidden, NotFound, UserError
-from models.pairing import PEER_TYPE_MODES, check_pairs, propose_pairs
+from models.pairing import PEER_TYPE_MODES, PairProblem, check_pairs, propose_pairs
 from models.services.common import check_version, choice, one_line, update_versioned
 from models.services.cycles import cycle_by_name
 from models.tables import Review, ReviewerAssignment, ReviewPair, ReviewRound
+from models.words import N_
 
 ROUND_SELECT = (
     "SELECT r.id AS id, r.name AS name, c.name AS cycle, r.status AS status, r.review_due AS review_due, "
@@ -262,8 +263,78 @@ async def update_round(
     return after
 
 
+PAIR_PROBLEMS = {
+    "self": (N_("pair %(number)s: %(acronym)s cannot review itself; choose another organization for it to review"), "reviewee_id"),
+    "stranger": (N_("pair %(number)s: %(acronym)s does not take part in this round; choose one of its organizations"), "reviewer_id"),
+    "twice": (N_("pair %(number)s: %(reviewer)s already reviews %(reviewee)s in pair %(same)s; remove one of them"), "reviewee_id"),
+}  # fmt: skip
+
+
+def _pair_problem(problem: PairProblem, acronyms: dict[int, str]) -> UserError:
+    """The first broken rule as the error the secretariat reads, naming organizations, not ids."""
+    named = [acronyms.get(o, str(o)) for o in problem.organizations]
+    if problem.index is None:
+        return UserError(
+            N_("nobody reviews %(acronyms)s: every organization of the round is reviewed at least once"),
+            field="pairs",
+            acronyms=", ".join(named),
+        )
+    message, column = PAIR_PROBLEMS[problem.rule]
+    return UserError(
+        message,
+        field=f"pairs[{problem.index}].{column}",
+        number=problem.index + 1,
+        acronym=named[0],
+        reviewer=named[0],
+        reviewee=named[-1],
+        same=(problem.same_as or 0) + 1,
+    )
+
+
+async def reviewer_choices(caller: Caller, round_id: int) -> list[dict[str, Any]]:
+    """Per participating organization, the people who may review for it (its active peer
+    reviewers): what the secretariat chooses from when it changes a pair's reviewers."""
+    require_secretariat(caller)
+    participants = (await round_row(round_id))["organization_ids"]
+    if not participants:
+        return []
+    marks = ", ".join("{}" for _ in participants)
+    rows = await fetch(
+        "SELECT o.id AS org_id, o.acronym AS acronym, p.id AS id, p.name AS name FROM organization o "
+        "LEFT JOIN role_assignment r ON r.organization = o.id AND r.role = 'peer_reviewer' "
+        f"LEFT JOIN person p ON p.id = r.person AND p.active = {{}} WHERE o.id IN ({marks}) "
+        "ORDER BY o.acronym, p.name",
+        True,
+        *participants,
+    )
+    found: dict[int, dict[str, Any]] = {}
+    for row in rows:
+        org = found.setdefault(
+            int(row["org_id"]), {"id": row["org_id"], "acronym": row["acronym"], "people": []}
+        )
+        if row["id"] is not None:
+            org["people"].append({"id": row["id"], "name": row["name"]})
+    return list(found.values())
+
+
+async def _acronyms(org_ids: set[int]) -> dict[int, str]:
+    if not org_ids:
+        return {}
+    marks = ", ".join("{}" for _ in org_ids)
+    rows = await fetch(f"SELECT id, acronym FROM organization WHERE id IN ({marks})", *sorted(org_ids))
+    return {int(row["id"]): row["acronym"] for row in rows}
+
+
+async def _strangers_named(people: list[int]) -> str:
+    marks = ", ".join("{}" for _ in people)
+    rows = await fetch(f"SELECT id, name FROM person WHERE id IN ({marks}) ORDER BY name", *people)
+    names = {int(row["id"]): row["name"] for row in rows}
+    return ", ".join(names.get(person, f"#{person}") for person in people)
+
+
 async def set_pairs(caller: Caller, round_id: int, pairs: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Replace the proposed pairs (draft only), checked against the rules of a round."""
+    """Replace the proposed pairs (draft only), checked against the rules of a round: the first
+    broken rule is refused with the pair it is in, so a form can point at it."""
     require_secretariat(caller)
     async with write_transaction():
         before = await get_round(caller, round_id)
@@ -271,7 +342,8 @@ async def set_pairs(caller: Caller, round_id: int, pairs: list[dict[str, Any]]) 
         wanted = [(int(p["reviewer_id"]), int(p["reviewee_id"])) for p in pairs]
         problems = check_pairs(wanted, before["organization_ids"])
         if problems:
-            raise UserError("; ".join(problems), field="pairs")
+            mentioned = {o for problem in problems for o in problem.organizations}
+            raise _pair_problem(problems[0], await _acronyms(mentioned))
         eligible = await peer_reviewers_of(sorted({a for a, _ in wanted}))
         written: list[tuple[int, int, list[int] | None]] = []
         for index, (pair, (reviewer, reviewee)) in enumerate(zip(pairs, wanted, strict=True)):
@@ -280,9 +352,14 @@ async def set_pairs(caller: Caller, round_id: int, pairs: list[dict[str, Any]]) 
                 strangers = sorted(set(people) - set(eligible.get(reviewer, [])))
                 if strangers:
                     raise UserError(
-                        f"pairs[{index}]: people {', '.join(map(str, strangers))} are not peer reviewers "
-                        "of the reviewing organization; give them the peer_reviewer role there first",
+                        N_(
+                            "pair %(number)s: %(names)s cannot review for %(acronym)s: only its active "
+                            "people with the peer_reviewer role do; choose one of them, or give the role first"
+                        ),
                         field=f"pairs[{index}].reviewer_ids",
+                        number=index + 1,
+                        names=await _strangers_named(strangers),
+                        acronym=(await _acronyms({reviewer}))[reviewer],
                     )
             written.append((reviewer, reviewee, people))
         await _write_pairs(round_id, written)
