@@ -16,7 +16,10 @@ from api.pages.render import redirect, render
 from models.caller import Caller
 from models.services import cycles as cycle_service
 from models.services import organizations as organization_service
+from models.services import reviews as review_service
 from models.services import submissions as submission_service
+
+HOME_REVIEWS = 50  # the newest; /reviews lists them all
 
 
 async def my_organizations(caller: Caller, cycle: dict[str, Any] | None) -> list[dict[str, Any]]:
@@ -32,22 +35,15 @@ async def my_organizations(caller: Caller, cycle: dict[str, Any] | None) -> list
     return found
 
 
-async def reviewed_organizations(caller: Caller) -> list[dict[str, Any]]:
-    """Organizations the caller peer-reviews, with the cycles in which each published a scorecard."""
-    org_ids = sorted(caller.org_ids("peer_reviewer"))
-    if not org_ids:
-        return []
-    from scorecards.service import published_cycle_scores
-
-    cycles = [c["name"] for c in reversed((await cycle_service.list_cycles()).items)]
-    found = []
-    for org_id in org_ids:
-        org = await organization_service.get_organization(caller, org_id)
-        published = [
-            name for name in cycles if org_id in (await published_cycle_scores(name, "peer")).payloads
-        ]
-        found.append({**org, "published_cycles": published})
-    return found
+async def reviews_to_do(caller: Caller) -> list[dict[str, Any]]:
+    """The reviews this person writes (an assigned reviewer) or replies to (the reviewed
+    organization's focal point or champion): the list of GET /api/reviews, each with the date it is
+    due by. The secretariat oversees every review on the rounds' pages instead."""
+    items, _ = await review_service.list_my_reviews(caller, HOME_REVIEWS, 0)
+    mine = [item for item in items if item["part"] in ("write", "reply")]
+    return [
+        {**item, "due": item["review_due"] if item["part"] == "write" else item["reply_due"]} for item in mine
+    ]
 
 
 async def reporting_counts(caller: Caller, cycle: dict[str, Any] | None) -> dict[str, int]:
@@ -71,6 +67,6 @@ class HomePage(PageController):
             waiting=(await submission_service.champion_queue(caller)).items
             if caller.org_ids("champion")
             else [],
-            reviewed=await reviewed_organizations(caller),
+            my_reviews=await reviews_to_do(caller),
             reporting=await reporting_counts(caller, cycle),
         )

@@ -193,8 +193,15 @@ async def test_each_roles_home_page_shows_what_waits_for_it(
     assert "Your organization" in focal.text and "Northbridge Relief Agency" in focal.text
     champion = await (await visitor(client, sign_in, "champion.usp")).get("/")
     assert "Waiting for your sign-off" in champion.text and "Open the sign-off queue" in champion.text
-    reviewer = await (await visitor(client, sign_in, "reviewer.usp")).get("/")
-    assert "Organizations you review" in reviewer.text and f"{demo.cycles[-2]} scorecard" in reviewer.text
+    for local, part in (("reviewer.usp", "you write it"), ("focal.usp", "you may reply")):
+        person = await visitor(client, sign_in, local)
+        home, listed = await person.get("/"), (await person.get("/api/reviews")).json()["items"]
+        assert listed and "Peer reviews to write or reply to" in home.text and part in home.text
+        for review in listed:  # the same list as GET /api/reviews, each with its due date
+            due = review["review_due"] if review["part"] == "write" else review["reply_due"]
+            shown = "round closed" if review["round_status"] == "closed" else f'datetime="{due}"'
+            row = home.text.split(f'href="/reviews/{review["id"]}"', 1)[1].split("</tr>", 1)[0]
+            assert shown in row, (local, review["id"])
     secretariat = await (await visitor(client, sign_in, "secretariat")).get("/")
     assert f"Reporting in {demo.cycles[-1]}" in secretariat.text
     donor = await (await visitor(client, sign_in, "donor")).get("/")
