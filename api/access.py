@@ -65,6 +65,8 @@ ACCESS: dict[str, str] = {
     "POST /api/auth/login": ANYONE,
     "POST /api/auth/logout": ANYONE,
     "GET /api/auth/me": SIGNED_IN,
+    "PATCH /api/auth/me": SIGNED_IN,
+    "POST /api/auth/me/password": SIGNED_IN,
     "GET /api/auth/tokens": SIGNED_IN,
     "POST /api/auth/tokens": SIGNED_IN,
     "DELETE /api/auth/tokens/{token_id}": SIGNED_IN,

@@ -27,7 +27,8 @@ CSRF_FORM_FIELD = "_csrf"
 FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
 # Signing in proves itself with the password, and a person already signed in may sign in again; the
 # Origin check still applies to these.
-CSRF_EXEMPT = frozenset({"POST /api/auth/login", "POST /login"})
+# The one-click unsubscribe (RFC 8058) is posted by the mail client; its signed token is the proof.
+CSRF_EXEMPT = frozenset({"POST /api/auth/login", "POST /login", "POST /unsubscribe/{token}"})
 
 CONTENT_SECURITY_POLICY = (
     "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; "

@@ -134,3 +134,27 @@ def visibilities_for(audience: str) -> tuple[str, ...]:
         return _READABLE[audience]
     except KeyError:
         raise ValueError(f"unknown audience {audience!r}") from None
+
+
+# Emails (docs/design.md "Notifications and accounts"). How a person's reminders reach them:
+EMAIL_FREQUENCIES = ("immediate", "daily", "weekly")
+# Rules nobody may turn off: an escalation, the champion-gap alert, and what a champion must sign.
+ESSENTIAL_RULES = frozenset({"escalation", "champion_gap", "awaiting_signoff", "report_submitted"})
+# The rules a person may turn off, in the order the account page lists them.
+MUTABLE_RULES = (
+    "milestone_due_soon",
+    "milestone_overdue",
+    "stale_commitment",
+    "submission_due",
+    "submission_late",
+    "report_returned",
+    "report_approved",
+    "report_published",
+    "evidence_verified",
+    "evidence_rejected",
+    "review_due",
+    "review_overdue",
+    "review_submitted",
+    "reply_due",
+    "review_round_progress",
+)

@@ -94,7 +94,12 @@ class EmailRenderer:
 
     def _values(self, context: Mapping[str, Any] | str, link: str, recipient_name: str) -> dict[str, Any]:
         values = json.loads(context) if isinstance(context, str) else dict(context)
-        values.update(recipient_name=one_line(recipient_name), link=link, base_url=self.base_url)
+        values.update(
+            recipient_name=one_line(recipient_name),
+            link=link,
+            base_url=self.base_url,
+            preferences_link=f"{self.base_url}/account",
+        )
         return values
 
     def subject(self, rule: str, context: Mapping[str, Any] | str) -> str:
@@ -164,6 +169,7 @@ def build_message(
     html: str,
     message_id: str,
     now: dt.datetime,
+    unsubscribe_url: str = "",
 ) -> EmailMessage:
     """A multipart/alternative message whose headers cannot be split by the values put in them."""
     header_from, _ = sender_address(sender)
@@ -175,6 +181,10 @@ def build_message(
     message["Date"] = format_datetime(now.astimezone(dt.UTC))
     message["Message-ID"] = one_line(message_id)
     message["Auto-Submitted"] = "auto-generated"
+    if unsubscribe_url:
+        # RFC 8058: the mail client posts "List-Unsubscribe=One-Click" to the URL, no sign-in needed.
+        message["List-Unsubscribe"] = f"<{one_line(unsubscribe_url).replace(' ', '')}>"
+        message["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
     message.set_content(text)
     if html:
         message.add_alternative(html, subtype="html")

@@ -27,6 +27,7 @@ from models.services import submissions
 from models.settings import Settings
 from reminders import outbox
 from reminders.emails import context_json, mail_domain
+from reminders.rules import muted_rules
 from reminders.workflow import told
 
 REPORT_SUBMITTED = "report_submitted"
@@ -44,15 +45,23 @@ EVENTS = {
 }
 
 
-async def people_with_roles(org_id: int, roles: tuple[str, ...]) -> list[dict[str, Any]]:
-    """Active people holding one of `roles` on the organization, each once, by id."""
+async def people_with_roles(org_id: int, roles: tuple[str, ...], rule: str) -> list[dict[str, Any]]:
+    """Active people holding one of `roles` on the organization, each once, by id, without those who
+    turned `rule` off; a champion is told whatever they chose (docs/design.md "Notifications")."""
     marks = ", ".join("{}" for _ in roles)
-    return await fetch(
-        "SELECT DISTINCT p.id AS id, p.email AS email FROM role_assignment r JOIN person p ON p.id = r.person "
+    rows = await fetch(
+        "SELECT p.id AS id, p.email AS email, p.muted_rules AS muted_rules, r.role AS role "
+        "FROM role_assignment r JOIN person p ON p.id = r.person "
         f"WHERE r.role IN ({marks}) AND r.organization = {{}} AND p.active ORDER BY p.id",
         *roles,
         org_id,
     )
+    champions = {row["id"] for row in rows if row["role"] == "champion"}
+    told: dict[int, dict[str, Any]] = {}
+    for row in rows:
+        if row["id"] in champions or rule not in muted_rules(row["muted_rules"]):
+            told.setdefault(row["id"], {"id": row["id"], "email": row["email"]})
+    return list(told.values())
 
 
 async def queue_report_event(settings: Settings, submission: dict[str, Any], event: str) -> int:
@@ -81,7 +90,7 @@ async def queue_report_event(settings: Settings, submission: dict[str, Any], eve
     domain = mail_domain(settings.smtp.sender, base_url)
     context = context_json(values)
     rows = []
-    for person in await people_with_roles(org_id, roles):
+    for person in await people_with_roles(org_id, roles, event):
         key = f"{event}|submission:{submission['id']}@{stamp}|{event}|person:{person['id']}"
         rows.append(told(key, event, person, org_id, link, context, domain))
     return len(await outbox.queue(rows))

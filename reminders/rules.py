@@ -29,7 +29,7 @@ from models.timeline import (
     STALE_DAYS,
     days,
 )
-from models.vocabulary import NOT_SUBMITTED_STATUSES, OPEN_MILESTONE_STATUSES
+from models.vocabulary import ESSENTIAL_RULES, NOT_SUBMITTED_STATUSES, OPEN_MILESTONE_STATUSES
 
 MILESTONE_DUE_SOON = "milestone_due_soon"
 MILESTONE_OVERDUE = "milestone_overdue"
@@ -46,9 +46,6 @@ DIGEST_RULES = (DAILY_DIGEST, WEEKLY_DIGEST, URGENT_DIGEST)
 # Always sent at once, even to people who chose the weekly digest (with the workflow email of
 # `reminders.review_rules`: a submitted review opens the right of reply).
 URGENT_RULES = frozenset({ESCALATION, CHAMPION_GAP, "review_submitted"})
-# Rules nobody may turn off (docs/design.md "Notifications and accounts"): an escalation, the
-# champion-gap alert, and what a champion must act on (with every workflow email to a champion).
-ESSENTIAL_RULES = frozenset({ESCALATION, CHAMPION_GAP, AWAITING_SIGNOFF, "report_submitted"})
 
 # How a person's reminders reach them (`Person.email_frequency`).
 IMMEDIATE, DAILY, WEEKLY = "immediate", "daily", "weekly"
@@ -233,7 +230,7 @@ def milestone_rules(m: MilestoneFacts, people: OrgPeople, today: dt.date) -> lis
         "days_left": (m.due_date - today).days,
         "days_overdue": (today - m.due_date).days,
     }
-    link = f"/organizations/{m.organization.id}#milestone-{m.id}"
+    link = f"/organizations/{m.organization.id}/commitments/{m.commitment_id}#milestone-{m.id}"
     fired: list[tuple[str, str, list[Recipient]]] = []
     if today <= m.due_date:
         soon = _latest_passed([(m.due_date - days(n), str(n)) for n in DUE_SOON_DAYS], today)
@@ -282,7 +279,7 @@ def stale_commitment_rules(c: CommitmentFacts, people: OrgPeople, today: dt.date
         "today": today,
     }
     subject = f"commitment:{c.id}@{c.last_update_on.isoformat()}"
-    link = f"/organizations/{c.organization.id}#commitment-{c.id}"
+    link = f"/organizations/{c.organization.id}/commitments/{c.id}#history-heading"
     return [
         Intent(STALE_COMMITMENT, subject, threshold, person, c.organization.id, link, context)
         for person in _unique(people.focal_points)
@@ -315,7 +312,7 @@ def submission_rules(s: SubmissionFacts, people: OrgPeople, today: dt.date) -> l
         "days_left": (due - today).days,
         "days_late": (today - due).days,
     }
-    link = f"/organizations/{org.id}#submission-{s.cycle_name}"
+    link = f"/organizations/{org.id}/submissions/{s.cycle_name}"
     fired: list[tuple[str, str, Sequence[Recipient]]] = []
     if today <= due:
         soon = _latest_passed([(due - days(n), str(n)) for n in SUBMISSION_DUE_DAYS], today)
@@ -347,7 +344,7 @@ def awaiting_signoff_rules(s: SubmissionFacts, people: OrgPeople, today: dt.date
         "today": today,
     }
     subject = f"submission:{s.submission_id}@{s.submitted_on.isoformat()}"
-    link = f"/organizations/{org.id}#submission-{s.cycle_name}"
+    link = f"/organizations/{org.id}/submissions/{s.cycle_name}"
     return [
         Intent(AWAITING_SIGNOFF, subject, str(SIGNOFF_WAIT_DAYS), person, org.id, link, context)
         for person in _unique(people.champions)
@@ -379,7 +376,7 @@ def champion_gap_rules(
         ],
     }
     return [
-        Intent(CHAMPION_GAP, f"month:{month}", "monthly", person, None, "/admin/", context)
+        Intent(CHAMPION_GAP, f"month:{month}", "monthly", person, None, "/admin/organizations", context)
         for person in _unique(secretariat)
     ]
 

@@ -31,6 +31,7 @@ from reminders import outbox
 from reminders.claims import claimer_name
 from reminders.emails import EmailRenderer, InvalidAddress, RenderedEmail, build_message, sender_address
 from reminders.facts import chunks
+from reminders.unsubscribe import unsubscribe_token
 
 RETRY_BASE_SECONDS = 60
 RETRY_MAX_SECONDS = 3 * 3600
@@ -224,6 +225,7 @@ async def send_batch(
                     html=email.html,
                     message_id=row["message_id"],
                     now=utcnow(),
+                    unsubscribe_url=unsubscribe_url(settings, row),
                 )
             except Exception as exc:  # noqa: BLE001 - a reminder that cannot be built fails visibly
                 await outbox.mark_failed(row["id"], worker, f"cannot build the message: {exc}")
@@ -252,6 +254,14 @@ async def send_batch(
     finally:
         await connection.close()
     return result
+
+
+def unsubscribe_url(settings: Settings, row: dict[str, Any]) -> str:
+    """The one-click unsubscribe link of a reminder (none for one addressed to no person)."""
+    if row["recipient"] is None:
+        return ""
+    token = unsubscribe_token(settings.secret_key, int(row["recipient"]), row["rule"])
+    return f"{settings.base_url.rstrip('/')}/unsubscribe/{token}"
 
 
 async def _retry_or_fail(

@@ -23,6 +23,7 @@ from reminders.emails import context_json, mail_domain, message_id_for
 from reminders.facts import Today
 from reminders.review_facts import load_review_facts
 from reminders.review_rules import REVIEW_SUBMITTED, review_rules
+from reminders.rules import muted_rules
 
 
 async def queue_review_submitted(settings: Settings, review_id: int) -> list[str]:
@@ -85,11 +86,15 @@ async def queue_evidence_decision(settings: Settings, evidence_id: int) -> int:
         return 0
     row = rows[0]
     rule = EVIDENCE_REJECTED if row["rejected_at"] is not None else EVIDENCE_VERIFIED
-    people = await fetch(
-        "SELECT p.id, p.email FROM role_assignment r JOIN person p ON p.id = r.person "
-        "WHERE r.role = 'focal_point' AND r.organization = {} AND p.active ORDER BY p.id",
-        row["organization_id"],
-    )
+    people = [
+        person
+        for person in await fetch(
+            "SELECT p.id, p.email, p.muted_rules FROM role_assignment r JOIN person p ON p.id = r.person "
+            "WHERE r.role = 'focal_point' AND r.organization = {} AND p.active ORDER BY p.id",
+            row["organization_id"],
+        )
+        if rule not in muted_rules(person["muted_rules"])
+    ]
     values = {
         "organization_name": row["org_name"],
         "organization_acronym": row["acronym"],

@@ -4,15 +4,27 @@ from __future__ import annotations
 
 from typing import Any
 
-from litestar import Controller, Request, Response, delete, get, post
+import msgspec
+from litestar import Controller, Request, Response, delete, get, patch, post
 from litestar.params import FromPath, JSONBody
 from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED, HTTP_204_NO_CONTENT
 
 from api.auth import CallerDep, expired_session_cookie, session_cookie, session_cookie_for
 from api.controllers import listed, shape
-from api.schemas.auth import LoginRequest, MeRead, RoleRead, TokenCreate, TokenCreated, TokenRead
+from api.schemas.auth import (
+    LoginRequest,
+    MeRead,
+    MeUpdate,
+    PasswordChange,
+    PasswordChanged,
+    RoleRead,
+    TokenCreate,
+    TokenCreated,
+    TokenRead,
+)
 from models.paging import ListOf, Paging
-from models.services import sessions
+from models.services import account, sessions
+from models.services.sessions import hash_secret
 
 
 def me_of(caller: CallerDep) -> MeRead:
@@ -23,6 +35,20 @@ def me_of(caller: CallerDep) -> MeRead:
         via=caller.via,
         roles=[RoleRead(role=r, organization_id=o) for r, o in sorted(caller.roles, key=str)],
         csrf_token=caller.csrf_token,
+    )
+
+
+async def my_account(caller: CallerDep) -> MeRead:
+    me = me_of(caller)
+    if caller.person_id is None:
+        return me
+    row = await account.get_account(caller)
+    return msgspec.structs.replace(
+        me,
+        job_title=row["job_title"],
+        email_frequency=row["email_frequency"],
+        muted_rules=row["muted_rules"],
+        mutable_rules=row["mutable_rules"],
     )
 
 
@@ -59,7 +85,28 @@ class AuthController(Controller):
 
     @get("/me")
     async def me(self, caller: CallerDep) -> MeRead:
-        return me_of(caller)
+        """The caller, with their own account settings (job title, email frequency, muted rules)."""
+        return await my_account(caller)
+
+    @patch("/me")
+    async def update_me(self, caller: CallerDep, data: JSONBody[MeUpdate]) -> MeRead:
+        """Change one's name, job title, email frequency (immediate, daily, weekly) or muted rules
+        (only those in `mutable_rules`: escalations, the champion-gap alert and what a champion must
+        sign cannot be turned off)."""
+        changes = {k: v for k, v in msgspec.structs.asdict(data).items() if v is not msgspec.UNSET}
+        await account.update_account(caller, changes)
+        return await my_account(caller)
+
+    @post("/me/password", status_code=HTTP_200_OK)
+    async def change_password(
+        self, request: Request[Any, Any, Any], caller: CallerDep, data: JSONBody[PasswordChange]
+    ) -> PasswordChanged:
+        """Set a new password (the current one required); every other session of the person ends."""
+        cookie = session_cookie(request.scope)
+        ended = await account.change_password(
+            caller, data.current_password, data.new_password, hash_secret(cookie) if cookie else None
+        )
+        return PasswordChanged(sessions_ended=ended)
 
     @get("/tokens")
     async def list_tokens(self, caller: CallerDep, paging: Paging) -> ListOf[TokenRead]:

@@ -69,6 +69,7 @@ def page_handlers() -> list[ControllerRouterHandler]:
     from litestar.static_files import create_static_files_router
 
     from api.access import allow
+    from api.pages.account import ACCOUNT_PAGE_ACCESS, AccountPages
     from api.pages.admin.cycles import AdminCyclePages
     from api.pages.admin.evidence import AdminEvidencePages
     from api.pages.admin.organizations import AdminOrganizationPages
@@ -88,10 +89,12 @@ def page_handlers() -> list[ControllerRouterHandler]:
 
     allow(PAGE_ACCESS)
     allow(REVIEW_PAGE_ACCESS)
+    allow(ACCOUNT_PAGE_ACCESS)
     return [
         create_static_files_router(path="/static", directories=[STATIC_DIR]),
         HomePage,
         LoginPages,
+        AccountPages,
         DashboardPage,
         CommitmentPages,
         PlanImportPages,

@@ -6,6 +6,7 @@ import datetime as dt
 from typing import Annotated
 
 import msgspec
+from msgspec import UNSET, UnsetType
 
 from api.schemas import Shape, Strict
 
@@ -27,6 +28,29 @@ class MeRead(Shape):
     via: str
     roles: list[RoleRead]
     csrf_token: str
+    job_title: str = ""
+    # immediate, daily (the default) or weekly; escalations and workflow emails go at once.
+    email_frequency: str = "daily"
+    muted_rules: list[str] = []
+    mutable_rules: list[str] = []  # the rules that may be turned off; the others are essential
+
+
+class MeUpdate(Strict):
+    name: Annotated[str, msgspec.Meta(min_length=1, max_length=200)] | UnsetType = UNSET
+    job_title: Annotated[str, msgspec.Meta(max_length=200)] | UnsetType = UNSET
+    email_frequency: Annotated[str, msgspec.Meta(max_length=16)] | UnsetType = UNSET
+    muted_rules: (
+        Annotated[list[Annotated[str, msgspec.Meta(max_length=64)]], msgspec.Meta(max_length=64)] | UnsetType
+    ) = UNSET
+
+
+class PasswordChange(Strict):
+    current_password: Annotated[str, msgspec.Meta(min_length=1, max_length=1000)]
+    new_password: Annotated[str, msgspec.Meta(min_length=1, max_length=1000)]
+
+
+class PasswordChanged(Shape):
+    sessions_ended: int
 
 
 class TokenCreate(Strict):

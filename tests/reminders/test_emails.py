@@ -134,14 +134,13 @@ async def test_links_are_built_from_base_url_and_html_is_escaped(
     db: str, mail_settings: Settings, smtp_server: Any, time_machine: Any
 ) -> None:
     org = await world.organization("NRA")
-    milestone = await world.milestone(
-        await world.commitment(org), DUE, title="<script>alert(1)</script> & co"
-    )
+    commitment = await world.commitment(org)
+    milestone = await world.milestone(commitment, DUE, title="<script>alert(1)</script> & co")
     time_machine.move_to(at(DUE - dt.timedelta(days=3), 6), tick=False)
     await run_check(mail_settings)
     await deliver_due(mail_settings)
     (received,) = smtp_server.messages
-    link = f"http://testserver/organizations/{org.id}#milestone-{milestone}"
+    link = f"http://testserver/organizations/{org.id}/commitments/{commitment}#milestone-{milestone}"
     assert link in received.text and f'href="{link}"' in received.html
     assert "<script>" not in received.html
     assert "&lt;script&gt;alert(1)&lt;/script&gt; &amp; co" in received.html
