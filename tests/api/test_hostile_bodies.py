@@ -152,6 +152,7 @@ async def path_values() -> dict[str, str]:
         "review_id": await first("SELECT MIN(id) AS v FROM review"),
         "comment_id": await first("SELECT MIN(id) AS v FROM review_comment"),
         "token_id": "1",
+        "token": "1.milestone_due_soon.0",  # an unsubscribe token (a wrong signature)
         "area_key": "policy",
     }
 
