@@ -29,7 +29,9 @@ async def test_no_confidential_text_and_no_injected_header_in_any_email(
     nra, usp = await org_id("NRA"), await org_id("USP")
     # A focal point whose name tries to add a header, in the workflow emails that name them.
     await fetch(
-        "UPDATE person SET name = {} WHERE email = {}", "Eve\r\nBcc: thief@evil.example\r\nX-Evil: 1", FOCAL_NRA
+        "UPDATE person SET name = {} WHERE email = {}",
+        "Eve\r\nBcc: thief@evil.example\r\nX-Evil: 1",
+        FOCAL_NRA,
     )
     # Confidential text everywhere an email could be tempted to quote it.
     await fetch("UPDATE commitment SET description = {} WHERE organization IN ({}, {})", MARKER, nra, usp)
@@ -43,12 +45,12 @@ async def test_no_confidential_text_and_no_injected_header_in_any_email(
     )
     base = "/api/organizations/{}/submissions/2026-H2/{}"
     focal, champion, sec = await sign_in(FOCAL_NRA), await sign_in(CHAMPION_NRA), await sign_in(SECRETARIAT)
-    posted = await mail_client.post(
-        base.format(nra, "comments"), json={"body": MARKER}, headers=sec
-    )
+    posted = await mail_client.post(base.format(nra, "comments"), json={"body": MARKER}, headers=sec)
     assert posted.status_code in (200, 201), posted.text
     assert (await mail_client.post(base.format(nra, "submit"), headers=focal)).status_code == 201
-    returned = await mail_client.post(base.format(nra, "return"), json={"comment": "Fix it."}, headers=champion)
+    returned = await mail_client.post(
+        base.format(nra, "return"), json={"comment": "Fix it."}, headers=champion
+    )
     assert returned.status_code == 201
     await run_check(mail_settings, day=TODAY)
     await deliver_due(mail_settings)
