@@ -78,6 +78,19 @@ def app_dependencies(settings: Settings) -> dict[str, Any]:
 
 
 def exception_handlers() -> dict[Any, Any]:
-    from api.errors import exception_handlers as api_exception_handlers
+    """The API's error shape, except that a page path answers an HTML error page: an unknown page
+    path is a 404 page, and a refusal never shows a route template (docs/design.md "Running it")."""
+    from litestar.exceptions import HTTPException
 
-    return api_exception_handlers()
+    from api.errors import exception_handlers as api_exception_handlers
+    from api.errors import handle_http_exception
+    from api.pages.errors import page_http_error
+
+    def answer(request: Any, exc: HTTPException) -> Any:
+        if request.url.path.startswith(("/api/", "/schema", "/static/")):
+            return handle_http_exception(request, exc)
+        return page_http_error(request, exc)
+
+    handlers = api_exception_handlers()
+    handlers[HTTPException] = answer
+    return handlers

@@ -63,6 +63,14 @@ def page_http_error(request: Request[Any, Any, Any], exc: HTTPException) -> Resp
     if exc.status_code >= 500:
         log.error("server error on %s %s: %s", request.method, request.url.path, exc.detail)
         return error_page(request, exc.status_code, gettext("the server could not answer; try again later"))
+    # Refusals met before a page handler ran (the access table, an unknown path) are said in words,
+    # never with the route's template.
+    if exc.status_code == 403:
+        return error_page(
+            request, 403, gettext("this page is for other people; ask the secretariat if you need it")
+        )
+    if exc.status_code in (404, 405):
+        return error_page(request, 404, gettext("there is no page at this address"))
     return error_page(request, exc.status_code, str(exc.detail))
 
 

@@ -118,3 +118,18 @@ async def test_the_conversation_is_closed_to_other_organizations(
     )
     assert api.status_code == 201, api.text
     assert api.json()["comments"][-1]["kind"] == "focal_point"
+
+
+async def test_page_paths_answer_html_error_pages_without_route_templates(
+    client: httpx.AsyncClient, demo: Any, sign_in: Any
+) -> None:
+    focal = await visitor(client, sign_in, "focal.usp")
+    unknown = await focal.get("/no-such-page")
+    assert unknown.status_code == 404
+    assert unknown.headers["content-type"].startswith("text/html") and "Page not found" in unknown.text
+    nra = await org_id("NRA")
+    refused = await focal.get(f"/organizations/{nra}/submissions/x")
+    assert refused.headers["content-type"].startswith("text/html")
+    assert "{org_id}" not in refused.text and "{cycle}" not in refused.text
+    api = await client.get("/api/no-such-route", headers=await sign_in(FOCAL_NRA))
+    assert api.headers["content-type"].startswith("application/json")
