@@ -4,6 +4,7 @@ and links only; the champion's return comment goes to the organization's own foc
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 import httpx
@@ -41,7 +42,7 @@ async def test_no_confidential_text_and_no_injected_header_in_any_email(
         "INSERT INTO progress_update (commitment, narrative, visibility, created_at) VALUES ({}, {}, 'internal', {})",
         commitment,
         MARKER,
-        "2026-11-20T09:00:00+00:00",
+        dt.datetime(2026, 11, 20, 9, tzinfo=dt.UTC),
     )
     base = "/api/organizations/{}/submissions/2026-H2/{}"
     focal, champion, sec = await sign_in(FOCAL_NRA), await sign_in(CHAMPION_NRA), await sign_in(SECRETARIAT)
