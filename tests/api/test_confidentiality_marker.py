@@ -102,6 +102,7 @@ async def parameter_values(nra: int, planted: dict[str, list[Any]]) -> dict[str,
         "person_id": [int(r["person"]) for r in people],
         "role_id": [1],
         "token_id": [1],
+        "token": ["1.milestone_due_soon.0"],  # an unsubscribe token (a wrong signature)
         "expectation_id": [1],
         "area_key": ["policy"],
         "round_id": [1, 999_999],
