@@ -15,6 +15,7 @@ from models.caller import SYSTEM
 from models.engine import fetch
 from models.services import review_rounds, reviews
 from reminders.emails import EmailRenderer
+from reminders.workflow import queue_review_submitted
 from tests.api.support import DONOR, email, org_id
 from tests.api.test_confidentiality_marker import get_routes, urls_for
 from tests.reviews.support import caller, open_round
@@ -22,7 +23,7 @@ from tests.reviews.support import caller, open_round
 PEER_MARKER = "PEER-ONLY-4417"
 
 
-async def closed_round_with_markers() -> tuple[int, int]:
+async def closed_round_with_markers(settings: Any) -> tuple[int, int]:
     """A closed round in which NRA's review carries the marker in a peer comment and a peer reply."""
     round_row = await open_round(SYSTEM)
     pair = next(p for p in round_row["pairs"] if p["reviewee_acronym"] == "NRA")
@@ -42,6 +43,7 @@ async def closed_round_with_markers() -> tuple[int, int]:
         {"area": "budget", "strengths": "A budget line exists.", "visibility": "donor"},
     )
     await reviews.submit_review(reviewer, pair["review_id"])
+    await queue_review_submitted(settings, pair["review_id"])  # as the API and the page do
     focal = await caller("focal.nra")
     await reviews.add_reply(focal, shared["id"], {"body": f"{PEER_MARKER} reply", "visibility": "peer"})
     await reviews.add_reply(focal, shared["id"], {"body": "Shared reply to the donors."})
@@ -60,7 +62,7 @@ def contains_marker(response: httpx.Response) -> bool:
 async def test_donors_never_see_a_peer_comment_or_reply(
     app: Litestar, client: httpx.AsyncClient, demo: Any, sign_in: Any, settings: Any
 ) -> None:
-    round_id, review_id = await closed_round_with_markers()
+    round_id, review_id = await closed_round_with_markers(settings)
     nra = await org_id("NRA")
     values = {
         "org_id": [nra],
@@ -79,6 +81,7 @@ async def test_donors_never_see_a_peer_comment_or_reply(
         "area_key": ["policy"],
         "file_path": ["app.css"],
         "path": ["openapi.json"],
+        "token": ["not-a-token"],
     }
     donor, peer = await sign_in(DONOR), await sign_in(email("focal.rce"))
     scorecard = f"/api/organizations/{nra}/scorecards/2026-H1"
@@ -111,6 +114,8 @@ async def test_donors_never_see_a_peer_comment_or_reply(
 
     # No email carries review text at all, to anyone.
     renderer = EmailRenderer(settings.base_url)
-    for row in await fetch("SELECT rule, context, link FROM reminder"):
+    emails = await fetch("SELECT rule, context, link FROM reminder")
+    assert "review_submitted" in {row["rule"] for row in emails}  # the reviewee was told
+    for row in emails:
         rendered = renderer.render(row["rule"], row["context"], row["link"], "Reader")
         assert PEER_MARKER not in rendered.subject + rendered.text + rendered.html

@@ -13,6 +13,7 @@ from models.engine import fetch
 from reminders.check import run_check
 from reminders.emails import EmailRenderer
 from tests.api.support import SECRETARIAT, email, org_id
+from tests.conftest import REPO
 
 COMMENT = {
     "area": "capacity",
@@ -172,3 +173,30 @@ async def test_the_timeline_check_reminds_reviewers_and_reviewees(
     )
     assert len(progress) == 1  # the review due date passed; the reply due date not yet
     assert pair["review_id"]
+
+
+ISSUE_ROUTES = {
+    "/api/review-rounds": {"get", "post"},
+    "/api/review-rounds/{round_id}": {"get", "patch"},
+    "/api/review-rounds/{round_id}/open": {"post"},
+    "/api/review-rounds/{round_id}/close": {"post"},
+    "/api/review-rounds/{round_id}/pairs": {"get", "put"},
+    "/api/reviews": {"get"},
+    "/api/reviews/{review_id}": {"get", "patch"},
+    "/api/reviews/{review_id}/submit": {"post"},
+    "/api/reviews/{review_id}/comments": {"post"},
+    "/api/review-comments/{comment_id}/replies": {"post"},
+    "/api/organizations/{org_id}/practice-notes": {"get", "post"},
+}
+
+
+async def test_openapi_and_the_readme_list_every_peer_review_route(client: httpx.AsyncClient) -> None:
+    paths = (await client.get("/schema/openapi.json")).json()["paths"]
+    missing = [
+        f"{m.upper()} {p}" for p, methods in ISSUE_ROUTES.items() for m in methods - set(paths.get(p, {}))
+    ]
+    assert not missing, f"not in the OpenAPI schema: {missing}"
+    rows = [line for line in (REPO / "README.md").read_text().splitlines() if line.startswith("| `/api/")]
+    for path in ISSUE_ROUTES:  # a row names the path, or its last step beside its parent's
+        parent, last = path.rsplit("/", 1)
+        assert any(f"`{path}`" in r or f"`{parent}/" in r and f"/{last}`" in r for r in rows), path
