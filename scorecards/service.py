@@ -104,18 +104,45 @@ async def live_cycle_scores(cycle_name: str, today: dt.date, org_ids: list[int] 
     )
 
 
+ORGANIZATION_VERSIONS = "SELECT id, version, changed_at FROM organization_version WHERE id IN ({}, 0)"
+
+
+async def organization_fingerprint(org_id: int) -> tuple[Any, ...]:
+    """What the organization's live figures were computed from, as one indexed read.
+
+    Triggers move the organization's row of `organization_version` on every write that concerns
+    it, and row 0 on writes that concern every organization (areas, cycles, people, donor
+    expectations), whichever process or connection writes: a worker holding figures under an older
+    fingerprint computes them again."""
+    rows = await fetch(ORGANIZATION_VERSIONS, org_id)
+    versions = {int(r["id"]): (int(r["version"]), str(r["changed_at"])) for r in rows}
+    return (database_identity(), versions.get(org_id), versions.get(0))
+
+
 async def live_area_levels(org_id: int, cycle_name: str, today: dt.date) -> dict[str, dict[str, Any]]:
-    """One organization's live figures per area key (self_level, level, change...): internal only."""
+    """One organization's live figures per area key (self_level, level, change...): internal only.
+
+    Served from memory until a write concerns the organization (`organization_fingerprint`), so
+    its page costs the same with a hundred organizations as with five thousand. The fingerprint is
+    read before the figures: a write that lands while they are computed only makes the next view
+    compute them again. Only internal figures are kept here, never a text of any visibility."""
+    fingerprint = await organization_fingerprint(org_id)
+    key = (org_id, cycle_name, today)
+    cached = LIVE_LEVELS_CACHE.get(key, fingerprint)
+    if cached is not None:
+        return cached
     frame = (await live_cycle_scores(cycle_name, today, [org_id])).scores.areas
-    return {
+    levels = {
         str(key): {name: row[name] for name in frame.columns}
         for (row_org, key), row in frame.iterrows()
         if int(row_org) == org_id
     }
+    return LIVE_LEVELS_CACHE.put(key, fingerprint, levels)
 
 
 class FrozenCache:
-    """Values derived from published snapshots, valid while no snapshot has been added since."""
+    """Derived values, each valid while the fingerprint it was stored under still holds (for
+    published figures: no snapshot added since; for live ones: no write to the organization)."""
 
     def __init__(self, limit: int) -> None:
         self.limit = limit
@@ -138,6 +165,7 @@ class FrozenCache:
 CYCLE_CACHE = FrozenCache(limit=64)
 COMPARISON_CACHE = FrozenCache(limit=256)
 CARD_CACHE = FrozenCache(limit=4096)
+LIVE_LEVELS_CACHE = FrozenCache(limit=8192)  # (organization, cycle, day) -> live internal levels
 
 
 NEWEST_SNAPSHOT = "SELECT id, created_at FROM scorecard_snapshot ORDER BY id DESC LIMIT 1"

@@ -10,6 +10,7 @@ helper counts as strong only with a published level of 3 or 4, so no unpublished
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from typing import Any
 
 from models import audit
@@ -89,11 +90,15 @@ async def add_note(caller: Caller, org_id: int, data: dict[str, Any]) -> dict[st
     return _shape(after, "internal")
 
 
-async def latest_published_levels() -> dict[int, dict[str, int]]:
-    """Each organization's counted levels in its latest published (peer) snapshot."""
+async def latest_published_levels(org_ids: Sequence[int] | None = None) -> dict[int, dict[str, int]]:
+    """Each organization's counted levels in its latest published (peer) snapshot (only those of
+    `org_ids` when given: one organization's page must not parse every snapshot there is)."""
+    only = ""
+    if org_ids is not None:
+        only = f" AND s.organization IN ({', '.join(str(int(i)) for i in org_ids) or 'NULL'})"
     rows = await fetch(
         "SELECT s.organization AS org, s.payload AS payload FROM scorecard_snapshot s "
-        "JOIN cycle c ON c.id = s.cycle WHERE s.audience = 'peer' ORDER BY c.period_start"
+        "JOIN cycle c ON c.id = s.cycle WHERE s.audience = 'peer'" + only + " ORDER BY c.period_start"
     )
     levels: dict[int, dict[str, int]] = {}
     for row in rows:
@@ -120,12 +125,15 @@ async def who_could_help(caller: Caller, org_id: int) -> list[dict[str, Any]]:
     """Per area where the organization is at level 0-1: organizations at 3-4 that offered to share."""
     read_audience(caller, org_id)
     areas = await fetch("SELECT key, name FROM area ORDER BY position")
-    levels = await latest_published_levels()
-    own = levels.get(org_id, {})
     offers = await current_offers(caller.audience_for)
+    levels = await latest_published_levels(sorted({org_id, *(helper for helper, _ in offers)}))
+    own = levels.get(org_id, {})
+    helper_ids = ", ".join(str(int(helper)) for helper, _ in offers) or "NULL"
     names = {
         int(r["id"]): r
-        for r in await fetch("SELECT id, acronym, name FROM organization WHERE active = {}", True)
+        for r in await fetch(
+            f"SELECT id, acronym, name FROM organization WHERE active = {{}} AND id IN ({helper_ids})", True
+        )
     }
     result = []
     for area in areas:
