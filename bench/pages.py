@@ -1,12 +1,21 @@
 """Benchmark: how long the pages take to render with a thousand organizations.
 
-    python bench/pages.py [--orgs 1000] [--cycles 3] [--rounds 5]
+    python bench/pages.py [--orgs 1000] [--cycles 3] [--rounds 5] [--sizes 100,5000]
+                          [--seconds 8] [--connections 64] [--workers 2]
 
 Loads the demo into a temporary SQLite file (`cop-tracker demo`), then serves the real app with
 `cop-tracker serve` on a loopback port and times each page as each role over HTTP (the median of
 `--rounds` requests after one warm-up). Lists that grow (organizations, people, a cycle's reporting
 overview, evidence, the outbox) are paginated, so their pages should stay flat as organizations are
-added. Prints figures only; it never fails a build.
+added.
+
+Then the organization's page (`/organizations/{id}`, as its focal point) next to a bare Litestar
+endpoint that renders the same template from the same context, read once and held in memory, for
+each of `--sizes` organizations: both served by granian, requested alternately in one run
+(`--rounds` times each), medians compared. Targets: the page's median at the largest size within
+1.5x its median at the smallest; under wrk (`--connections`, `--workers`) at the largest size, at
+least 30% of the bare endpoint's throughput, no timeouts, p99 at most 3x p50.
+Prints figures only; it never fails a build.
 """
 
 from __future__ import annotations
@@ -20,10 +29,14 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 import httpx
 
 REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))
+from bench.api import Figures, start, stop, wrk  # noqa: E402  (the same servers and wrk as bench/api.py)
+
 DOMAIN = "demo.cop-tracker.example"
 PASSWORD = "demo-password"
 
@@ -60,11 +73,128 @@ def signed_in(base: str, who: str) -> httpx.Client:
     return client
 
 
+def bare_app() -> Any:
+    """The dashboard's template rendered from the context the page builds, built once at startup."""
+    from litestar import Litestar, MediaType, get
+
+    from api.pages.dashboard import dashboard_context
+    from api.pages.render import base_context
+    from models.engine import current_engine, fetch
+    from models.services.sessions import caller_for_person
+    from models.words import template_environment
+
+    held: dict[str, Any] = {}
+    org_id = int(os.environ["BENCH_ORG"])
+
+    async def hold_context() -> None:
+        engine = current_engine()
+        if engine.engine_type == "postgres":
+            await engine.start_connection_pool()
+        person = await fetch("SELECT id FROM person WHERE email = {}", os.environ["BENCH_EMAIL"])
+        caller = await caller_for_person(int(person[0]["id"]))
+        held["template"] = template_environment().get_template("organizations/dashboard.html.jinja")
+        held["context"] = {
+            **base_context(caller, f"/organizations/{org_id}"),
+            **await dashboard_context(caller, org_id),
+        }
+
+    @get("/organizations/{org_id:int}", media_type=MediaType.HTML)
+    async def dashboard(org_id: int) -> str:
+        return str(held["template"].render(**held["context"]))
+
+    return Litestar([dashboard], on_startup=[hold_context])
+
+
+def spread(figures: Figures) -> float:
+    """p99 over p50 (a run too short to time anything counts as no spread)."""
+    return figures.p99_ms / figures.p50_ms if figures.p50_ms else 0.0
+
+
+def describe(label: str, f: Figures) -> str:
+    return (
+        f"  {label:<14} {f.rate:9.0f} req/s   p50 {f.p50_ms:7.2f} ms   p99 {f.p99_ms:7.2f} ms "
+        f"(p99/p50 {spread(f):4.1f})   timeouts {f.timeouts}   non-2xx {f.non_2xx}"
+    )
+
+
+def timed_get(client: httpx.Client, url: str) -> float:
+    started = time.perf_counter()
+    response = client.get(url)
+    elapsed = (time.perf_counter() - started) * 1000
+    if response.status_code != 200:
+        raise SystemExit(f"{url}: {response.status_code}")
+    return elapsed
+
+
+def organization_page_side_by_side(args: argparse.Namespace, work: str) -> None:
+    """The dashboard against the bare endpoint, per size, then under load at the largest size."""
+    medians: dict[int, tuple[float, float]] = {}
+    for size in args.sizes:
+        env = {
+            **os.environ,
+            "DATABASE_URL": f"sqlite:///{Path(work) / f'page-{size}.sqlite'}",
+            "SCHEDULER": "off",
+            "PYTHONPATH": str(REPO),
+            "BENCH_ORG": "1",
+            "BENCH_EMAIL": f"focal.nra@{DOMAIN}",
+        }
+        subprocess.run([sys.executable, "-m", "api.cli", "demo", "--orgs", str(size), "--cycles", str(args.cycles)],
+                       env=env, cwd=REPO, check=True, capture_output=True)  # fmt: skip
+        app, app_base = start("granian", "bench.api:real_app", env)
+        bare, bare_base = start("granian", "bench.pages:bare_app", env)
+        try:
+            signed = signed_in(app_base, "focal.nra")
+            plain = httpx.Client(base_url=bare_base, timeout=120)
+            ours, theirs = [], []
+            for _ in range(2):  # warm-up
+                timed_get(signed, "/organizations/1"), timed_get(plain, "/organizations/1")
+            for _ in range(max(args.rounds, 1) * 10):
+                ours.append(timed_get(signed, "/organizations/1"))
+                theirs.append(timed_get(plain, "/organizations/1"))
+            medians[size] = (statistics.median(ours), statistics.median(theirs))
+            print(f"/organizations/1 at {size:>5} organizations: app median {medians[size][0]:6.2f} ms, "
+                  f"bare median {medians[size][1]:6.2f} ms ({len(ours)} requests each, alternately)")  # fmt: skip
+            if size == args.sizes[-1]:
+                stop(app), stop(bare)
+                cookie = {"Cookie": f"cop_session={signed.cookies['cop_session']}"}
+                app, app_base = start("granian", "bench.api:real_app", env, args.workers)
+                bare, bare_base = start("granian", "bench.pages:bare_app", env, args.workers)
+                url, seconds, connections = "/organizations/1", args.seconds, args.connections
+                runs = [
+                    wrk(app_base + url, seconds, connections, cookie),
+                    wrk(bare_base + url, seconds, connections, {}),
+                    wrk(bare_base + url, seconds, connections, {}),
+                    wrk(app_base + url, seconds, connections, cookie),
+                ]  # app, bare, bare, app: a machine that changes speed weighs on both alike
+                print(f"under load at {size} organizations: wrk -c{connections} -d{seconds}s, "
+                      f"{args.workers} granian worker(s) each")  # fmt: skip
+                for number, (label, figures) in enumerate(
+                    zip(("app", "bare", "bare", "app"), runs, strict=True)
+                ):
+                    print(describe(f"{label} (run {number + 1})", figures))
+                app_rate = (runs[0].rate + runs[3].rate) / 2
+                bare_rate = (runs[1].rate + runs[2].rate) / 2
+                worst = max(spread(runs[0]), spread(runs[3]))
+                timeouts = runs[0].timeouts + runs[3].timeouts
+                print(f"  app/bare throughput {app_rate / max(bare_rate, 1e-9):.0%} (target >= 30%); app p99/p50 at most "
+                      f"{worst:.1f} (target <= 3); app timeouts {timeouts} (target 0)")  # fmt: skip
+        finally:
+            stop(app), stop(bare)
+    smallest, largest = args.sizes[0], args.sizes[-1]
+    if largest != smallest:
+        print(f"app median at {largest} / at {smallest}: {medians[largest][0] / medians[smallest][0]:.2f}x "
+              "(target <= 1.5x)")  # fmt: skip
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--orgs", type=int, default=1000)
     parser.add_argument("--cycles", type=int, default=3)
     parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument("--sizes", default="100,5000", help="organizations for the side-by-side page run")
+    parser.add_argument("--seconds", type=int, default=8, help="length of each wrk run (at most 30)")
+    parser.add_argument("--connections", type=int, default=64, help="wrk connections (at most 64)")
+    parser.add_argument("--workers", type=int, default=2, help="granian workers per app under load")
     parser.add_argument(
         "--quick",
         action="store_true",
@@ -73,6 +203,9 @@ def main() -> None:
     args = parser.parse_args()
     if args.quick:
         args.orgs, args.cycles, args.rounds = 20, 2, 1
+        args.sizes, args.seconds, args.connections, args.workers = "20", 1, 4, 1
+    args.sizes = sorted(int(size) for size in args.sizes.split(","))
+    args.seconds, args.connections = min(args.seconds, 30), min(args.connections, 64)
 
     with tempfile.TemporaryDirectory() as work:
         port = free_port()
@@ -121,6 +254,7 @@ def main() -> None:
         finally:
             server.terminate()
             server.wait()
+        organization_page_side_by_side(args, work)
 
 
 if __name__ == "__main__":

@@ -78,31 +78,35 @@ def milestone_watchlist(commitments: list[dict[str, Any]], day: dt.date) -> dict
     return watch
 
 
+async def dashboard_context(caller: Caller, org_id: int) -> dict[str, Any]:
+    """What the dashboard shows, read through the services at the caller's audience (also what
+    `bench/pages.py` renders from memory next to the page)."""
+    org = await organization_service.get_organization(caller, org_id)
+    cycle = await cycle_service.open_cycle()
+    submission = None
+    if cycle is not None:
+        submission = await submission_service.get_submission(caller, org_id, cycle["name"])
+    commitments = await commitments_with_milestones(caller, org_id)
+    areas = await area_levels(org_id, cycle["name"] if cycle else None)
+    return {
+        "org": org,
+        "cycle": cycle,
+        "submission": submission,
+        "areas": areas,
+        "area_names": {area["key"]: area["name"] for area in areas},
+        "commitments": commitments,
+        "watch": milestone_watchlist(commitments, today()),
+        "due_soon_days": WATCH_DAYS,
+        "reminders": await reminders_received(caller, org_id),
+        "cycles": list(reversed((await cycle_service.list_cycles()).items)),
+        "can_edit": caller.can_edit(org_id),
+        "today": today(),
+        "who_could_help": await practice.who_could_help(caller, org_id),
+    }
+
+
 class DashboardPage(PageController):
     @get("/organizations/{org_id:int}")
     async def dashboard(self, request: Request[Any, Any, Any], caller: Caller, org_id: int) -> Template:
-        org = await organization_service.get_organization(caller, org_id)
-        cycle = await cycle_service.open_cycle()
-        submission = None
-        if cycle is not None:
-            submission = await submission_service.get_submission(caller, org_id, cycle["name"])
-        commitments = await commitments_with_milestones(caller, org_id)
-        areas = await area_levels(org_id, cycle["name"] if cycle else None)
-        return render(
-            request,
-            caller,
-            "organizations/dashboard.html.jinja",
-            org=org,
-            cycle=cycle,
-            submission=submission,
-            areas=areas,
-            area_names={area["key"]: area["name"] for area in areas},
-            commitments=commitments,
-            watch=milestone_watchlist(commitments, today()),
-            due_soon_days=WATCH_DAYS,
-            reminders=await reminders_received(caller, org_id),
-            cycles=list(reversed((await cycle_service.list_cycles()).items)),
-            can_edit=caller.can_edit(org_id),
-            today=today(),
-            who_could_help=await practice.who_could_help(caller, org_id),
-        )
+        context = await dashboard_context(caller, org_id)
+        return render(request, caller, "organizations/dashboard.html.jinja", **context)

@@ -85,6 +85,20 @@ def redirect(
     return Redirect(path, status_code=303, cookies=cookies)
 
 
+def base_context(caller: Caller, path: str, flash: dict[str, str] | None = None) -> dict[str, Any]:
+    """What every page's template reads besides its own data: who is asking, where they may go."""
+    return {
+        "caller": caller,
+        "nav": navigation(caller, path),
+        "flash": flash,
+        "static_version": static_version(),
+        "levels": {level: gettext(name) for level, name in LEVELS.items()},
+        "org_type_labels": {key: gettext(label) for key, label in ORG_TYPE_LABELS.items()},
+        "errors": {},
+        "form": {},
+    }
+
+
 def render(
     request: Request[Any, Any, Any],
     caller: Caller,
@@ -96,17 +110,7 @@ def render(
     flash = read_flash(request)
     response = Template(
         template_name=template,
-        context={
-            "caller": caller,
-            "nav": navigation(caller, request.url.path),
-            "flash": flash,
-            "static_version": static_version(),
-            "levels": {level: gettext(name) for level, name in LEVELS.items()},
-            "org_type_labels": {key: gettext(label) for key, label in ORG_TYPE_LABELS.items()},
-            "errors": {},
-            "form": {},
-            **context,
-        },
+        context={**base_context(caller, request.url.path, flash), **context},
         status_code=http_status,
         headers=NO_STORE,
     )
