@@ -60,6 +60,11 @@ PAGE_ACCESS: dict[str, str] = {
     "GET /admin/evidence": "secretariat",
     "POST /admin/evidence/{evidence_id}/verify": "secretariat",
     "POST /admin/evidence/assessment/{evidence_id}/decision": "secretariat",
+    "GET /admin/areas": "secretariat",
+    "GET /admin/areas/new": "secretariat",
+    "POST /admin/areas/new": "secretariat",
+    "GET /admin/areas/{area_key}/edit": "secretariat",
+    "POST /admin/areas/{area_key}/edit": "secretariat",
     "GET /admin/reminders": "secretariat",
     "POST /admin/reminders/{reminder_id}/retry": "secretariat",
 }
@@ -70,6 +75,7 @@ def page_handlers() -> list[ControllerRouterHandler]:
 
     from api.access import allow
     from api.pages.account import ACCOUNT_PAGE_ACCESS, AccountPages
+    from api.pages.admin.areas import AdminAreaPages
     from api.pages.admin.cycles import AdminCyclePages
     from api.pages.admin.evidence import AdminEvidencePages
     from api.pages.admin.organizations import AdminOrganizationPages
@@ -105,6 +111,7 @@ def page_handlers() -> list[ControllerRouterHandler]:
         AdminOrganizationPages,
         AdminPeoplePages,
         AdminCyclePages,
+        AdminAreaPages,
         AdminEvidencePages,
         AdminReminderPages,
         ReviewPages,

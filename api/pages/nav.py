@@ -29,6 +29,7 @@ def navigation(caller: Caller, current_path: str = "") -> list[dict[str, Any]]:
             (N_("Organizations"), "/admin/organizations"),
             (N_("People"), "/admin/people"),
             (N_("Cycles"), "/admin/cycles"),
+            (N_("Areas"), "/admin/areas"),
             (N_("Evidence"), "/admin/evidence"),
             (N_("Reminders"), "/admin/reminders"),
             (N_("Review rounds"), "/admin/review-rounds"),

@@ -55,6 +55,17 @@ async def get_area(key: str) -> dict[str, Any]:
     return _decoded(rows[0])
 
 
+def clean_weight(value: Any) -> float:
+    """A weight in the internalization index: a number from 0 to 100 (NaN and infinity refused)."""
+    try:
+        weight = float(value)
+    except (TypeError, ValueError):
+        weight = float("nan")
+    if isinstance(value, bool) or not 0 <= weight <= 100:
+        raise UserError(N_("weight must be a number between 0 and 100"), field="weight")
+    return weight
+
+
 def clean_rubric(value: Any) -> dict[str, str]:
     """A rubric names, for each level 0 to 4, what an organization must show."""
     if not isinstance(value, dict):
@@ -79,10 +90,7 @@ async def update_area(
     _require_secretariat(caller)
     clean: dict[str, Any] = {}
     if "weight" in changes:
-        weight = float(changes["weight"])
-        if not 0 <= weight <= 100:
-            raise UserError(N_("weight must be between 0 and 100"), field="weight")
-        clean["weight"] = weight
+        clean["weight"] = clean_weight(changes["weight"])
     if "name" in changes:
         clean["name"] = one_line(changes["name"], "name", 100)
     if "descriptor" in changes:
@@ -112,9 +120,7 @@ async def create_area(caller: Caller, data: dict[str, Any]) -> dict[str, Any]:
             N_("key: 2 to 16 lower-case letters, digits or _, starting with a letter"), field="key"
         )
     name = one_line(str(data.get("name", "")), "name", 100)
-    weight = float(data.get("weight", 1.0))
-    if not 0 <= weight <= 100:
-        raise UserError(N_("weight must be between 0 and 100"), field="weight")
+    weight = clean_weight(data.get("weight", 1.0))
     descriptor = one_line(str(data.get("descriptor", "")), "descriptor", 500, required=False)
     rubric = clean_rubric(data.get("rubric") or {})
     async with write_transaction():
@@ -156,3 +162,13 @@ async def cycle_areas(cycle_id: int) -> list[dict[str, Any]]:
     if not rows:  # a cycle written without the services (by hand): every area of today
         return (await list_areas()).items
     return [_decoded(r) for r in rows]
+
+
+async def first_cycles() -> dict[str, str]:
+    """Per area key, the first cycle that scores it; an area missing here is scored from the next
+    cycle opened."""
+    rows = await fetch(
+        "SELECT ar.key, c.name FROM cycle_area ca JOIN area ar ON ar.id = ca.area "
+        "JOIN cycle c ON c.id = ca.cycle ORDER BY c.period_start DESC"
+    )
+    return {row["key"]: row["name"] for row in rows}

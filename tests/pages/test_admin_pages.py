@@ -19,6 +19,8 @@ ADMIN_PAGES = (
     "/admin/people",
     "/admin/people/new",
     "/admin/cycles",
+    "/admin/areas",
+    "/admin/areas/new",
     "/admin/evidence",
     "/admin/reminders",
 )
