@@ -32,7 +32,7 @@ from scorecards.engine import CycleInfo, Scores, score_cycle
 from scorecards.loader import find_cycle, load_inputs
 from scorecards.payload import cycle_mapping, scores_from_payloads
 from scorecards.positions import Positions, comparison_frame, records
-from scorecards.shapes import ComparisonRead
+from scorecards.shapes import ComparisonRead, comparison_read_type
 
 
 def check_audience(audience: str) -> None:
@@ -324,7 +324,8 @@ def comparison_mapping(result: Comparison) -> dict[str, Any]:
 
 
 def comparison_struct(result: Comparison) -> ComparisonRead:
-    return msgspec.convert(comparison_mapping(result), ComparisonRead)
+    area_keys = tuple(result.areas["key"])
+    return msgspec.convert(comparison_mapping(result), comparison_read_type(area_keys))
 
 
 async def comparison_read(

@@ -8,6 +8,8 @@ spreadsheet's Summary columns cannot drift apart.
 
 from __future__ import annotations
 
+import functools
+
 import msgspec
 
 from models.paging import ListOf
@@ -169,12 +171,12 @@ class ImprovedRead(Shape):
 
 # The areas whose columns the comparison row documents in OpenAPI. The areas scored are the
 # `area` table's rows; a row type needs its fields when the module loads, so these five are the
-# documented columns of the API (an area added to the table adds columns to the frame and the
-# workbook, and to this tuple once it is documented).
+# documented columns of the API; a cycle scoring other areas gets rows of its own columns
+# (`comparison_read_type`).
 DOCUMENTED_AREA_KEYS = ("champion", "policy", "capacity", "reporting", "budget")
 
 
-def _comparison_fields() -> list[tuple[str, type]]:
+def _comparison_fields(area_keys: tuple[str, ...] = DOCUMENTED_AREA_KEYS) -> list[tuple[str, type]]:
     fields: list[tuple[str, type]] = [
         ("org_id", int),
         ("acronym", str),
@@ -189,7 +191,7 @@ def _comparison_fields() -> list[tuple[str, type]]:
         ("rank", int | None),  # type: ignore[list-item]
         ("quartile", int | None),  # type: ignore[list-item]
     ]
-    for key in DOCUMENTED_AREA_KEYS:
+    for key in area_keys:
         fields += [
             (f"{key}_level", int),
             (f"{key}_self", int),
@@ -229,3 +231,21 @@ class ComparisonRead(ListOf[ComparisonRow], kw_only=True):  # type: ignore[valid
     ranked: int
     peer_median: dict[str, float | None]
     most_improved: list[ImprovedRead]
+
+
+@functools.cache
+def comparison_read_type(area_keys: tuple[str, ...]) -> type[ComparisonRead]:
+    """The comparison's shape for one cycle's areas, in their order.
+
+    `ComparisonRead` documents the five seeded areas (the OpenAPI schema); a cycle that scores an
+    added area, or fewer areas, gets rows with exactly its own columns, so no column of the frame is
+    dropped from the JSON."""
+    if area_keys == DOCUMENTED_AREA_KEYS:
+        return ComparisonRead
+    row = msgspec.defstruct("ComparisonRow", _comparison_fields(area_keys), kw_only=True)
+    return msgspec.defstruct(  # type: ignore[no-any-return]
+        "ComparisonRead",
+        [("items", list[row])],
+        bases=(ComparisonRead,),
+        kw_only=True,  # type: ignore[valid-type]
+    )

@@ -6,6 +6,7 @@ import datetime as dt
 
 import httpx
 
+from models import clock
 from tests.api.support import (
     CHAMPION_NRA,
     DONOR,
@@ -121,13 +122,15 @@ async def test_a_focal_point_works_through_commitments_milestones_updates_and_ev
     assert patched.status_code == 200 and patched.json()["version"] == 2
 
     milestone = await client.post(
-        f"/api/commitments/{cid}/milestones", json={"title": "Draft", "due_date": "2026-12-01"}, headers=focal
+        f"/api/commitments/{cid}/milestones",
+        json={"title": "Draft", "due_date": str(clock.today() + dt.timedelta(days=9))},
+        headers=focal,
     )
     assert milestone.status_code == 201, milestone.text
     mid = milestone.json()["id"]
     assert (
         milestone.json()["derived_state"] == "at_risk"
-    )  # planned and due within 14 days (TODAY is in the demo)
+    )  # planned and due within 14 days of the app's (real) today
     dropped = await client.patch(
         f"/api/milestones/{mid}", json={"status": "dropped"}, headers={**focal, "If-Match": '"1"'}
     )

@@ -7,10 +7,12 @@ only the audiences its visibility allows.
 
 from __future__ import annotations
 
+import io
 import json
 from typing import Any
 
 import httpx
+import openpyxl
 
 from models.engine import fetch
 from tests.api.support import CHAMPION_NRA, DONOR, FOCAL_NRA, SECRETARIAT, org_id
@@ -258,3 +260,37 @@ async def test_an_added_sixth_area_applies_from_the_next_cycle_and_old_cycles_st
         assert page.status_code == 200, path
     assert name in (await pages.get(f"/organizations/{nra}/submissions/2027-H1")).text
     assert name not in (await pages.get("/scorecards/2026-H1")).text
+
+    # The new cycle, live for the secretariat: a commitment and an assessment in the sixth area,
+    # then its comparison JSON, CSV and workbook carry the area's figures; the old cycle's do not.
+    made = await client.post(
+        f"/api/organizations/{nra}/commitments", json={"area": "aap", "title": "Feedback desk"}, headers=focal
+    )
+    assert made.status_code == 201, made.text
+    later_url = f"/api/organizations/{nra}/submissions/2027-H1/assessments/aap"
+    assessed = await client.put(later_url, json={"self_level": 2, "version": 0}, headers=focal)
+    assert assessed.status_code == 200, assessed.text
+    new_card = (await client.get(f"/api/organizations/{nra}/scorecards/2027-H1", headers=focal)).json()
+    assert next(a for a in new_card["areas"] if a["key"] == "aap")["self_level"] == 2
+    for cycle, has_aap in (("2027-H1", True), ("2026-H1", False)):
+        comparison = (await client.get(f"/api/scorecards/{cycle}", headers=sec)).json()
+        assert ("aap" in [a["key"] for a in comparison["areas"]]) is has_aap, cycle
+        assert ("aap_level" in comparison["columns"]) is has_aap, cycle
+        row = next(r for r in comparison["items"] if r["org_id"] == nra)
+        assert list(row) == comparison["columns"], cycle  # every column of the frame, the new area's too
+        if has_aap:
+            assert row["aap_self"] == 2 and row["aap_level"] == 2
+        csv = await client.get(
+            f"/api/exports/{cycle}/comparison.csv", params={"audience": "internal"}, headers=sec
+        )
+        assert csv.status_code == 200 and (name in csv.text.splitlines()[0]) is has_aap, cycle
+        xlsx = await client.get(
+            f"/api/exports/{cycle}/comparison.xlsx", params={"audience": "internal"}, headers=sec
+        )
+        assert xlsx.status_code == 200, cycle
+        book = openpyxl.load_workbook(io.BytesIO(xlsx.content), read_only=True)
+        summary_header = " ".join(str(v) for v in next(book["Summary"].iter_rows(values_only=True)) if v)
+        read_me = " ".join(str(v) for row in book["Read me"].iter_rows(values_only=True) for v in row if v)
+        assert (name in summary_header) is has_aap and ("Feedback channels in place." in read_me) is has_aap
+    pages_new = await pages.get("/scorecards/2027-H1")
+    assert pages_new.status_code == 200 and name in pages_new.text
