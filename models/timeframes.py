@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import calendar
 import datetime as dt
+import functools
 import re
 import unicodedata
 from dataclasses import dataclass
@@ -169,11 +170,15 @@ TRAILING = re.compile(
 
 def folded(text: str) -> str:
     """Lower case without accents, one character per character, so positions carry over."""
-    out = []
-    for char in text:
-        base = unicodedata.normalize("NFKD", char)[:1] or char
-        out.append(base.lower() if len(base.lower()) == 1 else char)
-    return "".join(out).replace("’", "'")
+    if text.isascii():  # most plans: str.lower keeps one character per character in ASCII
+        return text.lower()
+    return "".join(map(_folded_char, text)).replace("’", "'")
+
+
+@functools.cache
+def _folded_char(char: str) -> str:
+    base = unicodedata.normalize("NFKD", char)[:1] or char
+    return base.lower() if len(base.lower()) == 1 else char
 
 
 @dataclass(frozen=True)
@@ -294,9 +299,18 @@ def parse_timeframes(text: str | None, reference: dt.date | None = None) -> list
     """Zero or more milestones of one timeframe text; an empty text gives none."""
     if text is None or not str(text).strip():
         return []
-    pieces = _pieces(str(text).strip())
+    return list(_parsed_timeframes(str(text).strip(), reference))
+
+
+@functools.lru_cache(maxsize=8192)
+def _parsed_timeframes(text: str, reference: dt.date | None) -> tuple[ParsedMilestone, ...]:
+    """Plans repeat their timeframes ("by end of 2026" on many rows): each text is parsed once per
+    reference date (the milestones are frozen, so sharing them is safe)."""
+    pieces = _pieces(text)
     years = [_year(m.groups.get("y")) if m else None for _, m in pieces]
-    return [_milestone(piece, match, years, index, reference) for index, (piece, match) in enumerate(pieces)]
+    return tuple(
+        _milestone(piece, match, years, index, reference) for index, (piece, match) in enumerate(pieces)
+    )
 
 
 def _milestone(

@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from models import audit
+from models.bulk import insert_rows
 from models.caller import Caller
 from models.engine import fetch, is_sqlite, write_transaction
 from models.errors import UserError
@@ -30,7 +31,6 @@ from models.services.submissions import reopen_approved
 from models.timeframes import ParsedMilestone, parse_timeframes
 from models.words import N_, gettext
 
-BATCH = 500  # rows per multi-row INSERT (SQLite allows 32,766 parameters a statement)
 TITLE_MAX = 300
 STATUS_WORDS = {
     "active": ("active", "ongoing", "on going", "in progress", "planned", "not started", "open", "en cours",
@@ -448,21 +448,6 @@ async def _reserve_ids(table: str, count: int) -> list[int]:
     return sorted(int(row["id"]) for row in rows)
 
 
-async def _insert(table: str, rows: list[dict[str, Any]]) -> None:
-    """Multi-row INSERTs of plain values: building Piccolo objects and their query strings cost
-    several times the write itself for thousands of rows. Columns left out take their defaults."""
-    if not rows:
-        return
-    columns = list(rows[0])
-    one = "(" + ", ".join("{}" for _ in columns) + ")"
-    for start in range(0, len(rows), BATCH):
-        batch = rows[start : start + BATCH]
-        await fetch(
-            f"INSERT INTO {table} ({', '.join(columns)}) VALUES {', '.join(one for _ in batch)}",
-            *[row[column] for row in batch for column in columns],
-        )
-
-
 async def write_planned(
     caller: Caller, planned: list[PlannedCommitment], import_id: str, file_name: str
 ) -> None:
@@ -539,9 +524,9 @@ async def write_planned(
                 }
             )
             plan.outcome.commitment_id = commitment_id
-        await _insert("commitment", commitments)
-        await _insert("milestone", milestones)
-        await _insert("import_row", import_rows)
-        await _insert("audit_event", events)
+        await insert_rows("commitment", commitments)
+        await insert_rows("milestone", milestones)
+        await insert_rows("import_row", import_rows)
+        await insert_rows("audit_event", events)
         for org_id in sorted({p.org_id for p in planned}):
             await reopen_approved(caller, org_id, f"plan imported from {file_name} ({import_id})")
