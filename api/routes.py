@@ -16,6 +16,7 @@ def route_handlers(settings: Settings) -> list[ControllerRouterHandler]:
     from api.controllers.auth import AuthController
     from api.controllers.commitments import CommitmentController, MilestoneController
     from api.controllers.cycles import CycleController, SubmissionController
+    from api.controllers.expectation_answers import DonorMatrixController, ExpectationAnswerController
     from api.controllers.exports import ExportController
     from api.controllers.organizations import AreaController, OrganizationController
     from api.controllers.people import ExpectationController, PeopleController
@@ -44,6 +45,8 @@ def route_handlers(settings: Settings) -> list[ControllerRouterHandler]:
         ExpectationController,
         AuditController,
         ExportController,
+        ExpectationAnswerController,
+        DonorMatrixController,
         ScorecardController,
         ScorecardPages,
         ReminderController,

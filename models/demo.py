@@ -157,6 +157,7 @@ class _DemoBuilder:
         self.now = dt.datetime.combine(today, dt.time(9, 0), tzinfo=dt.UTC)
         self.password_hash = password_hash
         self.rows: dict[str, list[tuple[Any, ...]]] = {}
+        self.wording_of: dict[int, int] = {}
         self.summary = DemoSummary()
 
     COLUMNS = {
@@ -291,6 +292,26 @@ class _DemoBuilder:
         ),
         "donor_expectation": ("id", "area", "text", "due_date", "active", "version", "created_at"),
         "expectation_status": ("id", "expectation", "organization", "met", "since"),
+        "expectation_wording": ("id", "expectation", "number", "text", "created_at"),
+        "expectation_answer": (
+            "id",
+            "organization",
+            "cycle",
+            "expectation",
+            "wording",
+            "answer",
+            "note",
+            "note_visibility",
+            "evidence",
+            "review",
+            "review_note",
+            "reviewed_by",
+            "reviewed_at",
+            "author",
+            "version",
+            "created_at",
+            "updated_at",
+        ),
     }
 
     def add(self, table: str, row: tuple[Any, ...]) -> int:
@@ -334,14 +355,11 @@ class _DemoBuilder:
 
         expectations = []
         for area_key, text in DONOR_EXPECTATIONS:
-            expectations.append(
-                (
-                    self.add(
-                        "donor_expectation", (self.area_ids[area_key], text, cycles[-1][4], True, 1, now)
-                    ),
-                    area_key,
-                )
+            expectation_id = self.add(
+                "donor_expectation", (self.area_ids[area_key], text, cycles[-1][4], True, 1, now)
             )
+            self.wording_of[expectation_id] = self.add("expectation_wording", (expectation_id, 1, text, now))
+            expectations.append((expectation_id, area_key))
 
         org_ids = []
         for index, (name, acronym, kind) in enumerate(specs):
@@ -552,6 +570,16 @@ class _DemoBuilder:
         for expectation_id, area_key in expectations:
             met = base[area_key] >= 2 or rng.random() < 0.3
             self.add("expectation_status", (expectation_id, org_id, met, self.cycles[0][2] if met else None))
+            # Each closed cycle's report answered it; the secretariat confirmed every "met".
+            for cycle_id, *_rest in self.cycles[:-1]:
+                answer = "met" if met else rng.choice(("partly", "not_yet"))
+                review = "confirmed" if met or answer == "not_yet" else "pending"
+                self.add(
+                    "expectation_answer",
+                    (org_id, cycle_id, expectation_id, self.wording_of[expectation_id], answer, "",
+                     "internal", "[]", review, "", None, self.now if review == "confirmed" else None,
+                     None, 1, self.now, self.now),
+                )  # fmt: skip
 
     def build_milestones(self, rng: random.Random, commitment: int, title: str, slot: int) -> None:
         today, now = self.today, self.now

@@ -369,6 +369,40 @@ class ExpectationStatus(Table):
     since = Date(null=True, default=None)
 
 
+class ExpectationWording(Table):
+    """Every wording an expectation has had, numbered from 1: an answer points at the wording the
+    organization saw, so rewording an expectation never changes what was answered."""
+
+    expectation = ForeignKey(DonorExpectation, null=False, index=True)
+    number = Integer(default=1)
+    text = Text()
+    created_at = Timestamptz(default=TimestamptzNow())
+
+
+class ExpectationAnswer(Table):
+    """An organization's answer to one expectation in one cycle's report (met, partly, not yet, not
+    applicable), with a note (with a visibility) and evidence links (each with a visibility). The
+    champion's sign-off covers it; the secretariat confirms it or asks a question, and only a
+    confirmed "met" counts. One per (organization, cycle, expectation): a unique index."""
+
+    organization = ForeignKey(Organization, null=False, index=True)
+    cycle = ForeignKey(Cycle, null=False, index=True)
+    expectation = ForeignKey(DonorExpectation, null=False)
+    wording = ForeignKey(ExpectationWording, null=False)
+    answer = Varchar(length=16)
+    note = Text(default="")
+    note_visibility = Varchar(length=16, default="internal")
+    evidence = JSON(default="[]")
+    review = Varchar(length=16, default="pending")
+    review_note = Text(default="")
+    reviewed_by = ForeignKey(Person, null=True)
+    reviewed_at = Timestamptz(null=True, default=None)
+    author = ForeignKey(Person, null=True)
+    version = Integer(default=1)
+    created_at = Timestamptz(default=TimestamptzNow())
+    updated_at = Timestamptz(default=TimestamptzNow())
+
+
 class Reminder(Table):
     """The outbox: one row per reminder, unique by its deterministic dedupe key."""
 

@@ -158,3 +158,16 @@ MUTABLE_RULES = (
     "reply_due",
     "review_round_progress",
 )
+# An organization's answer to a donor expectation, and the secretariat's review of it.
+EXPECTATION_ANSWER_LABELS = {
+    "met": N_("Met"),
+    "partly": N_("Partly"),
+    "not_yet": N_("Not yet"),
+    "not_applicable": N_("Not applicable"),
+}
+EXPECTATION_ANSWERS = tuple(EXPECTATION_ANSWER_LABELS)
+ANSWER_REVIEW_LABELS = {
+    "pending": N_("Awaiting the secretariat"),
+    "confirmed": N_("Confirmed"),
+    "questioned": N_("Questioned"),
+}

@@ -18,6 +18,7 @@ from models.engine import fetch
 from models.errors import NotFound
 from models.vocabulary import visibilities_for
 from models.words import N_
+from scorecards.answers import load_answers
 from scorecards.engine import CycleInfo, ScoringInputs
 
 
@@ -210,6 +211,7 @@ class Texts:
     narratives: dict[tuple[int, str], str] = field(default_factory=dict)
     evidence: dict[tuple[int, str], list[dict[str, Any]]] = field(default_factory=dict)
     comments: dict[int, list[dict[str, Any]]] = field(default_factory=dict)
+    expectations: dict[int, list[dict[str, Any]]] = field(default_factory=dict)
 
 
 async def load_texts(
@@ -274,4 +276,9 @@ async def load_texts(
         }
         for reader in readers(row["visibility"]):
             reader.comments.setdefault(int(row["org_id"]), []).append(item)
+    answering = org_ids
+    if answering is None:
+        answering = [int(r["id"]) for r in await fetch("SELECT id FROM organization ORDER BY id")]
+    for audience, per_org in (await load_answers(cycle.id, audiences, answering)).items():
+        texts[audience].expectations = per_org
     return texts

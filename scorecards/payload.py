@@ -115,6 +115,7 @@ def organization_payload(
         "flags": [{"key": f, "label": flag_label(f, org)} for f in org["flags"]],
         "areas": area_items,
         "comments": texts.comments.get(org_id, []),
+        "expectations": texts.expectations.get(org_id, []),
     }
 
 

@@ -79,6 +79,29 @@ class CommentRead(Shape):
     created_on: str
 
 
+class AnswerLink(Shape):
+    url: str
+    title: str
+
+
+class ExpectationAnswerItem(Shape):
+    """One donor expectation and the organization's answer in the cycle, at the reader's audience:
+    `state` is the answer once the secretariat confirmed it, else unconfirmed or not_answered."""
+
+    id: int
+    area: str | None
+    text: str
+    due_date: str | None
+    wording_number: int
+    answer: str | None
+    review: str | None
+    state: str
+    answered_wording_number: int | None
+    answered_wording: str | None
+    note: str | None
+    evidence: list[AnswerLink]
+
+
 class Figures(Shape):
     index: float
     previous_index: float | None
@@ -131,6 +154,8 @@ class ScorecardRead(Shape):
     position: Position
     type_position: Position
     history: list[HistoryPoint]
+    # Snapshots frozen before answers existed have none.
+    expectations: list[ExpectationAnswerItem] = []
     # Closed peer-review rounds of this cycle, at the reader's audience; kept last so the frozen
     # card's JSON can be served as encoded once (`scorecards.cards.with_peer_review`).
     peer_review: list[PeerReviewEntry] = []

@@ -83,6 +83,8 @@ def page_handlers() -> list[ControllerRouterHandler]:
     from api.pages.admin.reminders import AdminReminderPages
     from api.pages.commitments import CommitmentPages
     from api.pages.dashboard import DashboardPage
+    from api.pages.donors import DONOR_PAGE_ACCESS, DonorDashboardPage
+    from api.pages.expectations import EXPECTATION_PAGE_ACCESS, AdminExpectationPages, ExpectationAnswerPages
     from api.pages.home import HomePage
     from api.pages.login import LoginPages
     from api.pages.plans import PlanImportPages
@@ -96,6 +98,8 @@ def page_handlers() -> list[ControllerRouterHandler]:
     allow(PAGE_ACCESS)
     allow(REVIEW_PAGE_ACCESS)
     allow(ACCOUNT_PAGE_ACCESS)
+    allow(EXPECTATION_PAGE_ACCESS)
+    allow(DONOR_PAGE_ACCESS)
     return [
         create_static_files_router(path="/static", directories=[STATIC_DIR]),
         HomePage,
@@ -116,4 +120,7 @@ def page_handlers() -> list[ControllerRouterHandler]:
         AdminReminderPages,
         ReviewPages,
         AdminReviewRoundPages,
+        AdminExpectationPages,
+        ExpectationAnswerPages,
+        DonorDashboardPage,
     ]

@@ -33,9 +33,11 @@ def navigation(caller: Caller, current_path: str = "") -> list[dict[str, Any]]:
             (N_("Evidence"), "/admin/evidence"),
             (N_("Reminders"), "/admin/reminders"),
             (N_("Review rounds"), "/admin/review-rounds"),
+            (N_("Donor expectations"), "/admin/expectations"),
         ]
     if caller.comparison_audience is not None:
         items.append((N_("Published scorecards"), "/published"))
+        items.append((N_("Donor expectations dashboard"), "/donors"))
     items.append((N_("How scores work"), "/method"))
     return _mark_current(items, current_path)
 

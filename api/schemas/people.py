@@ -70,6 +70,7 @@ class ExpectationRead(Shape):
     due_date: dt.date | None
     active: bool
     version: int
+    wording_number: int = 1
 
 
 class ExpectationCreate(Strict):

@@ -163,12 +163,17 @@ def clean_assessment(data: dict[str, Any]) -> dict[str, Any]:
         "justification": text_block(str(data.get("justification", "")), "justification"),
         "visibility": visibility(str(data.get("visibility", "internal"))),
     }
-    links = data.get("evidence", [])
+    clean["evidence"] = clean_links(data.get("evidence", []))
+    return clean
+
+
+def clean_links(links: Any) -> list[dict[str, str]]:
+    """Evidence links as typed: each an http(s) address, an optional title and a visibility."""
     if not isinstance(links, list) or len(links) > MAX_EVIDENCE:
         raise UserError(
             N_("evidence: a list of at most %(count)s links"), field="evidence", count=MAX_EVIDENCE
         )
-    clean["evidence"] = [
+    return [
         {
             "url": web_link(str(link.get("url", "")), f"evidence[{i}].url"),
             "title": one_line(str(link.get("title", "")), f"evidence[{i}].title", 300, required=False),
@@ -176,7 +181,6 @@ def clean_assessment(data: dict[str, Any]) -> dict[str, Any]:
         }
         for i, link in enumerate(links)
     ]
-    return clean
 
 
 async def save_assessment(

@@ -1,7 +1,10 @@
 """The Protection Donor Group's expectations, and whether each organization meets them.
 
 Expectations and their met / not met status are what donors compare: not confidential. Only the
-secretariat writes them.
+secretariat writes them. Every wording an expectation has had is kept (`expectation_wording`):
+organizations' answers point at the wording they answered (docs/design.md "Donor expectations").
+The met / not met status is set by the secretariat confirming an organization's answer
+(`models.services.expectation_answers`), or directly through the older status route.
 """
 
 from __future__ import annotations
@@ -15,13 +18,14 @@ from models.engine import fetch, fetch_page, write_transaction
 from models.errors import Forbidden, NotFound, UserError
 from models.paging import EVERYTHING, Page, Paging
 from models.services.common import changed_fields, check_version, read_audience, text_block, update_versioned
-from models.tables import DonorExpectation, ExpectationStatus
+from models.tables import DonorExpectation, ExpectationStatus, ExpectationWording
 from models.words import N_
 
 SELECT = (
     "SELECT e.id AS id, a.key AS area, e.text AS text, e.due_date AS due_date, e.active AS active, "
-    "e.version AS version, e.created_at AS created_at FROM donor_expectation e "
-    "LEFT JOIN area a ON a.id = e.area "
+    "e.version AS version, e.created_at AS created_at, "
+    "(SELECT MAX(w.number) FROM expectation_wording w WHERE w.expectation = e.id) AS wording_number "
+    "FROM donor_expectation e LEFT JOIN area a ON a.id = e.area "
 )
 
 
@@ -73,6 +77,7 @@ async def create_expectation(caller: Caller, data: dict[str, Any]) -> dict[str, 
     async with write_transaction():
         row = DonorExpectation(**clean)
         await row.save()
+        await ExpectationWording(expectation=row.id, number=1, text=clean["text"]).save()
         await audit.record(caller, "create", "donor_expectation", row.id, None, clean)
     return await expectation_row(row.id)
 
@@ -91,8 +96,23 @@ async def update_expectation(
             await update_versioned(
                 DonorExpectation, expectation_id, expected_version, changed, "donor expectation"
             )
+            if "text" in changed:
+                await ExpectationWording(
+                    expectation=expectation_id,
+                    number=int(before["wording_number"] or 0) + 1,
+                    text=changed["text"],
+                ).save()
             await audit.record(caller, "update", "donor_expectation", expectation_id, before, changed)
     return await expectation_row(expectation_id)
+
+
+async def wordings(expectation_id: int) -> list[dict[str, Any]]:
+    """The expectation's wordings, newest first: what organizations saw when they answered."""
+    await expectation_row(expectation_id)
+    return await fetch(
+        "SELECT number, text, created_at FROM expectation_wording WHERE expectation = {} ORDER BY number DESC",
+        expectation_id,
+    )
 
 
 async def statuses_for_organization(

@@ -19,7 +19,7 @@ from litestar.routes import HTTPRoute
 
 from models.caller import SYSTEM
 from models.engine import fetch
-from models.services import submission_comments, submissions, updates
+from models.services import expectation_answers, submission_comments, submissions, updates
 from models.services.sessions import caller_for_person
 from models.tables import Comment
 from scorecards import publishing
@@ -75,6 +75,16 @@ async def plant_markers(nra: int) -> dict[str, list[Any]]:
     ).save()
     focal = await caller_for_person(await person_id(FOCAL_NRA))
     champion = await caller_for_person(await person_id(CHAMPION_NRA))
+    expectation = (await fetch("SELECT MIN(id) AS id FROM donor_expectation WHERE active = {}", True))[0]
+    await expectation_answers.save_answer(
+        focal,
+        nra,
+        "2026-H2",
+        int(expectation["id"]),
+        {"answer": "met", "note": f"{MARKER} answer note", "evidence": [internal_link]},
+        0,
+    )
+    await expectation_answers.review_answer(SYSTEM, nra, "2026-H2", int(expectation["id"]), "confirm")
     await submission_comments.add_submission_comment(focal, nra, "2026-H2", f"{MARKER} focal question")
     await submissions.submit(focal, nra, "2026-H2", f"{MARKER} cover note")
     await submission_comments.add_submission_comment(champion, nra, "2026-H2", f"{MARKER} sign-off note")
