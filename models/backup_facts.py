@@ -12,7 +12,12 @@ from models.errors import UserError
 # Present in a freshly migrated database, which still counts as empty; organization_version is
 # derived (moved by triggers), never data of its own.
 NOT_DATA = {"migration", "area", "organization_version"}
-APPEND_ONLY_MIGRATION = "models.piccolo_migrations.models_2026_11_22t05_55_00_000000"
+# The migrations that make tables append-only (progress updates, audit events, published snapshots,
+# published commitments and milestones), each listing its tables in APPEND_ONLY.
+APPEND_ONLY_MIGRATIONS = (
+    "models.piccolo_migrations.models_2026_11_22t05_55_00_000000",
+    "models.piccolo_migrations.models_2026_12_02t00_07_00_000000",
+)
 
 Progress = Callable[[str], None]  # told what is happening now ("copying 42%"); may ignore it
 OnSnapshot = Callable[[], Awaitable[None]]
@@ -36,7 +41,9 @@ class Facts:
 
 
 def append_only_tables() -> list[str]:
-    return sorted(importlib.import_module(APPEND_ONLY_MIGRATION).APPEND_ONLY)
+    return sorted(
+        table for name in APPEND_ONLY_MIGRATIONS for table in importlib.import_module(name).APPEND_ONLY
+    )
 
 
 def check_triggers(facts: Facts, where: str) -> None:

@@ -353,6 +353,48 @@ class ScorecardSnapshot(Table):
     created_at = Timestamptz(default=TimestamptzNow())
 
 
+class PublishedCommitment(Table):
+    """A commitment as it stood when its organization published a cycle: what outsiders read.
+
+    Frozen in the publishing transaction beside the snapshots (docs/design.md "Cycles,
+    submissions and publishing"); the database refuses to alter it. Only what an outsider may ever
+    read is copied: no owner; the description keeps its visibility and is filtered when read.
+    """
+
+    organization = ForeignKey(Organization, null=False, index=True)
+    cycle = ForeignKey(Cycle, null=False, index=True)
+    commitment = ForeignKey(Commitment, null=False, index=True)
+    area = ForeignKey(Area, null=False)
+    title = Varchar(length=300)
+    description = Text(default="")
+    description_visibility = Varchar(length=16, default="internal")
+    target_date = Date(null=True, default=None)
+    status = Varchar(length=16, default="active")
+    last_update_at = Timestamptz(null=True, default=None)
+    version = Integer(default=1)
+    created_at = Timestamptz(default=TimestamptzNow())
+    frozen_at = Timestamptz(default=TimestamptzNow())
+
+
+class PublishedMilestone(Table):
+    """A milestone as it stood when its organization published a cycle (no drop reason: internal)."""
+
+    organization = ForeignKey(Organization, null=False, index=True)
+    cycle = ForeignKey(Cycle, null=False, index=True)
+    milestone = ForeignKey(Milestone, null=False, index=True)
+    commitment = ForeignKey(Commitment, null=False, index=True)
+    title = Varchar(length=300)
+    due_date = Date(null=True, default=None)
+    timeframe_text = Text(default="")
+    date_flags = Varchar(length=100, default="")
+    completed_on = Date(null=True, default=None)
+    status = Varchar(length=16, default="planned")
+    derived_state = Varchar(length=16, default="")
+    version = Integer(default=1)
+    created_at = Timestamptz(default=TimestamptzNow())
+    frozen_at = Timestamptz(default=TimestamptzNow())
+
+
 class DonorExpectation(Table):
     area = ForeignKey(Area, null=True)
     text = Text()

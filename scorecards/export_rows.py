@@ -5,6 +5,10 @@ Confidential text is filtered where it is read: a commitment's description leave
 when its visibility is open to the audience (the SQL blanks it otherwise); narratives, comments,
 evidence and drop reasons are never selected at all.
 
+Peers and donors read the commitments and milestones as frozen when the organization published the
+exported cycle (`models.services.published`), never the live rows; the organization's own people
+and the secretariat read them live.
+
 Which organizations appear is decided by the caller: the organizations of the Summary, in the
 Summary's order (by rank), so every sheet covers the same ones in the same order. Commitments and
 milestones are read a batch of organizations at a time, so that a workbook of thousands of
@@ -19,6 +23,7 @@ from collections.abc import Sequence
 import pandas as pd
 
 from models.engine import fetch, json_number
+from models.services import published
 from models.vocabulary import visibilities_for
 from models.words import gettext
 
@@ -45,6 +50,13 @@ def as_dates(values: pd.Series) -> pd.Series:
     return pd.Series([None if pd.isna(v) else v.date() for v in parsed], index=values.index, dtype="object")
 
 
+def record_sources(cycle_id: int, audience: str) -> tuple[str, str]:
+    """The commitment and milestone tables the audience reads for this cycle."""
+    if audience == published.LIVE_AUDIENCE:
+        return "commitment", "milestone"
+    return published.commitments_as_published(cycle_id), published.milestones_as_published(cycle_id)
+
+
 def in_given_order(frame: pd.DataFrame, org_ids: Sequence[int], *then: str) -> pd.DataFrame:
     """Rows ordered like `org_ids` (the Summary's order), then by the given columns."""
     position = {org: index for index, org in enumerate(org_ids)}
@@ -60,6 +72,7 @@ async def commitment_rows(org_ids: Sequence[int], cycle_id: int, audience: str) 
     number is read, never the narrative); for peers and donors, as it stood at publishing.
     """
     visible = visibilities_for(audience)
+    commitments, milestones = record_sources(cycle_id, audience)
     # Peers and donors read the level as it stood when the organization published the cycle: later
     # updates and corrections do not count for them, as they do not change the published scorecard.
     if audience == "internal":
@@ -69,7 +82,7 @@ async def commitment_rows(org_ids: Sequence[int], cycle_id: int, audience: str) 
     rows = await fetch(
         f"""
         WITH mine AS (
-            SELECT c.id, s.published_at FROM commitment c
+            SELECT c.id, s.published_at FROM {commitments} c
               LEFT JOIN submission s ON s.organization = c.organization AND s.cycle = {{}}
              WHERE c.organization IN ({marks(org_ids)})
         ),
@@ -78,7 +91,7 @@ async def commitment_rows(org_ids: Sequence[int], cycle_id: int, audience: str) 
                    SUM(CASE WHEN m.status = 'done' THEN 1 ELSE 0 END) AS milestones_done,
                    SUM(CASE WHEN m.status <> 'dropped' THEN 1 ELSE 0 END) AS milestones_total,
                    MIN(CASE WHEN m.status NOT IN ('done', 'dropped') THEN m.due_date END) AS next_due
-              FROM milestone m JOIN mine ON mine.id = m.commitment
+              FROM {milestones} m JOIN mine ON mine.id = m.commitment
              GROUP BY m.commitment
         ),
         corrections AS (
@@ -104,7 +117,7 @@ async def commitment_rows(org_ids: Sequence[int], cycle_id: int, audience: str) 
                COALESCE(counts.milestones_done, 0) AS milestones_done,
                COALESCE(counts.milestones_total, 0) AS milestones_total,
                counts.next_due
-          FROM commitment c {RECORD_JOINS}
+          FROM {commitments} c {RECORD_JOINS}
           JOIN mine ON mine.id = c.id
           LEFT JOIN counts ON counts.commitment = c.id
           LEFT JOIN latest ON latest.commitment = c.id
@@ -123,16 +136,19 @@ async def commitment_rows(org_ids: Sequence[int], cycle_id: int, audience: str) 
     return in_given_order(frame, org_ids, "area_position", "id")
 
 
-async def milestone_rows(org_ids: Sequence[int], today: dt.date) -> pd.DataFrame:
+async def milestone_rows(
+    org_ids: Sequence[int], today: dt.date, cycle_id: int, audience: str
+) -> pd.DataFrame:
     """Open milestones overdue or due within the next 90 days, as of `today`."""
     horizon = today + dt.timedelta(days=MILESTONE_HORIZON_DAYS)
+    commitments, milestones = record_sources(cycle_id, audience)
     rows = await fetch(
         f"""
         SELECT m.id, c.organization AS org_id, o.acronym, o.name AS organization,
                a.name AS area, a.position AS area_position, c.title AS commitment,
                m.title, m.due_date, m.status
-          FROM milestone m
-          JOIN commitment c ON c.id = m.commitment {RECORD_JOINS}
+          FROM {milestones} m
+          JOIN {commitments} c ON c.id = m.commitment {RECORD_JOINS}
          WHERE c.organization IN ({marks(org_ids)})
            AND m.status NOT IN ('done', 'dropped') AND c.status <> 'dropped' AND m.due_date <= {{}}
         """,

@@ -135,7 +135,9 @@ async def comparison_export(
     export.commitments = read_in_batches(
         org_ids, partial(export_rows.commitment_rows, cycle_id=result.cycle.id, audience=audience)
     )
-    export.milestones = read_in_batches(org_ids, partial(export_rows.milestone_rows, today=today))
+    export.milestones = read_in_batches(
+        org_ids, partial(export_rows.milestone_rows, today=today, cycle_id=result.cycle.id, audience=audience)
+    )
     export.expectations = await export_rows.expectation_rows(org_ids, as_of)
     export.rubrics = {area["key"]: area["rubric"] for area in await cycle_areas(result.cycle.id)}
     export.peer_review = await peer_review_rows(result.cycle.name, audience, set(frame["acronym"]))

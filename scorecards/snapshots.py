@@ -6,6 +6,9 @@ exist. The `scorecard_snapshot` table refuses UPDATE and DELETE (a trigger), and
 (organization, cycle, audience) keeps the first snapshot: publishing again never replaces what peers
 and donors already saw.
 
+The same transaction freezes the organization's commitments and milestones as they stand
+(`models.services.published`): outsiders read those copies, never the live rows.
+
 Each snapshot holds the organization's own figures and the texts its audience may read, filtered in
 the queries of `scorecards.loader`; see `scorecards.payload` for its shape.
 """
@@ -20,6 +23,7 @@ import msgspec
 from models import clock
 from models.bulk import bulk_insert, next_ids
 from models.engine import fetch, serialize_writers
+from models.services.published import freeze_every_publication, freeze_records
 from models.vocabulary import AUDIENCES
 from scorecards.loader import as_date, load_texts
 from scorecards.payload import PayloadParts, organization_payload, payload_parts
@@ -105,6 +109,8 @@ async def freeze_snapshots(org_id: int, cycle_name: str, today: dt.date | None =
                 organization=organization, cycle=cycle_id, audience=audience, payload=encode(payload)
             )
         )
+    for organization, cycle_id in {(row[0], row[1]) for row in rows}:
+        await freeze_records(organization, cycle_id)
     forget_published_cache()
     return len(rows)
 
@@ -137,5 +143,6 @@ async def freeze_all_published(today: dt.date) -> int:
             )
             batch.append((first_id + len(batch), organization, cycle_id, audience, encode(payload), created))
     await bulk_insert([("scorecard_snapshot", SNAPSHOT_COLUMNS, batch)])
+    await freeze_every_publication()
     forget_published_cache()
     return len(batch)

@@ -2,6 +2,8 @@
 
 Reads filter by the caller's audience here, where the data is queried: a description a peer or a
 donor may not read comes back empty, and the owner's name is for the organization's own people.
+Outsiders read the commitments as frozen at the organization's latest publication
+(`models.services.published`), and nothing of an organization that never published.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from models.caller import Caller
 from models.engine import fetch, fetch_page, write_transaction
 from models.errors import NotFound, UserError
 from models.paging import EVERYTHING, Page, Paging
+from models.services import published
 from models.services.common import (
     changed_fields,
     check_version,
@@ -31,13 +34,19 @@ from models.tables import Commitment
 from models.vocabulary import COMMITMENT_STATUSES
 from models.words import N_
 
-SELECT = (
-    "SELECT c.id AS id, c.organization AS organization_id, a.key AS area, c.title AS title, "
-    "c.description AS description, c.description_visibility AS description_visibility, "
-    "c.owner AS owner_id, p.name AS owner_name, c.target_date AS target_date, c.status AS status, "
-    "c.last_update_at AS last_update_at, c.version AS version, c.created_at AS created_at "
-    "FROM commitment c JOIN area a ON a.id = c.area LEFT JOIN person p ON p.id = c.owner "
-)
+
+def select_from(source: str) -> str:
+    """The commitment query over `source`: the live table or a published copy of it."""
+    return (
+        "SELECT c.id AS id, c.organization AS organization_id, a.key AS area, c.title AS title, "
+        "c.description AS description, c.description_visibility AS description_visibility, "
+        "c.owner AS owner_id, p.name AS owner_name, c.target_date AS target_date, c.status AS status, "
+        "c.last_update_at AS last_update_at, c.version AS version, c.created_at AS created_at "
+        f"FROM {source} c JOIN area a ON a.id = c.area LEFT JOIN person p ON p.id = c.owner "
+    )
+
+
+SELECT = select_from("commitment")
 
 
 def for_audience(row: dict[str, Any], audience: str) -> dict[str, Any]:
@@ -51,9 +60,23 @@ def for_audience(row: dict[str, Any], audience: str) -> dict[str, Any]:
     }
 
 
+async def source_for(audience: str, org_id: int) -> str:
+    """Where the audience reads this organization's commitments; 404 for an outsider of an
+    organization that never published."""
+    if audience == published.LIVE_AUDIENCE:
+        return "commitment"
+    cycle_id = await published.latest_published_cycle(org_id)
+    if cycle_id is None:
+        raise NotFound(N_("no organization with id %(org_id)s"), org_id=org_id)
+    return published.commitments_as_published(cycle_id)
+
+
 async def list_commitments(caller: Caller, org_id: int, paging: Paging = EVERYTHING) -> Page[dict[str, Any]]:
     audience = read_audience(caller, org_id)
-    page = await fetch_page(SELECT + "WHERE c.organization = {}", "a.position, c.id", org_id, paging=paging)
+    source = await source_for(audience, org_id)
+    page = await fetch_page(
+        select_from(source) + "WHERE c.organization = {}", "a.position, c.id", org_id, paging=paging
+    )
     if not page.items and not await fetch("SELECT id FROM organization WHERE id = {}", org_id):
         raise NotFound(N_("no organization with id %(org_id)s"), org_id=org_id)
     return page.map(lambda row: for_audience(row, audience))
@@ -69,10 +92,17 @@ async def commitment_row(commitment_id: int) -> dict[str, Any]:
 async def readable_commitment(caller: Caller, commitment_id: int) -> tuple[dict[str, Any], str]:
     """The commitment and the audience the caller reads it at (404 when they may not)."""
     row = await commitment_row(commitment_id)
+    org_id = int(row["organization_id"])
     try:
-        audience = read_audience(caller, int(row["organization_id"]))
+        audience = read_audience(caller, org_id)
+        source = await source_for(audience, org_id)
     except NotFound:
         raise NotFound(N_("no commitment with id %(commitment_id)s"), commitment_id=commitment_id) from None
+    if source != "commitment":
+        rows = await fetch(select_from(source) + "WHERE c.id = {}", commitment_id)
+        if not rows:  # added after the organization's latest publication
+            raise NotFound(N_("no commitment with id %(commitment_id)s"), commitment_id=commitment_id)
+        row = rows[0]
     return row, audience
 
 

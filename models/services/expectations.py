@@ -17,7 +17,8 @@ from models.caller import Caller
 from models.engine import fetch, fetch_page, write_transaction
 from models.errors import Forbidden, NotFound, UserError
 from models.paging import EVERYTHING, Page, Paging
-from models.services.common import changed_fields, check_version, read_audience, text_block, update_versioned
+from models.services import published
+from models.services.common import changed_fields, check_version, text_block, update_versioned
 from models.tables import DonorExpectation, ExpectationStatus, ExpectationWording
 from models.words import N_
 
@@ -118,7 +119,7 @@ async def wordings(expectation_id: int) -> list[dict[str, Any]]:
 async def statuses_for_organization(
     caller: Caller, org_id: int, paging: Paging = EVERYTHING
 ) -> Page[dict[str, Any]]:
-    read_audience(caller, org_id)
+    await published.read_audience(caller, org_id)
     if not await fetch("SELECT id FROM organization WHERE id = {}", org_id):
         raise NotFound(N_("no organization with id %(org_id)s"), org_id=org_id)
     return await fetch_page(

@@ -17,6 +17,7 @@ from models.clock import today
 from models.engine import fetch, fetch_page, write_transaction
 from models.errors import NotFound, UserError
 from models.paging import EVERYTHING, Page, Paging
+from models.services import published
 from models.services.commitments import editable_commitment, readable_commitment
 from models.services.common import (
     changed_fields,
@@ -33,13 +34,32 @@ from models.timeline import derived_state, next_check_on
 from models.vocabulary import MILESTONE_STATUSES
 from models.words import N_
 
-SELECT = (
-    "SELECT m.id AS id, m.commitment AS commitment_id, c.organization AS organization_id, m.title AS title, "
-    "m.due_date AS due_date, m.completed_on AS completed_on, m.status AS status, "
-    "m.drop_reason AS drop_reason, m.derived_state AS derived_state, m.version AS version, "
-    "m.timeframe_text AS timeframe_text, m.date_flags AS date_flags, "
-    "m.created_at AS created_at FROM milestone m JOIN commitment c ON c.id = m.commitment "
-)
+
+def select_from(milestones: str, commitments: str) -> str:
+    """The milestone query over the live tables or the copies published with a cycle."""
+    return (
+        "SELECT m.id AS id, m.commitment AS commitment_id, c.organization AS organization_id, "
+        "m.title AS title, m.due_date AS due_date, m.completed_on AS completed_on, m.status AS status, "
+        "m.drop_reason AS drop_reason, m.derived_state AS derived_state, m.version AS version, "
+        "m.timeframe_text AS timeframe_text, m.date_flags AS date_flags, "
+        f"m.created_at AS created_at FROM {milestones} m JOIN {commitments} c ON c.id = m.commitment "
+    )
+
+
+SELECT = select_from("milestone", "commitment")
+
+
+async def select_for(audience: str, org_id: int) -> str | None:
+    """The milestone query the audience reads this organization's milestones with; None for an
+    outsider of an organization that never published (nothing to read)."""
+    if audience == published.LIVE_AUDIENCE:
+        return SELECT
+    cycle_id = await published.latest_published_cycle(org_id)
+    if cycle_id is None:
+        return None
+    return select_from(
+        published.milestones_as_published(cycle_id), published.commitments_as_published(cycle_id)
+    )
 
 
 def timeline_columns(due_date: dt.date | None, status: str) -> dict[str, Any]:
@@ -62,9 +82,12 @@ def for_audience(row: dict[str, Any], audience: str) -> dict[str, Any]:
 async def list_milestones(
     caller: Caller, commitment_id: int, paging: Paging = EVERYTHING
 ) -> Page[dict[str, Any]]:
-    _, audience = await readable_commitment(caller, commitment_id)
+    commitment, audience = await readable_commitment(caller, commitment_id)
+    select = await select_for(audience, int(commitment["organization_id"]))
+    if select is None:  # readable_commitment already refused it; kept for the type checker
+        raise NotFound(N_("no commitment with id %(commitment_id)s"), commitment_id=commitment_id)
     page = await fetch_page(
-        SELECT + "WHERE m.commitment = {}", "m.due_date, m.id", commitment_id, paging=paging
+        select + "WHERE m.commitment = {}", "m.due_date, m.id", commitment_id, paging=paging
     )
     return page.map(lambda row: for_audience(row, audience))
 
@@ -78,11 +101,20 @@ async def milestone_row(milestone_id: int) -> dict[str, Any]:
 
 async def get_milestone(caller: Caller, milestone_id: int) -> dict[str, Any]:
     row = await milestone_row(milestone_id)
+    org_id = int(row["organization_id"])
     try:
-        audience = read_audience(caller, int(row["organization_id"]))
+        audience = read_audience(caller, org_id)
     except NotFound:
         raise NotFound(N_("no milestone with id %(milestone_id)s"), milestone_id=milestone_id) from None
-    return for_audience(row, audience)
+    select = await select_for(audience, org_id)
+    rows: list[dict[str, Any]] = [row]
+    if select is None:
+        rows = []
+    elif select != SELECT:
+        rows = await fetch(select + "WHERE m.id = {}", milestone_id)
+    if not rows:  # never published, or added after the organization's latest publication
+        raise NotFound(N_("no milestone with id %(milestone_id)s"), milestone_id=milestone_id)
+    return for_audience(rows[0], audience)
 
 
 def _check_dates(due: dt.date | None, completed: dt.date | None) -> None:

@@ -1,7 +1,8 @@
 """Organizations and the five areas.
 
-An organization's name, acronym and type are not confidential: every signed-in person may list
-them (peers compare, donors read scorecards). Only the secretariat creates or changes them.
+An organization's name, acronym and type are not confidential once it has published: every
+signed-in person may list those (peers compare, donors read scorecards). An outsider learns nothing
+of an organization that never published. Only the secretariat creates or changes them.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from models.caller import Caller
 from models.engine import fetch, fetch_page, write_transaction
 from models.errors import Conflict, Forbidden, NotFound, UserError
 from models.paging import EVERYTHING, Page, Paging
+from models.services import published
 from models.services.common import (
     changed_fields,
     check_version,
@@ -56,6 +58,10 @@ async def list_organizations(
     if org_type:
         clauses.append("org_type = {}")
         args.append(org_type)
+    if not caller.is_secretariat:
+        own = sorted(caller.org_ids())
+        shown = published.HAS_PUBLISHED.format(column="id")
+        clauses.append(f"({shown} OR id IN ({', '.join(str(int(org)) for org in own) or 'NULL'}))")
     where = f" WHERE {' AND '.join(clauses)}" if clauses else ""
     page = await fetch_page(
         f"SELECT {ORG_COLUMNS} FROM organization{where}", "acronym, id", *args, paging=paging
@@ -65,8 +71,12 @@ async def list_organizations(
 
 async def get_organization(caller: Caller, org_id: int) -> dict[str, Any]:
     rows = await fetch(f"SELECT {ORG_COLUMNS} FROM organization WHERE id = {{}}", org_id)
-    if not rows or caller.audience_for(org_id) is None:
-        raise NotFound(N_("no organization with id %(org_id)s"), org_id=org_id)
+    try:
+        if not rows:
+            raise NotFound(N_("no organization with id %(org_id)s"), org_id=org_id)
+        await published.read_audience(caller, org_id)
+    except NotFound:
+        raise NotFound(N_("no organization with id %(org_id)s"), org_id=org_id) from None
     return _with_audience(caller, rows[0])
 
 

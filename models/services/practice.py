@@ -17,6 +17,7 @@ from models import audit
 from models.caller import Caller
 from models.engine import fetch, write_transaction
 from models.errors import Forbidden, UserError
+from models.services import published
 from models.services.common import (
     may_read,
     one_line,
@@ -57,7 +58,7 @@ async def list_notes(
     caller: Caller, org_id: int, limit: int = 100, offset: int = 0
 ) -> tuple[list[dict[str, Any]], int]:
     """The organization's notes the caller may read, newest first; (items, total)."""
-    audience = read_audience(caller, org_id)
+    audience = await published.read_audience(caller, org_id)
     limit, offset = page_bounds(limit, offset)
     rows = await fetch(NOTE_SELECT + "WHERE n.organization = {} ORDER BY n.id DESC", org_id)
     visible = [_shape(row, audience) for row in rows if may_read(row["visibility"], audience)]

@@ -151,12 +151,17 @@ def urls_for(template: str, handler_params: set[str], values: dict[str, list[Any
     return urls
 
 
-def leaked(response: httpx.Response) -> bool:
+def leaked_text(response: httpx.Response) -> str:
+    """Everything a reader could find in the answer: headers, body, and every part of a workbook."""
     body = response.content
     if body[:2] == b"PK":  # a spreadsheet: search inside the zip
         with zipfile.ZipFile(io.BytesIO(body)) as archive:
-            return any(MARKER.encode() in archive.read(name) for name in archive.namelist())
-    return MARKER.encode() in body or MARKER in str(response.headers)
+            body = b"".join(archive.read(name) for name in archive.namelist())
+    return str(response.headers) + body.decode(errors="replace")
+
+
+def leaked(response: httpx.Response) -> bool:
+    return MARKER in leaked_text(response)
 
 
 async def test_internal_text_never_reaches_donors_peers_or_strangers(
