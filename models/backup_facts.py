@@ -16,7 +16,7 @@ NOT_DATA = {"migration", "area", "organization_version"}
 # published commitments and milestones), each listing its tables in APPEND_ONLY.
 APPEND_ONLY_MIGRATIONS = (
     "models.piccolo_migrations.models_2026_11_22t05_55_00_000000",
-    "models.piccolo_migrations.models_2026_12_02t00_07_00_000000",
+    "models.piccolo_migrations.models_2026_12_02t01_14_30_000000",
 )
 
 Progress = Callable[[str], None]  # told what is happening now ("copying 42%"); may ignore it

@@ -18,7 +18,8 @@ from litestar import Litestar
 
 from models.caller import SYSTEM
 from models.engine import fetch
-from models.services import commitments, milestones, organizations, submissions
+from models.services import commitments, milestones, organizations
+from scorecards import publishing
 from tests.api.support import DONOR, FOCAL_USP, REVIEWER_OF_NRA, SECRETARIAT
 from tests.api.test_confidentiality_marker import get_routes, leaked_text, urls_for
 
@@ -73,7 +74,7 @@ async def publish(org: int) -> None:
         org,
         cycle,
     )
-    await submissions.publish(SYSTEM, org, CYCLE)
+    await publishing.publish(SYSTEM, org, CYCLE)
 
 
 async def crawl(

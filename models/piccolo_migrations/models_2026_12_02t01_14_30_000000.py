@@ -11,7 +11,7 @@ from piccolo.apps.migrations.auto.migration_manager import MigrationManager
 
 from models.engine import current_engine, fetch, is_sqlite
 
-ID = "2026-12-02T00:07:00:000000"
+ID = "2026-12-02T01:14:30:000000"
 VERSION = "1.38.0"
 DESCRIPTION = "published commitments and milestones: append-only, backfilled"
 

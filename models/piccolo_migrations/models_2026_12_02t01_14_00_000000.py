@@ -78,7 +78,7 @@ class Organization(Table, tablename="organization", schema=None):
     )
 
 
-ID = "2026-12-02T00:06:09:454251"
+ID = "2026-12-02T01:14:00:000000"
 VERSION = "1.38.0"
 DESCRIPTION = "True"
 
