@@ -37,7 +37,7 @@ from scorecards.summary_columns import index_columns, level_columns, summary_col
 from scorecards.workbook.builder import ComparisonExport, write_comparison_workbook
 
 XLSX_MEDIA_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-CSV_MEDIA_TYPE = "text/csv; charset=utf-8"
+CSV_MEDIA_TYPE = "text/csv"  # Litestar adds "; charset=utf-8" to text types itself
 FORMATS = {"xlsx": XLSX_MEDIA_TYPE, "csv": CSV_MEDIA_TYPE}
 
 

@@ -55,7 +55,7 @@ class ExportController(Controller):
         """The comparison workbook: Read me, Summary, Trend, Commitments, Milestones, Donor expectations."""
         return download(await comparison_file(caller, cycle, audience, peer_type, "xlsx"))
 
-    @get("/{cycle:str}/comparison.csv", media_type="text/csv; charset=utf-8")
+    @get("/{cycle:str}/comparison.csv", media_type="text/csv")
     async def comparison_csv(
         self,
         caller: CallerDep,

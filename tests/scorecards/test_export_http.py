@@ -63,7 +63,7 @@ async def test_csv_download_is_the_summary_equal_to_the_json(
 ) -> None:
     response = await client.get(CSV + "?audience=donor&peer_type=ngo", headers=await sign_in(DONOR))
     assert response.status_code == 200, response.text
-    assert response.headers["content-type"].startswith("text/csv")
+    assert response.headers["content-type"] == "text/csv; charset=utf-8"  # one charset, not two
     assert (
         response.headers["content-disposition"]
         == 'attachment; filename="cop-comparison-2026-H1-donor-ngo.csv"'
