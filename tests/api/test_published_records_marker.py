@@ -120,6 +120,7 @@ async def test_outsiders_read_only_what_was_published(
         "file_path": ["app.css"],
         "path": ["openapi.json"],
         "reminder_id": [1],
+        "token": ["not-a-token"],
     }
     callers = {who: await sign_in(email) for who, email in OUTSIDERS.items()}
     own = await client.get(f"/api/organizations/{org}/commitments", headers=await sign_in(SECRETARIAT))
