@@ -23,7 +23,8 @@ from models.words import gettext
 log = logging.getLogger("cop_tracker.api")
 
 
-def _headers(request: Request[Any, Any, Any], extra: dict[str, str] | None = None) -> dict[str, str]:
+def answer_headers(request: Request[Any, Any, Any], extra: dict[str, str] | None = None) -> dict[str, str]:
+    """The security headers (and no-store for the API) of an answer made outside the middleware."""
     settings = request.app.state.settings
     headers = {name.decode(): value.decode() for name, value in security_headers(request.url.path, settings)}
     if request.url.path.startswith("/api/"):
@@ -44,7 +45,7 @@ def error_response(
         content=body,
         status_code=status_code,
         media_type=MediaType.JSON,
-        headers=_headers(request, headers),
+        headers=answer_headers(request, headers),
     )
 
 
@@ -69,7 +70,7 @@ def handle_validation_error(request: Request[Any, Any, Any], exc: ValidationExce
 
 def handle_http_exception(request: Request[Any, Any, Any], exc: HTTPException) -> Response[Any]:
     if isinstance(exc, RedirectToLogin):
-        return Redirect(path=exc.location, status_code=303, headers=_headers(request))
+        return Redirect(path=exc.location, status_code=303, headers=answer_headers(request))
     if exc.status_code >= 500:
         log.error("server error on %s %s: %s", request.method, request.url.path, exc.detail)
         return error_response(
