@@ -81,9 +81,12 @@ def version_statements(sqlite: bool) -> list[str]:
             "RETURN NULL; END; $$ LANGUAGE plpgsql"
         )
         statements.append(f"DROP TRIGGER IF EXISTS version_of_{table} ON {table}")
+        # Deferred to the commit, so the version row is always the last lock a transaction takes:
+        # a write that bumped it first and then locked a record would deadlock with one that did
+        # the opposite (an update to a commitment against a progress update on it).
         statements.append(
-            f"CREATE TRIGGER version_of_{table} AFTER INSERT OR UPDATE OR DELETE ON {table} "
-            f"FOR EACH ROW EXECUTE FUNCTION cop_version_{table}()"
+            f"CREATE CONSTRAINT TRIGGER version_of_{table} AFTER INSERT OR UPDATE OR DELETE ON {table} "
+            f"DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION cop_version_{table}()"
         )
     return statements
 

@@ -107,6 +107,7 @@ async def test_a_report_goes_from_focal_point_to_champion_to_secretariat_to_dono
     await page.get_by_role("button", name="Return with this comment").click()
     assert await page.get_by_label("Comment for the focal points").get_attribute("aria-invalid") == "true"
     await page.get_by_label("Comment for the focal points").fill("Add the board decision as evidence.")
+    await page.get_by_label("Return this report to the focal points").check()
     await page.get_by_role("button", name="Return with this comment").click()
     assert await flash(page) == f"The {cycle} report was returned to the focal points with your comment."
     await screenshot(page, "journey-06-report-returned")
@@ -116,7 +117,10 @@ async def test_a_report_goes_from_focal_point_to_champion_to_secretariat_to_dono
     await log_in(page, FOCAL, DEMO_PASSWORD)
     await follow_nav(page, "My organization")
     await page.get_by_role("link", name=f"Open the {cycle} report").click()
-    assert "Add the board decision as evidence." in await page.locator("#comments-heading + *").inner_text()
+    assert (
+        "Add the board decision as evidence."
+        in await page.locator("section[aria-labelledby=comments-heading]").inner_text()
+    )
     await page.goto(commitment_url)
     await page.get_by_role("link", name="Add a progress update").click()
     await page.get_by_label("Self-assessed level").select_option("3")
@@ -132,6 +136,7 @@ async def test_a_report_goes_from_focal_point_to_champion_to_secretariat_to_dono
     # 4. The champion approves.
     await log_in(page, CHAMPION, DEMO_PASSWORD)
     await open_from_the_queue(page, cycle)
+    await page.get_by_label("I have read this report and approve it").check()
     await page.get_by_role("button", name="Approve the report").click()
     assert await flash(page) == f"The {cycle} report was approved. The secretariat can now publish it."
     await log_out(page)

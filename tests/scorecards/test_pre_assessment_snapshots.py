@@ -26,9 +26,10 @@ FIXTURE = json.loads((Path(__file__).parent / "fixtures" / "pre_assessment_snaps
 DATES = {"period_start", "period_end", "due_date"}
 EMAIL = "secretariat@old-snapshots.example"
 PASSWORD = "old-snapshots-password"
-# Added to every scorecard since (the peer-review record, empty for these cycles): the one difference
-# allowed, and only as this exact tail, so everything the old code answered stays byte-for-byte.
-ADDED_SINCE = ',"peer_review":[]}'
+# Added to every scorecard since (the peer-review record and the expectation answers, empty for these
+# cycles): the one difference allowed, and only as this exact tail, so everything the old code
+# answered stays byte-for-byte.
+ADDED_SINCE = ',"expectations":[],"peer_review":[]}'
 
 
 def typed(column: str, value: Any) -> Any:
@@ -62,7 +63,7 @@ async def test_snapshots_published_before_assessments_answer_the_same_json(
         assert answer.status_code == 200, (path_and_query, answer.text[:300])
         text = answer.text
         if "/organizations/" in path_and_query:
-            assert text.endswith(ADDED_SINCE), path_and_query
+            assert text.endswith(ADDED_SINCE), (path_and_query, text[-160:])
             text = text.removesuffix(ADDED_SINCE) + "}"
         assert text == expected, path_and_query
 
