@@ -1,6 +1,6 @@
 """Who reviews whom in a peer-review round: a pure function of the participants and the last round.
 
-docs/design.md, "Peer review and peer learning": reciprocal pairs where possible, never an
+docs/design.md, "Peer review": reciprocal pairs where possible, never an
 organization with itself, avoiding last round's pairs, optionally within or across peer types.
 
 The shape is fixed first, because it is what the rules ask for: with an even number of

@@ -60,7 +60,7 @@ class SubmissionStatus(StrEnum):
 
 
 class ChampionGap(StrEnum):
-    """Why an organization fails the senior-champion rule of DESIGN.md."""
+    """Why an organization fails the senior-champion rule (docs/design.md "Maturity levels and the evidence rules")."""
 
     MISSING = "missing"
     BELOW_DEPUTY = "below_deputy"
@@ -136,7 +136,7 @@ def visibilities_for(audience: str) -> tuple[str, ...]:
         raise ValueError(f"unknown audience {audience!r}") from None
 
 
-# Emails (docs/design.md "Notifications and accounts"). How a person's reminders reach them:
+# Emails (docs/design.md "Batched emails"). How a person's reminders reach them:
 EMAIL_FREQUENCIES = ("immediate", "daily", "weekly")
 # Rules nobody may turn off: an escalation, the champion-gap alert, and what a champion must sign.
 ESSENTIAL_RULES = frozenset({"escalation", "champion_gap", "awaiting_signoff", "report_submitted"})

@@ -1,4 +1,4 @@
-"""The report's sign-off, told to the people who act next (docs/design.md "Notifications and accounts").
+"""The report's sign-off, told to the people who act next (docs/design.md "Workflow emails").
 
 Each transition of a submission queues its email in the transition's own write transaction, so a
 report is submitted, returned, approved or published if and only if its email is in the outbox:
@@ -47,7 +47,7 @@ EVENTS = {
 
 async def people_with_roles(org_id: int, roles: tuple[str, ...], rule: str) -> list[dict[str, Any]]:
     """Active people holding one of `roles` on the organization, each once, by id, without those who
-    turned `rule` off; a champion is told whatever they chose (docs/design.md "Notifications")."""
+    turned `rule` off; a champion is told whatever they chose (docs/design.md "Accounts and unsubscribing")."""
     marks = ", ".join("{}" for _ in roles)
     rows = await fetch(
         "SELECT p.id AS id, p.email AS email, p.muted_rules AS muted_rules, r.role AS role "

@@ -1,5 +1,5 @@
-"""The cycle's report: the document a champion signs (docs/design.md "Reports, sign-off
-conversation and publishing").
+"""The cycle's report: the document a champion signs (docs/design.md "Cycles,
+submissions and publishing").
 
 Per area: the level counted and the level claimed, the change since the last cycle, the latest
 progress narratives, the evidence and whether the secretariat verified it, the area's overdue

@@ -23,7 +23,8 @@ from models.words import N_
 
 T = TypeVar("T")
 MAX_ID = 2**31 - 1
-# Path parameters: bounded, so an absurd id is a 400, never an overflow in the database driver.
+# Path parameters: bounded, so 0 or less is a 400 and an id past 2**31-1 never reaches the database
+# driver (`api/guard.py` answers 404 for it: no such record can exist).
 PathId = Annotated[int, PathParameter(ge=1, le=MAX_ID)]
 PathText = Annotated[str, PathParameter(min_length=1, max_length=32)]
 

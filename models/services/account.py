@@ -1,5 +1,5 @@
 """A person's own account: name, job title, password, and how emails reach them
-(docs/design.md "Notifications and accounts").
+(docs/design.md "Accounts and unsubscribing").
 
 Everyone may read and change their own account only. A password change needs the current password
 and ends every other session of the person (a stolen session dies with the old password). Essential

@@ -1,6 +1,6 @@
 """Peer learning: offers to share practice per area, practice notes, and "who could help you".
 
-docs/design.md "Peer review and peer learning". Notes are append-only; an organization's latest note
+docs/design.md "Peer review". Notes are append-only; an organization's latest note
 in an area is its current word on whether it offers to share. Every note carries a visibility and
 is read like any narrative. Levels come from published snapshots only: an organization's own latest
 published levels say where it is weak (never published: nothing is in place on record yet), and a

@@ -1,6 +1,6 @@
 """Peer-review rounds, for the secretariat: open a round for a published cycle, pair, open, close.
 
-docs/design.md "Peer review and peer learning". A round is a `draft` while the secretariat adjusts
+docs/design.md "Peer review". A round is a `draft` while the secretariat adjusts
 its participants, dates and pairs (proposed by `models.pairing`); opening it creates one review per
 pair for the pair's reviewers; closing it freezes every review and reply (the database refuses any
 change after that, see the review-triggers migration). Reviewers are people holding the

@@ -1,6 +1,6 @@
 """Reviews, their comments and the reviewee's right of reply.
 
-docs/design.md "Peer review and peer learning". Who may do what is fixed here, and again by the
+docs/design.md "Peer review". Who may do what is fixed here, and again by the
 database once the round closes:
 - a reviewer (a person assigned to the pair) reads the reviewee's frozen `peer` snapshot, never live
   text, and writes only its own review, per area, as a draft until it submits it;

@@ -1,5 +1,5 @@
 """The conversation on a submission: champion, focal points and secretariat exchange comments on
-the cycle's report (docs/design.md "Reports, sign-off conversation and publishing").
+the cycle's report (docs/design.md "Cycles, submissions and publishing").
 
 Each comment keeps its author and time, is internal to the organization (peers and donors never
 read it: it is stored `internal` whatever is asked), and is append-only: there is no edit and no
