@@ -26,6 +26,7 @@ from models.engine import fetch, write_transaction
 from reminders import outbox
 from reminders.emails import context_json, message_id_for, subject_of
 from reminders.facts import chunks
+from reminders.recipients import current_recipients
 from reminders.rules import (
     DAILY,
     DAILY_DIGEST,
@@ -82,13 +83,24 @@ def grouped_items(items: list[dict[str, Any]]) -> list[dict[str, Any]]:
 async def compile_digests(base_url: str, domain: str, as_of: dt.datetime, now: dt.datetime) -> int:
     """Queue the batched emails whose time has come as of `as_of`; returns how many were queued."""
     held = await fetch(
-        "SELECT r.id, r.rule, r.recipient, r.recipient_email, r.link, r.context, r.batch, "
+        "SELECT r.id, r.rule, r.recipient, r.recipient_email, r.organization, r.link, r.context, r.batch, "
         "o.name AS organization_name FROM reminder r LEFT JOIN organization o ON o.id = r.organization "
         "WHERE r.status = 'held' AND r.next_attempt_at <= {} ORDER BY r.recipient, r.id",
         as_of,
     )
     by_batch: dict[tuple[int, str, str], list[dict[str, Any]]] = defaultdict(list)
+    recipients = await current_recipients(held)
     for row in held:
+        refusal = recipients.refusal(row)
+        if refusal is not None:
+            # Gone or no longer serving that organization: its titles stay out of the email, and
+            # the reminder is listed as failed with the reason, as the sender does.
+            await fetch(
+                "UPDATE reminder SET status = 'failed', last_error = {} WHERE id = {} AND status = 'held'",
+                refusal,
+                row["id"],
+            )
+            continue
         batch = row["batch"] if row["batch"] in DIGEST_OF_BATCH else WEEKLY
         by_batch[(int(row["recipient"]), row["recipient_email"], batch)].append(row)
     compiled = 0

@@ -19,18 +19,17 @@ from __future__ import annotations
 
 import datetime as dt
 import random
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import aiosmtplib
 
 from models.clock import utcnow
-from models.engine import fetch
 from models.settings import Settings
 from reminders import outbox
 from reminders.claims import claimer_name
 from reminders.emails import EmailRenderer, InvalidAddress, RenderedEmail, build_message, sender_address
-from reminders.facts import chunks
+from reminders.recipients import current_recipients
 from reminders.unsubscribe import unsubscribe_token
 
 RETRY_BASE_SECONDS = 60
@@ -142,63 +141,12 @@ async def deliver_due(
     return total
 
 
-SERVING_ROLES = ("focal_point", "champion")  # the roles that receive an organization's reminders
-
-
-@dataclass
-class Recipients:
-    """The recipients of a batch as they are now: names, and who may still be written to."""
-
-    names: dict[int, str] = field(default_factory=dict)
-    active: set[int] = field(default_factory=set)
-    # (person, role, organization) of every role held now; organization None for secretariat/donor
-    roles: set[tuple[int, str, int | None]] = field(default_factory=set)
-
-    def refusal(self, row: dict[str, Any]) -> str | None:
-        """Why this reminder must not go out any more, or None.
-
-        A reminder is queued for a focal point or the champion of an organization (or for the
-        secretariat); by the time it is sent the person may have been deactivated or lost that role
-        (a focal point who left, say). It then stays unsent, marked failed with the reason, in the
-        secretariat's list. Another role on the organization (peer reviewer) does not count.
-        """
-        person, org = row["recipient"], row["organization"]
-        if person is None:
-            return None
-        person = int(person)
-        if person not in self.active:
-            return "not sent: the recipient's account was deactivated after it was queued"
-        serves = (
-            org is None
-            or (person, "secretariat", None) in self.roles
-            or any((person, role, int(org)) in self.roles for role in SERVING_ROLES)
-        )
-        if not serves:
-            return "not sent: the recipient is no longer a focal point or the champion of this organization"
-        return None
-
-
-async def _recipients(rows: list[dict[str, Any]]) -> Recipients:
-    found = Recipients()
-    for ids in chunks([int(r["recipient"]) for r in rows if r["recipient"] is not None]):
-        for person in await fetch(f"SELECT id, name, active FROM person WHERE id IN ({ids})"):
-            found.names[int(person["id"])] = person["name"]
-            if person["active"]:
-                found.active.add(int(person["id"]))
-        for held in await fetch(
-            f"SELECT person, role, organization FROM role_assignment WHERE person IN ({ids})"
-        ):
-            org = held["organization"]
-            found.roles.add((int(held["person"]), held["role"], None if org is None else int(org)))
-    return found
-
-
 async def send_batch(
     settings: Settings, worker: str, rows: list[dict[str, Any]], rng: random.Random
 ) -> DeliveryResult:
     """Send claimed rows over one connection, recording each outcome (and what was sent) at once."""
     result = DeliveryResult(claimed=len(rows))
-    recipients = await _recipients(rows)
+    recipients = await current_recipients(rows)
     _, envelope_from = sender_address(settings.smtp.sender)
     renderer = EmailRenderer(settings.base_url)
     connection = Connection(settings)

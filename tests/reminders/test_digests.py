@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+from models.engine import fetch
 from models.settings import Settings
 from reminders.check import run_check
 from reminders.sender import deliver_due
@@ -91,3 +92,21 @@ async def test_people_without_the_digest_get_single_emails(
     await check_and_send(time_machine, mail_settings, MONDAY - dt.timedelta(days=5))
     assert len(smtp_server.to(org.focal_email)) == 2
     assert await world.reminders("weekly_digest") == []
+
+
+async def test_a_person_who_left_the_organization_gets_none_of_its_titles_in_the_digest(
+    db: str, mail_settings: Settings, smtp_server: Any, time_machine: Any
+) -> None:
+    """Held for the Monday email, a reminder whose recipient is no longer a focal point of the
+    organization by then stays out of the email and is listed as failed, as the sender does."""
+    org = await world.organization("NRA", focal_digest=True)
+    commitment = await world.commitment(org)
+    await world.milestone(commitment, MONDAY + dt.timedelta(days=8), title="Confidential step")
+    await check_and_send(time_machine, mail_settings, MONDAY - dt.timedelta(days=6))
+    assert await statuses() == ["held"]
+    await fetch("DELETE FROM role_assignment WHERE organization = {}", org.id)
+
+    await check_and_send(time_machine, mail_settings, MONDAY)
+    assert all("Confidential step" not in m.text for m in smtp_server.messages)
+    (row,) = await world.reminders("milestone_due_soon")
+    assert row["status"] == "failed" and "no longer a focal point" in row["last_error"]
