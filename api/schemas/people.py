@@ -34,6 +34,7 @@ class PersonRead(Shape):
     seniority: str
     active: bool
     weekly_digest: bool
+    email_frequency: str  # immediate, daily or weekly: what the reminders follow
     version: int
     created_at: dt.datetime
     roles: list[RoleAssignmentRead]

@@ -73,6 +73,7 @@ async def update_account(caller: Caller, data: dict[str, Any]) -> dict[str, Any]
                 choices=", ".join(EMAIL_FREQUENCIES),
             )
         changes["email_frequency"] = data["email_frequency"]
+        # Kept in step for the secretariat's people list and scripts reading `weekly_digest`.
         changes["weekly_digest"] = data["email_frequency"] == "weekly"
     if "muted_rules" in data:
         changes["muted_rules"] = checked_muted(list(data["muted_rules"]))

@@ -112,7 +112,18 @@ async def create_person(
 
 # --- the secretariat's directory ------------------------------------------------------------
 
-PERSON_COLUMNS = "id, email, name, job_title, seniority, active, weekly_digest, version, created_at"
+PERSON_COLUMNS = (
+    "id, email, name, job_title, seniority, active, weekly_digest, email_frequency, version, created_at"
+)
+
+
+def weekly_choice(weekly: bool, frequency: str) -> dict[str, Any]:
+    """The secretariat's "weekly digest" switch on a person, as the person's email frequency (the
+    one setting the reminders read, docs/design.md "Batched emails"): on is weekly; off turns a
+    weekly person back to the daily default and leaves an immediate one as they chose."""
+    if weekly:
+        return {"weekly_digest": True, "email_frequency": "weekly"}
+    return {"weekly_digest": False, "email_frequency": "daily" if frequency == "weekly" else frequency}
 
 
 def check_secretariat(caller: Caller) -> None:
@@ -199,9 +210,8 @@ async def update_person(
                 seniorities=", ".join(SENIORITIES),
             )
         clean["seniority"] = changes["seniority"]
-    for flag in ("active", "weekly_digest"):
-        if flag in changes:
-            clean[flag] = bool(changes[flag])
+    if "active" in changes:
+        clean["active"] = bool(changes["active"])
     if "password" in changes:
         if len(changes["password"]) < MIN_PASSWORD_LENGTH:
             raise UserError(
@@ -213,6 +223,8 @@ async def update_person(
     async with write_transaction():
         before = await get_person(caller, person_id)
         check_version(before, expected_version, "person")
+        if "weekly_digest" in changes:
+            clean.update(weekly_choice(bool(changes["weekly_digest"]), before["email_frequency"]))
         changed = changed_fields(before, clean)
         if changed:
             await update_versioned(Person, person_id, expected_version, changed, "person")

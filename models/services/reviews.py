@@ -360,14 +360,3 @@ async def review_record(org_id: int | None, cycle: str, audience: str) -> list[d
         for row in rows
         if comments.get(int(row["id"]))
     ]
-
-
-async def reviewee_people(org_id: int) -> list[dict[str, Any]]:
-    """Focal points and champion of an organization: who is told of a review and replies to it."""
-    return await fetch(
-        "SELECT DISTINCT p.id AS id, p.email AS email, p.name AS name, p.weekly_digest AS weekly_digest "
-        "FROM role_assignment r JOIN person p ON p.id = r.person "
-        "WHERE r.organization = {} AND r.role IN ('focal_point', 'champion') AND p.active = {} ORDER BY p.id",
-        org_id,
-        True,
-    )
