@@ -14,7 +14,7 @@ from litestar.response import Redirect, Template
 
 from api.pages.errors import PageController
 from api.pages.forms import optional_date, version_of
-from api.pages.render import read_form, redirect, refusal, render
+from api.pages.render import read_form, read_form_lists, redirect, refusal, render
 from api.pages.reviews import sentence
 from models.caller import Caller
 from models.errors import UserError
@@ -206,11 +206,7 @@ class ExpectationAnswerPages(PageController):
         self, request: Request[Any, Any, Any], caller: Caller, org_id: int, cycle: str, expectation_id: int
     ) -> Template | Redirect:
         form = await read_form(request)
-        posted = await request.form()
-        links = {
-            name: [str(v).strip() for v in posted.getall(name, [])]
-            for name in ("evidence_url", "evidence_title", "evidence_visibility")
-        }
+        links = await read_form_lists(request, "evidence_url", "evidence_title", "evidence_visibility")
         evidence = [
             {"url": url, "title": title, "visibility": seen or "internal"}
             for url, title, seen in zip(

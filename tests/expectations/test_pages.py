@@ -84,3 +84,28 @@ async def test_the_donor_dashboard_shows_the_demo_answers_of_a_published_cycle(
     assert first["counts"]["met"] > 0  # the demo's confirmed answers count
     for org in matrix["organizations"][:3]:
         assert f'<th scope="row">{org["acronym"]}</th>' in page.text
+
+
+async def test_the_answer_form_keeps_every_saved_link(client: httpx.AsyncClient, demo, sign_in) -> None:
+    """An answer saved through the API with more links than the form's three free rows still shows
+    each of them, so saving the page does not drop a link."""
+    from tests.api.support import FOCAL_NRA
+
+    nra = await org_id("NRA")
+    (row,) = await fetch("SELECT MIN(id) AS id FROM donor_expectation WHERE active = {}", True)
+    expectation = int(row["id"])
+    links = [{"url": f"https://nra.example.org/evidence-{n}.pdf", "title": f"Evidence {n}"} for n in range(5)]
+    headers = await sign_in(FOCAL_NRA)
+    sheet = await client.get(f"/api/organizations/{nra}/expectation-answers/{CYCLE}", headers=headers)
+    version = next(a["version"] for a in sheet.json()["items"] if a["expectation_id"] == expectation)
+    saved = await client.put(
+        f"/api/organizations/{nra}/expectation-answers/{CYCLE}/{expectation}",
+        json={"answer": "partly", "evidence": links, "version": version},
+        headers=headers,
+    )
+    assert saved.status_code == 200, saved.text
+
+    page = (await client.get(f"/organizations/{nra}/expectations/{CYCLE}", headers=headers)).text
+    for link in links:
+        assert link["url"] in page
+    assert page.count(f'id="evidence-url-{expectation}-') == len(links) + 1
