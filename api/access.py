@@ -67,6 +67,9 @@ ACCESS: dict[str, str] = {
     "GET /api/auth/me": SIGNED_IN,
     "PATCH /api/auth/me": SIGNED_IN,
     "POST /api/auth/me/password": SIGNED_IN,
+    "POST /api/auth/password-reset": ANYONE,
+    "POST /api/auth/password-reset/confirm": ANYONE,
+    "POST /api/auth/invitation": ANYONE,
     "GET /api/auth/tokens": SIGNED_IN,
     "POST /api/auth/tokens": SIGNED_IN,
     "DELETE /api/auth/tokens/{token_id}": SIGNED_IN,
@@ -117,6 +120,7 @@ ACCESS: dict[str, str] = {
     "POST /api/people": "secretariat",
     "GET /api/people/{person_id}": "secretariat",
     "PATCH /api/people/{person_id}": "secretariat",
+    "POST /api/people/{person_id}/invitation": "secretariat",
     "POST /api/people/{person_id}/roles": "secretariat",
     "DELETE /api/people/{person_id}/roles/{role_id}": "secretariat",
     # --- donor expectations -------------------------------------------------------------------

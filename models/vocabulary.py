@@ -152,6 +152,8 @@ MUTABLE_RULES = (
     "report_published",
     "evidence_verified",
     "evidence_rejected",
+    "expectation_confirmed",
+    "expectation_questioned",
     "review_due",
     "review_overdue",
     "review_submitted",

@@ -27,6 +27,7 @@ import aiosmtplib
 from models.clock import utcnow
 from models.settings import Settings
 from reminders import outbox
+from reminders.account_emails import ACCOUNT_RULES, link_for_sending
 from reminders.claims import claimer_name
 from reminders.emails import EmailRenderer, InvalidAddress, RenderedEmail, build_message, sender_address
 from reminders.recipients import current_recipients
@@ -163,14 +164,19 @@ async def send_batch(
                 continue
             name = recipients.names.get(row["recipient"] or 0, "")
             try:
-                email = renderer.render(row["rule"], row["context"] or "{}", row["link"], name)
+                # An invitation or a reset gets its token now; what is recorded has the bare link.
+                link = await link_for_sending(row)
+                sent = renderer.render(row["rule"], row["context"] or "{}", link, name)
+                email = sent
+                if link != row["link"]:
+                    email = renderer.render(row["rule"], row["context"] or "{}", row["link"], name)
                 message = build_message(
                     sender=settings.smtp.sender,
                     recipient_email=row["recipient_email"],
                     recipient_name=name,
-                    subject=email.subject,
-                    text=email.text,
-                    html=email.html,
+                    subject=sent.subject,
+                    text=sent.text,
+                    html=sent.html,
                     message_id=row["message_id"],
                     now=utcnow(),
                     unsubscribe_url=unsubscribe_url(settings, row),
@@ -206,8 +212,8 @@ async def send_batch(
 
 def unsubscribe_url(settings: Settings, row: dict[str, Any]) -> str:
     """The one-click unsubscribe link of a reminder (none for one addressed to no person)."""
-    if row["recipient"] is None:
-        return ""
+    if row["recipient"] is None or row["rule"] in ACCOUNT_RULES:
+        return ""  # an invitation or a reset is no list to leave
     token = unsubscribe_token(settings.secret_key, int(row["recipient"]), row["rule"])
     return f"{settings.base_url.rstrip('/')}/unsubscribe/{token}"
 

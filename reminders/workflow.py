@@ -3,6 +3,10 @@
 A rejected piece of assessment evidence tells the organization's focal points, with the
 secretariat's reason (written for them, so it may go in the email).
 
+A confirmed or questioned answer to a donor expectation tells the organization's focal points; a
+question is addressed to the organization, so it goes in the email (the organization's own note never
+does).
+
 A submitted review tells the reviewee's focal points and champion at once. The daily check applies
 the same rule (`reminders.review_rules`) with the same keys, so a mail missed here is queued by the
 next check, and one queued here is never queued twice.
@@ -15,7 +19,7 @@ from typing import Any
 from models.caller import Caller
 from models.clock import utcnow
 from models.engine import fetch, write_transaction
-from models.services import assessments
+from models.services import assessments, expectation_answers
 from models.settings import Settings
 from reminders import outbox
 from reminders.check import _outbox_row
@@ -86,15 +90,7 @@ async def queue_evidence_decision(settings: Settings, evidence_id: int) -> int:
         return 0
     row = rows[0]
     rule = EVIDENCE_REJECTED if row["rejected_at"] is not None else EVIDENCE_VERIFIED
-    people = [
-        person
-        for person in await fetch(
-            "SELECT p.id, p.email, p.muted_rules FROM role_assignment r JOIN person p ON p.id = r.person "
-            "WHERE r.role = 'focal_point' AND r.organization = {} AND p.active ORDER BY p.id",
-            row["organization_id"],
-        )
-        if rule not in muted_rules(person["muted_rules"])
-    ]
+    people = await focal_points(int(row["organization_id"]), rule)
     values = {
         "organization_name": row["org_name"],
         "organization_acronym": row["acronym"],
@@ -115,3 +111,80 @@ async def queue_evidence_decision(settings: Settings, evidence_id: int) -> int:
         key = f"{rule}:{evidence_id}:{stamp}:{person['id']}"
         queued.append(told(key, rule, person, int(row["organization_id"]), link, context, domain))
     return len(await outbox.queue(queued))
+
+
+EXPECTATION_CONFIRMED = "expectation_confirmed"
+EXPECTATION_QUESTIONED = "expectation_questioned"
+
+
+async def review_expectation_answer(
+    settings: Settings,
+    caller: Caller,
+    org_id: int,
+    cycle: str,
+    expectation_id: int,
+    decision: str,
+    question: str = "",
+) -> dict[str, Any]:
+    """Confirm or question an answer (secretariat) and tell the focal points in the same transaction."""
+    async with write_transaction():
+        row = await expectation_answers.review_answer(
+            caller, org_id, cycle, expectation_id, decision, question
+        )
+        await queue_expectation_decision(settings, org_id, cycle, expectation_id)
+    return row
+
+
+async def queue_expectation_decision(settings: Settings, org_id: int, cycle: str, expectation_id: int) -> int:
+    """One email per active focal point of the organization about the secretariat's latest review of
+    its answer: confirmed, or questioned with the question (addressed to the organization, so it may
+    go in the email). The organization's own note is never in it. Returns how many were new."""
+    rows = await fetch(
+        "SELECT a.id, a.review, a.review_note, a.reviewed_at, e.text AS expectation_text, "
+        "o.name AS org_name, o.acronym FROM expectation_answer a JOIN cycle y ON y.id = a.cycle "
+        "JOIN donor_expectation e ON e.id = a.expectation JOIN organization o ON o.id = a.organization "
+        "WHERE a.organization = {} AND y.name = {} AND a.expectation = {} "
+        "AND a.review IN ('confirmed', 'questioned')",
+        org_id,
+        cycle,
+        expectation_id,
+    )
+    if not rows:
+        return 0
+    row = rows[0]
+    rule = EXPECTATION_CONFIRMED if row["review"] == "confirmed" else EXPECTATION_QUESTIONED
+    values = {
+        "organization_name": row["org_name"],
+        "organization_acronym": row["acronym"],
+        "cycle_name": cycle,
+        "expectation_text": row["expectation_text"],
+    }
+    if rule == EXPECTATION_QUESTIONED:
+        values["question"] = row["review_note"]
+    base_url = settings.base_url.rstrip("/")
+    link = f"{base_url}/organizations/{org_id}/expectations/{cycle}#expectation-{expectation_id}"
+    domain = mail_domain(settings.smtp.sender, base_url)
+    context = context_json(values)
+    stamp = (
+        row["reviewed_at"].isoformat()
+        if hasattr(row["reviewed_at"], "isoformat")
+        else str(row["reviewed_at"])
+    )
+    queued = []
+    for person in await focal_points(org_id, rule):
+        key = f"{rule}|answer:{row['id']}@{stamp}|person:{person['id']}"
+        queued.append(told(key, rule, person, org_id, link, context, domain))
+    return len(await outbox.queue(queued))
+
+
+async def focal_points(org_id: int, rule: str) -> list[dict[str, Any]]:
+    """The organization's active focal points, by id, without those who turned `rule` off."""
+    return [
+        person
+        for person in await fetch(
+            "SELECT p.id, p.email, p.muted_rules FROM role_assignment r JOIN person p ON p.id = r.person "
+            "WHERE r.role = 'focal_point' AND r.organization = {} AND p.active ORDER BY p.id",
+            org_id,
+        )
+        if rule not in muted_rules(person["muted_rules"])
+    ]

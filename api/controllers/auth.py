@@ -6,25 +6,45 @@ from typing import Any
 
 import msgspec
 from litestar import Controller, Request, Response, delete, get, patch, post
+from litestar.openapi.datastructures import ResponseSpec
 from litestar.params import FromPath, JSONBody
-from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED, HTTP_204_NO_CONTENT
+from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED, HTTP_202_ACCEPTED, HTTP_204_NO_CONTENT
 
-from api.auth import CallerDep, expired_session_cookie, session_cookie, session_cookie_for
+from api.auth import CallerDep, client_address, expired_session_cookie, session_cookie, session_cookie_for
 from api.controllers import listed, shape
 from api.schemas.auth import (
+    ErrorRead,
     LoginRequest,
     MeRead,
     MeUpdate,
+    NewPassword,
     PasswordChange,
     PasswordChanged,
+    PasswordResetAccepted,
+    PasswordResetRequest,
+    PasswordSet,
     RoleRead,
     TokenCreate,
     TokenCreated,
     TokenRead,
 )
 from models.paging import ListOf, Paging
-from models.services import account, sessions
+from models.services import account, account_tokens, sessions
 from models.services.sessions import hash_secret
+from models.words import N_, gettext
+from reminders import account_emails
+
+RESET_ANSWER = N_(
+    "If an account has this address, a link to choose a new password is on its way; it works for one hour."
+)
+
+
+def refusals(**described: str) -> dict[int, ResponseSpec]:
+    """OpenAPI entries of a route's refusals (status: when), all with the error body."""
+    return {
+        int(status.removeprefix("s")): ResponseSpec(data_container=ErrorRead, description=text)
+        for status, text in described.items()
+    }
 
 
 def me_of(caller: CallerDep) -> MeRead:
@@ -121,3 +141,49 @@ class AuthController(Controller):
     @delete("/tokens/{token_id:int}", status_code=HTTP_200_OK)
     async def revoke_token(self, caller: CallerDep, token_id: FromPath[int]) -> TokenRead:
         return shape(await sessions.revoke_token(caller, token_id), TokenRead)
+
+    @post(
+        "/password-reset",
+        status_code=HTTP_202_ACCEPTED,
+        responses=refusals(
+            s400="the body is not `{email}`", s429="too many requests from the caller's network (Retry-After)"
+        ),
+    )
+    async def request_reset(
+        self, request: Request[Any, Any, Any], data: JSONBody[PasswordResetRequest]
+    ) -> PasswordResetAccepted:
+        """Ask for a password-reset link by email. The answer is the same whether or not the address
+        has an account; the link works once, for one hour. Limited per address and per network."""
+        settings = request.app.state.settings
+        await account_emails.request_reset(settings, data.email, client_address(request.scope, settings))
+        return PasswordResetAccepted(detail=gettext(RESET_ANSWER))
+
+    @post(
+        "/password-reset/confirm",
+        status_code=HTTP_200_OK,
+        responses=refusals(
+            s400="the password is too short", s404="the link was used, expired or was replaced"
+        ),
+    )
+    async def confirm_reset(self, data: JSONBody[NewPassword]) -> PasswordSet:
+        """Choose a new password with the token of a reset link; every session of the person ends
+        (sign in again with the new password)."""
+        await account_tokens.use(data.token, account_tokens.RESET, data.password)
+        return PasswordSet(sessions_ended=True)
+
+    @post(
+        "/invitation",
+        status_code=HTTP_200_OK,
+        responses=refusals(
+            s400="the password is too short", s404="the link was used, expired or was replaced"
+        ),
+    )
+    async def accept_invitation(
+        self, request: Request[Any, Any, Any], data: JSONBody[NewPassword]
+    ) -> Response[MeRead]:
+        """Accept an invitation: set one's first password with the token of the invitation link;
+        signs the person in (sets the `cop_session` cookie)."""
+        settings = request.app.state.settings
+        person_id = await account_tokens.use(data.token, account_tokens.INVITATION, data.password)
+        cookie_value, caller = await sessions.open_session(person_id, "invitation")
+        return Response(me_of(caller), cookies=[session_cookie_for(cookie_value, settings)])

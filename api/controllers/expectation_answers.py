@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import msgspec
-from litestar import Controller, get, post, put
+from litestar import Controller, Request, get, post, put
 from litestar.params import JSONBody
 from litestar.status_codes import HTTP_200_OK
 
@@ -16,6 +16,7 @@ from api.controllers.scorecards import Audience, PeerType
 from api.schemas.expectation_answers import AnswerReview, ExpectationAnswerRead, ExpectationAnswerWrite
 from models.paging import ListOf, Page, Paging
 from models.services import expectation_answers
+from reminders import workflow
 from scorecards.donor_matrix import expectation_matrix
 from scorecards.service import resolve_audience
 
@@ -66,15 +67,17 @@ class ExpectationAnswerController(Controller):
     @post("/{expectation_id:int}/review", status_code=HTTP_200_OK)
     async def review_answer(
         self,
+        request: Request[Any, Any, Any],
         caller: CallerDep,
         org_id: PathId,
         cycle: PathText,
         expectation_id: PathId,
         data: JSONBody[AnswerReview],
     ) -> ExpectationAnswerRead:
-        """Confirm an answer (a confirmed "met" counts as met) or question it (secretariat)."""
-        row = await expectation_answers.review_answer(
-            caller, org_id, cycle, expectation_id, data.decision, data.question
+        """Confirm an answer (a confirmed "met" counts as met) or question it (secretariat); the
+        organization's focal points get an email (a question with its words)."""
+        row = await workflow.review_expectation_answer(
+            request.app.state.settings, caller, org_id, cycle, expectation_id, data.decision, data.question
         )
         return shape(row, ExpectationAnswerRead)
 

@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
-from litestar import Controller, Response, delete, get, patch, post, put
+from litestar import Controller, Request, Response, delete, get, patch, post, put
 from litestar.params import JSONBody, Parameter
-from litestar.status_codes import HTTP_200_OK
+from litestar.status_codes import HTTP_200_OK, HTTP_202_ACCEPTED
 
 from api.auth import CallerDep
 from api.controllers import MAX_ID, IfMatch, PathId, expected_version, given, listed, shape, with_etag
+from api.controllers.auth import refusals
 from api.schemas.people import (
     ExpectationCreate,
     ExpectationRead,
@@ -23,6 +24,7 @@ from api.schemas.people import (
 )
 from models.paging import ListOf, Paging
 from models.services import expectations, people
+from reminders import account_emails
 
 
 class PeopleController(Controller):
@@ -40,9 +42,29 @@ class PeopleController(Controller):
         return listed(await people.list_people(caller, organization_id, paging), PersonRead)
 
     @post("/")
-    async def create_person(self, caller: CallerDep, data: JSONBody[PersonCreate]) -> PersonRead:
-        """Create a person, optionally with one role (organization-scoped roles need organization_id)."""
-        return shape(await people.register_person(caller, given(data)), PersonRead)
+    async def create_person(
+        self, request: Request[Any, Any, Any], caller: CallerDep, data: JSONBody[PersonCreate]
+    ) -> PersonRead:
+        """Create a person, optionally with one role (organization-scoped roles need organization_id).
+
+        Without `password` (the usual case) the person gets an invitation email with a link to set
+        their password (single use, 7 days); they cannot sign in until then (`invitation`: pending)."""
+        row = await account_emails.add_person(request.app.state.settings, caller, given(data))
+        return shape(row, PersonRead)
+
+    @post(
+        "/{person_id:int}/invitation",
+        status_code=HTTP_202_ACCEPTED,
+        responses=refusals(
+            s404="no such person", s409="the person already set a password, or is deactivated"
+        ),
+    )
+    async def resend_invitation(
+        self, request: Request[Any, Any, Any], caller: CallerDep, person_id: PathId
+    ) -> PersonRead:
+        """Send the invitation email again (a fresh 7-day link; earlier links keep working until used)."""
+        row = await account_emails.resend_invitation(request.app.state.settings, caller, person_id)
+        return shape(row, PersonRead)
 
     @get("/{person_id:int}")
     async def get_person(self, caller: CallerDep, person_id: PathId) -> Response[PersonRead]:

@@ -52,6 +52,7 @@ PAGE_ACCESS: dict[str, str] = {
     "GET /admin/people/{person_id}": "secretariat",
     "POST /admin/people/{person_id}": "secretariat",
     "POST /admin/people/{person_id}/roles": "secretariat",
+    "POST /admin/people/{person_id}/invitation": "secretariat",
     "POST /admin/people/{person_id}/roles/{role_id}/remove": "secretariat",
     "GET /admin/cycles": "secretariat",
     "POST /admin/cycles": "secretariat",
@@ -75,6 +76,7 @@ def page_handlers() -> list[ControllerRouterHandler]:
 
     from api.access import allow
     from api.pages.account import ACCOUNT_PAGE_ACCESS, AccountPages
+    from api.pages.account_links import ACCOUNT_LINK_PAGE_ACCESS, AccountLinkPages
     from api.pages.admin.areas import AdminAreaPages
     from api.pages.admin.cycles import AdminCyclePages
     from api.pages.admin.evidence import AdminEvidencePages
@@ -98,6 +100,7 @@ def page_handlers() -> list[ControllerRouterHandler]:
     allow(PAGE_ACCESS)
     allow(REVIEW_PAGE_ACCESS)
     allow(ACCOUNT_PAGE_ACCESS)
+    allow(ACCOUNT_LINK_PAGE_ACCESS)
     allow(EXPECTATION_PAGE_ACCESS)
     allow(DONOR_PAGE_ACCESS)
     return [
@@ -105,6 +108,7 @@ def page_handlers() -> list[ControllerRouterHandler]:
         HomePage,
         LoginPages,
         AccountPages,
+        AccountLinkPages,
         DashboardPage,
         CommitmentPages,
         PlanImportPages,

@@ -23,6 +23,7 @@ from models.services.areas import list_areas
 from models.services.cycles import list_cycles, open_cycle
 from models.vocabulary import ANSWER_REVIEW_LABELS, EXPECTATION_ANSWER_LABELS
 from models.words import N_, gettext
+from reminders import workflow
 
 ADMIN = "/admin/expectations"
 ANSWERS = "/organizations/{org_id}/expectations/{cycle}"
@@ -154,8 +155,14 @@ class AdminExpectationPages(PageController):
         form = await read_form(request)
         back = f"{ADMIN}?cycle={cycle}"
         try:
-            await expectation_answers.review_answer(
-                caller, org_id, cycle, expectation_id, form.get("decision", ""), form.get("question", "")
+            await workflow.review_expectation_answer(
+                request.app.state.settings,
+                caller,
+                org_id,
+                cycle,
+                expectation_id,
+                form.get("decision", ""),
+                form.get("question", ""),
             )
         except UserError as exc:
             return redirect(request, back, sentence(exc), "error")

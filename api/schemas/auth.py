@@ -68,3 +68,34 @@ class TokenRead(Shape):
 class TokenCreated(Shape):
     token: str
     details: TokenRead
+
+
+class FieldError(Shape):
+    field: str
+    message: str
+
+
+class ErrorRead(Shape):
+    """The body of every refusal: a sentence, and the fields it is about."""
+
+    detail: str
+    errors: list[FieldError]
+
+
+class PasswordResetRequest(Strict):
+    email: Annotated[str, msgspec.Meta(min_length=1, max_length=254)]
+
+
+class PasswordResetAccepted(Shape):
+    detail: str
+
+
+class NewPassword(Strict):
+    """A password chosen from an emailed link (an invitation or a reset)."""
+
+    token: Annotated[str, msgspec.Meta(min_length=1, max_length=200)]
+    password: Annotated[str, msgspec.Meta(min_length=1, max_length=1000)]
+
+
+class PasswordSet(Shape):
+    sessions_ended: bool

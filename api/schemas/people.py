@@ -38,12 +38,15 @@ class PersonRead(Shape):
     version: int
     created_at: dt.datetime
     roles: list[RoleAssignmentRead]
+    # Set while the person has no password: "pending" (an invitation link is live) or "expired".
+    invitation: str | None = None
 
 
 class PersonCreate(Strict):
     email: Email
     name: Annotated[str, msgspec.Meta(min_length=1, max_length=200)]
-    password: Password
+    # Leave out to invite the person by email; given (scripts), it is their password at once.
+    password: Password | None = None
     job_title: Line = ""
     seniority: Seniority = "other"
     role: Role | None = None

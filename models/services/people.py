@@ -7,6 +7,7 @@ from typing import Any
 
 from models import audit
 from models.caller import Caller
+from models.clock import utcnow
 from models.engine import fetch, fetch_page, write_transaction
 from models.errors import Conflict, Forbidden, NotFound, UserError
 from models.paging import EVERYTHING, Page, Paging
@@ -55,13 +56,15 @@ async def create_person(
     *,
     email: str,
     name: str,
-    password: str,
+    password: str | None,
     role: str | None = None,
     org_acronym: str | None = None,
     job_title: str = "",
     seniority: str = "other",
 ) -> dict[str, Any]:
-    """Create a person, optionally with one role; all or nothing."""
+    """Create a person, optionally with one role; all or nothing. Without a password the person
+    cannot sign in until they set one from their invitation (docs/design.md "Invitations and
+    password reset")."""
     email = normalize_email(email)
     if not EMAIL_RE.match(email) or len(email) > 254:
         raise UserError(N_("%(email)r is not a valid email address"), field="email", email=email)
@@ -74,7 +77,7 @@ async def create_person(
             seniority=seniority,
             seniorities=", ".join(SENIORITIES),
         )
-    if len(password) < MIN_PASSWORD_LENGTH:
+    if password is not None and len(password) < MIN_PASSWORD_LENGTH:
         raise UserError(
             N_("the password must have at least %(min_password_length)s characters"),
             field="password",
@@ -85,7 +88,7 @@ async def create_person(
         check_role(role, org_acronym)
         if org_acronym:
             org = await organization_by_acronym(org_acronym)
-    password_hash = hash_password(password)
+    password_hash = hash_password(password) if password is not None else ""
     async with write_transaction():
         if await Person.exists().where(Person.email == email):
             raise Conflict(N_("a person with email %(email)s already exists"), field="email", email=email)
@@ -157,8 +160,28 @@ async def register_person(caller: Caller, data: dict[str, Any]) -> dict[str, Any
         if not rows:
             raise NotFound(N_("no organization with id %(org_id)s"), field="organization_id", org_id=org_id)
         acronym = rows[0]["acronym"]
+    data.setdefault("password", None)
     created = await create_person(caller, org_acronym=acronym, **data)
     return await get_person(caller, int(created["id"]))
+
+
+async def invitation_state(person_ids: list[int]) -> dict[int, str]:
+    """For each person without a password: "pending" while their invitation waits to be sent or its
+    link is live, else "expired" (run out, or never delivered); people with a password are left out."""
+    if not person_ids:
+        return {}
+    marks = ", ".join("{}" for _ in person_ids)
+    waiting = await fetch(
+        f"SELECT p.id FROM person p WHERE p.id IN ({marks}) AND p.password_hash = '' AND (EXISTS "
+        "(SELECT 1 FROM account_token t WHERE t.person = p.id AND t.purpose = 'invitation' "
+        "AND t.used_at IS NULL AND t.expires_at > {}) OR EXISTS (SELECT 1 FROM reminder r "
+        "WHERE r.recipient = p.id AND r.rule = 'invitation' AND r.status IN ('queued', 'sending')))",
+        *person_ids,
+        utcnow(),
+    )
+    without = await fetch(f"SELECT id FROM person WHERE id IN ({marks}) AND password_hash = ''", *person_ids)
+    pending = {int(row["id"]) for row in waiting}
+    return {int(row["id"]): "pending" if int(row["id"]) in pending else "expired" for row in without}
 
 
 async def list_people(
@@ -182,7 +205,10 @@ async def list_people(
         paging=paging,
     )
     roles = await _roles_of([int(r["id"]) for r in page.items])
-    return page.map(lambda row: {**row, "roles": roles.get(int(row["id"]), [])})
+    invited = await invitation_state([int(r["id"]) for r in page.items])
+    return page.map(
+        lambda row: {**row, "roles": roles.get(int(row["id"]), []), "invitation": invited.get(int(row["id"]))}
+    )
 
 
 async def get_person(caller: Caller, person_id: int) -> dict[str, Any]:
@@ -190,7 +216,12 @@ async def get_person(caller: Caller, person_id: int) -> dict[str, Any]:
     rows = await fetch(f"SELECT {PERSON_COLUMNS} FROM person WHERE id = {{}}", person_id)
     if not rows:
         raise NotFound(N_("no person with id %(person_id)s"), person_id=person_id)
-    return {**rows[0], "roles": (await _roles_of([person_id])).get(person_id, [])}
+    invited = await invitation_state([person_id])
+    return {
+        **rows[0],
+        "roles": (await _roles_of([person_id])).get(person_id, []),
+        "invitation": invited.get(person_id),
+    }
 
 
 async def update_person(

@@ -135,8 +135,14 @@ async def login(email: str, password: str, client_address: str) -> tuple[str, Ca
         # Counted from when the verification ended: the first delays are not spent inside argon2.
         await throttle.record_failure(email, client_address, utcnow())
         raise UserError(LOGIN_REFUSED, field="password")
-    cookie_value, csrf_token = new_secret(), new_secret()
-    person_id = int(person["id"])
+    async with write_transaction():
+        await throttle.forget_pair(email, client_address)
+        return await open_session(int(person["id"]))
+
+
+async def open_session(person_id: int, via: str = "session") -> tuple[str, Caller]:
+    """A new session for a person whose password (or emailed link) was just checked."""
+    cookie_value, csrf_token, now = new_secret(), new_secret(), utcnow()
     async with write_transaction():
         await LoginSession.insert(
             LoginSession(
@@ -147,9 +153,8 @@ async def login(email: str, password: str, client_address: str) -> tuple[str, Ca
                 last_seen_at=now,
             )
         )
-        await throttle.forget_pair(email, client_address)
         caller = await caller_for_person(person_id, "session", csrf_token)
-        await audit.record(caller, "login", "person", person_id, None, {"via": "session"})
+        await audit.record(caller, "login", "person", person_id, None, {"via": via})
     return cookie_value, caller
 
 

@@ -46,14 +46,14 @@ def client_network(address: str) -> str:
     return str(ip)
 
 
-def _digest(text: str) -> str:
+def digest(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()[:40]
 
 
 def failure_keys(email: str, client_address: str) -> tuple[str, str]:
     """(pair key, client key) of a login attempt; `email` is already normalized."""
     network = client_network(client_address)
-    return f"pair:{_digest(f'{email} {network}')}", f"client:{_digest(network)}"
+    return f"pair:{digest(f'{email} {network}')}", f"client:{digest(network)}"
 
 
 def delay_after(failures: int, free: int) -> dt.timedelta:

@@ -15,6 +15,7 @@ from reminders.check import run_check
 from reminders.sender import deliver_due
 from tests.api.support import CHAMPION_NRA, FOCAL_NRA, FOCAL_USP, SECRETARIAT, org_id
 from tests.conftest import TODAY
+from tests.mail.test_invitations_and_reset import invite
 from tests.mail.test_workflow_emails import mail_app, mail_client  # noqa: F401 - fixtures
 
 MARKER = "CONFIDENTIAL-MAIL-MARKER-41d9"
@@ -78,3 +79,43 @@ async def test_every_email_has_a_plain_text_and_an_html_part(
     for mail in smtp_server.messages:
         assert mail.message.get_content_type() == "multipart/alternative"
         assert mail.text.strip() and "<html" in mail.html
+
+
+async def test_invitation_reset_and_expectation_emails_carry_no_injected_header_and_no_marker(
+    mail_client: httpx.AsyncClient,  # noqa: F811
+    mail_settings: Settings,
+    smtp_server: Any,
+    demo: Any,
+    sign_in: Any,
+) -> None:
+    nra = await org_id("NRA")
+    sec, focal = await sign_in(SECRETARIAT), await sign_in(FOCAL_NRA)
+    evil = "Eve\r\nBcc: thief@evil.example\r\nX-Evil: 1"
+    await invite(mail_client, sec, "invitee@example.org")
+    await fetch("UPDATE person SET name = {} WHERE email IN ({}, {})", evil, "invitee@example.org", FOCAL_NRA)
+    assert (await mail_client.post("/api/auth/password-reset", json={"email": FOCAL_NRA})).status_code == 202
+    created = await mail_client.post(
+        "/api/donor-expectations", json={"text": "Publish a plan\r\nBcc: thief@evil.example"}, headers=sec
+    )
+    expectation = created.json()["id"]
+    url = f"/api/organizations/{nra}/expectation-answers/2026-H2/{expectation}"
+    answered = await mail_client.put(
+        url,
+        json={"answer": "met", "note": MARKER, "note_visibility": "internal", "evidence": []},
+        headers=focal,
+    )
+    assert answered.status_code == 200, answered.text
+    asked = await mail_client.post(
+        f"{url}/review", json={"decision": "question", "question": "Which board?\r\nX-Evil: 1"}, headers=sec
+    )
+    assert asked.status_code == 200, asked.text
+    await deliver_due(mail_settings)
+
+    rules = {r["rule"] for r in await fetch("SELECT rule FROM reminder WHERE status = 'sent'")}
+    assert rules >= {"invitation", "password_reset", "expectation_questioned"}
+    for mail in smtp_server.messages:
+        raw = mail.raw.decode("utf-8", "replace")
+        assert MARKER not in raw
+        assert mail.message["Bcc"] is None and mail.message["X-Evil"] is None
+        assert "thief@evil.example" not in mail.rcpt_tos
+        assert mail.message.get_content_type() == "multipart/alternative"

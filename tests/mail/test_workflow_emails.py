@@ -119,3 +119,43 @@ async def test_an_evidence_decision_tells_the_focal_points_once(
     assert sorted(a for m in mails for a in m.rcpt_tos) == focal_points
     assert all(reason in m.text for m in mails)
     assert len(smtp_server.messages) == 2 * len(focal_points)
+
+
+async def test_an_expectation_answer_decision_tells_the_focal_points_once_with_the_question(
+    mail_client: httpx.AsyncClient, mail_settings: Settings, smtp_server: Any, demo: Any, sign_in: Any
+) -> None:
+    nra = await org_id("NRA")
+    focal, sec = await sign_in(FOCAL_NRA), await sign_in(SECRETARIAT)
+    created = await mail_client.post(
+        "/api/donor-expectations", json={"text": "Publish a CoP action plan", "area": "policy"}, headers=sec
+    )
+    assert created.status_code == 201, created.text
+    expectation = created.json()["id"]
+    url = f"/api/organizations/{nra}/expectation-answers/{OPEN}/{expectation}"
+    note = "INTERNAL-NOTE-7731 the plan is still a draft"
+    answered = await mail_client.put(
+        url,
+        json={"answer": "met", "note": note, "note_visibility": "internal", "evidence": []},
+        headers=focal,
+    )
+    assert answered.status_code == 200, answered.text
+    focal_points = await holders(nra, "focal_point")
+
+    question = "Which board adopted the plan, and when?"
+    asked = await mail_client.post(
+        f"{url}/review", json={"decision": "question", "question": question}, headers=sec
+    )
+    assert asked.status_code == 200, asked.text
+    mails = await delivered(mail_settings, smtp_server, "expectation_questioned")
+    assert sorted(a for m in mails for a in m.rcpt_tos) == focal_points
+    assert all(question in m.text and question in m.html for m in mails)
+    assert all(f"/organizations/{nra}/expectations/{OPEN}#expectation-{expectation}" in m.text for m in mails)
+    confirmed = await mail_client.post(f"{url}/review", json={"decision": "confirm"}, headers=sec)
+    assert confirmed.status_code == 200
+    mails = await delivered(mail_settings, smtp_server, "expectation_confirmed")
+    assert sorted(a for m in mails for a in m.rcpt_tos) == focal_points
+    assert len(smtp_server.messages) == 2 * len(focal_points)
+    assert not [m for m in smtp_server.messages if "INTERNAL-NOTE-7731" in m.raw.decode("utf-8", "replace")]
+    # Each decision is one email per person: delivering again sends nothing more.
+    await deliver_due(mail_settings)
+    assert len(smtp_server.messages) == 2 * len(focal_points)

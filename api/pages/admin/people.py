@@ -10,6 +10,7 @@ from litestar.response import Redirect, Template
 from api.pages.admin import page_base, page_number_of, page_of
 from api.pages.errors import PageController
 from api.pages.forms import optional_int, page_number, version_of
+from api.pages.login import safe_next
 from api.pages.render import read_form, redirect, refusal, render
 from models.caller import Caller
 from models.errors import UserError
@@ -17,6 +18,7 @@ from models.services import organizations as organization_service
 from models.services import people as people_service
 from models.vocabulary import ORG_SCOPED_ROLES, ROLES, SENIORITIES
 from models.words import N_, gettext, role_label, seniority_label
+from reminders import account_emails
 
 
 def role_options() -> list[tuple[str, str]]:
@@ -101,12 +103,12 @@ class AdminPeoplePages(PageController):
         form = await read_form(request)
         try:
             role, org_id = role_and_organization(form) if form.get("role") else (None, None)
-            person = await people_service.register_person(
+            person = await account_emails.add_person(
+                request.app.state.settings,
                 caller,
                 {
                     "email": form.get("email", ""),
                     "name": form.get("name", ""),
-                    "password": form.get("password", ""),
                     "job_title": form.get("job_title", ""),
                     "seniority": form.get("seniority", "other"),
                     "role": role,
@@ -114,9 +116,22 @@ class AdminPeoplePages(PageController):
                 },
             )
         except UserError as exc:
-            form.pop("password", None)
             return await self._new_form(request, caller, form, exc)
-        return redirect(request, f"/admin/people/{person['id']}", f"{person['name']} added.")
+        message = gettext("%(name)s added; an invitation email is on its way.", name=person["name"])
+        return redirect(request, f"/admin/people/{person['id']}", message)
+
+    @post("/{person_id:int}/invitation")
+    async def resend_invitation(
+        self, request: Request[Any, Any, Any], caller: Caller, person_id: int
+    ) -> Redirect:
+        back = (
+            safe_next(form_back) if (form_back := (await read_form(request)).get("back")) else "/admin/people"
+        )
+        try:
+            person = await account_emails.resend_invitation(request.app.state.settings, caller, person_id)
+        except UserError as exc:
+            return redirect(request, back, exc.message[:1].upper() + exc.message[1:], kind="error")
+        return redirect(request, back, gettext("Invitation sent again to %(email)s.", email=person["email"]))
 
     async def _person_page(
         self,
