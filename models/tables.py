@@ -512,7 +512,8 @@ class ApiToken(Table):
 
 
 class LoginFailure(Table):
-    """Failed logins, counted per account and per client address for throttling."""
+    """Failed logins, and password-reset requests, counted per account and per client address for
+    throttling (keys are digests)."""
 
     key = Varchar(length=300, index=True)
     at = Timestamptz(default=TimestamptzNow())
