@@ -94,7 +94,7 @@ class ScoringInputs:
     champions: org_id, seniority (one row per active champion)
     milestones: org_id, due_date, completed_on, status (due within this cycle's period, not dropped)
     last_updates: org_id, last_update_on (date of the latest progress update on or before as_of)
-    submissions: org_id, status, submitted_on (date or None)
+    submissions: org_id, status, submitted_on, published_on (dates or None)
     expectations: org_id, met (count of active expectations met on or before as_of)
     """
 
@@ -295,6 +295,15 @@ def organization_flags(
     return pd.Series(flags, index=org_ids, dtype="object")
 
 
+def published_early(published: pd.Series, submissions: pd.DataFrame, cycle: CycleInfo) -> pd.Series:
+    """Published on or before the last day of the cycle's period (docs/design.md "Cycles, submissions and publishing")."""
+    if "published_on" not in submissions.columns:
+        return pd.Series(False, index=published.index, dtype=bool)
+    on = submissions["published_on"]
+    early = on.map(lambda day: day is not None and not pd.isna(day) and day <= cycle.period_end)
+    return (published & early.astype(bool)).astype(bool)
+
+
 def score_cycle(inputs: ScoringInputs) -> Scores:
     """Every organization's own figures for `inputs.cycle` (rounded; not yet placed among peers)."""
     orgs = inputs.organizations.set_index("org_id").sort_index()
@@ -317,6 +326,7 @@ def score_cycle(inputs: ScoringInputs) -> Scores:
     submissions = inputs.submissions.set_index("org_id").reindex(org_ids)
     out["status"] = submissions["status"].fillna("draft").astype("object")
     out["published"] = (out["status"] == "published").astype(bool)
+    out["published_early"] = published_early(out["published"], submissions, inputs.cycle)
     out["index"] = index
     out["previous_index"] = previous_index
     out["index_change"] = round_series(index - previous_index)

@@ -166,13 +166,17 @@ async def load_inputs(cycle_name: str, today: dt.date, org_ids: Sequence[int] | 
     )
     org_clause, org_args = _org_filter("organization", org_ids)
     submission_rows = await fetch(
-        "SELECT organization AS org_id, status, submitted_at FROM submission WHERE cycle = {}" + org_clause,
+        "SELECT organization AS org_id, status, submitted_at, published_at FROM submission WHERE cycle = {}"
+        + org_clause,
         cycle.id,
         *org_args,
     )
     submissions = pd.DataFrame(
-        [(r["org_id"], r["status"], as_date(r["submitted_at"])) for r in submission_rows],
-        columns=["org_id", "status", "submitted_on"],
+        [
+            (r["org_id"], r["status"], as_date(r["submitted_at"]), as_date(r["published_at"]))
+            for r in submission_rows
+        ],
+        columns=["org_id", "status", "submitted_on", "published_on"],
     )
     org_clause, org_args = _org_filter("es.organization", org_ids)
     expectations = _frame(

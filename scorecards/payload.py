@@ -16,11 +16,14 @@ from typing import Any
 import pandas as pd
 
 from models.vocabulary import LEVELS, ORG_TYPE_LABELS
+from models.words import N_
 from scorecards.engine import AREA_FLAG_LABELS, FLAG_LABELS, CycleInfo, Scores
 from scorecards.loader import Texts
 from scorecards.positions import records
 
 PAYLOAD_VERSION = 1
+# Said by every page, JSON, CSV and workbook of a scorecard published before its cycle's period ended.
+EARLY_NOTE = N_("published before the cycle closed")
 ORG_FIGURES = (
     "index",
     "previous_index",
@@ -59,7 +62,8 @@ class PayloadParts:
 
 def payload_parts(orgs_frame: pd.DataFrame, areas_frame: pd.DataFrame, areas: pd.DataFrame) -> PayloadParts:
     """Turn the engine's frames (`Scores.orgs`, `Scores.areas`) into plain per-organization values."""
-    org_columns = ["acronym", "name", "org_type", "status", "published", *ORG_FIGURES, "flags"]
+    org_columns = ["acronym", "name", "org_type", "status", "published", "published_early", *ORG_FIGURES]
+    org_columns += ["flags"]
     # Read by the lateness flags' words only (`flag_label`); not a figure of the payload.
     org_columns += [c for c in ("overdue_30",) if c in orgs_frame.columns]
     orgs = {}
@@ -111,6 +115,9 @@ def organization_payload(
         "cycle": cycle_mapping(cycle),
         "status": org["status"],
         "published": bool(org["published"]),
+        # Frozen with the snapshot: a cycle published before its period ended says so for good.
+        "published_early": bool(org["published_early"]),
+        "publication_note": EARLY_NOTE if org["published_early"] else None,
         "figures": {name: org[name] for name in ORG_FIGURES},
         "flags": [{"key": f, "label": flag_label(f, org)} for f in org["flags"]],
         "areas": area_items,
@@ -144,6 +151,7 @@ def scores_from_payloads(payloads: list[dict[str, Any]]) -> Scores:
                 "org_type": org["org_type"],
                 "status": payload["status"],
                 "published": payload["published"],
+                "published_early": bool(payload.get("published_early", False)),
                 **{name: figures.get(name) for name in ORG_FIGURES},
                 "flags": tuple(flag["key"] for flag in payload["flags"]),
             }
@@ -160,7 +168,10 @@ def scores_from_payloads(payloads: list[dict[str, Any]]) -> Scores:
     orgs = (
         pd.DataFrame(
             org_rows,
-            columns=["org_id", "acronym", "name", "org_type", "status", "published", *ORG_FIGURES, "flags"],
+            columns=[
+                *("org_id", "acronym", "name", "org_type", "status", "published", "published_early"),
+                *(*ORG_FIGURES, "flags"),
+            ],
         )
         .set_index("org_id")
         .sort_index()
@@ -171,6 +182,7 @@ def scores_from_payloads(payloads: list[dict[str, Any]]) -> Scores:
     for column in ("due_count", "overdue", "expectations_met", "expectations_total"):
         orgs[column] = orgs[column].astype("int64")
     orgs["published"] = orgs["published"].astype(bool)
+    orgs["published_early"] = orgs["published_early"].astype(bool)
     areas = pd.DataFrame(area_rows, columns=["org_id", "area_key", *AREA_FIGURES, "flags"])
     areas = areas.set_index(["org_id", "area_key"]).sort_index()
     for column in ("self_level", "level"):

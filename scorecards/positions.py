@@ -166,6 +166,9 @@ def comparison_frame(scores: Scores, area_keys: list[str], peer_type: str | None
     for column in ("expectations_met", "expectations_total"):
         frame[column] = orgs[column].astype("int64")
     frame["flags"] = orgs["flags"].map(lambda flags: "; ".join(flags)).astype("object")
+    # Last, so rows frozen before it existed keep their columns in place.
+    early = orgs["published_early"] if "published_early" in orgs.columns else False
+    frame["published_early"] = pd.Series(early, index=orgs.index).astype(bool)
     if peer_type:
         frame = frame[frame["org_type"] == peer_type]
     unranked = frame["rank"].isna()

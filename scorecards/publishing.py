@@ -16,16 +16,56 @@ from models.caller import Caller
 from models.demo import DEMO_ORGANIZATIONS, DemoSummary, write_demo
 from models.demo_reviews import load_demo_reviews
 from models.engine import write_transaction
+from models.errors import Conflict, Forbidden
 from models.services import submissions
-from scorecards.snapshots import freeze_all_published, freeze_snapshots
+from models.services.cycles import cycle_by_name
+from models.words import N_
+from scorecards.loader import as_date
+from scorecards.snapshots import freeze_all_published, freeze_snapshots, preview_payloads
 
 
-async def publish(caller: Caller, org_id: int, cycle_name: str) -> dict[str, Any]:
-    """Publish an approved submission (secretariat only) with its frozen scorecards."""
+def before_close(cycle: dict[str, Any], today: dt.date) -> bool:
+    """Whether the cycle's period is still running today (its last day included)."""
+    return today <= as_date(cycle["period_end"])
+
+
+async def publish(caller: Caller, org_id: int, cycle_name: str, early: bool = False) -> dict[str, Any]:
+    """Publish an approved submission (secretariat only) with its frozen scorecards.
+
+    Before the cycle's period has ended the secretariat must say `early`: the snapshots then say
+    "published before the cycle closed" for good (docs/design.md "Cycles, submissions and publishing").
+    """
+    today = clock.today()
     async with write_transaction():
         result = await submissions.mark_published(caller, org_id, cycle_name)
-        await freeze_snapshots(org_id, cycle_name)
+        cycle = await cycle_by_name(cycle_name)
+        if before_close(cycle, today) and not early:
+            raise Conflict(
+                N_(
+                    "the %(cycle)s period runs until %(end)s; to publish before it closes, confirm "
+                    "that you publish early"
+                ),
+                field="publish_early",
+                cycle=cycle_name,
+                end=as_date(cycle["period_end"]).isoformat(),
+            )
+        await freeze_snapshots(org_id, cycle_name, today)
         return result
+
+
+async def publication_preview(caller: Caller, org_id: int, cycle_name: str) -> dict[str, Any]:
+    """What peers and donors would read if the secretariat published now (nothing is written)."""
+    if not caller.is_secretariat:
+        raise Forbidden(N_("only the secretariat publishes a submission"))
+    submission = await submissions.get_submission(caller, org_id, cycle_name)
+    cycle = await cycle_by_name(cycle_name)
+    today = clock.today()
+    return {
+        "submission": submission,
+        "cycle": cycle,
+        "early": before_close(cycle, today),
+        "payloads": await preview_payloads(org_id, cycle_name, today),
+    }
 
 
 async def load_demo(

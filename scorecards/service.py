@@ -30,7 +30,7 @@ from models.vocabulary import AUDIENCES, ORG_TYPE_LABELS, ORG_TYPES
 from models.words import N_
 from scorecards.engine import CycleInfo, Scores, score_cycle
 from scorecards.loader import find_cycle, load_inputs
-from scorecards.payload import cycle_mapping, scores_from_payloads
+from scorecards.payload import EARLY_NOTE, cycle_mapping, scores_from_payloads
 from scorecards.positions import Positions, comparison_frame, records
 from scorecards.shapes import ComparisonRead, comparison_read_type
 
@@ -229,6 +229,13 @@ async def published_cycle_scores(
     return CYCLE_CACHE.put(key, fingerprint, result)
 
 
+async def publication_note(cycle_name: str, audience: str) -> str | None:
+    """ "published before the cycle closed" when a scorecard of the cycle was published early."""
+    scores = await published_cycle_scores(cycle_name, "peer" if audience == "internal" else audience)
+    early = any(payload.get("published_early") for payload in scores.payloads.values())
+    return EARLY_NOTE if early else None
+
+
 def _frozen_areas(payloads: dict[int, dict[str, Any]]) -> pd.DataFrame:
     """The areas (order, names, weights) as frozen in the cycle's snapshots, not as edited since."""
     first = payloads[min(payloads)]
@@ -303,6 +310,7 @@ async def comparison(
 
 def comparison_mapping(result: Comparison) -> dict[str, Any]:
     """The JSON shape of `/api/scorecards/{cycle}`: `items` are the comparison frame's rows."""
+    early = bool(result.frame["published_early"].any()) if len(result.frame) else False
     return {
         "cycle": cycle_mapping(result.cycle),
         "audience": result.audience,
@@ -320,6 +328,8 @@ def comparison_mapping(result: Comparison) -> dict[str, Any]:
         "ranked": result.positions.population,
         "peer_median": {"index": result.positions.median_index, **result.positions.median_levels},
         "most_improved": result.positions.most_improved,
+        "published_early": early,
+        "publication_note": EARLY_NOTE if early else None,
     }
 
 

@@ -154,6 +154,9 @@ class ScorecardRead(Shape):
     position: Position
     type_position: Position
     history: list[HistoryPoint]
+    # Published on or before the last day of the cycle's period; older snapshots lack it (False).
+    published_early: bool = False
+    publication_note: str | None = None
     # Snapshots frozen before answers existed have none.
     expectations: list[ExpectationAnswerItem] = []
     # Closed peer-review rounds of this cycle, at the reader's audience; kept last so the frozen
@@ -233,6 +236,7 @@ def _comparison_fields(area_keys: tuple[str, ...] = DOCUMENTED_AREA_KEYS) -> lis
         ("expectations_met", int),
         ("expectations_total", int),
         ("flags", str),
+        ("published_early", bool),
     ]
     return fields
 
@@ -256,6 +260,9 @@ class ComparisonRead(ListOf[ComparisonRow], kw_only=True):  # type: ignore[valid
     ranked: int
     peer_median: dict[str, float | None]
     most_improved: list[ImprovedRead]
+    # Any organization of the list published before the cycle's period ended, and the words for it.
+    published_early: bool = False
+    publication_note: str | None = None
 
 
 @functools.cache

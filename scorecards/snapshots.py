@@ -80,6 +80,25 @@ async def snapshot_rows(
     return rows
 
 
+async def preview_payloads(
+    org_id: int, cycle_name: str, today: dt.date, audiences: tuple[str, ...] = ("peer", "donor")
+) -> dict[str, dict[str, Any]]:
+    """What publishing today would freeze for each audience, built as `snapshot_rows` builds it but
+    written nowhere: the secretariat's preview before it confirms."""
+    scores = await live_cycle_scores(cycle_name, today, [org_id])
+    if org_id not in scores.scores.orgs.index:
+        return {}
+    orgs = scores.scores.orgs.loc[[org_id]].copy()
+    orgs["published_early"] = today <= scores.cycle.period_end
+    parts = payload_parts(orgs, scores.scores.areas.loc[[org_id]], scores.areas)
+    _published(parts)
+    texts_by_audience = await load_texts(scores.cycle, audiences, [org_id])
+    return {
+        audience: organization_payload(parts, org_id, texts, scores.cycle, audience, scores.as_of)
+        for audience, texts in texts_by_audience.items()
+    }
+
+
 PUBLISH_LOCK = 0x636F_7073  # any constant every CoP Tracker process agrees on
 
 

@@ -22,6 +22,7 @@ HEADERS = {
     "org_type_label": N_("Organization type"),
     "status": N_("Submission status"),
     "published": N_("Published"),
+    "published_early": N_("Published before the cycle closed"),
     "index": N_("Index (0-100)"),
     "index_change": N_("Index change"),
     "trend": N_("Trend"),

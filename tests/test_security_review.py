@@ -99,7 +99,7 @@ async def publish_open_cycle(nra: int) -> None:
         status = "submitted"
     if status == "submitted":
         await submissions.approve(champion, nra, "2026-H2")
-    await publishing.publish(SYSTEM, nra, "2026-H2")
+    await publishing.publish(SYSTEM, nra, "2026-H2", early=True)
 
 
 async def test_a_shared_link_under_an_internal_claim_stays_out_of_published_scorecards(

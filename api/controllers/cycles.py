@@ -14,6 +14,7 @@ from api.schemas.cycles import (
     CommentCreate,
     CycleCreate,
     CycleRead,
+    PublishRequest,
     QueuedSubmission,
     ReportingStatus,
     ReturnRequest,
@@ -122,14 +123,24 @@ class SubmissionController(Controller):
 
     @post("/organizations/{org_id:int}/submissions/{cycle:str}/publish")
     async def publish(
-        self, request: Request[Any, Any, Any], caller: CallerDep, org_id: PathId, cycle: PathText
+        self,
+        request: Request[Any, Any, Any],
+        caller: CallerDep,
+        org_id: PathId,
+        cycle: PathText,
+        data: JSONBody[PublishRequest | None] = None,
     ) -> SubmissionRead:
-        """The secretariat publishes an approved report; its scorecard is frozen for peers and donors."""
+        """The secretariat publishes an approved report; its scorecard is frozen for peers and donors.
+
+        Before the cycle's period has ended this answers 409 (field `publish_early`) unless the body
+        says `{"publish_early": true}`; such a scorecard then says "published before the cycle
+        closed" wherever it is shown."""
+        early = data.publish_early if data is not None else False
         return shape(
             await report_emails.announced(
                 request.app.state.settings,
                 report_emails.REPORT_PUBLISHED,
-                lambda: publishing.publish(caller, org_id, cycle),
+                lambda: publishing.publish(caller, org_id, cycle, early),
             ),
             SubmissionRead,
         )

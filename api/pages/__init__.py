@@ -38,6 +38,7 @@ PAGE_ACCESS: dict[str, str] = {
     f"POST {SUBMISSION}/submit": "focal_point",
     f"POST {SUBMISSION}/approve": "champion",
     f"POST {SUBMISSION}/return": "champion",
+    f"GET {SUBMISSION}/publish": "secretariat",
     f"POST {SUBMISSION}/publish": "secretariat",
     f"POST {SUBMISSION}/comments": MEMBERS,
     f"POST {SUBMISSION}/assessments/{{area_key}}": EDITORS,

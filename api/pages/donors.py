@@ -16,7 +16,7 @@ from models.caller import Caller
 from models.vocabulary import EXPECTATION_ANSWER_LABELS, ORG_TYPES
 from models.words import N_
 from scorecards.donor_matrix import expectation_matrix, published_cycle_names
-from scorecards.service import resolve_audience
+from scorecards.service import publication_note, resolve_audience
 
 DONOR_PAGE_ACCESS = {"GET /donors": "signed_in"}
 STATE_LABELS = {
@@ -45,5 +45,6 @@ class DonorDashboardPage(PageController):
             peer_type=kind or "",
             org_types=ORG_TYPES,
             matrix=matrix,
+            publication_note=await publication_note(chosen, audience) if chosen else None,
             state_labels=STATE_LABELS,
         )

@@ -28,7 +28,8 @@ async def published_cycles(audience: str) -> list[dict[str, Any]]:
     for cycle in reversed((await cycle_service.list_cycles()).items):
         scores = await published_cycle_scores(cycle["name"], snapshot_audience)
         if scores.payloads:
-            found.append({**cycle, "organizations": len(scores.payloads)})
+            early = any(payload.get("published_early") for payload in scores.payloads.values())
+            found.append({**cycle, "organizations": len(scores.payloads), "published_early": early})
     return found
 
 

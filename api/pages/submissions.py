@@ -225,18 +225,60 @@ class SubmissionPages(PageController):
             message += " " + gettext("Without evidence it counts as 2 until a link is added.")
         return redirect(request, here, message)
 
+    async def _preview(
+        self,
+        request: Request[Any, Any, Any],
+        caller: Caller,
+        org_id: int,
+        cycle: str,
+        form: dict[str, str],
+        exc: UserError | None = None,
+    ) -> Template:
+        preview = await publishing.publication_preview(caller, org_id, cycle)
+        return render(
+            request,
+            caller,
+            "organizations/publish_preview.html.jinja",
+            **refusal(exc),
+            org=await organization_service.get_organization(caller, org_id),
+            cycle=preview["cycle"],
+            submission=preview["submission"],
+            early=preview["early"],
+            payloads=preview["payloads"],
+            audience_titles={
+                "peer": gettext("What peers will read"),
+                "donor": gettext("What donors will read"),
+            },
+            form=form,
+        )
+
+    @get(SUBMISSION + "/publish")
+    async def publish_preview(
+        self, request: Request[Any, Any, Any], caller: Caller, org_id: int, cycle: str, next: str = ""
+    ) -> Template:
+        """The peer and donor view, built by the code that freezes the snapshots, then Publish."""
+        return await self._preview(request, caller, org_id, cycle, {"next": safe_next(next) if next else ""})
+
     @post(SUBMISSION + "/publish")
     async def publish(
         self, request: Request[Any, Any, Any], caller: Caller, org_id: int, cycle: str
-    ) -> Redirect:
-        return await self._act(
-            request,
-            org_id,
-            cycle,
-            "publish",
-            lambda: report_emails.announced(
+    ) -> Template | Redirect:
+        form = await read_form(request)
+        early = form.get("publish_early") == "yes"
+        try:
+            if form.get("confirm_publish") != "yes":
+                raise UserError(
+                    N_("tick the box to confirm that you have read the preview"), field="confirm_publish"
+                )
+            await report_emails.announced(
                 request.app.state.settings,
                 report_emails.REPORT_PUBLISHED,
-                lambda: publishing.publish(caller, org_id, cycle),
-            ),
-        )
+                lambda: publishing.publish(caller, org_id, cycle, early),
+            )
+        except UserError as exc:
+            if exc.field in ("confirm_publish", "publish_early"):
+                return await self._preview(request, caller, org_id, cycle, form, exc)
+            here = f"/organizations/{org_id}/submissions/{cycle}"
+            return redirect(request, here, exc.message[:1].upper() + exc.message[1:], kind="error")
+        here = safe_next(form["next"]) if form.get("next") else f"/organizations/{org_id}/submissions/{cycle}"
+        return redirect(request, here, gettext(DONE["publish"], cycle=cycle))

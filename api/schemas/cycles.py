@@ -144,6 +144,12 @@ class ApproveRequest(Strict):
     comment: Annotated[str, msgspec.Meta(max_length=10_000)] = ""
 
 
+class PublishRequest(Strict):
+    """Publish; before the cycle's period has ended, `publish_early` must say so explicitly."""
+
+    publish_early: bool = False
+
+
 class CommentCreate(Strict):
     """A comment in a report's conversation; always internal to the organization."""
 

@@ -16,6 +16,7 @@ import pandas as pd
 from openpyxl import Workbook
 
 from models.words import N_, gettext
+from scorecards.payload import EARLY_NOTE
 from scorecards.workbook import styles
 from scorecards.workbook.readme import write_readme_sheet
 from scorecards.workbook.sheet import Column, SheetSpec, write_frame_sheet
@@ -95,6 +96,12 @@ class ComparisonExport:
     peer_review: Rows = field(default_factory=pd.DataFrame)  # closed review rounds of the cycle
 
 
+def early_note(summary: pd.DataFrame) -> str | None:
+    """The Read me's "published before the cycle closed", when a Summary row was published early."""
+    early = "published_early" in summary.columns and bool(summary["published_early"].any())
+    return EARLY_NOTE if early else None
+
+
 def summary_spec(export: ComparisonExport) -> SheetSpec:
     return SheetSpec(
         title=N_("Summary"),
@@ -121,6 +128,7 @@ def write_comparison_workbook(export: ComparisonExport, target: str | BinaryIO) 
         organizations=len(export.summary),
         areas=export.areas,
         rubrics=export.rubrics,
+        publication_note=early_note(export.summary),
     )
     write_frame_sheet(wb, summary_spec(export), export.summary)
     write_trend_sheet(wb, export.trend, export.trend_cycles, export.cycle)

@@ -80,6 +80,7 @@ def write_readme_sheet(
     organizations: int,
     areas: Sequence[tuple[str, str, float]],
     rubrics: Mapping[str, Mapping[str, str]] | None = None,
+    publication_note: str | None = None,
 ) -> Any:
     ws = wb.create_sheet(title=gettext("Read me"))
     for letter, width in (("A", 24), ("B", 70), ("C", 36)):
@@ -107,6 +108,8 @@ def write_readme_sheet(
         ),
         (N_("Generated (UTC)"), generated),
     ]
+    if publication_note:  # a scorecard of the cycle was published before its period ended
+        facts.append((N_("Publication"), wrapped(gettext(publication_note).capitalize() + ".")))
     for name, value in facts:
         ws.append([label(name), value if isinstance(value, Cell) else xlsx_value(ws, value)])
     ws.append([])

@@ -89,7 +89,7 @@ async def plant_markers(nra: int) -> dict[str, list[Any]]:
     await submissions.submit(focal, nra, "2026-H2", f"{MARKER} cover note")
     await submission_comments.add_submission_comment(champion, nra, "2026-H2", f"{MARKER} sign-off note")
     await submissions.approve(champion, nra, "2026-H2", f"{MARKER} approval comment")
-    await publishing.publish(SYSTEM, nra, "2026-H2")
+    await publishing.publish(SYSTEM, nra, "2026-H2", early=True)
     return {"commitments": commitments, "updates": planted, "milestones": [milestone[0]["id"]]}
 
 

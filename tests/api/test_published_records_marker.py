@@ -74,7 +74,7 @@ async def publish(org: int) -> None:
         org,
         cycle,
     )
-    await publishing.publish(SYSTEM, org, CYCLE)
+    await publishing.publish(SYSTEM, org, CYCLE, early=True)
 
 
 async def crawl(

@@ -44,7 +44,7 @@ async def test_draft_to_published_by_the_right_people(client: httpx.AsyncClient,
     assert approved.status_code == 201 and approved.json()["status"] == "approved"
 
     assert (await client.post(url(nra, "publish"), headers=champion)).status_code == 403
-    published = await client.post(url(nra, "publish"), headers=sec)
+    published = await client.post(url(nra, "publish"), headers=sec, json={"publish_early": True})
     assert published.status_code == 201 and published.json()["status"] == "published"
     again = await client.post(url(nra, "submit"), headers=focal)
     assert again.status_code == 409 and "published" in again.json()["detail"]

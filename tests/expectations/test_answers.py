@@ -82,7 +82,9 @@ async def test_answer_confirm_publish_and_a_donor_reads_only_donor_text(
     locked = await _answer(client, nra, expectation, focal, answer="partly", version=1)
     assert locked.status_code == 409
     assert (await client.post(f"{base}/approve", headers=champion)).status_code == 201
-    assert (await client.post(f"{base}/publish", headers=sec)).status_code == 201
+    assert (
+        await client.post(f"{base}/publish", headers=sec, json={"publish_early": True})
+    ).status_code == 201
 
     card = await client.get(f"/api/organizations/{nra}/scorecards/{CYCLE}", headers=donor)
     assert card.status_code == 200, card.text

@@ -46,7 +46,9 @@ async def test_every_link_of_every_email_opens_a_page_with_its_anchor(
     assert returned.status_code == 201, returned.text
     approved = await client.post(base.format(usp, "approve"), headers=await sign_in(CHAMPION_USP))
     assert approved.status_code == 201, approved.text
-    assert (await client.post(base.format(usp, "publish"), headers=sec)).status_code == 201
+    assert (
+        await client.post(base.format(usp, "publish"), headers=sec, json={"publish_early": True})
+    ).status_code == 201
     await account_links_and_decisions(client, sec, nra)
     await run_check(settings, day=TODAY)
 

@@ -77,7 +77,7 @@ async def test_each_report_transition_emails_exactly_the_people_who_act_next(
     await step("submit", "report_submitted", champions, focal)  # a second submission: a fresh email
     assert len(await fetch("SELECT id FROM reminder WHERE rule = 'report_submitted'")) == 2 * len(champions)
     await step("approve", "report_approved", focal_points, champion)
-    published = await step("publish", "report_published", everyone, sec)
+    published = await step("publish", "report_published", everyone, sec, json={"publish_early": True})
     assert all(f"/organizations/{nra}/scorecards/{OPEN}" in m.text for m in published)
 
 

@@ -131,7 +131,7 @@ async def test_the_cycle_page_lists_who_has_not_reported_and_publishes_approved_
     assert f"{drafts} organizations have not reported yet" in page.text
     assert f"{drafts} organizations shown" in page.text
     assert f"Publish all {approved} approved scorecards" in page.text
-    published = await secretariat.post(f"/admin/cycles/{cycle}/publish-approved")
+    published = await secretariat.post(f"/admin/cycles/{cycle}/publish-approved", {"publish_early": "yes"})
     assert flash_of(published).startswith(f"Published {approved} scorecards for {cycle}")
     rows = await fetch(
         "SELECT COUNT(*) AS n FROM scorecard_snapshot s JOIN cycle c ON c.id = s.cycle WHERE c.name = {}",

@@ -148,7 +148,12 @@ async def test_a_report_goes_from_focal_point_to_champion_to_secretariat_to_dono
     await page.get_by_label("Show").select_option("approved")
     await page.get_by_role("button", name="Filter").click()
     await screenshot(page, "journey-07-secretariat-cycle")
-    await page.get_by_role("button", name="Publish NRA").click()
+    await page.get_by_role("link", name="Preview and publish NRA").click()
+    assert await page.get_by_role("heading", name="What donors will read").count() == 1
+    assert SECRET not in await page.locator("main").inner_text()
+    await page.get_by_label("I have read this preview").check()
+    await page.get_by_label("Publish early").check()
+    await page.get_by_role("button", name=f"Publish the {cycle} scorecard").click()
     assert "published" in await flash(page)
     await log_out(page)
 

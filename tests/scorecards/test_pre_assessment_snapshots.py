@@ -29,7 +29,10 @@ PASSWORD = "old-snapshots-password"
 # Added to every scorecard since (the peer-review record and the expectation answers, empty for these
 # cycles): the one difference allowed, and only as this exact tail, so everything the old code
 # answered stays byte-for-byte.
-ADDED_SINCE = ',"expectations":[],"peer_review":[]}'
+ADDED_SINCE = ',"published_early":false,"publication_note":null,"expectations":[],"peer_review":[]}'
+# Added to every comparison since: whether a row, and any row, was published before the cycle closed.
+ROW_ADDED_SINCE = ',"published_early":false}'
+LIST_ADDED_SINCE = ',"published_early":false,"publication_note":null}'
 
 
 def typed(column: str, value: Any) -> Any:
@@ -65,6 +68,10 @@ async def test_snapshots_published_before_assessments_answer_the_same_json(
         if "/organizations/" in path_and_query:
             assert text.endswith(ADDED_SINCE), (path_and_query, text[-160:])
             text = text.removesuffix(ADDED_SINCE) + "}"
+        elif path_and_query.startswith("/api/scorecards/"):
+            assert text.endswith(LIST_ADDED_SINCE), (path_and_query, text[-160:])
+            text = text.removesuffix(LIST_ADDED_SINCE).replace(ROW_ADDED_SINCE, "}") + "}"
+            text = text.replace('"flags","published_early"]', '"flags"]')
         assert text == expected, path_and_query
 
 

@@ -152,8 +152,8 @@ async def test_the_publish_service_freezes_the_snapshots_in_its_transaction(demo
     wfl, nra = await org_id("WFL"), await org_id("NRA")  # approved, and still a draft, in 2026-H2
     with time_machine.travel(dt.datetime(2026, 11, 22, 12, tzinfo=dt.UTC), tick=False):
         with pytest.raises(Conflict):
-            await publish(SYSTEM, nra, "2026-H2")
-        await publish(SYSTEM, wfl, "2026-H2")
+            await publish(SYSTEM, nra, "2026-H2", early=True)
+        await publish(SYSTEM, wfl, "2026-H2", early=True)
     frozen = await fetch("SELECT organization, audience FROM scorecard_snapshot WHERE cycle = 3")
     assert sorted((r["organization"], r["audience"]) for r in frozen) == [
         (wfl, "donor"),

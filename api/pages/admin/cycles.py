@@ -13,6 +13,7 @@ from api.pages.admin import page_base, page_number_of, page_of
 from api.pages.errors import PageController
 from api.pages.forms import optional_date, page_number
 from api.pages.render import read_form, redirect, refusal, render
+from models import clock
 from models.caller import Caller
 from models.errors import UserError
 from models.services import cycles as cycle_service
@@ -102,6 +103,7 @@ class AdminCyclePages(PageController):
             rows=found.items,
             total=found.total,
             counts=counts,
+            early=publishing.before_close(info, clock.today()),
             not_reported=sum(counts.get(status, 0) for status in NOT_REPORTED),
             page=page_number_of(found),
             pages=found.pages,
@@ -114,7 +116,12 @@ class AdminCyclePages(PageController):
     @post("/{cycle:str}/publish-approved")
     async def publish_approved(self, request: Request[Any, Any, Any], caller: Caller, cycle: str) -> Redirect:
         """Publish every approved report of the cycle, each in its own transaction."""
+        early = (await read_form(request)).get("publish_early") == "yes"
+        info = await cycle_service.cycle_by_name(cycle)
         approved = await cycle_service.reporting_overview(caller, cycle, statuses=("approved",))
+        if approved.items and publishing.before_close(info, clock.today()) and not early:
+            message = gettext("Tick “Publish early” to publish before the reporting period has ended.")
+            return redirect(request, f"/admin/cycles/{cycle}", message, kind="error")
         published, refused = [], []
         for row in approved.items:
             try:
@@ -122,7 +129,7 @@ class AdminCyclePages(PageController):
                 await report_emails.announced(
                     request.app.state.settings,
                     report_emails.REPORT_PUBLISHED,
-                    partial(publishing.publish, caller, org, cycle),
+                    partial(publishing.publish, caller, org, cycle, early),
                 )
                 published.append(row["acronym"])
             except UserError as exc:
