@@ -104,6 +104,10 @@ ACCESS: dict[str, str] = {
     "GET /api/evidence/{evidence_id}": SIGNED_IN,
     "PATCH /api/evidence/{evidence_id}": STAFF,
     "POST /api/evidence/{evidence_id}/verify": "secretariat",
+    "POST /api/updates/{update_id}/files": STAFF,
+    "GET /api/evidence/{evidence_id}/file": SIGNED_IN,
+    "GET /api/evidence/{evidence_id}/preview": SIGNED_IN,
+    "POST /api/evidence/{evidence_id}/decision": "secretariat",
     # --- submissions and sign-off -------------------------------------------------------------
     "GET /api/submissions/queue": "secretariat champion",
     "GET /api/organizations/{org_id}/submissions/{cycle}": "secretariat focal_point champion",

@@ -45,6 +45,8 @@ class Settings:
     smtp: SmtpSettings = field(default_factory=SmtpSettings)
     session_idle_minutes: int = 60
     session_absolute_hours: int = 12
+    # Evidence files (docs/design.md "Evidence files"); empty: a folder beside the SQLite file.
+    upload_dir: str = ""
 
     @property
     def https(self) -> bool:
@@ -84,6 +86,7 @@ class Settings:
             production=production,
             allowed_hosts=allowed,
             trusted_proxies=proxies,
+            upload_dir=env.get("UPLOAD_DIR", "").strip(),
             smtp=SmtpSettings(
                 host=env.get("SMTP_HOST", "127.0.0.1"),
                 port=port,

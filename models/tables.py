@@ -183,6 +183,15 @@ class Evidence(Table):
     supersedes = ForeignKey("self", null=True)
     version = Integer(default=1)
     created_at = Timestamptz(default=TimestamptzNow())
+    # An evidence file (docs/design.md "Evidence files"): its random stored name, the original name
+    # as data, the type read from its content, its size. A link has none of these.
+    file_key = Varchar(length=64, default="")
+    file_name = Varchar(length=255, default="")
+    file_type = Varchar(length=100, default="")
+    file_size = Integer(default=0)
+    rejected_by = ForeignKey(Person, null=True)
+    rejected_at = Timestamptz(null=True, default=None)
+    rejection_reason = Text(default="")
 
 
 class Submission(Table):

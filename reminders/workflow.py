@@ -19,8 +19,10 @@ from typing import Any
 from models.caller import Caller
 from models.clock import utcnow
 from models.engine import fetch, write_transaction
-from models.services import assessments, expectation_answers
+from models.errors import UserError
+from models.services import assessments, evidence, expectation_answers
 from models.settings import Settings
+from models.words import N_
 from reminders import outbox
 from reminders.check import _outbox_row
 from reminders.emails import context_json, mail_domain, message_id_for
@@ -70,20 +72,51 @@ async def decide_evidence(
     return row
 
 
+async def decide_update_evidence(
+    settings: Settings, caller: Caller, evidence_id: int, decision: str, reason: str
+) -> dict[str, Any]:
+    """Verify or reject a progress update's link or file (secretariat) and tell the focal points."""
+    if decision not in ("verify", "reject"):
+        raise UserError(N_("decision is verify or reject"), field="decision")
+    async with write_transaction():
+        if decision == "verify":
+            row = await evidence.verify_evidence(caller, evidence_id)
+        else:
+            row = await evidence.reject_evidence(caller, evidence_id, reason)
+        await queue_evidence_decision(settings, evidence_id, "update")
+    return row
+
+
 async def queue_evidence_rejected(settings: Settings, evidence_id: int) -> int:
     """Kept for callers of the rejection alone; `queue_evidence_decision` tells either decision."""
     return await queue_evidence_decision(settings, evidence_id)
 
 
-async def queue_evidence_decision(settings: Settings, evidence_id: int) -> int:
-    """Queue one email per active focal point of the organization about the latest decision on a
-    piece of evidence (verified, or rejected with the secretariat's reason); returns how many were new."""
-    rows = await fetch(
+# The decided evidence, from an assessment or from a progress update (docs/design.md "Evidence files").
+DECIDED = {
+    "assessment": (
         "SELECT e.id, e.url, e.title, e.rejection_reason, e.rejected_at, e.verified_at, ar.key AS area_key, "
         "ar.name AS area_name, y.name AS cycle_name, o.id AS organization_id, o.acronym, o.name AS org_name "
         "FROM assessment_evidence e JOIN assessment a ON a.id = e.assessment JOIN area ar ON ar.id = a.area "
         "JOIN cycle y ON y.id = a.cycle JOIN organization o ON o.id = a.organization "
-        "WHERE e.id = {} AND (e.rejected_at IS NOT NULL OR e.verified_at IS NOT NULL)",
+    ),
+    "update": (
+        "SELECT e.id, e.url, e.title, e.rejection_reason, e.rejected_at, e.verified_at, ar.key AS area_key, "
+        "ar.name AS area_name, COALESCE(y.name, '') AS cycle_name, o.id AS organization_id, o.acronym, "
+        "o.name AS org_name, "
+        "u.id AS update_id, c.id AS commitment_id FROM evidence e "
+        "JOIN progress_update u ON u.id = e.progress_update JOIN commitment c ON c.id = u.commitment "
+        "JOIN area ar ON ar.id = c.area LEFT JOIN cycle y ON y.id = u.cycle "
+        "JOIN organization o ON o.id = c.organization "
+    ),
+}
+
+
+async def queue_evidence_decision(settings: Settings, evidence_id: int, kind: str = "assessment") -> int:
+    """Queue one email per active focal point of the organization about the latest decision on a
+    piece of evidence (verified, or rejected with the secretariat's reason); returns how many were new."""
+    rows = await fetch(
+        DECIDED[kind] + "WHERE e.id = {} AND (e.rejected_at IS NOT NULL OR e.verified_at IS NOT NULL)",
         evidence_id,
     )
     if not rows:
@@ -102,13 +135,17 @@ async def queue_evidence_decision(settings: Settings, evidence_id: int) -> int:
         values["reason"] = row["rejection_reason"]
     context = context_json(values)
     base_url = settings.base_url.rstrip("/")
-    link = f"{base_url}/organizations/{row['organization_id']}/submissions/{row['cycle_name']}"
-    link += f"#assessment-{row['area_key']}"
+    if kind == "update":
+        link = f"{base_url}/organizations/{row['organization_id']}/commitments/{row['commitment_id']}"
+        link += f"#update-{row['update_id']}"
+    else:
+        link = f"{base_url}/organizations/{row['organization_id']}/submissions/{row['cycle_name']}"
+        link += f"#assessment-{row['area_key']}"
     domain = mail_domain(settings.smtp.sender, base_url)
     stamp = str(row["rejected_at"] if rule == EVIDENCE_REJECTED else row["verified_at"])
     queued = []
     for person in people:
-        key = f"{rule}:{evidence_id}:{stamp}:{person['id']}"
+        key = f"{rule}:{'' if kind == 'assessment' else 'update-'}{evidence_id}:{stamp}:{person['id']}"
         queued.append(told(key, rule, person, int(row["organization_id"]), link, context, domain))
     return len(await outbox.queue(queued))
 

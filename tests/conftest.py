@@ -24,6 +24,9 @@ import pytest
 _TMP = Path(tempfile.mkdtemp(prefix="cop-tests-"))
 if not os.environ.get("DATABASE_URL", "").startswith(("postgres://", "postgresql://")):
     os.environ["DATABASE_URL"] = f"sqlite:///{_TMP / 'template.sqlite'}"
+else:
+    # On SQLite evidence files sit beside each test's database; PostgreSQL's share one folder.
+    os.environ.setdefault("UPLOAD_DIR", str(_TMP / "uploads"))
 os.environ.setdefault("SCHEDULER", "off")
 
 import httpx  # noqa: E402

@@ -9,10 +9,12 @@ from typing import Any
 from litestar import Request, get, post
 from litestar.response import Redirect, Template
 
+from api.controllers.updates import read_files
 from api.pages.commitments import ORG, commitment_of
 from api.pages.errors import PageController
 from api.pages.forms import optional_int
 from api.pages.render import error_status, form_errors, read_form, redirect, render
+from models import evidence_files
 from models.caller import Caller
 from models.errors import NotFound, UserError
 from models.services import cycles as cycle_service
@@ -22,6 +24,7 @@ from models.services import updates as update_service
 from models.words import N_, gettext, ngettext
 
 EVIDENCE_ROWS = 3
+FILES_FIELD = "evidence_files"
 EVIDENCE_FIELD = re.compile(r"^evidence\[(\d+)\]\.(url|title|visibility)$")
 
 
@@ -58,6 +61,10 @@ def update_data(form: dict[str, str]) -> tuple[dict[str, Any], list[int]]:
 def errors_for_rows(exc: UserError, rows: list[int]) -> dict[str, str]:
     """Point an error on evidence[i].url at the form row it came from."""
     errors = form_errors(exc)
+    if (exc.field or "").startswith("files"):
+        errors.pop(exc.field or "", None)
+        errors[FILES_FIELD] = exc.message
+        return errors
     match = EVIDENCE_FIELD.match(exc.field or "")
     if match and int(match.group(1)) < len(rows):
         errors.pop(exc.field or "")
@@ -128,21 +135,28 @@ class UpdatePages(PageController):
             }
         return await self._form(request, caller, org_id, commitment, form)
 
-    @post("/commitments/{commitment_id:int}/updates/new")
+    @post(
+        "/commitments/{commitment_id:int}/updates/new", request_max_body_size=evidence_files.MAX_REQUEST_BYTES
+    )
     async def create_update(
         self, request: Request[Any, Any, Any], caller: Caller, org_id: int, commitment_id: int
     ) -> Template | Redirect:
         commitment = await commitment_of(caller, org_id, commitment_id)
         form = await read_form(request)
+        form.pop(FILES_FIELD, None)
         rows: list[int] = []
         try:
             data, rows = update_data(form)
+            data["files"] = [
+                {**item, "visibility": form.get("evidence_files_visibility", "internal")}
+                for item in await read_files(await request.form(), FILES_FIELD)
+            ]
             row = await update_service.create_update(caller, commitment_id, data)
         except UserError as exc:
             return await self._form(
                 request, caller, org_id, commitment, form, errors_for_rows(exc, rows), error_status(exc)
             )
-        links = len(row.get("evidence", []))
+        links = len(row.get("evidence", []))  # links and files
         return redirect(
             request,
             f"/organizations/{org_id}/commitments/{commitment_id}#update-{row['id']}",

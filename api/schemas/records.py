@@ -109,6 +109,12 @@ class EvidenceRead(Shape):
     supersedes_id: int | None
     version: int
     created_at: dt.datetime
+    # A file (docs/design.md "Evidence files"): its original name, type and size; `url` downloads it.
+    file_name: str = ""
+    file_type: str = ""
+    file_size: int = 0
+    rejected_at: dt.datetime | None = None
+    rejection_reason: str = ""
 
 
 class EvidenceLink(Strict):

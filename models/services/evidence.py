@@ -7,9 +7,12 @@ record as it was.
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from typing import Any
 
-from models import audit
+from models import audit, evidence_files
 from models.caller import Caller
 from models.clock import utcnow
 from models.engine import fetch, fetch_page, write_transaction
@@ -23,6 +26,7 @@ from models.services.common import (
     read_audience,
     readable_by,
     require_editor,
+    text_block,
     update_versioned,
     visibility,
     web_link,
@@ -35,7 +39,9 @@ SELECT = (
     "SELECT e.id AS id, e.progress_update AS update_id, c.organization AS organization_id, "
     "u.visibility AS update_visibility, e.url AS url, e.title AS title, e.visibility AS visibility, "
     "e.verified_by AS verified_by, e.verified_at AS verified_at, e.supersedes AS supersedes_id, "
-    "e.version AS version, e.created_at AS created_at FROM evidence e "
+    "e.version AS version, e.created_at AS created_at, e.file_key AS file_key, e.file_name AS file_name, "
+    "e.file_type AS file_type, e.file_size AS file_size, e.rejected_at AS rejected_at, "
+    "e.rejected_by AS rejected_by, e.rejection_reason AS rejection_reason FROM evidence e "
     "JOIN progress_update u ON u.id = e.progress_update JOIN commitment c ON c.id = u.commitment "
 )
 
@@ -75,7 +81,9 @@ async def published_update_ids(update_ids: list[int]) -> set[int]:
 
 
 def _shown(row: dict[str, Any], audience: str) -> dict[str, Any]:
-    return row if audience == "internal" else {**row, "verified_by": None}
+    if audience == "internal":
+        return row
+    return {**row, "verified_by": None, "rejected_by": None, "rejection_reason": ""}
 
 
 async def evidence_for_updates(update_ids: list[int], audience: str) -> dict[int, list[dict[str, Any]]]:
@@ -151,21 +159,95 @@ async def insert_evidence(
     return int(link.id)
 
 
+def checked_files(files: list[dict[str, Any]], prefix: str = "files") -> list[dict[str, Any]]:
+    """Each file's kind from its content, its visibility and title checked (nothing stored yet)."""
+    if len(files) > evidence_files.MAX_FILES:
+        raise UserError(
+            N_("send at most %(count)s files with one update"), field=prefix, count=evidence_files.MAX_FILES
+        )
+    checked = []
+    for index, item in enumerate(files):
+        field = f"{prefix}[{index}]"
+        kind = evidence_files.check_file(str(item.get("name") or ""), item["data"], field)
+        name = evidence_files.clean_name(str(item.get("name") or ""))
+        name = f"{name.rsplit('.', 1)[0] if '.' in name else name}.{kind.extension}"
+        title = one_line(item.get("title") or "", f"{field}.title", 300, required=False) or name
+        checked.append(
+            {
+                "data": item["data"],
+                "file_name": name,
+                "file_type": kind.content_type,
+                "file_size": len(item["data"]),
+                "title": title,
+                "visibility": visibility(item.get("visibility", "internal"), f"{field}.visibility"),
+            }
+        )
+    return checked
+
+
+@asynccontextmanager
+async def stored(files: list[dict[str, Any]]) -> AsyncIterator[list[dict[str, Any]]]:
+    """Write the checked files to the upload folder for one write transaction; if it fails, they go."""
+    keys: list[str] = []
+    try:
+        rows = []
+        for item in files:
+            keys.append(await asyncio.to_thread(evidence_files.store, item["data"]))
+            rows.append({k: v for k, v in item.items() if k != "data"} | {"file_key": keys[-1]})
+        yield rows
+    except BaseException:
+        evidence_files.discard(keys)
+        raise
+
+
+async def insert_file(caller: Caller, update_id: int, row: dict[str, Any]) -> int:
+    """Insert one stored file's evidence row (inside the caller's write_transaction) with its audit row;
+    its address is the download route."""
+    item = Evidence(progress_update=update_id, url="", **row)
+    await item.save()
+    url = f"/api/evidence/{item.id}/file"
+    await Evidence.update({Evidence.url: url}).where(Evidence.id == item.id)
+    audited = {k: v for k, v in row.items() if k != "file_key"}
+    await audit.record(
+        caller, "create", "evidence", item.id, None, {"update_id": update_id, "url": url, **audited}
+    )
+    return int(item.id)
+
+
+async def _editable_update(caller: Caller, update_id: int) -> int:
+    """The organization of an update the caller may add evidence to."""
+    update = await fetch(
+        "SELECT u.id AS id, c.organization AS organization_id FROM progress_update u "
+        "JOIN commitment c ON c.id = u.commitment WHERE u.id = {}",
+        update_id,
+    )
+    if not update:
+        raise NotFound(N_("no progress update with id %(update_id)s"), update_id=update_id)
+    try:
+        require_editor(caller, int(update[0]["organization_id"]), "evidence link")
+    except NotFound:
+        raise NotFound(N_("no progress update with id %(update_id)s"), update_id=update_id) from None
+    return int(update[0]["organization_id"])
+
+
+async def add_files(caller: Caller, update_id: int, files: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Attach files to an update: all of them or none (a refused file leaves nothing behind)."""
+    checked = checked_files(files)
+    if not checked:
+        raise UserError(N_("send at least one file"), field="file")
+    async with write_transaction():
+        org_id = await _editable_update(caller, update_id)
+        async with stored(checked) as rows:
+            ids = [await insert_file(caller, update_id, row) for row in rows]
+            await reopen_approved(caller, org_id, f"evidence files {ids} were added")
+    return [await evidence_row(evidence_id) for evidence_id in ids]
+
+
 async def add_evidence(caller: Caller, update_id: int, data: dict[str, Any]) -> dict[str, Any]:
     clean = clean_evidence(data)
     supersedes = data.get("supersedes_id")
     async with write_transaction():
-        update = await fetch(
-            "SELECT u.id AS id, c.organization AS organization_id FROM progress_update u "
-            "JOIN commitment c ON c.id = u.commitment WHERE u.id = {}",
-            update_id,
-        )
-        if not update:
-            raise NotFound(N_("no progress update with id %(update_id)s"), update_id=update_id)
-        try:
-            require_editor(caller, int(update[0]["organization_id"]), "evidence link")
-        except NotFound:
-            raise NotFound(N_("no progress update with id %(update_id)s"), update_id=update_id) from None
+        org_id = await _editable_update(caller, update_id)
         if supersedes is not None:
             old = await fetch(
                 "SELECT id FROM evidence WHERE id = {} AND progress_update = {}", supersedes, update_id
@@ -177,7 +259,6 @@ async def add_evidence(caller: Caller, update_id: int, data: dict[str, Any]) -> 
                     supersedes=supersedes,
                 )
         evidence_id = await insert_evidence(caller, update_id, clean, supersedes)
-        org_id = int(update[0]["organization_id"])
         await reopen_approved(caller, org_id, f"evidence link {evidence_id} was added")
     return await evidence_row(evidence_id)
 
@@ -192,6 +273,8 @@ async def update_evidence(
             require_editor(caller, int(before["organization_id"]), "evidence link")
         except NotFound:
             raise NotFound(N_("no evidence link with id %(evidence_id)s"), evidence_id=evidence_id) from None
+        if before["file_key"] and "url" in clean:
+            raise UserError(N_("the address of an evidence file cannot be changed"), field="url")
         if before["verified_at"] is not None:
             raise Conflict(
                 N_("a verified link can no longer be edited; add a new link that supersedes it"),
@@ -216,7 +299,7 @@ async def verify_evidence(caller: Caller, evidence_id: int) -> dict[str, Any]:
         raise Forbidden(N_("only the secretariat verifies evidence"))
     async with write_transaction():
         before = await evidence_row(evidence_id)
-        if before["verified_at"] is not None:
+        if before["verified_at"] is not None or before["rejected_at"] is not None:
             raise Conflict(
                 N_("evidence link %(evidence_id)s is already verified"),
                 field="verified_at",
@@ -232,3 +315,49 @@ async def verify_evidence(caller: Caller, evidence_id: int) -> dict[str, Any]:
         )
         await audit.record(caller, "verify", "evidence", evidence_id, before, await evidence_row(evidence_id))
     return await evidence_row(evidence_id)
+
+
+async def reject_evidence(caller: Caller, evidence_id: int, reason: str) -> dict[str, Any]:
+    """The secretariat rejects a link or file with a reason the organization can act on: it then
+    stays on record, marked rejected (docs/design.md "Evidence files"). The caller tells the focal
+    points (reminders.workflow)."""
+    if not caller.is_secretariat:
+        raise Forbidden(N_("only the secretariat verifies or rejects evidence"))
+    reason = text_block(reason, "reason", 2000).strip()
+    if not reason:
+        raise UserError(N_("a rejection needs a reason the organization can act on"), field="reason")
+    async with write_transaction():
+        before = await evidence_row(evidence_id)
+        if before["verified_at"] is not None or before["rejected_at"] is not None:
+            raise Conflict(
+                N_("evidence %(evidence_id)s was already decided on"),
+                field="verified_at",
+                evidence_id=evidence_id,
+            )
+        await update_versioned(
+            Evidence,
+            evidence_id,
+            int(before["version"]),
+            {"rejected_by": caller.person_id, "rejected_at": utcnow(), "rejection_reason": reason},
+            "evidence link",
+        )
+        await audit.record(caller, "reject", "evidence", evidence_id, before, await evidence_row(evidence_id))
+    return await evidence_row(evidence_id)
+
+
+async def evidence_file(caller: Caller, evidence_id: int, preview: bool = False) -> dict[str, Any]:
+    """A stored file the caller may read under its visibility (404 otherwise, and for a link).
+    A preview (images and PDFs) is for the organization and the secretariat only."""
+    row = await get_evidence(caller, evidence_id)
+    missing = NotFound(N_("no evidence file with id %(evidence_id)s"), evidence_id=evidence_id)
+    if not row["file_key"]:
+        raise missing
+    if preview and (
+        read_audience(caller, int(row["organization_id"])) != "internal"
+        or row["file_type"] not in evidence_files.PREVIEWED
+    ):
+        raise missing
+    path = evidence_files.file_path(str(row["file_key"]))
+    if not path.is_file():
+        raise missing
+    return {**row, "path": path}

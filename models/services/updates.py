@@ -20,11 +20,14 @@ from models.services.common import may_read, read_audience, readable_by, text_bl
 from models.services.cycles import cycle_by_name, open_cycle
 from models.services.evidence import (
     PUBLISHED_UPDATE,
+    checked_files,
     clean_evidence,
     evidence_for_updates,
     evidence_page,
     insert_evidence,
+    insert_file,
     published_update_ids,
+    stored,
 )
 from models.services.submissions import reopen_approved
 from models.tables import Commitment, ProgressUpdate
@@ -118,7 +121,8 @@ async def create_update(caller: Caller, commitment_id: int, data: dict[str, Any]
     ]
     if not narrative and level is None:
         raise UserError(N_("an update needs a narrative or a self_level"), field="narrative")
-    async with write_transaction():
+    files = checked_files(data.get("files", []))
+    async with write_transaction(), stored(files) as file_rows:
         commitment = await editable_commitment(caller, commitment_id)
         cycle = await (cycle_by_name(data["cycle"]) if data.get("cycle") else open_cycle())
         supersedes = data.get("supersedes_id")
@@ -142,6 +146,8 @@ async def create_update(caller: Caller, commitment_id: int, data: dict[str, Any]
         await update.save()
         for link in links:
             await insert_evidence(caller, update.id, link)
+        for file_row in file_rows:
+            await insert_file(caller, update.id, file_row)
         await Commitment.update({Commitment.last_update_at: now, Commitment.next_check_on: None}).where(
             Commitment.id == commitment_id
         )
