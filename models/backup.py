@@ -6,7 +6,10 @@ A backup file is an uncompressed tar with two members, in this order:
   latest migration applied), when it was made, the rows of every table, the triggers, and the
   payload's name, size and sha256;
 - the payload: `database.sqlite`, a self-contained copy made by SQLite's online backup API, or
-  `database.pgdump`, a `pg_dump --format=custom` archive (see models/backup_postgres.py).
+  `database.pgdump`, a `pg_dump --format=custom` archive (see models/backup_postgres.py);
+- then the evidence files (docs/design.md "Evidence files"), `files/<stored name>`, each listed in the
+  manifest's `files` with its size and sha256. Files are only ever added, so those present once the
+  snapshot is copied include every file its rows name.
 
 `tar -xOf FILE manifest.json` shows what a file holds. A backup is taken while the server runs and
 writes go on: it holds exactly what was committed when its snapshot was taken (a read transaction
@@ -42,6 +45,7 @@ from typing import Any
 from piccolo.engine.base import Engine
 from piccolo.engine.sqlite import SQLiteEngine
 
+from models import evidence_files
 from models.backup_facts import (
     NOT_DATA,
     BackupError,
@@ -55,6 +59,7 @@ from models.backup_facts import (
 FORMAT = "cop-tracker-backup"
 FORMAT_VERSION = 1
 MANIFEST = "manifest.json"
+FILES = "files"
 PAYLOADS = {"sqlite": "database.sqlite", "postgres": "database.pgdump"}
 SQLITE_STEP_PAGES = 4096  # 16 MB of 4 KB pages per step of the backup API, between progress reports
 CHUNK = 1 << 20
@@ -217,11 +222,17 @@ async def _sqlite_restore(payload: Path, target: Path, manifest: dict[str, Any],
 # The file
 
 
-def _manifest(engine: str, facts: Facts, payload: Path, extra: dict[str, Any]) -> dict[str, Any]:
+def _sha256(path: Path) -> str:
     digest = hashlib.sha256()
-    with payload.open("rb") as stream:
+    with path.open("rb") as stream:
         while chunk := stream.read(CHUNK):
             digest.update(chunk)
+    return digest.hexdigest()
+
+
+def _manifest(
+    engine: str, facts: Facts, payload: Path, extra: dict[str, Any], files: list[Path]
+) -> dict[str, Any]:
     return {
         "format": FORMAT,
         "format_version": FORMAT_VERSION,
@@ -230,12 +241,13 @@ def _manifest(engine: str, facts: Facts, payload: Path, extra: dict[str, Any]) -
         "created_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
         "tables": facts.tables,
         "triggers": facts.triggers,
-        "payload": {"name": PAYLOADS[engine], "bytes": payload.stat().st_size, "sha256": digest.hexdigest()},
+        "payload": {"name": PAYLOADS[engine], "bytes": payload.stat().st_size, "sha256": _sha256(payload)},
+        "files": [{"name": f.name, "bytes": f.stat().st_size, "sha256": _sha256(f)} for f in files],
         **extra,
     }
 
 
-def _write_container(path: Path, manifest: dict[str, Any], payload: Path) -> None:
+def _write_container(path: Path, manifest: dict[str, Any], payload: Path, uploads: Path) -> None:
     """Write next to `path`, then rename: a crash leaves the old file or none, never half a backup."""
     partial = path.with_name(f".{path.name}.partial")
     try:
@@ -250,6 +262,8 @@ def _write_container(path: Path, manifest: dict[str, Any], payload: Path) -> Non
             info.size, info.mtime = len(data), int(time.time())
             tar.addfile(info, io.BytesIO(data))
             tar.add(payload, arcname=manifest["payload"]["name"], recursive=False)
+            for item in manifest["files"]:
+                tar.add(uploads / item["name"], arcname=f"{FILES}/{item['name']}", recursive=False)
             tar.close()
             raw.flush()
             os.fsync(raw.fileno())
@@ -278,13 +292,37 @@ def _checked_manifest(data: bytes) -> dict[str, Any]:
         or payload.get("name") != PAYLOADS[manifest["engine"]]
         or not isinstance(payload.get("bytes"), int)
         or not isinstance(payload.get("sha256"), str)
+        or not isinstance(manifest.setdefault("files", []), list)
+        or not all(
+            isinstance(f, dict)
+            and evidence_files.KEY.match(str(f.get("name")))
+            and isinstance(f.get("bytes"), int)
+            for f in manifest["files"]
+        )
     ):
         raise BackupError("the backup's manifest.json is incomplete or corrupt")
     return manifest
 
 
-def read_container(path: Path, payload_path: Path, engine: str, progress: Progress) -> dict[str, Any]:
-    """The manifest, once the payload is extracted to `payload_path` and matches its checksum."""
+def _extract(
+    tar: tarfile.TarFile, member: tarfile.TarInfo, out_path: Path, progress: Progress
+) -> tuple[int, str]:
+    """Copy one member out; its size and sha256."""
+    digest, done = hashlib.sha256(), 0
+    with tar.extractfile(member) as stream, out_path.open("wb") as out:  # type: ignore[union-attr]
+        while chunk := stream.read(CHUNK):
+            digest.update(chunk)
+            out.write(chunk)
+            done += len(chunk)
+            progress(f"reading {100 * done // max(member.size, 1)}% of {member.size / 1e6:.0f} MB")
+    return done, digest.hexdigest()
+
+
+def read_container(
+    path: Path, payload_path: Path, engine: str, progress: Progress, files_dir: Path | None = None
+) -> dict[str, Any]:
+    """The manifest, once the payload is extracted to `payload_path` (and the evidence files to
+    `files_dir`) and each matches its checksum."""
     if not path.is_file():
         raise BackupError(f"no backup file {path}")
     try:
@@ -308,18 +346,27 @@ def read_container(path: Path, payload_path: Path, engine: str, progress: Progre
                 raise BackupError(
                     f"{path} is truncated or corrupt: its payload is missing or of the wrong size"
                 )
-            digest, done = hashlib.sha256(), 0
-            with tar.extractfile(member) as stream, payload_path.open("wb") as out:  # type: ignore[union-attr]
-                while chunk := stream.read(CHUNK):
-                    digest.update(chunk)
-                    out.write(chunk)
-                    done += len(chunk)
-                    progress(f"reading {100 * done // max(member.size, 1)}% of {member.size / 1e6:.0f} MB")
+            done, digest = _extract(tar, member, payload_path, progress)
+            if done != expected["bytes"] or digest != expected["sha256"]:
+                raise BackupError(
+                    f"{path} is corrupt: its payload does not match the checksum in its manifest"
+                )
+            for item in manifest["files"]:
+                member = tar.next()
+                if member is None or member.name != f"{FILES}/{item['name']}" or files_dir is None:
+                    raise BackupError(
+                        f"{path} is truncated or corrupt: evidence file {item['name']} is missing"
+                    )
+                if _extract(tar, member, files_dir / item["name"], progress) != (
+                    item["bytes"],
+                    item["sha256"],
+                ):
+                    raise BackupError(
+                        f"{path} is corrupt: evidence file {item['name']} does not match its checksum"
+                    )
     except (tarfile.TarError, EOFError, zlib.error, UnicodeDecodeError, json.JSONDecodeError) as exc:
         reason = " ".join(str(exc).split()) or type(exc).__name__
         raise BackupError(f"{path} is truncated or corrupt ({reason})") from None
-    if done != expected["bytes"] or digest.hexdigest() != expected["sha256"]:
-        raise BackupError(f"{path} is corrupt: its payload does not match the checksum in its manifest")
     return manifest
 
 
@@ -358,8 +405,9 @@ async def write_backup(
         if not facts.schema_version:
             raise BackupError("the database has no migrations applied; run cop-tracker migrate first")
         progress("writing the checksum")
-        manifest = _manifest(kind, facts, payload, extra)
-        _write_container(path, manifest, payload)
+        uploads = evidence_files.upload_dir(engine)
+        manifest = _manifest(kind, facts, payload, extra, evidence_files.stored_files(engine))
+        _write_container(path, manifest, payload, uploads)
     return Summary(path, manifest, time.monotonic() - started)
 
 
@@ -375,14 +423,21 @@ async def restore_backup(
     target = Path(engine.path).resolve() if isinstance(engine, SQLiteEngine) else None
     if target is not None and not force and not sqlite_is_empty(target):
         raise not_empty()  # said before reading a large file
-    with _scratch(target or path, ".payload") as payload:
-        manifest = read_container(path, payload, kind, progress)
+    uploads = evidence_files.upload_dir(engine)
+    uploads.mkdir(parents=True, exist_ok=True, mode=0o700)
+    with (
+        _scratch(target or path, ".payload") as payload,
+        tempfile.TemporaryDirectory(prefix=".restore-", dir=uploads) as files_dir,
+    ):
+        manifest = read_container(path, payload, kind, progress, Path(files_dir))
         if target is not None:
             found = await _sqlite_restore(payload, target, manifest, progress)
         else:
             from models.backup_postgres import pg_restore
 
             found = await pg_restore(engine.config["dsn"], payload, manifest, force, progress)
-    check_counts(manifest["tables"], found, "the restored database")
-    check_triggers(found, "the restored database")
+        check_counts(manifest["tables"], found, "the restored database")
+        check_triggers(found, "the restored database")
+        for item in manifest["files"]:
+            os.replace(Path(files_dir) / item["name"], uploads / item["name"])
     return Summary(path, manifest, time.monotonic() - started)

@@ -18,6 +18,8 @@ import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
+from piccolo.engine.base import Engine
+
 from models.engine import current_engine, is_sqlite
 from models.errors import UserError
 from models.settings import Settings
@@ -124,12 +126,12 @@ def check_file(name: str, data: bytes, field: str = "file") -> Kind:
     return kind
 
 
-def upload_dir(settings: Settings | None = None) -> Path:
+def upload_dir(engine: Engine | None = None) -> Path:
     """UPLOAD_DIR, or a folder beside the SQLite file (`uploads` in the working directory on PostgreSQL)."""
-    configured = (settings.upload_dir if settings else os.environ.get("UPLOAD_DIR", "")).strip()
+    configured = Settings.from_env().upload_dir
     if configured:
         return Path(configured).resolve()
-    engine = current_engine()
+    engine = engine or current_engine()
     if is_sqlite(engine):
         database = Path(engine.path).resolve()
         return database.with_name(database.name + ".uploads")
@@ -170,9 +172,9 @@ def read(key: str) -> bytes:
     return file_path(key).read_bytes()
 
 
-def stored_files() -> list[Path]:
+def stored_files(engine: Engine | None = None) -> list[Path]:
     """Every stored file (for backups)."""
-    folder = upload_dir()
+    folder = upload_dir(engine)
     if not folder.is_dir():
         return []
     return sorted(path for path in folder.iterdir() if path.is_file() and KEY.match(path.name))

@@ -104,7 +104,7 @@ DECIDED = {
         "SELECT e.id, e.url, e.title, e.rejection_reason, e.rejected_at, e.verified_at, ar.key AS area_key, "
         "ar.name AS area_name, COALESCE(y.name, '') AS cycle_name, o.id AS organization_id, o.acronym, "
         "o.name AS org_name, "
-        "u.id AS update_id, c.id AS commitment_id FROM evidence e "
+        "u.id AS update_id, c.id AS commitment_id, e.file_key FROM evidence e "
         "JOIN progress_update u ON u.id = e.progress_update JOIN commitment c ON c.id = u.commitment "
         "JOIN area ar ON ar.id = c.area LEFT JOIN cycle y ON y.id = u.cycle "
         "JOIN organization o ON o.id = c.organization "
@@ -129,7 +129,8 @@ async def queue_evidence_decision(settings: Settings, evidence_id: int, kind: st
         "organization_acronym": row["acronym"],
         "area_name": row["area_name"],
         "cycle_name": row["cycle_name"],
-        "evidence_title": row["title"] or row["url"],
+        # A file is named by its address: its name and title are the organization's own words.
+        "evidence_title": row["url"] if row.get("file_key") else row["title"] or row["url"],
     }
     if rule == EVIDENCE_REJECTED:
         values["reason"] = row["rejection_reason"]

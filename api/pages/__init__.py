@@ -61,6 +61,7 @@ PAGE_ACCESS: dict[str, str] = {
     "POST /admin/cycles/{cycle}/publish-approved": "secretariat",
     "GET /admin/evidence": "secretariat",
     "POST /admin/evidence/{evidence_id}/verify": "secretariat",
+    "POST /admin/evidence/{evidence_id}/reject": "secretariat",
     "POST /admin/evidence/assessment/{evidence_id}/decision": "secretariat",
     "GET /admin/areas": "secretariat",
     "GET /admin/areas/new": "secretariat",

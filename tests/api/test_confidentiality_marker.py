@@ -24,6 +24,7 @@ from models.services.sessions import caller_for_person
 from models.tables import Comment
 from scorecards import publishing
 from tests.api.support import CHAMPION_NRA, DONOR, FOCAL_NRA, FOCAL_USP, REVIEWER_OF_NRA, org_id
+from tests.evidence_samples import pdf
 
 MARKER = "ZQX-CONFIDENTIAL-7731"
 AUDIENCES = ("internal", "peer", "donor")
@@ -62,7 +63,14 @@ async def plant_markers(nra: int) -> dict[str, list[Any]]:
         created = await updates.create_update(
             SYSTEM,
             commitments[0],
-            {"narrative": narrative, "visibility": visibility, "self_level": 3, "evidence": [internal_link]},
+            {
+                "narrative": narrative,
+                "visibility": visibility,
+                "self_level": 3,
+                "evidence": [internal_link],
+                # An internal file: its name and its content carry the marker.
+                "files": [{"name": f"{MARKER} minutes.pdf", "data": pdf(f"{MARKER} file content")}],
+            },
         )
         planted.append(created["id"])
     submission_cycle = await fetch("SELECT id FROM cycle ORDER BY period_start")
@@ -180,6 +188,10 @@ async def test_internal_text_never_reaches_donors_peers_or_strangers(
     own = await sign_in(FOCAL_NRA)
     own_view = await client.get(f"/api/commitments/{planted['commitments'][0]}/updates", headers=own)
     assert MARKER in own_view.text
+    files = [e for u in own_view.json()["items"] for e in u["evidence"] if e["file_name"]]
+    assert files and all(MARKER in e["file_name"] for e in files)
+    own_file = await client.get(files[-1]["url"], headers=own)
+    assert MARKER.encode() in own_file.content and MARKER in own_file.headers["content-disposition"]
 
     crawled, leaks, errors = 0, [], []
     for template, handler_params in get_routes(app):

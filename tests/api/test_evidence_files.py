@@ -202,3 +202,40 @@ async def test_the_update_form_takes_files_and_names_a_refused_one(
     assert (stored[0]["file_name"], stored[0]["visibility"]) == ("policy.pdf", "peer")
     page = await client.get(added.headers["location"], headers=cookie)
     assert stored[0]["url"] in page.text
+
+
+async def test_the_secretariat_previews_and_rejects_a_file_on_the_verification_page(
+    client: httpx.AsyncClient, demo, sign_in
+) -> None:
+    focal = await sign_in(FOCAL_NRA)
+    update_id = await new_update(client, focal)
+    row = (await upload(client, focal, update_id, "policy.pdf", pdf())).json()[0]
+    image = (await upload(client, focal, update_id, "chart.png", ALLOWED["chart.png"][0]())).json()[0]
+    # The demo's own links wait too; these two alone are left in the queue.
+    await fetch_rows("UPDATE evidence SET verified_at = created_at WHERE id < {}", row["id"])
+    secretariat = await sign_in(SECRETARIAT)
+    queue = await client.get("/admin/evidence/?page=1", headers=secretariat)
+    assert f'<iframe src="/api/evidence/{row["id"]}/preview"' in queue.text
+    assert f'<img src="/api/evidence/{image["id"]}/preview"' in queue.text
+    assert "default-src 'self'" in queue.headers["content-security-policy"]
+    cookie = {"Cookie": secretariat["Cookie"]}
+    fields = {"_csrf": secretariat["X-CSRF-Token"], "next": "/admin/evidence"}
+    empty = await client.post(
+        f"/admin/evidence/{row['id']}/reject", data={**fields, "reason": ""}, headers=cookie
+    )
+    assert empty.status_code == 303
+    assert (await fetch_rows("SELECT rejected_at FROM evidence WHERE id = {}", row["id"]))[0][
+        "rejected_at"
+    ] is None
+    rejected = await client.post(
+        f"/admin/evidence/{row['id']}/reject", data={**fields, "reason": "Unsigned draft."}, headers=cookie
+    )
+    assert rejected.status_code == 303
+    after = await client.get("/admin/evidence/?page=1", headers=secretariat)
+    assert f"/api/evidence/{row['id']}/preview" not in after.text
+    commitment = await first_commitment("NRA")
+    page = await client.get(
+        f"/organizations/{commitment['organization']}/commitments/{commitment['id']}",
+        headers={"Cookie": focal["Cookie"]},
+    )
+    assert "Unsigned draft." in page.text

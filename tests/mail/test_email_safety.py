@@ -15,6 +15,7 @@ from reminders.check import run_check
 from reminders.sender import deliver_due
 from tests.api.support import CHAMPION_NRA, FOCAL_NRA, FOCAL_USP, SECRETARIAT, org_id
 from tests.conftest import TODAY
+from tests.evidence_samples import pdf
 from tests.mail.test_invitations_and_reset import invite
 from tests.mail.test_workflow_emails import mail_app, mail_client  # noqa: F401 - fixtures
 
@@ -47,6 +48,23 @@ async def test_no_confidential_text_and_no_injected_header_in_any_email(
     )
     base = "/api/organizations/{}/submissions/2026-H2/{}"
     focal, champion, sec = await sign_in(FOCAL_NRA), await sign_in(CHAMPION_NRA), await sign_in(SECRETARIAT)
+    # An internal evidence file, its name and content confidential, rejected by the secretariat.
+    update = (await fetch("SELECT MAX(id) AS id FROM progress_update WHERE commitment = {}", commitment))[0][
+        "id"
+    ]
+    uploaded = await mail_client.post(
+        f"/api/updates/{update}/files",
+        files=[("file", (f"{MARKER}.pdf", pdf(MARKER), "application/pdf"))],
+        data={"title": MARKER},
+        headers=focal,
+    )
+    assert uploaded.status_code == 201, uploaded.text
+    rejected = await mail_client.post(
+        f"/api/evidence/{uploaded.json()[0]['id']}/decision",
+        json={"decision": "reject", "reason": "Unreadable scan."},
+        headers=sec,
+    )
+    assert rejected.status_code == 200, rejected.text
     posted = await mail_client.post(base.format(nra, "comments"), json={"body": MARKER}, headers=sec)
     assert posted.status_code in (200, 201), posted.text
     assert (await mail_client.post(base.format(nra, "submit"), headers=focal)).status_code == 201
@@ -68,6 +86,7 @@ async def test_no_confidential_text_and_no_injected_header_in_any_email(
     assert champions_mail and all("Eve Bcc: thief@evil.example X-Evil: 1" in m.text for m in champions_mail)
     # The return comment reaches the organization's focal points, and nobody of another one.
     assert not [m for m in messages if FOCAL_USP in m.rcpt_tos and "Fix it." in m.text]
+    assert [m for m in messages if "Unreadable scan." in m.text and FOCAL_NRA in m.rcpt_tos]
 
 
 async def test_every_email_has_a_plain_text_and_an_html_part(

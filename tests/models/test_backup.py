@@ -289,3 +289,47 @@ async def test_the_commands_back_up_and_restore_with_a_one_line_summary(
     assert missing.returncode == 2 and missing.stderr.strip() == (
         f"cop-tracker: error: no backup file {tmp_path / 'absent.cop-backup'}"
     )
+
+
+@slow_on_postgres
+async def test_evidence_files_are_backed_up_and_restored(demo: Any, tmp_path: Path) -> None:
+    from models import evidence_files
+    from tests.evidence_samples import pdf
+
+    content = pdf("signed policy")
+    created = await create_update(
+        SYSTEM,
+        await first_commitment(),
+        {"narrative": "Policy signed", "files": [{"name": "policy.pdf", "data": content}]},
+    )
+    key = (await fetch("SELECT file_key FROM evidence WHERE progress_update = {}", created["id"]))[0][
+        "file_key"
+    ]
+    summary = await write_backup(current_engine(), tmp_path / "files.cop-backup")
+    assert [f["name"] for f in summary.manifest["files"]] == [key]
+    with tarfile.open(summary.path) as tar:
+        assert f"files/{key}" in tar.getnames()
+    evidence_files.file_path(key).unlink()
+
+    await restore_backup(current_engine(), summary.path, force=True)
+    assert evidence_files.read(key) == content
+    assert not [p for p in evidence_files.upload_dir().iterdir() if p.name.startswith(".restore-")]
+
+
+@slow_on_postgres
+async def test_a_backup_missing_an_evidence_file_is_refused(demo: Any, tmp_path: Path) -> None:
+    from tests.evidence_samples import pdf
+
+    await create_update(
+        SYSTEM, await first_commitment(), {"narrative": "x", "files": [{"name": "a.pdf", "data": pdf()}]}
+    )
+    summary = await write_backup(current_engine(), tmp_path / "files.cop-backup")
+    cut = tmp_path / "cut.cop-backup"
+    with tarfile.open(summary.path) as source, tarfile.open(cut, "w", format=tarfile.PAX_FORMAT) as out:
+        for member in source.getmembers():
+            if not member.name.startswith("files/"):
+                out.addfile(member, source.extractfile(member))
+    kept = await counts()
+    with pytest.raises(BackupError, match="evidence file .* is missing"):
+        await restore_backup(current_engine(), cut, force=True)
+    assert await counts() == kept

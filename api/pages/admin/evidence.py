@@ -1,4 +1,5 @@
-"""Verifying evidence (secretariat): the links behind level claims, and a button to verify each."""
+"""Verifying evidence (secretariat): the links and files behind level claims, a preview of images
+and PDFs, and buttons to verify each or reject it with a reason."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from api.pages.errors import PageController
 from api.pages.forms import page_number
 from api.pages.login import safe_next
 from api.pages.render import read_form, redirect, render
+from models import evidence_files
 from models.caller import Caller
 from models.errors import UserError
 from models.paging import Paging
@@ -19,7 +21,7 @@ from models.services import assessments as assessment_service
 from models.services import evidence as evidence_service
 from models.services.verification import evidence_to_verify
 from models.words import N_, gettext
-from reminders.workflow import decide_evidence
+from reminders.workflow import decide_evidence, decide_update_evidence
 
 
 class AdminEvidencePages(PageController):
@@ -43,6 +45,7 @@ class AdminEvidencePages(PageController):
             base=page_base("/admin/evidence", organization=organization),
             here=str(request.url.path) + (f"?{request.url.query}" if request.url.query else ""),
             assessment_evidence=await assessment_service.evidence_to_decide(caller),
+            previewed=evidence_files.PREVIEWED,
         )
 
     @post("/assessment/{evidence_id:int}/decision")
@@ -69,4 +72,17 @@ class AdminEvidencePages(PageController):
             row = await evidence_service.verify_evidence(caller, evidence_id)
         except UserError as exc:
             return redirect(request, back, exc.message[:1].upper() + exc.message[1:], "error")
-        return redirect(request, back, f"Verified: {row['title'] or row['url']}.")
+        return redirect(request, back, gettext("Verified: %(link)s.", link=row["title"] or row["url"]))
+
+    @post("/{evidence_id:int}/reject")
+    async def reject(self, request: Request[Any, Any, Any], caller: Caller, evidence_id: int) -> Redirect:
+        """Reject a progress update's link or file with a reason; the focal points are emailed it."""
+        form = await read_form(request)
+        back = safe_next(form.get("next") or "/admin/evidence")
+        try:
+            row = await decide_update_evidence(
+                request.app.state.settings, caller, evidence_id, "reject", form.get("reason", "")
+            )
+        except UserError as exc:
+            return redirect(request, back, exc.message[:1].upper() + exc.message[1:], "error")
+        return redirect(request, back, gettext("Rejected: %(link)s.", link=row["title"] or row["url"]))
