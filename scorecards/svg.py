@@ -8,6 +8,8 @@ escaped here; the functions return `Markup` for the templates.
 
 from __future__ import annotations
 
+import math
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -30,9 +32,13 @@ def _number(value: float | None) -> str:
 
 def _svg(chart_id: str, width: int, height: int, title: str, desc: str, body: list[str]) -> Markup:
     chart_id = str(escape(chart_id))
+    # Never drawn so small that its smallest text falls under 12 px: on a phone the chart scrolls in
+    # its own box instead (`.chart-wrap`).
+    smallest = min((float(size) for size in re.findall(r'font-size="([\d.]+)"', "".join(body))), default=12.0)
+    min_width = math.ceil(width * max(1.0, 12 / smallest)) + 1
     return Markup(
         f'<svg xmlns="http://www.w3.org/2000/svg" class="chart" id="{chart_id}" viewBox="0 0 {width} {height}" '
-        f'width="{width}" height="{height}" style="max-width: {round(width * 1.35)}px" role="img" '
+        f'width="{width}" height="{height}" style="max-width: {round(width * 1.35)}px; min-width: {min_width}px" role="img" '
         f'aria-labelledby="{chart_id}-title {chart_id}-desc" {FONT}>'
         f'<title id="{chart_id}-title">{escape(title)}</title><desc id="{chart_id}-desc">{escape(desc)}</desc>'
         + "".join(body)

@@ -7,6 +7,7 @@ JSON API keeps the app-wide handlers of `api.errors`.
 from __future__ import annotations
 
 import logging
+import re
 from typing import Any
 
 from litestar import Controller, Request, Response
@@ -49,7 +50,23 @@ def error_page(request: Request[Any, Any, Any], status: int, message: str) -> Re
     )
 
 
+NOT_HERE = N_("there is no page at this address")
+OTHER_ORGANIZATION = re.compile(r"^/organizations/(\d+)(/|$)")
+
+
+def unknown_to(request: Request[Any, Any, Any]) -> bool:
+    """A page of an organization the reader has no role in: whether it exists is not theirs to know,
+    so a refusal there answers 404 like a page that does not exist (docs/design.md "Running it")."""
+    match = OTHER_ORGANIZATION.match(request.url.path)
+    if match is None:
+        return False
+    caller = _caller(request)
+    return not caller.is_secretariat and int(match.group(1)) not in caller.org_ids()
+
+
 def page_user_error(request: Request[Any, Any, Any], exc: UserError) -> Response[Any]:
+    if exc.status_code == 403 and unknown_to(request):
+        return error_page(request, 404, gettext(NOT_HERE))
     return error_page(request, exc.status_code, exc.message)
 
 
@@ -65,12 +82,14 @@ def page_http_error(request: Request[Any, Any, Any], exc: HTTPException) -> Resp
         return error_page(request, exc.status_code, gettext("the server could not answer; try again later"))
     # Refusals met before a page handler ran (the access table, an unknown path) are said in words,
     # never with the route's template.
+    if exc.status_code == 403 and unknown_to(request):
+        return error_page(request, 404, gettext(NOT_HERE))
     if exc.status_code == 403:
         return error_page(
             request, 403, gettext("this page is for other people; ask the secretariat if you need it")
         )
     if exc.status_code in (404, 405):
-        return error_page(request, 404, gettext("there is no page at this address"))
+        return error_page(request, 404, gettext(NOT_HERE))
     return error_page(request, exc.status_code, str(exc.detail))
 
 

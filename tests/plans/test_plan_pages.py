@@ -66,4 +66,4 @@ async def test_a_refused_file_is_shown_beside_the_file_field(
     )
     assert answer.status_code == 400 and "macro-enabled workbook" in answer.text
     other = await visitor(client, sign_in, "focal.usp")
-    assert (await other.get(f"/organizations/{nra}/import")).status_code == 403
+    assert (await other.get(f"/organizations/{nra}/import")).status_code == 404
