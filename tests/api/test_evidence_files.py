@@ -239,3 +239,22 @@ async def test_the_secretariat_previews_and_rejects_a_file_on_the_verification_p
         headers={"Cookie": focal["Cookie"]},
     )
     assert "Unsigned draft." in page.text
+
+
+async def test_the_original_name_is_kept_as_data_only(client: httpx.AsyncClient, demo, sign_in) -> None:
+    focal = await sign_in(FOCAL_NRA)
+    update_id = await new_update(client, focal)
+    named = (await upload(client, focal, update_id, "политика été.pdf", pdf())).json()[0]
+    download = await client.get(named["url"], headers=focal)
+    assert download.headers["content-disposition"] == (
+        "attachment; filename*=utf-8''%D0%BF%D0%BE%D0%BB%D0%B8%D1%82%D0%B8%D0%BA%D0%B0%20%C3%A9t%C3%A9.pdf"
+    )
+    # No path survives, and the extension is the one the content proves.
+    path = (await upload(client, focal, update_id, "../../etc/passwd.exe", pdf())).json()[0]
+    assert path["file_name"] == "passwd.pdf"
+    moved = await client.patch(
+        f"/api/evidence/{path['id']}",
+        json={"url": "https://elsewhere.example.org/"},
+        headers={**focal, "If-Match": '"1"'},
+    )
+    assert moved.status_code == 400

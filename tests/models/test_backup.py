@@ -306,7 +306,7 @@ async def test_evidence_files_are_backed_up_and_restored(demo: Any, tmp_path: Pa
         "file_key"
     ]
     summary = await write_backup(current_engine(), tmp_path / "files.cop-backup")
-    assert [f["name"] for f in summary.manifest["files"]] == [key]
+    assert key in [f["name"] for f in summary.manifest["files"]]
     with tarfile.open(summary.path) as tar:
         assert f"files/{key}" in tar.getnames()
     evidence_files.file_path(key).unlink()
