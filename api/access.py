@@ -32,12 +32,12 @@ from urllib.parse import quote
 from litestar.exceptions import NotAuthorizedException, PermissionDeniedException
 from litestar.types import ASGIApp, Receive, Scope, Send
 
-from api.auth import CALLER_STATE_KEY, client_address, resolve_caller
+from api.auth import CALLER_STATE_KEY, LANGUAGE_STATE_KEY, client_address, reader_language, resolve_caller
 from api.security import check_csrf_and_origin
 from models.caller import Caller
 from models.settings import Settings
 from models.vocabulary import ORG_SCOPED_ROLES, ROLES
-from models.words import gettext
+from models.words import gettext, speaking
 
 ANYONE = "anyone"
 SIGNED_IN = "signed_in"
@@ -214,6 +214,12 @@ class AccessMiddleware:
         caller = await resolve_caller(scope, self.settings)
         state = scope.setdefault("state", {})  # type: ignore[typeddict-item]
         state[CALLER_STATE_KEY] = caller
+        language = state[LANGUAGE_STATE_KEY] = reader_language(scope, caller)
+        with speaking(language):
+            await self._answer(scope, receive, send, caller)
+
+    async def _answer(self, scope: Scope, receive: Receive, send: Send, caller: Caller) -> None:
+        state = scope["state"]  # type: ignore[typeddict-item]
         state["client_address"] = client_address(scope, self.settings)
         method = scope["method"]
         if method != "OPTIONS":

@@ -19,8 +19,10 @@ from litestar.types import Scope
 from models.caller import ANONYMOUS, Caller
 from models.services.sessions import SESSION_COOKIE, caller_for_session, caller_for_token
 from models.settings import Settings
+from models.words import negotiate_language, supported_language
 
 CALLER_STATE_KEY = "caller"
+LANGUAGE_STATE_KEY = "language"
 # Annotate handler parameters with it: `caller: CallerDep` (plain `caller: Caller` works too).
 CallerDep = NamedDependency[Caller]
 
@@ -30,6 +32,17 @@ def header_value(scope: Scope, name: bytes) -> str | None:
         if key == name:
             return value.decode("latin-1")
     return None
+
+
+def browser_language(scope: Scope) -> str:
+    """The supported language the request's Accept-Language asks for first (English by default)."""
+    return negotiate_language(header_value(scope, b"accept-language"))
+
+
+def reader_language(scope: Scope, caller: Caller) -> str:
+    """The language a request is answered in: the person's choice, else the browser's
+    (docs/design.md "Languages")."""
+    return supported_language(caller.language) or browser_language(scope)
 
 
 def bearer_token(scope: Scope) -> str | None:

@@ -85,16 +85,21 @@ def exception_handlers() -> dict[Any, Any]:
     path is a 404 page, and a refusal never shows a route template (docs/design.md "Running it")."""
     from litestar.exceptions import HTTPException
 
+    from api.auth import LANGUAGE_STATE_KEY, browser_language
     from api.errors import answer_headers, handle_http_exception
     from api.errors import exception_handlers as api_exception_handlers
     from api.pages.errors import page_http_error
+    from models.words import speaking
 
     def answer(request: Any, exc: HTTPException) -> Any:
         if request.url.path.startswith(("/api/", "/schema", "/static/")):
             return handle_http_exception(request, exc)
         # An unknown path is answered before the middleware runs: the page carries the security
         # headers itself, as the API's error answers do.
-        page = page_http_error(request, exc)
+        with speaking(
+            request.scope.get("state", {}).get(LANGUAGE_STATE_KEY) or browser_language(request.scope)
+        ):
+            page = page_http_error(request, exc)
         page.headers.update({k: v for k, v in answer_headers(request).items() if k not in page.headers})
         return page
 

@@ -19,6 +19,9 @@ class Caller:
     roles: frozenset[tuple[str, int | None]] = field(default_factory=frozenset)
     via: str = "anonymous"  # "session", "token", "system" or "anonymous"
     csrf_token: str = ""
+    # The person's chosen language, or "" (not chosen yet, or anonymous): pages then follow the
+    # browser's Accept-Language (docs/design.md "Languages").
+    language: str = ""
 
     @property
     def authenticated(self) -> bool:

@@ -52,6 +52,9 @@ class Person(Table):
     email_frequency = Varchar(length=16, default="daily")
     # The non-essential rules the person turned off, separated by ",".
     muted_rules = Text(default="")
+    # One of models.words.SUPPORTED_LANGUAGES; empty until the first sign-in, when the browser's
+    # Accept-Language chooses it (docs/design.md "Languages").
+    language = Varchar(length=8, default="")
     version = Integer(default=1)
     created_at = Timestamptz(default=TimestamptzNow())
 

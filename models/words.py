@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import Any
 
 import jinja2
-from babel import Locale
+from babel import Locale, negotiate_locale
 from babel.dates import format_date as babel_format_date
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
@@ -38,6 +38,10 @@ LOCALE_DIR = ROOT / "locale"
 TEMPLATES_DIR = ROOT / "templates"
 DOMAIN = "messages"
 DEFAULT_LOCALE = "en"
+# The languages a person may read in (docs/design.md "Languages"); a new language is added here and
+# as locale/<code>/LC_MESSAGES/messages.po. Arabic is written right to left.
+SUPPORTED_LANGUAGES = ("en", "fr", "es", "ar")
+RIGHT_TO_LEFT = frozenset({"ar"})
 # "6 December 2026": day, month name, year. Written as a CLDR pattern so that another locale's
 # month names come from Babel; a language that orders them differently changes this one pattern.
 LONG_DATE = "d MMMM y"
@@ -63,6 +67,47 @@ def translations(locale: str = DEFAULT_LOCALE) -> NullTranslations:
     write_mo(compiled, catalog)
     compiled.seek(0)
     return Translations(compiled, domain=DOMAIN)
+
+
+def parse_accept_language(header: str | None) -> list[str]:
+    """The language tags of an Accept-Language header, most wanted first (q=0 means "not this")."""
+    weighted: list[tuple[float, int, str]] = []
+    for position, part in enumerate((header or "").split(",")[:32]):
+        tag, _, params = part.strip().partition(";")
+        tag = tag.strip()
+        quality = 1.0
+        for param in params.split(";"):
+            name, _, value = param.strip().partition("=")
+            if name.strip().lower() == "q":
+                try:
+                    quality = float(value)
+                except ValueError:
+                    quality = 0.0
+        if tag and tag != "*" and len(tag) <= 35 and quality > 0:
+            weighted.append((-quality, position, tag.replace("_", "-")))
+    return [tag for _, _, tag in sorted(weighted)]
+
+
+def negotiate_language(header: str | None) -> str:
+    """The supported language a browser's Accept-Language asks for first, else English."""
+    preferred = parse_accept_language(header)
+    return negotiate_locale(preferred, SUPPORTED_LANGUAGES, sep="-") or DEFAULT_LOCALE
+
+
+def supported_language(value: str | None) -> str | None:
+    """`value` if it names a supported language, else None."""
+    return value if value in SUPPORTED_LANGUAGES else None
+
+
+def text_direction(locale: str | None = None) -> str:
+    """ "rtl" for a language written right to left, else "ltr" (the `dir` of pages and emails)."""
+    return "rtl" if (locale or current_locale()) in RIGHT_TO_LEFT else "ltr"
+
+
+def language_name(code: str) -> str:
+    """A language in its own words ("Français", "العربية"), as a language chooser shows it."""
+    name = Locale.parse(code).get_display_name(code) or code
+    return name[:1].upper() + name[1:]
 
 
 def current_locale() -> str:
@@ -246,4 +291,5 @@ def template_environment(*, strict: bool = False, email: bool = False) -> jinja2
     env.filters["status_word"] = status_word
     env.filters["role_label"] = role_label
     env.globals["current_locale"] = current_locale
+    env.globals["text_direction"] = text_direction
     return env

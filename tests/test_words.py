@@ -186,7 +186,7 @@ def test_a_new_language_is_a_catalog_and_nothing_else(
         english_subject = EmailRenderer("").subject("submission_late", context)
     finally:
         words.translations.cache_clear()
-    assert "<h1>Se connecter</h1>" in page and '<html lang="fr">' in page
+    assert "<h1>Se connecter</h1>" in page and '<html lang="fr" dir="ltr">' in page
     assert subject == "Rapport 2026-H2 : 3 jours de retard [UNHCR]"
     assert error == "aucun jalon n'a l'identifiant 7"
     assert day == "6 décembre 2026"

@@ -10,7 +10,14 @@ from litestar.openapi.datastructures import ResponseSpec
 from litestar.params import FromPath, JSONBody
 from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED, HTTP_202_ACCEPTED, HTTP_204_NO_CONTENT
 
-from api.auth import CallerDep, client_address, expired_session_cookie, session_cookie, session_cookie_for
+from api.auth import (
+    CallerDep,
+    browser_language,
+    client_address,
+    expired_session_cookie,
+    session_cookie,
+    session_cookie_for,
+)
 from api.controllers import listed, shape
 from api.schemas.auth import (
     ErrorRead,
@@ -31,7 +38,7 @@ from api.schemas.auth import (
 from models.paging import ListOf, Paging
 from models.services import account, account_tokens, sessions
 from models.services.sessions import hash_secret
-from models.words import N_, gettext
+from models.words import DEFAULT_LOCALE, N_, gettext
 from reminders import account_emails
 
 RESET_ANSWER = N_(
@@ -55,6 +62,7 @@ def me_of(caller: CallerDep) -> MeRead:
         via=caller.via,
         roles=[RoleRead(role=r, organization_id=o) for r, o in sorted(caller.roles, key=str)],
         csrf_token=caller.csrf_token,
+        language=caller.language or DEFAULT_LOCALE,
     )
 
 
@@ -67,6 +75,7 @@ async def my_account(caller: CallerDep) -> MeRead:
         me,
         job_title=row["job_title"],
         email_frequency=row["email_frequency"],
+        language=row["language"],
         muted_rules=row["muted_rules"],
         mutable_rules=row["mutable_rules"],
     )
@@ -88,7 +97,9 @@ class AuthController(Controller):
         old = session_cookie(request.scope)
         if old:
             await sessions.logout(old)
-        cookie_value, caller = await sessions.login(data.email, data.password, address)
+        cookie_value, caller = await sessions.login(
+            data.email, data.password, address, browser_language(request.scope)
+        )
         return Response(me_of(caller), cookies=[session_cookie_for(cookie_value, settings)])
 
     @post("/logout", status_code=HTTP_204_NO_CONTENT)
@@ -110,9 +121,9 @@ class AuthController(Controller):
 
     @patch("/me")
     async def update_me(self, caller: CallerDep, data: JSONBody[MeUpdate]) -> MeRead:
-        """Change one's name, job title, email frequency (immediate, daily, weekly) or muted rules
-        (only those in `mutable_rules`: escalations, the champion-gap alert and what a champion must
-        sign cannot be turned off)."""
+        """Change one's name, job title, language (en, fr, es, ar), email frequency (immediate, daily,
+        weekly) or muted rules (only those in `mutable_rules`: escalations, the champion-gap alert and
+        what a champion must sign cannot be turned off)."""
         changes = {k: v for k, v in msgspec.structs.asdict(data).items() if v is not msgspec.UNSET}
         await account.update_account(caller, changes)
         return await my_account(caller)
@@ -185,5 +196,7 @@ class AuthController(Controller):
         signs the person in (sets the `cop_session` cookie)."""
         settings = request.app.state.settings
         person_id = await account_tokens.use(data.token, account_tokens.INVITATION, data.password)
-        cookie_value, caller = await sessions.open_session(person_id, "invitation")
+        cookie_value, caller = await sessions.open_session(
+            person_id, "invitation", browser_language(request.scope)
+        )
         return Response(me_of(caller), cookies=[session_cookie_for(cookie_value, settings)])

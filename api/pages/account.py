@@ -18,7 +18,7 @@ from models.errors import UserError
 from models.services import account as account_service
 from models.services.sessions import hash_secret
 from models.vocabulary import EMAIL_FREQUENCIES, ESSENTIAL_RULES, MUTABLE_RULES
-from models.words import gettext
+from models.words import DEFAULT_LOCALE, SUPPORTED_LANGUAGES, gettext, language_name
 from reminders.unsubscribe import read_token
 
 ACCOUNT_PAGE_ACCESS = {
@@ -46,6 +46,7 @@ class AccountPages(PageController):
             http_status=status,
             account=row,
             frequencies=EMAIL_FREQUENCIES,
+            languages={code: language_name(code) for code in SUPPORTED_LANGUAGES},
             mutable_rules=MUTABLE_RULES,
             essential_rules=sorted(ESSENTIAL_RULES),
             errors=errors or {},
@@ -62,6 +63,7 @@ class AccountPages(PageController):
             "name": form.get("name", ""),
             "job_title": form.get("job_title", ""),
             "email_frequency": form.get("email_frequency", "daily"),
+            "language": form.get("language", caller.language or DEFAULT_LOCALE),
             "muted_rules": [rule for rule in MUTABLE_RULES if form.get(f"mute-{rule}") == "on"],
         }
         try:

@@ -10,7 +10,7 @@ from typing import Any
 from litestar import Request, get, post
 from litestar.response import Redirect, Template
 
-from api.auth import client_address, session_cookie_for
+from api.auth import browser_language, client_address, session_cookie_for
 from api.errors import retry_after_header
 from api.pages.errors import PageController
 from api.pages.render import error_status, form_errors, read_form, redirect, render
@@ -87,7 +87,9 @@ class AccountLinkPages(PageController):
         self, request: Request[Any, Any, Any], caller: Caller, token: str
     ) -> Template | Redirect:
         async def signed_in(person_id: int) -> Redirect:
-            cookie_value, person = await sessions.open_session(person_id, "invitation")
+            cookie_value, person = await sessions.open_session(
+                person_id, "invitation", browser_language(request.scope)
+            )
             response = redirect(request, "/", gettext("Welcome, %(name)s.", name=person.name))
             response.set_cookie(session_cookie_for(cookie_value, request.app.state.settings))
             return response

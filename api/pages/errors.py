@@ -10,7 +10,7 @@ import logging
 import re
 from typing import Any
 
-from litestar import Controller, Request, Response
+from litestar import Controller, MediaType, Request, Response
 from litestar.exceptions import HTTPException, NotAuthorizedException
 
 from api.access import RedirectToLogin
@@ -39,7 +39,9 @@ def _caller(request: Request[Any, Any, Any]) -> Caller:
 
 
 def error_page(request: Request[Any, Any, Any], status: int, message: str) -> Response[Any]:
-    return render(
+    """The error page, rendered now: a refusal met before the handler ran is answered outside the
+    request's language, so the words are written while it is still spoken."""
+    page = render(
         request,
         _caller(request),
         "error.html.jinja",
@@ -47,6 +49,10 @@ def error_page(request: Request[Any, Any, Any], status: int, message: str) -> Re
         title=gettext(TITLES.get(status, N_("Something went wrong"))),
         message=message[:1].upper() + message[1:] if message else "",
         status_code=status,
+    )
+    html = request.app.template_engine.get_template(page.template_name).render(**page.context)
+    return Response(
+        html, status_code=status, media_type=MediaType.HTML, headers=page.headers, cookies=page.cookies
     )
 
 

@@ -8,7 +8,13 @@ from litestar import Request, get, post
 from litestar.params import QueryParameter
 from litestar.response import Redirect, Template
 
-from api.auth import client_address, expired_session_cookie, session_cookie, session_cookie_for
+from api.auth import (
+    browser_language,
+    client_address,
+    expired_session_cookie,
+    session_cookie,
+    session_cookie_for,
+)
 from api.errors import retry_after_header
 from api.pages.errors import PageController
 from api.pages.render import error_status, form_errors, read_form, redirect, render
@@ -43,7 +49,10 @@ class LoginPages(PageController):
         settings = request.app.state.settings
         try:
             cookie_value, person = await sessions.login(
-                form.get("email", ""), form.get("password", ""), client_address(request.scope, settings)
+                form.get("email", ""),
+                form.get("password", ""),
+                client_address(request.scope, settings),
+                browser_language(request.scope),
             )
         except UserError as exc:
             kept = {"email": form.get("email", ""), "next": safe_next(form.get("next"))}

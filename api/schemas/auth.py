@@ -31,6 +31,8 @@ class MeRead(Shape):
     job_title: str = ""
     # immediate, daily (the default) or weekly; escalations and workflow emails go at once.
     email_frequency: str = "daily"
+    # en, fr, es or ar: the language of the person's pages, emails and exports.
+    language: str = "en"
     muted_rules: list[str] = []
     mutable_rules: list[str] = []  # the rules that may be turned off; the others are essential
 
@@ -39,6 +41,7 @@ class MeUpdate(Strict):
     name: Annotated[str, msgspec.Meta(min_length=1, max_length=200)] | UnsetType = UNSET
     job_title: Annotated[str, msgspec.Meta(max_length=200)] | UnsetType = UNSET
     email_frequency: Annotated[str, msgspec.Meta(max_length=16)] | UnsetType = UNSET
+    language: Annotated[str, msgspec.Meta(max_length=8)] | UnsetType = UNSET
     muted_rules: (
         Annotated[list[Annotated[str, msgspec.Meta(max_length=64)]], msgspec.Meta(max_length=64)] | UnsetType
     ) = UNSET

@@ -19,9 +19,9 @@ from models.errors import Conflict, Forbidden, UserError
 from models.passwords import MIN_PASSWORD_LENGTH, hash_password, verify_password
 from models.services.common import text_block
 from models.vocabulary import EMAIL_FREQUENCIES, MUTABLE_RULES
-from models.words import N_
+from models.words import DEFAULT_LOCALE, N_, SUPPORTED_LANGUAGES, supported_language
 
-ACCOUNT_COLUMNS = "id, email, name, job_title, email_frequency, muted_rules, version"
+ACCOUNT_COLUMNS = "id, email, name, job_title, email_frequency, muted_rules, language, version"
 
 
 def muted_list(stored: str | None) -> list[str]:
@@ -29,7 +29,12 @@ def muted_list(stored: str | None) -> list[str]:
 
 
 def _shape(row: dict[str, Any]) -> dict[str, Any]:
-    return {**row, "muted_rules": muted_list(row["muted_rules"]), "mutable_rules": list(MUTABLE_RULES)}
+    return {
+        **row,
+        "language": row["language"] or DEFAULT_LOCALE,
+        "muted_rules": muted_list(row["muted_rules"]),
+        "mutable_rules": list(MUTABLE_RULES),
+    }
 
 
 def _person_id(caller: Caller) -> int:
@@ -56,7 +61,8 @@ def checked_muted(rules: list[str]) -> str:
 
 
 async def update_account(caller: Caller, data: dict[str, Any]) -> dict[str, Any]:
-    """Change the caller's name, job title, email frequency or muted rules (what `data` holds)."""
+    """Change the caller's name, job title, language, email frequency or muted rules (what `data`
+    holds)."""
     person_id = _person_id(caller)
     changes: dict[str, Any] = {}
     if "name" in data:
@@ -75,6 +81,14 @@ async def update_account(caller: Caller, data: dict[str, Any]) -> dict[str, Any]
         changes["email_frequency"] = data["email_frequency"]
         # Kept in step for the secretariat's people list and scripts reading `weekly_digest`.
         changes["weekly_digest"] = data["email_frequency"] == "weekly"
+    if "language" in data:
+        if not supported_language(data["language"]):
+            raise UserError(
+                N_("language must be one of %(choices)s"),
+                field="language",
+                choices=", ".join(SUPPORTED_LANGUAGES),
+            )
+        changes["language"] = data["language"]
     if "muted_rules" in data:
         changes["muted_rules"] = checked_muted(list(data["muted_rules"]))
     async with write_transaction():

@@ -25,7 +25,7 @@ from models.passwords import verify_dummy, verify_password
 from models.services import throttle
 from models.services.people import normalize_email
 from models.tables import ApiToken, LoginSession
-from models.words import N_
+from models.words import DEFAULT_LOCALE, N_, supported_language
 
 SESSION_COOKIE = "cop_session"
 LOGIN_REFUSED = N_("the email or the password is wrong")
@@ -53,7 +53,7 @@ async def _caller_rows(join_sql: str, token_hash: str) -> KeptRows:
     return await fetch_kept(
         "SELECT c.id AS credential_id, c.created_at AS created_at, c.last_seen AS last_seen, "
         "c.csrf AS csrf, p.id AS person_id, p.email AS email, p.name AS name, p.active AS active, "
-        "r.role AS role, r.organization AS organization "
+        "p.language AS language, r.role AS role, r.organization AS organization "
         f"FROM {join_sql} JOIN person p ON p.id = c.person "
         "LEFT JOIN role_assignment r ON r.person = p.id WHERE c.token_hash = {}",
         token_hash,
@@ -92,12 +92,14 @@ def _caller_from_rows(rows: KeptRows, via: str, csrf_token: str = "") -> Caller:
         roles=roles,
         via=via,
         csrf_token=csrf_token,
+        language=first.get("language") or "",
     )
 
 
 async def caller_for_person(person_id: int, via: str = "session", csrf_token: str = "") -> Caller:
     rows = await fetch(
-        "SELECT p.id AS person_id, p.email AS email, p.name AS name, r.role AS role, "
+        "SELECT p.id AS person_id, p.email AS email, p.name AS name, p.language AS language, "
+        "r.role AS role, "
         "r.organization AS organization FROM person p "
         "LEFT JOIN role_assignment r ON r.person = p.id WHERE p.id = {}",
         person_id,
@@ -110,8 +112,13 @@ async def caller_for_person(person_id: int, via: str = "session", csrf_token: st
 # --- sessions ---------------------------------------------------------------------------------
 
 
-async def login(email: str, password: str, client_address: str) -> tuple[str, Caller]:
+async def login(
+    email: str, password: str, client_address: str, browser_language: str = DEFAULT_LOCALE
+) -> tuple[str, Caller]:
     """Check the password and open a new session; returns (cookie value, Caller).
+
+    A person who never chose a language gets `browser_language` (what their browser's
+    Accept-Language asks for) at this first sign-in; they may change it on their account page.
 
     An unknown email and a wrong password get the same message and cost one argon2 verification
     each, so neither the answer nor its timing tells which emails have accounts.
@@ -137,11 +144,14 @@ async def login(email: str, password: str, client_address: str) -> tuple[str, Ca
         raise UserError(LOGIN_REFUSED, field="password")
     async with write_transaction():
         await throttle.forget_pair(email, client_address)
-        return await open_session(int(person["id"]))
+        return await open_session(int(person["id"]), browser_language=browser_language)
 
 
-async def open_session(person_id: int, via: str = "session") -> tuple[str, Caller]:
-    """A new session for a person whose password (or emailed link) was just checked."""
+async def open_session(
+    person_id: int, via: str = "session", browser_language: str | None = None
+) -> tuple[str, Caller]:
+    """A new session for a person whose password (or emailed link) was just checked; a person who
+    never chose a language gets `browser_language`."""
     cookie_value, csrf_token, now = new_secret(), new_secret(), utcnow()
     async with write_transaction():
         await LoginSession.insert(
@@ -153,6 +163,13 @@ async def open_session(person_id: int, via: str = "session") -> tuple[str, Calle
                 last_seen_at=now,
             )
         )
+        if browser_language:
+            # The first sign-in chooses the language of one who never chose (docs/design.md "Languages").
+            await fetch(
+                "UPDATE person SET language = {} WHERE id = {} AND language = ''",
+                supported_language(browser_language) or DEFAULT_LOCALE,
+                person_id,
+            )
         caller = await caller_for_person(person_id, "session", csrf_token)
         await audit.record(caller, "login", "person", person_id, None, {"via": via})
     return cookie_value, caller
