@@ -104,6 +104,15 @@ def text_direction(locale: str | None = None) -> str:
     return "rtl" if (locale or current_locale()) in RIGHT_TO_LEFT else "ltr"
 
 
+def start_side(locale: str | None = None) -> str:
+    """The physical side a line starts on: emails' inline styles cannot rely on logical CSS."""
+    return "right" if text_direction(locale) == "rtl" else "left"
+
+
+def end_side(locale: str | None = None) -> str:
+    return "left" if text_direction(locale) == "rtl" else "right"
+
+
 def language_name(code: str) -> str:
     """A language in its own words ("Français", "العربية"), as a language chooser shows it."""
     name = Locale.parse(code).get_display_name(code) or code
@@ -292,4 +301,6 @@ def template_environment(*, strict: bool = False, email: bool = False) -> jinja2
     env.filters["role_label"] = role_label
     env.globals["current_locale"] = current_locale
     env.globals["text_direction"] = text_direction
+    env.globals["start_side"] = start_side
+    env.globals["end_side"] = end_side
     return env
