@@ -25,7 +25,7 @@ from urllib.parse import urlparse
 import jinja2
 import msgspec
 
-from models.words import gettext, ngettext, template_environment
+from models.words import DEFAULT_LOCALE, gettext, ngettext, supported_language, template_environment
 
 SUBJECT_MAX = 200
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
@@ -170,6 +170,7 @@ def build_message(
     message_id: str,
     now: dt.datetime,
     unsubscribe_url: str = "",
+    language: str = DEFAULT_LOCALE,
 ) -> EmailMessage:
     """A multipart/alternative message whose headers cannot be split by the values put in them."""
     header_from, _ = sender_address(sender)
@@ -188,4 +189,7 @@ def build_message(
     message.set_content(text)
     if html:
         message.add_alternative(html, subtype="html")
+    # The language the subject and both bodies are written in (RFC 3282); set after the bodies,
+    # which clear every Content- header.
+    message["Content-Language"] = supported_language(language) or DEFAULT_LOCALE
     return message

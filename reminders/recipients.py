@@ -22,6 +22,8 @@ class Recipients:
     """The recipients of a batch as they are now: names, and who may still be written to."""
 
     names: dict[int, str] = field(default_factory=dict)
+    # Each person's language ("" for one who never chose: English); the email is written in it.
+    languages: dict[int, str] = field(default_factory=dict)
     active: set[int] = field(default_factory=set)
     # (person, role, organization) of every role held now; organization None for secretariat/donor
     roles: set[tuple[int, str, int | None]] = field(default_factory=set)
@@ -53,8 +55,9 @@ class Recipients:
 async def current_recipients(rows: list[dict[str, Any]]) -> Recipients:
     found = Recipients()
     for ids in chunks([int(r["recipient"]) for r in rows if r["recipient"] is not None]):
-        for person in await fetch(f"SELECT id, name, active FROM person WHERE id IN ({ids})"):
+        for person in await fetch(f"SELECT id, name, active, language FROM person WHERE id IN ({ids})"):
             found.names[int(person["id"])] = person["name"]
+            found.languages[int(person["id"])] = person["language"]
             if person["active"]:
                 found.active.add(int(person["id"]))
         for held in await fetch(

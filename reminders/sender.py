@@ -26,6 +26,7 @@ import aiosmtplib
 
 from models.clock import utcnow
 from models.settings import Settings
+from models.words import DEFAULT_LOCALE, speaking, supported_language
 from reminders import outbox
 from reminders.account_emails import ACCOUNT_RULES, link_for_sending
 from reminders.claims import claimer_name
@@ -163,14 +164,18 @@ async def send_batch(
                 result.failed += 1
                 continue
             name = recipients.names.get(row["recipient"] or 0, "")
+            language = supported_language(recipients.languages.get(row["recipient"] or 0)) or DEFAULT_LOCALE
             try:
                 # An invitation or a reset gets its token now; what is recorded has the bare link.
                 link = await link_for_sending(row)
-                sent = renderer.render(row["rule"], row["context"] or "{}", link, name)
-                email = sent
-                if link != row["link"]:
-                    email = renderer.render(row["rule"], row["context"] or "{}", row["link"], name)
+                # Rendered now, in the recipient's language as it is at sending time.
+                with speaking(language):
+                    sent = renderer.render(row["rule"], row["context"] or "{}", link, name)
+                    email = sent
+                    if link != row["link"]:
+                        email = renderer.render(row["rule"], row["context"] or "{}", row["link"], name)
                 message = build_message(
+                    language=language,
                     sender=settings.smtp.sender,
                     recipient_email=row["recipient_email"],
                     recipient_name=name,

@@ -379,3 +379,19 @@ def mail_settings(settings: Settings, smtp_server: Any) -> Settings:
 
     smtp = dataclasses.replace(settings.smtp, port=smtp_server.port, timeout=5.0)
     return dataclasses.replace(settings, smtp=smtp)
+
+
+@pytest.fixture
+def translated_catalogs(
+    tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[Path]:
+    """fr, es and ar catalogs for this test: the committed ones, else pseudo-translations of the
+    template (tests/catalogs.py), so that a message left in English is seen in every language."""
+    from models import words
+    from tests.catalogs import language_folder
+
+    root = language_folder(tmp_path_factory.mktemp("locale"))
+    monkeypatch.setattr(words, "LOCALE_DIR", root)
+    words.translations.cache_clear()
+    yield root
+    words.translations.cache_clear()
