@@ -92,3 +92,27 @@ async def test_a_person_who_never_signed_in_reads_english_until_they_choose(
     assert rows[0]["language"] == ""
     headers = await sign_in(DONOR)
     assert (await client.get("/api/auth/me", headers=headers)).json()["language"] == "en"
+
+
+async def test_exports_take_lang_and_default_to_the_callers_language(
+    client: httpx.AsyncClient, demo: Any, sign_in: Any, translated_catalogs: Any
+) -> None:
+    import io
+
+    from openpyxl import load_workbook
+
+    from models.words import translate
+
+    headers = await sign_in(DONOR)
+    url = "/api/exports/2026-H1/comparison.xlsx"
+    english = load_workbook(io.BytesIO((await client.get(url, headers=headers)).content))
+    assert "Read me" in english.sheetnames
+    french = load_workbook(io.BytesIO((await client.get(url + "?lang=fr", headers=headers)).content))
+    assert translate("Read me", locale="fr") in french.sheetnames and "Read me" not in french.sheetnames
+    await client.patch("/api/auth/me", json={"language": "ar"}, headers=headers)
+    arabic = load_workbook(io.BytesIO((await client.get(url, headers=headers)).content))
+    assert translate("Read me", locale="ar") in arabic.sheetnames
+    csv = await client.get("/api/exports/2026-H1/comparison.csv?lang=es", headers=headers)
+    assert csv.status_code == 200 and "Organization" not in csv.text.splitlines()[0]
+    wrong = await client.get(url + "?lang=xx", headers=headers)
+    assert wrong.status_code == 400 and "lang" in wrong.text

@@ -8,13 +8,42 @@ hold up other requests.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Annotated
+
 from litestar import Controller, Response, get
+from litestar.params import QueryParameter
 
 from api.access import allow
 from api.auth import CallerDep
 from api.controllers import PathText
 from api.controllers.scorecards import Audience, PeerType
+from models.errors import UserError
+from models.words import N_, SUPPORTED_LANGUAGES, current_locale, speaking, supported_language
 from scorecards.exports import ExportFile, comparison_file
+
+Language = Annotated[
+    str | None,
+    QueryParameter(
+        query="lang",
+        description="en, fr, es or ar: the language of sheet names, headers and labels; defaults to "
+        "the caller's language (user-written text is never translated)",
+        max_length=8,
+    ),
+]
+
+
+@contextmanager
+def speaking_export(lang: str | None) -> Iterator[None]:
+    """Build a file in `?lang=`, else in the caller's language (docs/design.md "Languages")."""
+    if lang is not None and not supported_language(lang):
+        raise UserError(
+            N_("lang must be one of %(choices)s"), field="lang", choices=", ".join(SUPPORTED_LANGUAGES)
+        )
+    with speaking(lang or current_locale()):
+        yield
+
 
 allow(
     {
@@ -51,9 +80,11 @@ class ExportController(Controller):
         cycle: PathText,
         audience: Audience = None,
         peer_type: PeerType = None,
+        lang: Language = None,
     ) -> Response[bytes]:
         """The comparison workbook: Read me, Summary, Trend, Commitments, Milestones, Donor expectations."""
-        return download(await comparison_file(caller, cycle, audience, peer_type, "xlsx"))
+        with speaking_export(lang):
+            return download(await comparison_file(caller, cycle, audience, peer_type, "xlsx"))
 
     @get("/{cycle:str}/comparison.csv", media_type="text/csv")
     async def comparison_csv(
@@ -62,6 +93,8 @@ class ExportController(Controller):
         cycle: PathText,
         audience: Audience = None,
         peer_type: PeerType = None,
+        lang: Language = None,
     ) -> Response[bytes]:
         """The Summary table as CSV (UTF-8 with a byte-order mark, so Excel reads the accents)."""
-        return download(await comparison_file(caller, cycle, audience, peer_type, "csv"))
+        with speaking_export(lang):
+            return download(await comparison_file(caller, cycle, audience, peer_type, "csv"))
