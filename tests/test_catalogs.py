@@ -56,9 +56,20 @@ def check_catalog(language: str) -> None:
     assert not problems, f"{len(problems)} problems in {language}:\n" + "\n".join(problems[:40])
 
 
-def test_the_pseudo_catalogs_of_the_other_tests_would_pass_it(translated_catalogs: Path) -> None:
-    from tests.catalogs import pseudo
+def test_the_pseudo_catalogs_of_the_other_tests_would_pass_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from babel.messages.pofile import write_po
+
+    from tests.catalogs import pseudo, pseudo_catalog
 
     assert pseudo("Hello %(name)s, <b>open</b> &amp; {x}") == "Hélló %(name)s, <b>ópéñ</b> &amp; {x}"
+    (tmp_path / "messages.pot").write_bytes((words.LOCALE_DIR / "messages.pot").read_bytes())
+    for language in TRANSLATED:
+        folder = tmp_path / language / "LC_MESSAGES"
+        folder.mkdir(parents=True)
+        with (folder / "messages.po").open("wb") as po:
+            write_po(po, pseudo_catalog(language))
+    monkeypatch.setattr(words, "LOCALE_DIR", tmp_path)
     for language in TRANSLATED:
         check_catalog(language)
