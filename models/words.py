@@ -216,6 +216,8 @@ STATUS_LABELS = {
     "sent": N_("Sent"),
     "failed": N_("Failed"),
     "digested": N_("Digested"),
+    "open": N_("Open"),
+    "closed": N_("Closed"),
 }
 # The same statuses inside a sentence ("3 reminders failed").
 STATUS_WORDS = {
@@ -225,6 +227,10 @@ STATUS_WORDS = {
     "sent": N_("sent"),
     "failed": N_("failed"),
     "digested": N_("digested"),
+    "open": N_("open"),
+    "closed": N_("closed"),
+    "draft": N_("draft"),
+    "submitted": N_("submitted"),
 }
 SENIORITY_LABELS = {
     "head": N_("Head"),

@@ -19,6 +19,7 @@ from api.pages.render import read_form, read_form_lists, redirect, refusal, rend
 from models.caller import Caller
 from models.errors import UserError
 from models.services import practice, review_rounds, reviews
+from models.services.areas import list_areas
 from models.services.cycles import list_cycles
 from models.vocabulary import ASSESSMENT_LABELS
 from models.words import N_, gettext
@@ -116,6 +117,7 @@ class AdminReviewRoundPages(PageController):
             rounds=items,
             cycles=cycles,
             matrix=await practice.offers_and_needs(caller),
+            area_names={area["key"]: area["name"] for area in (await list_areas()).items},
         )
 
     @post("/")
