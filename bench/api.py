@@ -18,7 +18,6 @@ Prints figures only; it never fails a build.
 
 from __future__ import annotations
 
-import argparse
 import json
 import os
 import re
@@ -33,6 +32,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+from _common import bench_parser
 
 REPO = Path(__file__).resolve().parent.parent
 WRK = "/usr/bin/wrk"
@@ -188,7 +188,7 @@ def line(label: str, f: Figures) -> str:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = bench_parser(__doc__)
     parser.add_argument("--orgs", type=int, default=1000)
     parser.add_argument("--seconds", type=int, default=8, help="length of each wrk run (at most 30)")
     parser.add_argument("--connections", type=int, default=64, help="wrk connections (at most 256)")
@@ -199,11 +199,6 @@ def main() -> None:
     )
     parser.add_argument(
         "--database-url", default="", help="an EMPTY PostgreSQL database (default: a temporary SQLite file)"
-    )
-    parser.add_argument(
-        "--quick",
-        action="store_true",
-        help="tiny sizes and one-second runs: proves the script runs; its figures mean nothing",
     )
     args = parser.parse_args()
     if args.quick:

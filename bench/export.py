@@ -16,7 +16,6 @@ Prints figures only; it never fails a build.
 
 from __future__ import annotations
 
-import argparse
 import json
 import os
 import shutil
@@ -25,6 +24,8 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+
+from _common import bench_parser
 
 REPO = Path(__file__).resolve().parent.parent
 MB = 1024 * 1024
@@ -86,16 +87,11 @@ def workbook_shape(path: Path) -> list[tuple[str, int, int]]:
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = bench_parser(__doc__)
     parser.add_argument("--orgs", type=int, default=2000)
     parser.add_argument("--cycles", type=int, default=6)
     parser.add_argument("--repeat", type=int, default=3, help="runs of each measurement (best is kept)")
     parser.add_argument("--keep", type=Path, default=None, help="keep the files in this directory")
-    parser.add_argument(
-        "--quick",
-        action="store_true",
-        help="tiny sizes and one-second runs: proves the script runs; its figures mean nothing",
-    )
     args = parser.parse_args()
     if args.quick:
         args.orgs, args.cycles, args.repeat = 20, 2, 1

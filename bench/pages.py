@@ -35,6 +35,8 @@ import httpx
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
+
+from bench._common import bench_parser  # noqa: E402
 from bench.api import Figures, start, stop, wrk  # noqa: E402  (the same servers and wrk as bench/api.py)
 
 DOMAIN = "demo.cop-tracker.example"
@@ -187,7 +189,7 @@ def organization_page_side_by_side(args: argparse.Namespace, work: str) -> None:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = bench_parser(__doc__)
     parser.add_argument("--orgs", type=int, default=1000)
     parser.add_argument("--cycles", type=int, default=3)
     parser.add_argument("--rounds", type=int, default=5)
@@ -195,11 +197,6 @@ def main() -> None:
     parser.add_argument("--seconds", type=int, default=8, help="length of each wrk run (at most 30)")
     parser.add_argument("--connections", type=int, default=64, help="wrk connections (at most 64)")
     parser.add_argument("--workers", type=int, default=2, help="granian workers per app under load")
-    parser.add_argument(
-        "--quick",
-        action="store_true",
-        help="tiny sizes and one-second runs: proves the script runs; its figures mean nothing",
-    )
     args = parser.parse_args()
     if args.quick:
         args.orgs, args.cycles, args.rounds = 20, 2, 1

@@ -17,7 +17,6 @@ of a day reading only what is due. Prints figures only; it never fails a build.
 
 from __future__ import annotations
 
-import argparse
 import asyncio
 import datetime as dt
 import os
@@ -27,6 +26,8 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+
+from _common import bench_parser
 
 REPO = Path(__file__).resolve().parent.parent
 ANCHOR = dt.date(2026, 11, 22)
@@ -83,15 +84,10 @@ async def run_checks() -> None:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = bench_parser(__doc__)
     parser.add_argument("--orgs", type=int, default=2000)
     parser.add_argument("--database-url", default=None, help="an empty PostgreSQL database (default: SQLite)")
     parser.add_argument("--keep", default=None, help="keep the SQLite file in this directory")
-    parser.add_argument(
-        "--quick",
-        action="store_true",
-        help="tiny sizes and one-second runs: proves the script runs; its figures mean nothing",
-    )
     args = parser.parse_args()
     if args.quick:
         args.orgs = 20

@@ -25,7 +25,6 @@ Prints figures only; it never fails a build.
 
 from __future__ import annotations
 
-import argparse
 import json
 import os
 import re
@@ -38,6 +37,7 @@ import time
 from pathlib import Path
 
 import httpx
+from _common import bench_parser
 
 REPO = Path(__file__).resolve().parent.parent
 WRK = "/usr/bin/wrk"
@@ -181,7 +181,7 @@ def wrk(url: str, seconds: int, connections: int, headers: dict[str, str]) -> tu
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = bench_parser(__doc__)
     parser.add_argument("--orgs", type=int, default=2000)
     parser.add_argument("--cycles", type=int, default=6)
     parser.add_argument("--seconds", type=int, default=5, help="length of each wrk run (at most 30)")
@@ -193,11 +193,6 @@ def main() -> None:
         "--database-url",
         default="",
         help="an EMPTY PostgreSQL database to run on (default: a temporary SQLite file)",
-    )
-    parser.add_argument(
-        "--quick",
-        action="store_true",
-        help="tiny sizes and one-second runs: proves the script runs; its figures mean nothing",
     )
     args = parser.parse_args()
     if args.quick:
