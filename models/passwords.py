@@ -5,12 +5,26 @@ from __future__ import annotations
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
-_hasher = PasswordHasher()  # argon2id with the library's current recommended parameters
+# argon2id with the library's current recommended parameters (RFC 9106's low-memory profile).
+PRODUCTION_HASHER = PasswordHasher()
+_hasher = PRODUCTION_HASHER
 
 # Verified against when the email is unknown, so both answers take about the same time.
 _DUMMY_HASH = _hasher.hash("not a real password")
 
 MIN_PASSWORD_LENGTH = 10
+
+
+def use_test_parameters() -> None:
+    """Hash with the cheapest argon2id parameters from now on, in this process only.
+
+    For the test suite alone (tests/conftest.py calls it): a verification with the production
+    parameters costs a large share of a test. Nothing in the app calls it, so a running server
+    always hashes with PRODUCTION_HASHER; hashes carry their own parameters, so either kind verifies.
+    """
+    global _hasher, _DUMMY_HASH
+    _hasher = PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)
+    _DUMMY_HASH = _hasher.hash("not a real password")
 
 
 def hash_password(password: str) -> str:

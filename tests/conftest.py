@@ -32,7 +32,7 @@ os.environ.setdefault("SCHEDULER", "off")
 import httpx  # noqa: E402
 from litestar import Litestar  # noqa: E402
 
-from models import clock  # noqa: E402
+from models import clock, passwords  # noqa: E402
 from models.engine import current_engine, fetch, is_sqlite  # noqa: E402
 from models.settings import Settings  # noqa: E402
 
@@ -45,6 +45,9 @@ KEEP_TABLES = {"migration", "area"}
 # suite happens to run. Subprocesses started by `run_cli` run on the same clock.
 SUITE_NOW = dt.datetime(2026, 12, 1, 12, 0, tzinfo=dt.UTC)
 _frozen_at: list[str] = []
+# A login with production argon2 parameters costs more than most tests: the suite hashes cheaply
+# (tests/models/test_passwords.py checks that the app itself keeps the production parameters).
+passwords.use_test_parameters()
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
