@@ -17,7 +17,7 @@ from litestar.response import Redirect
 
 from api.access import RedirectToLogin
 from api.security import security_headers
-from models.errors import TooManyAttempts, UserError
+from models.errors import InvalidFields, TooManyAttempts, UserError
 from models.words import gettext
 
 log = logging.getLogger("cop_tracker.api")
@@ -55,7 +55,8 @@ def retry_after_header(exc: UserError) -> dict[str, str]:
 
 
 def handle_user_error(request: Request[Any, Any, Any], exc: UserError) -> Response[Any]:
-    errors = [{"field": exc.field, "message": exc.message}] if exc.field else []
+    refused = exc.errors if isinstance(exc, InvalidFields) else [exc]
+    errors = [{"field": e.field, "message": e.message} for e in refused if e.field]
     return error_response(request, exc.status_code, exc.message, errors, retry_after_header(exc))
 
 

@@ -25,8 +25,54 @@ class UserError(Exception):
 
     @property
     def message(self) -> str:
-        """The message in the current reader's language, its parameters filled in."""
-        return translate(self.message_id, self.params)
+        """The message in the current reader's language, its parameters filled in (a field's name
+        given as `name` is words marked with `N_`, translated too)."""
+        params = self.params
+        if isinstance(params.get("name"), str):
+            params = {**params, "name": translate(params["name"])}
+        return translate(self.message_id, params)
+
+
+class InvalidFields(UserError):
+    """Several fields refused at once: every error is said, each beside its field."""
+
+    def __init__(self, errors: list[UserError]) -> None:
+        self.errors = errors
+        first = errors[0]
+        super().__init__(first.message_id, field=first.field, **first.params)
+        self.status_code = max(error.status_code for error in errors)
+
+    @property
+    def message(self) -> str:
+        return "; ".join(error.message for error in self.errors)
+
+
+class Collect:
+    """Runs each field's check, keeps every refusal, and raises them together (`raise_any`)."""
+
+    def __init__(self) -> None:
+        self.errors: list[UserError] = []
+
+    def __call__(self, check: Any, *args: Any, **kwargs: Any) -> Any:
+        try:
+            return check(*args, **kwargs)
+        except InvalidFields as exc:
+            self.errors.extend(exc.errors)
+        except UserError as exc:
+            self.errors.append(exc)
+        return None
+
+    def add(self, error: UserError) -> None:
+        self.errors.append(error)
+
+    def fields(self) -> set[str | None]:
+        return {error.field for error in self.errors}
+
+    def raise_any(self) -> None:
+        if len(self.errors) == 1:
+            raise self.errors[0]
+        if self.errors:
+            raise InvalidFields(self.errors)
 
 
 class NotFound(UserError):

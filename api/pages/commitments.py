@@ -18,7 +18,7 @@ from api.pages.login import safe_next
 from api.pages.render import read_form, redirect, refusal, render
 from models.caller import Caller
 from models.clock import today
-from models.errors import NotFound, UserError
+from models.errors import Collect, NotFound, UserError
 from models.services import areas as area_service
 from models.services import commitments as commitment_service
 from models.services import milestones as milestone_service
@@ -52,29 +52,50 @@ async def milestone_of(caller: Caller, org_id: int, milestone_id: int) -> dict[s
 
 
 def commitment_data(form: dict[str, str], editing: bool) -> dict[str, Any]:
+    """The form as the service's data; a date that cannot be read is refused with every other
+    field's error at once (the service's own checks run on the rest)."""
+    checks = Collect()
     data: dict[str, Any] = {
         "title": form.get("title", ""),
         "area": form.get("area", ""),
         "description": form.get("description", ""),
         "description_visibility": form.get("description_visibility", "internal"),
-        "target_date": optional_date(form, "target_date", gettext("target date")),
-        "owner_id": optional_int(form, "owner_id", "owner"),
+        "target_date": checks(optional_date, form, "target_date", gettext("the target date")),
+        "owner_id": checks(optional_int, form, "owner_id", gettext("the owner")),
     }
     if editing:
         data["status"] = form.get("status", "active")
+    if checks.errors:
+        commitment_service.new_commitment_errors({**data, "target_date": None}, checks)
+    checks.raise_any()
     return data
 
 
 def milestone_data(form: dict[str, str], editing: bool) -> dict[str, Any]:
+    checks = Collect()
     data: dict[str, Any] = {
         "title": form.get("title", ""),
-        "due_date": required_date(form, "due_date", gettext("due date")),
+        "due_date": checks(required_date, form, "due_date", gettext("the due date")),
     }
     if editing:
         data["status"] = form.get("status", "planned")
-        data["completed_on"] = optional_date(form, "completed_on", gettext("completion date"))
+        data["completed_on"] = checks(optional_date, form, "completed_on", gettext("the completion date"))
         data["drop_reason"] = form.get("drop_reason", "")
+    if checks.errors and not editing:
+        milestone_service.new_milestone_errors({**data, "due_date": None}, checks)
+    checks.raise_any()
     return data
+
+
+def after_target(commitment: dict[str, Any], milestone: dict[str, Any]) -> str | None:
+    """The warning, not a refusal, for a milestone due after its commitment's target date."""
+    target, due = commitment.get("target_date"), milestone.get("due_date")
+    if not target or not due or str(due) <= str(target):
+        return None
+    return gettext(
+        "Note: it is due after the commitment's target date (%(target)s); move one of them if that is not meant.",
+        target=str(target)[:10],
+    )
 
 
 def as_form(row: dict[str, Any], *fields: str) -> dict[str, str]:
@@ -230,10 +251,11 @@ class CommitmentPages(PageController):
             row = await milestone_service.create_milestone(caller, commitment_id, milestone_data(form, False))
         except UserError as exc:
             return await self._milestone_form(request, caller, org_id, commitment, form, exc=exc)
+        message = f"Milestone “{row['title']}” added."
         return redirect(
             request,
             f"/organizations/{org_id}/commitments/{commitment_id}",
-            f"Milestone “{row['title']}” added.",
+            " ".join(filter(None, (message, after_target(commitment, row)))),
         )
 
     @get("/milestones/{milestone_id:int}/edit")

@@ -21,7 +21,7 @@ from litestar.response import Redirect, Template
 
 from api.pages.nav import navigation
 from models.caller import Caller
-from models.errors import UserError
+from models.errors import InvalidFields, UserError
 from models.vocabulary import LEVELS, ORG_TYPE_LABELS
 from models.words import gettext
 
@@ -120,8 +120,12 @@ def render(
 
 
 def form_errors(exc: UserError) -> dict[str, str]:
-    """A service's refusal as {field: message}; messages without a field go to the top of the form."""
-    return {exc.field or "_form": exc.message[:1].upper() + exc.message[1:]}
+    """A service's refusal as {field: message}, every field at once; messages without a field go to
+    the top of the form."""
+    errors: dict[str, str] = {}
+    for error in exc.errors if isinstance(exc, InvalidFields) else [exc]:
+        errors.setdefault(error.field or "_form", error.message[:1].upper() + error.message[1:])
+    return errors
 
 
 def error_status(exc: UserError) -> int:

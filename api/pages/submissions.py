@@ -222,7 +222,7 @@ class SubmissionPages(PageController):
             return redirect(request, here, exc.message[:1].upper() + exc.message[1:], kind="error")
         message = gettext("The %(area)s assessment was saved.", area=saved["area_name"])
         if saved["self_level"] >= 3 and not any(e["state"] != "rejected" for e in saved["evidence"]):
-            message += " " + gettext("Without evidence it counts as 2 until a link is added.")
+            message += " " + gettext("This will count as 2 until evidence is attached.")
         return redirect(request, here, message)
 
     async def _preview(

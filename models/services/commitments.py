@@ -13,14 +13,16 @@ from typing import Any
 
 from models import audit
 from models.caller import Caller
+from models.clock import today
 from models.engine import fetch, fetch_page, write_transaction
-from models.errors import NotFound, UserError
+from models.errors import Collect, NotFound, UserError
 from models.paging import EVERYTHING, Page, Paging
 from models.services import published
 from models.services.common import (
     changed_fields,
     check_version,
     choice,
+    field_words,
     one_line,
     read_audience,
     require_editor,
@@ -145,34 +147,59 @@ async def _area_id(key: str) -> int:
     return ids[key]
 
 
-def _clean(data: dict[str, Any]) -> dict[str, Any]:
+def _clean(data: dict[str, Any], checks: Collect | None = None, new: bool = False) -> dict[str, Any]:
+    """The commitment's fields, every refusal collected (raised together unless `checks` is given).
+
+    A target date is refused in the past when it is new (a new commitment, or a date changed) and
+    outside 2000-2100 always (docs/design.md "Commitments, milestones and progress updates")."""
+    check = checks or Collect()
     clean: dict[str, Any] = {}
     if "title" in data:
-        clean["title"] = one_line(data["title"], "title", 300)
+        clean["title"] = check(one_line, data["title"], "title", 300)
     if "description" in data:
-        clean["description"] = text_block(data["description"], "description")
+        clean["description"] = check(text_block, data["description"], "description")
     if "description_visibility" in data:
-        clean["description_visibility"] = visibility(data["description_visibility"], "description_visibility")
+        clean["description_visibility"] = check(
+            visibility, data["description_visibility"], "description_visibility"
+        )
     if "target_date" in data:
         target = data["target_date"]
         if target is not None and not dt.date(2000, 1, 1) <= target <= dt.date(2100, 12, 31):
-            raise UserError(N_("target_date must be between 2000 and 2100"), field="target_date")
+            check.add(UserError(N_("the target date must be between 2000 and 2100"), field="target_date"))
+        elif target is not None and new and target < today():
+            check.add(UserError(N_("a new target date cannot be in the past"), field="target_date"))
         clean["target_date"] = target
     if "status" in data:
-        clean["status"] = choice(data["status"], COMMITMENT_STATUSES, "status")
+        clean["status"] = check(choice, data["status"], COMMITMENT_STATUSES, "status")
+    if checks is None:
+        check.raise_any()
+    return clean
+
+
+def new_commitment_errors(data: dict[str, Any], checks: Collect) -> dict[str, Any]:
+    """A new commitment's fields, its title required, every refusal kept in `checks`."""
+    clean = _clean(data, checks, new=True)
+    if "title" not in checks.fields() and not clean.get("title"):
+        checks.add(UserError(N_("%(name)s is required"), field="title", name=field_words("title")))
     return clean
 
 
 async def create_commitment(caller: Caller, org_id: int, data: dict[str, Any]) -> dict[str, Any]:
     require_editor(caller, org_id, "commitment")
-    clean = _clean(data)
-    if "title" not in clean:
-        raise UserError(N_("title is required"), field="title")
+    checks = Collect()
+    clean = new_commitment_errors(data, checks)
     async with write_transaction():
         if not await fetch("SELECT id FROM organization WHERE id = {}", org_id):
             raise NotFound(N_("no organization with id %(org_id)s"), org_id=org_id)
-        clean["area"] = await _area_id(data.get("area", ""))
-        clean["owner"] = await _owner(org_id, data.get("owner_id"))
+        try:
+            clean["area"] = await _area_id(data.get("area", ""))
+        except UserError as exc:
+            checks.add(exc)
+        try:
+            clean["owner"] = await _owner(org_id, data.get("owner_id"))
+        except UserError as exc:
+            checks.add(exc)
+        checks.raise_any()
         commitment = Commitment(organization=org_id, **clean)
         await commitment.save()
         after = await commitment_row(commitment.id)
@@ -184,9 +211,10 @@ async def create_commitment(caller: Caller, org_id: int, data: dict[str, Any]) -
 async def update_commitment(
     caller: Caller, commitment_id: int, changes: dict[str, Any], expected_version: int
 ) -> dict[str, Any]:
-    clean = _clean(changes)
     async with write_transaction():
         before = await editable_commitment(caller, commitment_id)
+        moved = "target_date" in changes and str(changes["target_date"]) != str(before.get("target_date"))
+        clean = _clean(changes, new=moved)
         check_version(before, expected_version, "commitment")
         org_id = int(before["organization_id"])
         if "area" in changes and changes["area"] != before["area"]:

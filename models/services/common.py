@@ -59,19 +59,46 @@ def visible_or_blank(text: str, visibility: str, audience: str) -> str:
     return text if may_read(visibility, audience) else ""
 
 
+# Fields as a person names them (errors never show a column name such as drop_reason).
+FIELD_WORDS = {
+    "title": N_("the title"),
+    "description": N_("the description"),
+    "description_visibility": N_("who may read the description"),
+    "visibility": N_("who may read it"),
+    "target_date": N_("the target date"),
+    "due_date": N_("the due date"),
+    "completed_on": N_("the completion date"),
+    "drop_reason": N_("the reason for dropping it"),
+    "owner_id": N_("the owner"),
+    "status": N_("the status"),
+    "area": N_("the area"),
+    "self_level": N_("the level"),
+    "narrative": N_("what happened"),
+    "justification": N_("the justification"),
+    "url": N_("the link"),
+    "comment": N_("the comment"),
+    "cover_note": N_("the cover note"),
+    "body": N_("the comment"),
+}
+
+
+def field_words(field: str) -> str:
+    return FIELD_WORDS.get(field, field.replace("_", " "))
+
+
 def one_line(value: str, field: str, max_length: int, *, required: bool = True) -> str:
     value = value.strip()
     if required and not value:
-        raise UserError(N_("%(name)s must not be empty"), field=field, name=field)
+        raise UserError(N_("%(name)s must not be empty"), field=field, name=field_words(field))
     if len(value) > max_length:
         raise UserError(
             N_("%(name)s must have at most %(max_length)s characters"),
             field=field,
-            name=field,
+            name=field_words(field),
             max_length=max_length,
         )
     if any(c in value for c in "\r\n\t\x00"):
-        raise UserError(N_("%(name)s must be one line of text"), field=field, name=field)
+        raise UserError(N_("%(name)s must be one line of text"), field=field, name=field_words(field))
     return value
 
 
@@ -80,22 +107,21 @@ def text_block(value: str, field: str, max_length: int = 20_000) -> str:
         raise UserError(
             N_("%(name)s must have at most %(max_length)s characters"),
             field=field,
-            name=field,
+            name=field_words(field),
             max_length=max_length,
         )
     if "\x00" in value:
-        raise UserError(N_("%(name)s must not contain NUL characters"), field=field, name=field)
+        raise UserError(N_("%(name)s must not contain NUL characters"), field=field, name=field_words(field))
     return value.strip()
 
 
 def choice(value: str, allowed: tuple[str, ...], field: str) -> str:
     if value not in allowed:
         raise UserError(
-            N_("%(name)s must be one of: %(allowed)s (got %(value)r)"),
+            N_("%(name)s must be one of: %(allowed)s"),
             field=field,
-            name=field,
+            name=field_words(field),
             allowed=", ".join(allowed),
-            value=value,
         )
     return value
 
@@ -108,7 +134,9 @@ def web_link(value: str, field: str = "url") -> str:
     value = one_line(value, field, 2000)
     parsed = urlparse(value)
     if parsed.scheme not in ("http", "https") or not parsed.netloc:
-        raise UserError(N_("%(name)s must be an http:// or https:// address"), field=field, name=field)
+        raise UserError(
+            N_("%(name)s must be an http:// or https:// address"), field=field, name=field_words(field)
+        )
     return value
 
 

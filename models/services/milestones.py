@@ -15,7 +15,7 @@ from models import audit
 from models.caller import Caller
 from models.clock import today
 from models.engine import fetch, fetch_page, write_transaction
-from models.errors import NotFound, UserError
+from models.errors import Collect, NotFound, UserError
 from models.paging import EVERYTHING, Page, Paging
 from models.services import published
 from models.services.commitments import editable_commitment, readable_commitment
@@ -23,6 +23,7 @@ from models.services.common import (
     changed_fields,
     check_version,
     choice,
+    field_words,
     one_line,
     read_audience,
     text_block,
@@ -120,7 +121,9 @@ async def get_milestone(caller: Caller, milestone_id: int) -> dict[str, Any]:
 def _check_dates(due: dt.date | None, completed: dt.date | None) -> None:
     for field, value in (("due_date", due), ("completed_on", completed)):
         if value is not None and not dt.date(2000, 1, 1) <= value <= dt.date(2100, 12, 31):
-            raise UserError(N_("%(name)s must be between 2000 and 2100"), field=field, name=field)
+            raise UserError(
+                N_("%(name)s must be between 2000 and 2100"), field=field, name=field_words(field)
+            )
     if completed is not None and completed > today():
         raise UserError(N_("the completion date cannot be in the future"), field="completed_on")
 
@@ -133,33 +136,47 @@ def _settle(state: dict[str, Any]) -> dict[str, Any]:
     else:
         state["completed_on"] = None
     if status == "dropped" and not state.get("drop_reason"):
-        raise UserError(N_("say why the milestone was dropped (drop_reason)"), field="drop_reason")
+        raise UserError(N_("say why the milestone was dropped"), field="drop_reason")
     if status != "dropped":
         state["drop_reason"] = ""
     _check_dates(state["due_date"], state["completed_on"])
     return state
 
 
-def _clean(data: dict[str, Any]) -> dict[str, Any]:
+def _clean(data: dict[str, Any], checks: Collect | None = None) -> dict[str, Any]:
+    """The milestone's fields, every refusal collected (raised together unless `checks` is given)."""
+    check = checks or Collect()
     clean: dict[str, Any] = {}
     if "title" in data:
-        clean["title"] = one_line(data["title"], "title", 300)
+        clean["title"] = check(one_line, data["title"], "title", 300)
     if "due_date" in data:
         clean["due_date"] = data["due_date"]
     if "status" in data:
-        clean["status"] = choice(data["status"], MILESTONE_STATUSES, "status")
+        clean["status"] = check(choice, data["status"], MILESTONE_STATUSES, "status")
     if "completed_on" in data:
         clean["completed_on"] = data["completed_on"]
     if "drop_reason" in data:
-        clean["drop_reason"] = text_block(data["drop_reason"], "drop_reason", 2000)
+        clean["drop_reason"] = check(text_block, data["drop_reason"], "drop_reason", 2000)
+    if checks is None:
+        check.raise_any()
+    return clean
+
+
+def new_milestone_errors(data: dict[str, Any], checks: Collect) -> dict[str, Any]:
+    """A new milestone's fields; its title and a possible due date are required (a milestone may be
+    recorded after its due date: it is then overdue)."""
+    clean = _clean(data, checks)
+    for field in ("title", "due_date"):
+        if field not in checks.fields() and clean.get(field) in (None, ""):
+            checks.add(UserError(N_("%(name)s is required"), field=field, name=field_words(field)))
+    checks(_check_dates, clean.get("due_date"), None)
     return clean
 
 
 async def create_milestone(caller: Caller, commitment_id: int, data: dict[str, Any]) -> dict[str, Any]:
-    clean = _clean(data)
-    for field in ("title", "due_date"):
-        if clean.get(field) is None:
-            raise UserError(N_("%(name)s is required"), field=field, name=field)
+    checks = Collect()
+    clean = new_milestone_errors(data, checks)
+    checks.raise_any()
     state = _settle({"status": "planned", "completed_on": None, "drop_reason": "", **clean})
     async with write_transaction():
         commitment = await editable_commitment(caller, commitment_id)
@@ -180,7 +197,7 @@ async def update_milestone(
 ) -> dict[str, Any]:
     clean = _clean(changes)
     if "due_date" in clean and clean["due_date"] is None:
-        raise UserError(N_("due_date cannot be removed"), field="due_date")
+        raise UserError(N_("a milestone needs a due date"), field="due_date")
     async with write_transaction():
         before = await milestone_row(milestone_id)
         try:

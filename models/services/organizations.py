@@ -21,6 +21,7 @@ from models.services.common import (
     check_version,
     choice,
     containing,
+    field_words,
     one_line,
     update_versioned,
 )
@@ -131,7 +132,7 @@ async def create_organization(caller: Caller, data: dict[str, Any]) -> dict[str,
     clean = _clean(data)
     for field in ("name", "acronym", "org_type"):
         if field not in clean:
-            raise UserError(N_("%(name)s is required"), field=field, name=field)
+            raise UserError(N_("%(name)s is required"), field=field, name=field_words(field))
     async with write_transaction():
         await _acronym_free(clean["acronym"])
         org = Organization(**clean)
