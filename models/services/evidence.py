@@ -65,6 +65,17 @@ PUBLISHED_UPDATE = (
     "EXISTS (SELECT 1 FROM submission s WHERE s.organization = c.organization AND s.cycle = u.cycle "
     "AND s.status = 'published' AND u.created_at <= s.published_at)"
 )
+# Likewise a link or file added to such an update after publishing reaches them with the next
+# publication only (docs/design.md "Evidence files").
+PUBLISHED_EVIDENCE = (
+    "EXISTS (SELECT 1 FROM submission s WHERE s.organization = c.organization AND s.cycle = u.cycle "
+    "AND s.status = 'published' AND e.created_at <= s.published_at)"
+)
+
+
+def published_only(audience: str) -> str:
+    """The condition that keeps outsiders to evidence that went out with a publication."""
+    return "" if audience == "internal" else f" AND {PUBLISHED_EVIDENCE}"
 
 
 async def published_update_ids(update_ids: list[int]) -> set[int]:
@@ -93,7 +104,8 @@ async def evidence_for_updates(update_ids: list[int], audience: str) -> dict[int
     placeholders = ", ".join("{}" for _ in update_ids)
     readable, visibilities = readable_by("e.visibility", audience)
     rows = await fetch(
-        SELECT + f"WHERE e.progress_update IN ({placeholders}) AND {readable} ORDER BY e.id",
+        SELECT
+        + f"WHERE e.progress_update IN ({placeholders}) AND {readable}{published_only(audience)} ORDER BY e.id",
         *update_ids,
         *visibilities,
     )
@@ -127,8 +139,8 @@ def _readable(caller: Caller, row: dict[str, Any]) -> str:
 async def get_evidence(caller: Caller, evidence_id: int) -> dict[str, Any]:
     row = await evidence_row(evidence_id)
     audience = _readable(caller, row)
-    if audience != "internal" and int(row["update_id"]) not in await published_update_ids(
-        [int(row["update_id"])]
+    if audience != "internal" and not await fetch(
+        SELECT + f"WHERE e.id = {{}}{published_only(audience)}", evidence_id
     ):
         raise NotFound(N_("no evidence link with id %(evidence_id)s"), evidence_id=evidence_id)
     return _shown(row, audience)
@@ -138,7 +150,7 @@ async def evidence_page(update_id: int, audience: str, paging: Paging = EVERYTHI
     """One update's links the audience may read (the caller checked that it may read the update)."""
     readable, visibilities = readable_by("e.visibility", audience)
     page = await fetch_page(
-        SELECT + f"WHERE e.progress_update = {{}} AND {readable}",
+        SELECT + f"WHERE e.progress_update = {{}} AND {readable}{published_only(audience)}",
         "e.id",
         update_id,
         *visibilities,
