@@ -77,6 +77,9 @@ async def check_csrf_and_origin(scope: Scope, receive: Receive, caller: Caller, 
         )
 
 
+TOKEN_PATHS = ("/invitation/", "/password-reset/set/")
+
+
 def security_headers(path: str, settings: Settings) -> list[tuple[bytes, bytes]]:
     policy = SCHEMA_VIEWER_POLICY if path.startswith("/schema") else CONTENT_SECURITY_POLICY
     headers = [
@@ -100,6 +103,12 @@ class SecurityHeadersMiddleware:
         self.settings = settings
         self.page_headers = security_headers("/", settings)
         self.schema_headers = security_headers("/schema", settings)
+        # An emailed link's token is in the path: no request the page makes names it in a Referer,
+        # not even to our own static files and their logs (docs/design.md "Invitations and password reset").
+        self.token_headers = [
+            (name, b"no-referrer" if name == b"referrer-policy" else value)
+            for name, value in self.page_headers
+        ]
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -107,6 +116,8 @@ class SecurityHeadersMiddleware:
             return
         path = scope["path"]
         extra = self.schema_headers if path.startswith("/schema") else self.page_headers
+        if path.startswith(TOKEN_PATHS):
+            extra = self.token_headers
         is_api = path.startswith("/api/")
 
         async def send_with_headers(message: Message) -> None:
