@@ -199,7 +199,8 @@ def checked_files(files: list[dict[str, Any]], prefix: str = "files") -> list[di
 
 @asynccontextmanager
 async def stored(files: list[dict[str, Any]]) -> AsyncIterator[list[dict[str, Any]]]:
-    """Write the checked files to the upload folder for one write transaction; if it fails, they go."""
+    """Write the checked files to the upload folder for one write transaction, which this block
+    must wrap (up to its COMMIT); if it fails, they go."""
     keys: list[str] = []
     try:
         rows = []
@@ -247,11 +248,12 @@ async def add_files(caller: Caller, update_id: int, files: list[dict[str, Any]])
     checked = checked_files(files)
     if not checked:
         raise UserError(N_("send at least one file"), field="file")
-    async with write_transaction():
+    await _editable_update(caller, update_id)  # refused before anything is written
+    # The files wrap the transaction, so a refusal at COMMIT removes them too.
+    async with stored(checked) as rows, write_transaction():
         org_id = await _editable_update(caller, update_id)
-        async with stored(checked) as rows:
-            ids = [await insert_file(caller, update_id, row) for row in rows]
-            await reopen_approved(caller, org_id, f"evidence files {ids} were added")
+        ids = [await insert_file(caller, update_id, row) for row in rows]
+        await reopen_approved(caller, org_id, f"evidence files {ids} were added")
     return [await evidence_row(evidence_id) for evidence_id in ids]
 
 

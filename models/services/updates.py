@@ -122,7 +122,8 @@ async def create_update(caller: Caller, commitment_id: int, data: dict[str, Any]
     if not narrative and level is None:
         raise UserError(N_("an update needs a narrative or a self_level"), field="narrative")
     files = checked_files(data.get("files", []))
-    async with write_transaction(), stored(files) as file_rows:
+    # The files wrap the transaction, so a refusal at COMMIT removes them too.
+    async with stored(files) as file_rows, write_transaction():
         commitment = await editable_commitment(caller, commitment_id)
         cycle = await (cycle_by_name(data["cycle"]) if data.get("cycle") else open_cycle())
         supersedes = data.get("supersedes_id")
