@@ -25,8 +25,15 @@ from models.words import gettext
 
 
 def safe_next(path: str | None) -> str:
-    """Only a path on this site: never an absolute URL, a scheme-relative URL or a backslash trick."""
-    if not path or not path.startswith("/") or path.startswith("//") or "\\" in path or "\n" in path:
+    """Only a path on this site: never an absolute URL, a scheme-relative URL or a backslash trick,
+    nor a control character (a browser drops tabs and line breaks, so "/<tab>/x" would lead to //x)."""
+    if (
+        not path
+        or not path.startswith("/")
+        or path.startswith("//")
+        or "\\" in path
+        or any(ord(ch) < 32 or ord(ch) == 127 for ch in path)
+    ):
         return "/"
     return path
 
