@@ -25,7 +25,7 @@ import pandas as pd
 from models.engine import fetch, json_number
 from models.services import published
 from models.vocabulary import visibilities_for
-from models.words import gettext
+from models.words import gettext, status_label
 
 MILESTONE_HORIZON_DAYS = 90
 BATCH_ORGANIZATIONS = 100
@@ -133,7 +133,14 @@ async def commitment_rows(org_ids: Sequence[int], cycle_id: int, audience: str) 
     frame["level"] = frame["level"].astype("Int64")
     frame["next_due"] = as_dates(frame["next_due"])
     frame["target_date"] = as_dates(frame["target_date"])
+    frame["status"] = labels_of(frame["status"])
     return in_given_order(frame, org_ids, "area_position", "id")
+
+
+def labels_of(statuses: pd.Series) -> pd.Series:
+    """Statuses as a reader names them (in_progress reads In progress), in the reader's language."""
+    labels = {status: status_label(status) for status in statuses.dropna().unique()}
+    return statuses.map(labels)
 
 
 async def milestone_rows(
@@ -161,6 +168,7 @@ async def milestone_rows(
     frame["days"] = pd.Series(days, index=frame.index, dtype="int64")
     overdue, due_soon = gettext("overdue"), gettext("due soon")
     frame["state"] = [overdue if d > 0 else due_soon for d in days]
+    frame["status"] = labels_of(frame["status"])
     return in_given_order(frame, org_ids, "due_date", "id")
 
 

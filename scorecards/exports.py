@@ -28,13 +28,14 @@ from models import clock
 from models.caller import Caller
 from models.errors import UserError
 from models.services.areas import cycle_areas
-from models.words import N_
+from models.words import N_, gettext
 from scorecards import export_rows
 from scorecards.csv_export import frame_csv_bytes
 from scorecards.loader import find_cycle
 from scorecards.service import Comparison, comparison, cycle_scores, resolve_audience
 from scorecards.summary_columns import index_columns, level_columns, summary_columns
 from scorecards.workbook.builder import ComparisonExport, write_comparison_workbook
+from scorecards.workbook.sheet import Column
 
 XLSX_MEDIA_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 CSV_MEDIA_TYPE = "text/csv"  # Litestar adds "; charset=utf-8" to text types itself
@@ -207,10 +208,18 @@ def read_in_batches(
     return frames
 
 
+def csv_table(export: ComparisonExport) -> tuple[pd.DataFrame, list[Column]]:
+    """The Summary with the cycle and the audience first on every row: a CSV has no Read me, and
+    rows pasted together from several files still say where they came from."""
+    leading = [Column("csv_cycle", gettext("Cycle")), Column("csv_audience", gettext("Audience"))]
+    frame = export.summary.assign(csv_cycle=export.cycle, csv_audience=export.audience)
+    return frame, [*leading, *export.summary_columns]
+
+
 def render_into(export: ComparisonExport, fmt: str, out: BinaryIO) -> None:
     """Write the file into `out` (CPU work: call it in a worker thread from async code)."""
     if fmt == "csv":
-        out.write(frame_csv_bytes(export.summary, export.summary_columns))
+        out.write(frame_csv_bytes(*csv_table(export)))
     else:
         write_comparison_workbook(export, out)
 

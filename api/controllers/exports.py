@@ -95,6 +95,7 @@ class ExportController(Controller):
         peer_type: PeerType = None,
         lang: Language = None,
     ) -> Response[bytes]:
-        """The Summary table as CSV (UTF-8 with a byte-order mark, so Excel reads the accents)."""
+        """The Summary table as CSV, each row led by the cycle and the audience (UTF-8 with a
+        byte-order mark, so Excel reads the accents)."""
         with speaking_export(lang):
             return download(await comparison_file(caller, cycle, audience, peer_type, "csv"))

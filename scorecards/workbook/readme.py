@@ -17,6 +17,7 @@ from models.vocabulary import LEVELS, ORG_TYPE_LABELS
 from models.words import N_, gettext
 from scorecards.cells import text_cell, xlsx_value
 from scorecards.workbook import styles
+from scorecards.workbook.sheet import print_setup
 
 AUDIENCE_NOTES = {
     "internal": N_(
@@ -57,6 +58,11 @@ METHOD = [
         "show the same numbers."
     ),
 ]
+COLOUR_NOTE = N_(
+    "Colours: the Summary and Trend shade levels and the index from light yellow (low) to grey-blue "
+    "(high), as the Level column above shows; the shades read the same with any colour vision and "
+    "in black and white, and every shaded cell also holds its number."
+)
 SHEETS = [
     (N_("Summary"), N_("organizations x areas: levels, index, rank, trend, organization type")),
     (N_("Trend"), N_("index per organization per cycle, with a chart")),
@@ -68,6 +74,12 @@ SHEETS = [
         N_("closed review rounds: per comment, the reviewer, its view of the level, the reply"),
     ),
 ]
+
+
+def index_shade(ws: Any, value: int) -> WriteOnlyCell:
+    cell = WriteOnlyCell(ws, value=value)
+    cell.fill = styles.fill(styles.scale_colour(value, 0, 100))
+    return cell
 
 
 def write_readme_sheet(
@@ -85,6 +97,7 @@ def write_readme_sheet(
     ws = wb.create_sheet(title=gettext("Read me"))
     for letter, width in (("A", 24), ("B", 70), ("C", 36)):
         ws.column_dimensions[letter].width = width
+    print_setup(ws, orientation="portrait", pages_tall=1)
 
     def label(text: str) -> Cell:
         return text_cell(ws, gettext(text), font=styles.LABEL_FONT)
@@ -126,7 +139,11 @@ def write_readme_sheet(
     for level, name in LEVELS.items():
         meaning, evidence = LEVEL_MEANINGS[level]
         line = gettext("%(name)s: %(meaning)s", name=gettext(name), meaning=gettext(meaning))
-        ws.append([level, wrapped(line), xlsx_value(ws, gettext(evidence) if evidence else None)])
+        shade = WriteOnlyCell(ws, value=level)
+        shade.fill = styles.fill(styles.scale_colour(level, 0, 4))
+        ws.append([shade, wrapped(line), xlsx_value(ws, gettext(evidence) if evidence else None)])
+    ws.append([None, wrapped(gettext(COLOUR_NOTE))])
+    ws.append([label(N_("Index colours"))] + [index_shade(ws, value) for value in (0, 50, 100)])
     if rubrics:
         ws.append([])
         ws.append([label(gettext("Rubric"))])

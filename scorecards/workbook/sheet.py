@@ -20,6 +20,7 @@ from openpyxl.cell import WriteOnlyCell
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.properties import PageSetupProperties
 from openpyxl.worksheet.table import Table, TableColumn, TableStyleInfo
+from openpyxl.worksheet.worksheet import Worksheet
 
 from models.words import gettext
 from scorecards.cells import xlsx_values
@@ -100,13 +101,17 @@ def write_frame_sheet(wb: Any, spec: SheetSpec, frames: pd.DataFrame | Iterable[
     return ws
 
 
-def print_setup(ws: Any) -> None:
-    """Printed, a sheet runs landscape, one page wide, with the header row on every page."""
-    ws.page_setup.orientation = "landscape"
+def print_setup(ws: Any, *, orientation: str = "landscape", pages_tall: int = 0) -> None:
+    """Printed, a sheet runs landscape on A4, one page wide, with the header row on every page;
+    `pages_tall=1` fits it on one page instead (the Read me, which has no header row)."""
+    ws.page_setup.orientation = orientation
+    ws.page_setup.paperSize = Worksheet.PAPERSIZE_A4
     ws.page_setup.fitToWidth = 1
-    ws.page_setup.fitToHeight = 0
+    ws.page_setup.fitToHeight = pages_tall
     ws.sheet_properties.pageSetUpPr = PageSetupProperties(fitToPage=True)
-    ws.print_title_rows = "1:1"
+    ws.print_options.horizontalCentered = True
+    if not pages_tall:
+        ws.print_title_rows = "1:1"
 
 
 def finish_sheet(ws: Any, spec: SheetSpec, headers: Sequence[str], rows: int) -> None:

@@ -1,4 +1,4 @@
-"""The workbook's look, in one place: header cells, number formats, the level colour scale.
+"""The workbook's look, in one place: header cells, number formats, the colour scale of levels.
 
 Write-only sheets take styles per cell (WriteOnlyCell), so styles are created once here and shared;
 openpyxl stores each distinct style once in the workbook.
@@ -43,26 +43,49 @@ def header_cell(ws: Any, text: str) -> WriteOnlyCell:
     )
 
 
-def red_to_green(low: float, mid: float, high: float) -> ColorScaleRule:
-    """Excel's familiar three-colour scale: red at `low`, yellow at `mid`, green at `high`."""
+# Three steps of the cividis colour map (at 1.0, 0.75 and 0.5): sequential, readable with every
+# common colour-vision deficiency and in greyscale, and light enough for black text on top.
+SCALE_COLOURS = ("FFEA46", "BCAF6F", "7C7B78")
+
+
+def sequential(low: float, mid: float, high: float) -> ColorScaleRule:
+    """A colour-blind-safe three-step scale: light yellow at `low`, grey-blue at `high`."""
+    start, middle, end = SCALE_COLOURS
     return ColorScaleRule(
         start_type="num",
         start_value=low,
-        start_color="F8696B",
+        start_color=start,
         mid_type="num",
         mid_value=mid,
-        mid_color="FFEB84",
+        mid_color=middle,
         end_type="num",
         end_value=high,
-        end_color="63BE7B",
+        end_color=end,
     )
+
+
+def scale_colour(value: float, low: float, high: float) -> str:
+    """The colour the scale gives `value` (as spreadsheets blend it: linearly between the steps),
+    for the legend on the Read me."""
+    position = min(1.0, max(0.0, (value - low) / (high - low))) * (len(SCALE_COLOURS) - 1)
+    step = min(int(position), len(SCALE_COLOURS) - 2)
+    share = position - step
+    left, right = SCALE_COLOURS[step], SCALE_COLOURS[step + 1]
+    channels = [
+        round(int(left[i : i + 2], 16) * (1 - share) + int(right[i : i + 2], 16) * share) for i in (0, 2, 4)
+    ]
+    return "".join(f"{channel:02X}" for channel in channels)
+
+
+def fill(colour: str) -> PatternFill:
+    return PatternFill("solid", start_color=colour, end_color=colour)
 
 
 def level_colour_scale() -> ColorScaleRule:
     """Levels 0 (not started) to 4 (institutionalized)."""
-    return red_to_green(0, 2, 4)
+    return sequential(0, 2, 4)
 
 
 def index_colour_scale() -> ColorScaleRule:
     """The 0-100 internalization index."""
-    return red_to_green(0, 50, 100)
+    return sequential(0, 50, 100)

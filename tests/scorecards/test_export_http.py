@@ -73,8 +73,9 @@ async def test_csv_download_is_the_summary_equal_to_the_json(
     rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"), newline="")))
     expected = as_json(comparison_mapping(await comparison("2026-H1", "donor", "ngo", TODAY)))
     assert len(rows) == 1 + len(expected["items"]) and expected["items"]
+    assert rows[0][:2] == ["Cycle", "Audience"]  # every row says where it came from
     for row, item in zip(rows[1:], expected["items"], strict=True):
-        assert row == [str(csv_value(item[key])) for key in expected["columns"]]
+        assert row == ["2026-H1", "donor", *(str(csv_value(item[key])) for key in expected["columns"])]
 
 
 @pytest.mark.parametrize(

@@ -30,7 +30,9 @@ pytestmark = [
 ]
 
 
-def resave_with_libreoffice(source: Path, tmp_path: Path) -> bytes:
+def resave_with_libreoffice(
+    source: Path, tmp_path: Path, target: str = "xlsx:Calc MS Excel 2007 XML"
+) -> bytes:
     out = tmp_path / "resaved"
     profile = tmp_path / "profile"
     result = subprocess.run(
@@ -40,7 +42,7 @@ def resave_with_libreoffice(source: Path, tmp_path: Path) -> bytes:
             "--headless",
             "--norestore",
             "--convert-to",
-            "xlsx:Calc MS Excel 2007 XML",
+            target,
             "--outdir",
             str(out),
             str(source),
@@ -50,7 +52,7 @@ def resave_with_libreoffice(source: Path, tmp_path: Path) -> bytes:
         timeout=240,
     )
     assert result.returncode == 0, result.stderr
-    return (out / source.name).read_bytes()
+    return (out / source.with_suffix("." + target.split(":")[0]).name).read_bytes()
 
 
 async def test_libreoffice_reads_the_workbook_as_written(demo, tmp_path: Path) -> None:
@@ -72,6 +74,31 @@ async def test_libreoffice_reads_the_workbook_as_written(demo, tmp_path: Path) -
         if name.startswith("xl/worksheets/sheet"):
             formulas = set(re.findall(rb"<f[^>]*>([^<]*)</f>", part))
             assert formulas <= {b"TRUE()", b"FALSE()"}, (name, formulas)
+
+
+@pytest.mark.skipif(shutil.which("pdftotext") is None, reason="pdftotext (poppler-utils) is not installed")
+async def test_libreoffice_prints_every_sheet_one_page_wide(demo, tmp_path: Path) -> None:
+    """Printed, the Read me is one page and every other sheet's last column shares the page of its
+    first: no sheet spills columns onto pages of their own."""
+    source = tmp_path / "comparison.xlsx"
+    source.write_bytes((await comparison_file(SYSTEM, "2026-H1", "donor", None, "xlsx", today=TODAY)).content)
+    pdf = tmp_path / "printed.pdf"
+    pdf.write_bytes(resave_with_libreoffice(source, tmp_path, "pdf"))
+    text = subprocess.run(["pdftotext", "-layout", str(pdf), "-"], capture_output=True, text=True, check=True)
+    pages = text.stdout.split("\f")
+    assert "comparison for 2026-H1" in pages[0] and "closed review rounds" in pages[0]  # Read me: one page
+    # A header word only that sheet has, and a word of its last column (headers wrap in print).
+    edges = {
+        "Summary": ("Quartile", "Flags"),
+        "Trend": ("2025-H2", "type"),
+        "Commitments": ("Description", "Target"),
+        "Milestones": ("State", "(+)"),
+        "Donor expectations": ("Expectation", "Since"),
+        "Peer review": ("Reviewer", "Reply"),
+    }
+    for name, (marker, last) in edges.items():
+        printed = [page for page in pages[1:] if marker in page]
+        assert printed and all(last in page for page in printed), name
 
 
 def kind(value: object) -> tuple[str, object]:

@@ -14,6 +14,7 @@ from models.engine import fetch
 from scorecards.exports import comparison_export, comparison_file
 from scorecards.service import comparison, comparison_mapping
 from scorecards.summary_columns import summary_columns
+from scorecards.workbook import styles
 from tests.conftest import TODAY
 from tests.scorecards.workbooks import (
     SHEETS,
@@ -222,3 +223,26 @@ async def test_a_correction_after_publishing_changes_the_internal_level_not_what
     assert level(await workbook("internal")) == corrected
     assert level(await workbook("donor")) == original["self_level"]
     assert level(await workbook("peer")) == original["self_level"]
+
+
+async def test_a_workbook_fit_to_hand_out_labels_a_safe_palette_and_print_setup(demo) -> None:
+    data = await workbook("internal")
+    wb = load_workbook(io.BytesIO(data))
+    assert {row["Status"] for row in openpyxl_rows(data, "Commitments")} >= {"Active"}
+    statuses = {row["Status"] for row in openpyxl_rows(data, "Milestones")}
+    assert "In progress" in statuses and not {s for s in statuses if "_" in (s or "")}
+    summary = wb["Summary"]
+    rules = [rule for rules in summary.conditional_formatting._cf_rules.values() for rule in rules]
+    colours = {colour.rgb[-6:] for rule in rules for colour in rule.colorScale.color}
+    assert colours == set(styles.SCALE_COLOURS)  # cividis steps, no red-green
+    readme = wb["Read me"]
+    legend = {
+        row[0].value: row[0].fill.fgColor.rgb[-6:] for row in readme.iter_rows() if row[0].value in range(5)
+    }
+    assert legend[0] == styles.SCALE_COLOURS[0] and legend[4] == styles.SCALE_COLOURS[-1]
+    assert readme.page_setup.fitToHeight == 1 and readme.page_setup.fitToWidth == 1
+    for ws in wb.worksheets:
+        assert ws.sheet_properties.pageSetUpPr.fitToPage, ws.title
+        assert ws.page_setup.fitToWidth == 1 and int(ws.page_setup.paperSize) == 9, ws.title
+        if ws.title != "Read me":
+            assert ws.page_setup.orientation == "landscape" and ws.print_title_rows == "$1:$1", ws.title
