@@ -30,7 +30,7 @@ from babel import Locale, negotiate_locale
 from babel.dates import format_date as babel_format_date
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
-from babel.numbers import format_decimal
+from babel.numbers import format_decimal, format_percent
 from babel.support import NullTranslations, Translations
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -168,11 +168,38 @@ def format_number(value: int | float) -> str:
     return _formatted_number(value, current_locale())
 
 
+def format_figure(value: float, places: int = 1) -> str:
+    """A figure with `places` decimals, as the reader's locale writes it (62.5, 62,5)."""
+    return _formatted_figure(float(value), places, current_locale())
+
+
+def format_share(value: float | None) -> str:
+    """A share given in percent (0 to 100), as the reader's locale writes it (62.5%, 62,5 %)."""
+    if value is None:
+        return ""
+    return _formatted_percent(float(value) / 100, current_locale())
+
+
 # Babel's formatting walks CLDR data on every call; pages and emails format the same few dates and
 # small numbers over and over, so the results are kept.
 @lru_cache(maxsize=8192)
 def _formatted_date(value: dt.date, pattern: str, locale: str) -> str:
     return babel_format_date(value, format=pattern, locale=Locale.parse(locale))
+
+
+@lru_cache(maxsize=8192)
+def _formatted_figure(value: float, places: int, locale: str) -> str:
+    pattern = "0." + "0" * places if places else "0"
+    return format_decimal(value, format=pattern, locale=Locale.parse(locale))
+
+
+@lru_cache(maxsize=8192)
+def _formatted_percent(value: float, locale: str) -> str:
+    # The locale's own pattern (French puts a space before the sign) with the one decimal of the figures.
+    parsed = Locale.parse(locale)
+    pattern = parsed.percent_formats[None].pattern
+    last = pattern.rfind("0") + 1
+    return format_percent(value, format=pattern[:last] + ".0" + pattern[last:], locale=parsed)
 
 
 @lru_cache(maxsize=8192)
@@ -302,6 +329,8 @@ def template_environment(*, strict: bool = False, email: bool = False) -> jinja2
     env.filters["long_date"] = format_date
     env.filters["short_date"] = lambda value: format_date(value, SHORT_DATE)
     env.filters["number"] = format_number
+    env.filters["figure"] = format_figure
+    env.filters["share"] = format_share
     env.filters["status_label"] = status_label
     env.filters["status_word"] = status_word
     env.filters["role_label"] = role_label

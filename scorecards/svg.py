@@ -4,6 +4,10 @@ Each chart is an `<svg role="img">` with a `<title>` and a `<desc>` that says in
 (screen readers read them), and every coloured mark also carries its number or word, so colour is
 never the only signal. The pages put a table with the same figures beside each chart. All text is
 escaped here; the functions return `Markup` for the templates.
+
+Words and figures are in the reader's language, and a right-to-left reader's chart is mirrored: the
+labels stand on the right, bars grow to the left, cycles follow from right to left (docs/design.md
+"Languages"). Charts are drawn in left-to-right coordinates and `Mirror` turns them.
 """
 
 from __future__ import annotations
@@ -16,6 +20,7 @@ from dataclasses import dataclass
 from markupsafe import Markup, escape
 
 from models.vocabulary import LEVELS
+from models.words import format_figure, gettext, text_direction
 
 # Sequential blues, light to dark; the level number is printed on every cell in a colour that keeps
 # at least 4.5:1 contrast with its fill.
@@ -26,12 +31,30 @@ FONT = 'font-family="system-ui, sans-serif"'
 
 
 def _number(value: float | None) -> str:
-    """Figures as the API prints them: one decimal (levels are whole numbers and printed as such)."""
-    return "none" if value is None else f"{float(value):.1f}"
+    """Figures with one decimal, as the reader's locale writes them (levels are whole numbers)."""
+    return gettext("none") if value is None else format_figure(float(value))
+
+
+class Mirror:
+    """x positions and text anchors of a chart `width` wide, mirrored for a right-to-left reader."""
+
+    def __init__(self, width: float) -> None:
+        self.width = width
+        self.rtl = text_direction() == "rtl"
+
+    def x(self, x: float, span: float = 0) -> float:
+        """Where a point (or the left edge of something `span` wide) stands."""
+        return self.width - x - span if self.rtl else x
+
+    def anchor(self, anchor: str = "start") -> str:
+        if not self.rtl:
+            return anchor
+        return {"start": "end", "end": "start"}.get(anchor, anchor)
 
 
 def _svg(chart_id: str, width: int, height: int, title: str, desc: str, body: list[str]) -> Markup:
     chart_id = str(escape(chart_id))
+    direction = text_direction()
     # Never drawn so small that its smallest text falls under 12 px: on a phone the chart scrolls in
     # its own box instead (`.chart-wrap`).
     smallest = min((float(size) for size in re.findall(r'font-size="([\d.]+)"', "".join(body))), default=12.0)
@@ -39,7 +62,7 @@ def _svg(chart_id: str, width: int, height: int, title: str, desc: str, body: li
     return Markup(
         f'<svg xmlns="http://www.w3.org/2000/svg" class="chart" id="{chart_id}" viewBox="0 0 {width} {height}" '
         f'width="{width}" height="{height}" style="max-width: {round(width * 1.35)}px; min-width: {min_width}px" role="img" '
-        f'aria-labelledby="{chart_id}-title {chart_id}-desc" {FONT}>'
+        f'aria-labelledby="{chart_id}-title {chart_id}-desc" direction="{direction}" {FONT}>'
         f'<title id="{chart_id}-title">{escape(title)}</title><desc id="{chart_id}-desc">{escape(desc)}</desc>'
         + "".join(body)
         + "</svg>"
@@ -54,13 +77,15 @@ class AreaBar:
     median: float | None
 
 
-def area_levels_chart(chart_id: str, bars: Sequence[AreaBar], median_label: str = "peer median") -> Markup:
+def area_levels_chart(chart_id: str, bars: Sequence[AreaBar], median_label: str | None = None) -> Markup:
     """Counted level per area as bars, the self-assessed level as a diamond, the peer median as a tick."""
+    median_label = median_label or gettext("peer median")
     label_w, plot_w, row_h, top = 170, 320, 40, 28
     width, height = label_w + plot_w + 150, top + row_h * len(bars) + 44
+    m = Mirror(width)
 
     def x(level: float) -> float:
-        return label_w + plot_w * level / 4
+        return m.x(label_w + plot_w * level / 4)
 
     body = []
     for level in range(5):
@@ -72,10 +97,11 @@ def area_levels_chart(chart_id: str, bars: Sequence[AreaBar], median_label: str 
     for i, bar in enumerate(bars):
         y = top + i * row_h
         body.append(
-            f'<text x="{label_w - 14}" y="{y + 21}" font-size="12" text-anchor="end" fill="{INK}">{escape(bar.name)}</text>'
+            f'<text x="{m.x(label_w - 14)}" y="{y + 21}" font-size="12" text-anchor="{m.anchor("end")}" fill="{INK}">{escape(bar.name)}</text>'
         )
         if bar.level > 0:
-            body.append(f'<rect x="{label_w}" y="{y + 8}" width="{x(bar.level) - label_w}" height="18" '
+            bar_w = plot_w * bar.level / 4
+            body.append(f'<rect x="{m.x(label_w, bar_w)}" y="{y + 8}" width="{bar_w}" height="18" '
                         f'fill="{LEVEL_FILL[bar.level]}" stroke="{INK}" stroke-width="0.5"/>')  # fmt: skip
         sx, sy = x(bar.self_level), y + 17
         body.append(f'<path d="M{sx} {sy - 7} L{sx + 7} {sy} L{sx} {sy + 7} L{sx - 7} {sy} Z" fill="#ffffff" '
@@ -85,27 +111,39 @@ def area_levels_chart(chart_id: str, bars: Sequence[AreaBar], median_label: str 
             body.append(
                 f'<line x1="{mx}" y1="{y + 3}" x2="{mx}" y2="{y + 31}" stroke="{INK}" stroke-width="3"/>'
             )
-        words = f"{bar.level} {LEVELS[bar.level]}"
+        words = f"{bar.level} {gettext(LEVELS[bar.level])}"
         if bar.self_level != bar.level:
-            words += f" (self {bar.self_level})"
+            words += " " + gettext("(self %(level)s)", level=bar.self_level)
         body.append(
-            f'<text x="{label_w + plot_w + 12}" y="{y + 21}" font-size="12" fill="{INK}">{escape(words)}</text>'
+            f'<text x="{m.x(label_w + plot_w + 12)}" y="{y + 21}" font-size="12" text-anchor="{m.anchor()}" '
+            f'fill="{INK}">{escape(words)}</text>'
         )
     legend_y = top + row_h * len(bars) + 24
-    body.append(f'<rect x="{label_w}" y="{legend_y - 10}" width="14" height="10" fill="{LEVEL_FILL[3]}"/>'
-                f'<text x="{label_w + 18}" y="{legend_y}" font-size="11" fill="{MUTED}">counted level</text>')  # fmt: skip
+    body.append(f'<rect x="{m.x(label_w, 14)}" y="{legend_y - 10}" width="14" height="10" fill="{LEVEL_FILL[3]}"/>'
+                f'<text x="{m.x(label_w + 18)}" y="{legend_y}" font-size="11" text-anchor="{m.anchor()}" '
+                f'fill="{MUTED}">{escape(gettext("counted level"))}</text>')  # fmt: skip
     lx = label_w + 112
-    body.append(f'<path d="M{lx} {legend_y - 10} L{lx + 5} {legend_y - 5} L{lx} {legend_y} L{lx - 5} {legend_y - 5} Z" '
-                f'fill="#ffffff" stroke="{ACCENT}" stroke-width="2"/>'
-                f'<text x="{lx + 10}" y="{legend_y}" font-size="11" fill="{MUTED}">self-assessed</text>')  # fmt: skip
+    body.append(f'<path d="M{m.x(lx)} {legend_y - 10} L{m.x(lx + 5)} {legend_y - 5} L{m.x(lx)} {legend_y} '
+                f'L{m.x(lx - 5)} {legend_y - 5} Z" fill="#ffffff" stroke="{ACCENT}" stroke-width="2"/>'
+                f'<text x="{m.x(lx + 10)}" y="{legend_y}" font-size="11" text-anchor="{m.anchor()}" '
+                f'fill="{MUTED}">{escape(gettext("self-assessed"))}</text>')  # fmt: skip
     mx = label_w + 215
-    body.append(f'<line x1="{mx}" y1="{legend_y - 11}" x2="{mx}" y2="{legend_y + 1}" stroke="{INK}" stroke-width="3"/>'
-                f'<text x="{mx + 7}" y="{legend_y}" font-size="11" fill="{MUTED}">{escape(median_label)}</text>')  # fmt: skip
+    body.append(f'<line x1="{m.x(mx)}" y1="{legend_y - 11}" x2="{m.x(mx)}" y2="{legend_y + 1}" stroke="{INK}" stroke-width="3"/>'
+                f'<text x="{m.x(mx + 7)}" y="{legend_y}" font-size="11" text-anchor="{m.anchor()}" '
+                f'fill="{MUTED}">{escape(median_label)}</text>')  # fmt: skip
     desc = "; ".join(
-        f"{bar.name}: counted {bar.level}, self-assessed {bar.self_level}, {median_label} {_number(bar.median)}"
+        gettext(
+            "%(area)s: counted %(level)s, self-assessed %(self_level)s, %(median_label)s %(median)s",
+            area=bar.name,
+            level=bar.level,
+            self_level=bar.self_level,
+            median_label=median_label,
+            median=_number(bar.median),
+        )
         for bar in bars
     )
-    return _svg(chart_id, width, height, f"Levels by area against the {median_label}", desc + ".", body)
+    title = gettext("Levels by area against the %(median_label)s", median_label=median_label)
+    return _svg(chart_id, width, height, title, desc + ".", body)
 
 
 def index_history_chart(chart_id: str, points: Sequence[tuple[str, float]]) -> Markup:
@@ -113,20 +151,22 @@ def index_history_chart(chart_id: str, points: Sequence[tuple[str, float]]) -> M
     left, top, plot_h, plot_w = 44, 20, 150, 440
     step = plot_w / max(len(points) - 1, 1)
     width, height = left + plot_w + 60, top + plot_h + 40
+    m = Mirror(width)
 
     def y(index: float) -> float:
         return top + plot_h * (1 - index / 100)
 
     def x(i: int) -> float:
-        return left + 20 + i * step
+        return m.x(left + 20 + i * step)
 
     body = []
     for mark in (0, 25, 50, 75, 100):
         body.append(
-            f'<line x1="{left}" y1="{y(mark)}" x2="{width - 10}" y2="{y(mark)}" stroke="{GRID}" stroke-width="1"/>'
+            f'<line x1="{m.x(left)}" y1="{y(mark)}" x2="{m.x(width - 10)}" y2="{y(mark)}" stroke="{GRID}" stroke-width="1"/>'
         )
         body.append(
-            f'<text x="{left - 6}" y="{y(mark) + 4}" font-size="11" text-anchor="end" fill="{MUTED}">{mark}</text>'
+            f'<text x="{m.x(left - 6)}" y="{y(mark) + 4}" font-size="11" text-anchor="{m.anchor("end")}" '
+            f'fill="{MUTED}">{format_figure(mark, 0)}</text>'
         )
     if len(points) > 1:
         path = " ".join(f"{x(i)},{y(value)}" for i, (_, value) in enumerate(points))
@@ -139,8 +179,11 @@ def index_history_chart(chart_id: str, points: Sequence[tuple[str, float]]) -> M
         body.append(
             f'<text x="{x(i)}" y="{top + plot_h + 22}" font-size="12" text-anchor="middle" fill="{INK}">{escape(cycle)}</text>'
         )
-    desc = "; ".join(f"{cycle}: {_number(value)}" for cycle, value in points) or "no published cycle yet"
-    return _svg(chart_id, width, height, "Internalization index by cycle (0 to 100)", desc + ".", body)
+    desc = "; ".join(f"{cycle}: {_number(value)}" for cycle, value in points) or gettext(
+        "no published cycle yet"
+    )
+    title = gettext("Internalization index by cycle (0 to 100)")
+    return _svg(chart_id, width, height, title, desc + ".", body)
 
 
 @dataclass(frozen=True)
@@ -155,29 +198,33 @@ def heat_map(chart_id: str, area_names: Sequence[str], rows: Sequence[HeatRow]) 
     label_w, cell_w, cell_h, top = 84, 104, 26, 40
     width = label_w + cell_w * len(area_names) + 80
     height = top + cell_h * len(rows) + 8
+    m = Mirror(width)
     body = []
     for j, name in enumerate(area_names):
-        cx = label_w + j * cell_w + cell_w / 2
+        cx = m.x(label_w + j * cell_w + cell_w / 2)
         body.append(
             f'<text x="{cx}" y="{top - 12}" font-size="11" text-anchor="middle" fill="{INK}">{escape(name)}</text>'
         )
-    body.append(f'<text x="{label_w + cell_w * len(area_names) + 40}" y="{top - 12}" font-size="11" '
-                f'text-anchor="middle" fill="{INK}">Index</text>')  # fmt: skip
+    body.append(f'<text x="{m.x(label_w + cell_w * len(area_names) + 40)}" y="{top - 12}" font-size="11" '
+                f'text-anchor="middle" fill="{INK}">{escape(gettext("Index"))}</text>')  # fmt: skip
     for i, row in enumerate(rows):
         y = top + i * cell_h
         # No links inside: the chart is one image to assistive technology; the table below links.
         body.append(
-            f'<text x="{label_w - 8}" y="{y + 17}" font-size="12" text-anchor="end" fill="{INK}">{escape(row.label)}</text>'
+            f'<text x="{m.x(label_w - 8)}" y="{y + 17}" font-size="12" text-anchor="{m.anchor("end")}" '
+            f'fill="{INK}">{escape(row.label)}</text>'
         )
         for j, level in enumerate(row.levels):
             x = label_w + j * cell_w
-            body.append(f'<rect x="{x + 1}" y="{y + 1}" width="{cell_w - 2}" height="{cell_h - 2}" fill="{LEVEL_FILL[level]}"/>'
-                        f'<text x="{x + cell_w / 2}" y="{y + 17}" font-size="12" text-anchor="middle" '
+            body.append(f'<rect x="{m.x(x + 1, cell_w - 2)}" y="{y + 1}" width="{cell_w - 2}" height="{cell_h - 2}" fill="{LEVEL_FILL[level]}"/>'
+                        f'<text x="{m.x(x + cell_w / 2)}" y="{y + 17}" font-size="12" text-anchor="middle" '
                         f'fill="{LEVEL_INK[level]}">{level}</text>')  # fmt: skip
-        body.append(f'<text x="{label_w + cell_w * len(area_names) + 40}" y="{y + 17}" font-size="12" '
+        body.append(f'<text x="{m.x(label_w + cell_w * len(area_names) + 40)}" y="{y + 17}" font-size="12" '
                     f'text-anchor="middle" fill="{INK}">{_number(row.index)}</text>')  # fmt: skip
-    desc = (
-        f"Counted level (0 to 4) of {len(rows)} organizations in {len(area_names)} areas, in ranking order; "
-        "darker cells are higher levels and each cell shows its number. The table below lists the same figures."
+    desc = gettext(
+        "Counted level (0 to 4) of %(organizations)s organizations in %(areas)s areas, in ranking order; "
+        "darker cells are higher levels and each cell shows its number. The table below lists the same figures.",
+        organizations=len(rows),
+        areas=len(area_names),
     )
-    return _svg(chart_id, width, height, "Levels by organization and area", desc, body)
+    return _svg(chart_id, width, height, gettext("Levels by organization and area"), desc, body)

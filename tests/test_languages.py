@@ -116,3 +116,27 @@ async def test_exports_take_lang_and_default_to_the_callers_language(
     assert csv.status_code == 200 and "Organization" not in csv.text.splitlines()[0]
     wrong = await client.get(url + "?lang=xx", headers=headers)
     assert wrong.status_code == 400 and "lang" in wrong.text
+
+
+def test_charts_speak_the_readers_language_and_mirror_for_right_to_left() -> None:
+    import re
+
+    from models.words import speaking
+    from scorecards.svg import AreaBar, area_levels_chart
+
+    bars = [AreaBar("Politique", 3, 4, 2.5)]
+    with speaking("fr"):
+        french = str(area_levels_chart("c", bars))
+    assert "2,5" in french and 'direction="ltr"' in french
+    with speaking("ar"):
+        arabic = str(area_levels_chart("c", bars))
+    assert 'direction="rtl"' in arabic
+
+    def label_and_bar(svg: str) -> tuple[float, float]:
+        label = float(re.search(r'<text x="([\d.]+)"[^>]*>Politique<', svg).group(1))  # type: ignore[union-attr]
+        bar = float(re.search(r'<rect x="([\d.]+)" y="[\d.]+" width="[\d.]+" height="18"', svg).group(1))  # type: ignore[union-attr]
+        return label, bar
+
+    french_label, french_bar = label_and_bar(french)
+    arabic_label, arabic_bar = label_and_bar(arabic)
+    assert french_label < french_bar and arabic_label > arabic_bar

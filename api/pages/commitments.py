@@ -147,7 +147,9 @@ class CommitmentPages(PageController):
         except UserError as exc:
             return await self._commitment_form(request, caller, org_id, form, exc=exc)
         return redirect(
-            request, f"/organizations/{org_id}/commitments/{row['id']}", f"Commitment “{row['title']}” added."
+            request,
+            f"/organizations/{org_id}/commitments/{row['id']}",
+            gettext("Commitment “%(title)s” added.", title=row["title"]),
         )
 
     @get("/commitments/{commitment_id:int}")
@@ -251,7 +253,7 @@ class CommitmentPages(PageController):
             row = await milestone_service.create_milestone(caller, commitment_id, milestone_data(form, False))
         except UserError as exc:
             return await self._milestone_form(request, caller, org_id, commitment, form, exc=exc)
-        message = f"Milestone “{row['title']}” added."
+        message = gettext("Milestone “%(title)s” added.", title=row["title"])
         return redirect(
             request,
             f"/organizations/{org_id}/commitments/{commitment_id}",
