@@ -47,9 +47,9 @@ class Mirror:
         return self.width - x - span if self.rtl else x
 
     def anchor(self, anchor: str = "start") -> str:
-        if not self.rtl:
-            return anchor
-        return {"start": "end", "end": "start"}.get(anchor, anchor)
+        """A text's anchor: the svg's `direction` already turns start and end for a right-to-left
+        reader, so a mirrored label keeps the anchor it has left to right."""
+        return anchor
 
 
 def _svg(chart_id: str, width: int, height: int, title: str, desc: str, body: list[str]) -> Markup:
