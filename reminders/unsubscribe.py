@@ -8,21 +8,19 @@ off (what stays are the essential alerts, `models.vocabulary.ESSENTIAL_RULES`).
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 from dataclasses import dataclass
 
+from models.signing import signature, signed_by
 from models.vocabulary import ESSENTIAL_RULES, MUTABLE_RULES
 from reminders.rules import DIGEST_RULES
 
 
-def _signature(secret_key: str, person_id: int, rule: str) -> str:
-    message = f"unsubscribe:{person_id}:{rule}".encode()
-    return hmac.new(secret_key.encode(), message, hashlib.sha256).hexdigest()[:32]
+def _message(person_id: int, rule: str) -> str:
+    return f"unsubscribe:{person_id}:{rule}"
 
 
 def unsubscribe_token(secret_key: str, person_id: int, rule: str) -> str:
-    return f"{person_id}.{rule}.{_signature(secret_key, person_id, rule)}"
+    return f"{person_id}.{rule}.{signature(secret_key, _message(person_id, rule))}"
 
 
 @dataclass(frozen=True)
@@ -44,9 +42,9 @@ class Unsubscribe:
 def read_token(secret_key: str, token: str) -> Unsubscribe | None:
     """The (person, rule) a token names, or None when it is malformed or its signature is wrong."""
     person, _, rest = token.partition(".")
-    rule, _, signature = rest.rpartition(".")
+    rule, _, presented = rest.rpartition(".")
     if not person.isdigit() or not rule or len(person) > 12:
         return None
-    if not hmac.compare_digest(signature, _signature(secret_key, int(person), rule)):
+    if not signed_by(secret_key, _message(int(person), rule), presented):
         return None
     return Unsubscribe(int(person), rule)

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import base64
 import hashlib
-import hmac
 import json
 from functools import lru_cache
 from pathlib import Path
@@ -22,6 +21,7 @@ from litestar.response import Redirect, Template
 from api.pages.nav import navigation
 from models.caller import Caller
 from models.errors import InvalidFields, UserError
+from models.signing import signature, signed_by
 from models.vocabulary import LEVELS, ORG_TYPE_LABELS
 from models.words import gettext
 
@@ -42,12 +42,8 @@ def static_version() -> str:
     return digest.hexdigest()[:10]
 
 
-def _secret(request: Request[Any, Any, Any]) -> bytes:
-    return request.app.state.settings.secret_key.encode()
-
-
 def _sign(request: Request[Any, Any, Any], payload: str) -> str:
-    return hmac.new(_secret(request), payload.encode(), hashlib.sha256).hexdigest()[:32]
+    return signature(request.app.state.settings.secret_key, payload)
 
 
 def flash_cookie(request: Request[Any, Any, Any], text: str, kind: str = "success") -> Cookie:
@@ -67,8 +63,8 @@ def flash_cookie(request: Request[Any, Any, Any], text: str, kind: str = "succes
 
 def read_flash(request: Request[Any, Any, Any]) -> dict[str, str] | None:
     raw = request.cookies.get(FLASH_COOKIE, "")
-    payload, _, signature = raw.partition(".")
-    if not payload or not hmac.compare_digest(signature, _sign(request, payload)):
+    payload, _, presented = raw.partition(".")
+    if not payload or not signed_by(request.app.state.settings.secret_key, payload, presented):
         return None
     try:
         kind, text = json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
