@@ -7,6 +7,7 @@ from litestar.params import JSONBody
 
 from api.auth import CallerDep
 from api.controllers import IfMatch, PathId, expected_version, given, listed, shape, with_etag
+from api.controllers.auth import refusals
 from api.schemas.records import (
     CommitmentCreate,
     CommitmentRead,
@@ -30,7 +31,12 @@ class CommitmentController(Controller):
         """The organization's commitments by area, at the caller's audience."""
         return listed(await commitments.list_commitments(caller, org_id, paging), CommitmentRead)
 
-    @post("/organizations/{org_id:int}/commitments")
+    @post(
+        "/organizations/{org_id:int}/commitments",
+        responses=refusals(
+            s400="Every refused field at once: `errors` has one entry per field, `detail` joins them."
+        ),
+    )
     async def create_commitment(
         self, caller: CallerDep, org_id: PathId, data: JSONBody[CommitmentCreate]
     ) -> CommitmentRead:
@@ -65,7 +71,12 @@ class MilestoneController(Controller):
         """The commitment's milestones, soonest due first."""
         return listed(await milestones.list_milestones(caller, commitment_id, paging), MilestoneRead)
 
-    @post("/commitments/{commitment_id:int}/milestones")
+    @post(
+        "/commitments/{commitment_id:int}/milestones",
+        responses=refusals(
+            s400="Every refused field at once: `errors` has one entry per field, `detail` joins them."
+        ),
+    )
     async def create_milestone(
         self, caller: CallerDep, commitment_id: PathId, data: JSONBody[MilestoneCreate]
     ) -> MilestoneRead:

@@ -9,6 +9,7 @@ from litestar.params import JSONBody
 
 from api.auth import CallerDep
 from api.controllers import PathId, PathText, listed, shape
+from api.controllers.auth import refusals
 from api.schemas.cycles import (
     ApproveRequest,
     CommentCreate,
@@ -121,7 +122,13 @@ class SubmissionController(Controller):
             SubmissionRead,
         )
 
-    @post("/organizations/{org_id:int}/submissions/{cycle:str}/publish")
+    @post(
+        "/organizations/{org_id:int}/submissions/{cycle:str}/publish",
+        responses=refusals(
+            s409="Not approved, or the cycle's period has not ended and publish_early was not sent "
+            '(field "publish_early"); nothing is published.'
+        ),
+    )
     async def publish(
         self,
         request: Request[Any, Any, Any],
