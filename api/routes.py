@@ -16,7 +16,11 @@ def route_handlers(settings: Settings) -> list[ControllerRouterHandler]:
     from api.controllers.auth import AuthController
     from api.controllers.commitments import CommitmentController, MilestoneController
     from api.controllers.cycles import CycleController, SubmissionController
-    from api.controllers.expectation_answers import DonorMatrixController, ExpectationAnswerController
+    from api.controllers.expectation_answers import (
+        AnswerFileController,
+        DonorMatrixController,
+        ExpectationAnswerController,
+    )
     from api.controllers.exports import ExportController
     from api.controllers.organizations import AreaController, OrganizationController
     from api.controllers.people import ExpectationController, PeopleController
@@ -46,6 +50,7 @@ def route_handlers(settings: Settings) -> list[ControllerRouterHandler]:
         AuditController,
         ExportController,
         ExpectationAnswerController,
+        AnswerFileController,
         DonorMatrixController,
         ScorecardController,
         ScorecardPages,

@@ -457,6 +457,19 @@ class ExpectationAnswer(Table):
     updated_at = Timestamptz(default=TimestamptzNow())
 
 
+class ExpectationAnswerFile(Table):
+    """An evidence file of an expectation answer (docs/design.md "Evidence files"): stored like a
+    progress update's files, read at the answer note's visibility."""
+
+    answer = ForeignKey(ExpectationAnswer, null=False, index=True)
+    title = Varchar(length=300, default="")
+    file_key = Varchar(length=64, default="")
+    file_name = Varchar(length=255, default="")
+    file_type = Varchar(length=100, default="")
+    file_size = Integer(default=0)
+    created_at = Timestamptz(default=TimestamptzNow())
+
+
 class Reminder(Table):
     """The outbox: one row per reminder, unique by its deterministic dedupe key."""
 

@@ -2,8 +2,8 @@
 
 Every active expectation is listed with the organization's answer in the cycle (or none), so the
 snapshot frozen at publishing keeps which expectations there were and what was answered. The
-answer and its review are what donors compare (not confidential); the note and each evidence link
-reach only the audiences their visibility allows, filtered here where they are read, and the
+answer and its review are what donors compare (not confidential); the note (with the answer's
+evidence files) and each evidence link reach only the audiences their visibility allows, filtered here where they are read, and the
 secretariat's question only the organization itself.
 """
 
@@ -14,6 +14,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from models.engine import fetch
+from models.services.expectation_answers import files_of_answers
 from models.vocabulary import visibilities_for
 
 # What a cell of the donor matrix says: the answer once the secretariat confirmed it.
@@ -42,13 +43,16 @@ async def load_answers(
     wanted = set(org_ids)
     answers: dict[tuple[int, int], dict[str, Any]] = {}
     for row in await fetch(
-        "SELECT x.organization, x.expectation, x.answer, x.review, x.review_note, x.note, "
+        "SELECT x.id, x.organization, x.expectation, x.answer, x.review, x.review_note, x.note, "
         "x.note_visibility, x.evidence, w.number AS wording_number, w.text AS wording_text "
         "FROM expectation_answer x JOIN expectation_wording w ON w.id = x.wording WHERE x.cycle = {}",
         cycle_id,
     ):
         if int(row["organization"]) in wanted:
             answers[(int(row["organization"]), int(row["expectation"]))] = row
+    files = await files_of_answers([int(row["id"]) for row in answers.values()])
+    for row in answers.values():
+        row["files"] = files.get(int(row["id"]), [])
     out: dict[str, dict[int, list[dict[str, Any]]]] = {}
     for audience in audiences:
         seen = set(visibilities_for(audience))
@@ -80,6 +84,7 @@ def _item(
         "answered_wording": None,
         "note": None,
         "evidence": [],
+        "files": [],
     }
     if answer is None:
         return item
@@ -98,6 +103,7 @@ def _item(
                 for link in links
                 if link.get("visibility", "internal") in seen
             ],
+            "files": list(answer["files"]) if answer["note_visibility"] in seen else [],
         }
     )
     if internal:

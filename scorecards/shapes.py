@@ -84,6 +84,17 @@ class AnswerLink(Shape):
     title: str
 
 
+class AnswerFile(Shape):
+    """An evidence file of an answer: `url` downloads it; it is read at the note's visibility."""
+
+    id: int
+    url: str
+    title: str
+    file_name: str
+    file_type: str
+    file_size: int
+
+
 class ExpectationAnswerItem(Shape):
     """One donor expectation and the organization's answer in the cycle, at the reader's audience:
     `state` is the answer once the secretariat confirmed it, else unconfirmed or not_answered."""
@@ -100,6 +111,7 @@ class ExpectationAnswerItem(Shape):
     answered_wording: str | None
     note: str | None
     evidence: list[AnswerLink]
+    files: list[AnswerFile] = []
 
 
 class Figures(Shape):

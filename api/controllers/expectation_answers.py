@@ -2,18 +2,23 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
 import msgspec
 from litestar import Controller, Request, get, post, put
-from litestar.params import JSONBody
+from litestar.enums import RequestEncodingType
+from litestar.exceptions import ClientException, NotFoundException, PermissionDeniedException
+from litestar.params import Body, JSONBody
+from litestar.response import File
 from litestar.status_codes import HTTP_200_OK
 
 from api.access import allow
 from api.auth import CallerDep
 from api.controllers import PathId, PathText, listed, shape
 from api.controllers.scorecards import Audience, PeerType
+from api.controllers.updates import ConflictAnswer, FileTooLargeAnswer, file_response, read_files
 from api.schemas.expectation_answers import AnswerReview, ExpectationAnswerRead, ExpectationAnswerWrite
+from models import evidence_files
 from models.paging import ListOf, Page, Paging
 from models.services import expectation_answers
 from reminders import workflow
@@ -26,6 +31,8 @@ allow(
         f"GET {ANSWERS}": "secretariat focal_point champion",
         f"PUT {ANSWERS}/{{expectation_id}}": "secretariat focal_point",
         f"POST {ANSWERS}/{{expectation_id}}/review": "secretariat",
+        f"POST {ANSWERS}/{{expectation_id}}/files": "secretariat focal_point",
+        "GET /api/answer-files/{file_id}/file": "signed_in",
         "GET /api/donor-expectations/{cycle}/matrix": "signed_in",
     }
 )
@@ -64,6 +71,38 @@ class ExpectationAnswerController(Controller):
         row = await expectation_answers.save_answer(caller, org_id, cycle, expectation_id, body, version)
         return shape(row, ExpectationAnswerRead)
 
+    @post(
+        "/{expectation_id:int}/files",
+        status_code=HTTP_200_OK,
+        request_max_body_size=evidence_files.MAX_REQUEST_BYTES,
+        raises=[
+            ClientException,
+            ConflictAnswer,
+            FileTooLargeAnswer,
+            NotFoundException,
+            PermissionDeniedException,
+        ],
+    )
+    async def add_files(
+        self,
+        request: Request[Any, Any, Any],
+        caller: CallerDep,
+        org_id: PathId,
+        cycle: PathText,
+        expectation_id: PathId,
+        data: Annotated[dict[str, Any], Body(media_type=RequestEncodingType.MULTI_PART)],
+    ) -> ExpectationAnswerRead:
+        """Attach evidence files to an answer already given (multipart: `file`, repeatable, up to 5;
+        `title`), checked and kept as a progress update's files are. They are read at the note's
+        visibility, outside the organization only once published. The answer waits for the
+        secretariat again; 409 when there is no answer yet or the report is locked."""
+        form = await request.form()
+        files = await read_files(form)
+        for item in files:
+            item["title"] = str(form.get("title") or "") if len(files) == 1 else ""
+        row = await expectation_answers.add_answer_files(caller, org_id, cycle, expectation_id, files)
+        return shape(row, ExpectationAnswerRead)
+
     @post("/{expectation_id:int}/review", status_code=HTTP_200_OK)
     async def review_answer(
         self,
@@ -80,6 +119,18 @@ class ExpectationAnswerController(Controller):
             request.app.state.settings, caller, org_id, cycle, expectation_id, data.decision, data.question
         )
         return shape(row, ExpectationAnswerRead)
+
+
+class AnswerFileController(Controller):
+    path = "/api/answer-files"
+    tags = ["donor expectations"]
+
+    @get("/{file_id:int}/file", media_type="application/octet-stream", raises=[NotFoundException])
+    async def download_file(self, caller: CallerDep, file_id: PathId) -> File:
+        """An answer's evidence file as an attachment (`nosniff`, `no-store`): to the organization and
+        the secretariat; to peers and donors when the note's visibility allows them and the file went
+        out with the published report; 404 to anyone else."""
+        return file_response(await expectation_answers.answer_file(caller, file_id))
 
 
 class DonorMatrixController(Controller):

@@ -12,10 +12,12 @@ from typing import Any
 from litestar import Request, get, post
 from litestar.response import Redirect, Template
 
+from api.controllers.updates import read_files
 from api.pages.errors import PageController
 from api.pages.forms import optional_date, version_of
 from api.pages.render import read_form, read_form_lists, redirect, refusal, render
 from api.pages.reviews import sentence
+from models import evidence_files
 from models.caller import Caller
 from models.errors import UserError
 from models.services import expectation_answers, expectations
@@ -208,7 +210,7 @@ class ExpectationAnswerPages(PageController):
     ) -> Template:
         return await self._sheet(request, caller, org_id, cycle)
 
-    @post("/{expectation_id:int}")
+    @post("/{expectation_id:int}", request_max_body_size=evidence_files.MAX_REQUEST_BYTES)
     async def answer(
         self, request: Request[Any, Any, Any], caller: Caller, org_id: int, cycle: str, expectation_id: int
     ) -> Template | Redirect:
@@ -226,12 +228,15 @@ class ExpectationAnswerPages(PageController):
             "note": form.get("note", ""),
             "note_visibility": form.get(f"note_visibility_{expectation_id}", "internal"),
             "evidence": evidence,
+            "files": await read_files(await request.form(), "evidence_files"),
         }
         try:
             await expectation_answers.save_answer(
                 caller, org_id, cycle, expectation_id, data, version_of(form)
             )
         except UserError as exc:
+            if (exc.field or "").startswith("files"):
+                exc.field = "evidence_files"
             return await self._sheet(request, caller, org_id, cycle, exc, expectation_id)
         here = f"/organizations/{org_id}/expectations/{cycle}"
         return redirect(request, here, gettext("Answer saved: the secretariat will confirm it."))

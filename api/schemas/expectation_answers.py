@@ -9,6 +9,7 @@ import msgspec
 
 from api.schemas import Shape, Strict
 from api.schemas.assessments import AssessmentEvidenceIn, Visibility
+from scorecards.shapes import AnswerFile
 
 Answer = Literal["met", "partly", "not_yet", "not_applicable"]
 
@@ -30,6 +31,7 @@ class ExpectationAnswerRead(Shape):
     note: str
     note_visibility: str
     evidence: list[EvidenceLinkRead]
+    files: list[AnswerFile]
     review: str | None
     review_note: str
     answered_wording_number: int | None

@@ -15,7 +15,7 @@ import datetime as dt
 import json
 from typing import Any
 
-from models import audit
+from models import audit, evidence_files
 from models.caller import Caller
 from models.clock import today, utcnow
 from models.engine import fetch, write_transaction
@@ -30,9 +30,10 @@ from models.services.common import (
     visibility,
 )
 from models.services.cycles import cycle_by_name
+from models.services.evidence import checked_files, stored
 from models.services.submissions import reopen_approved
-from models.tables import ExpectationAnswer, ExpectationStatus
-from models.vocabulary import EXPECTATION_ANSWERS
+from models.tables import ExpectationAnswer, ExpectationAnswerFile, ExpectationStatus
+from models.vocabulary import EXPECTATION_ANSWERS, visibilities_for
 from models.words import N_
 
 ANSWER_COLUMNS = (
@@ -56,6 +57,43 @@ async def _answers(org_id: int, cycle_id: int) -> dict[int, dict[str, Any]]:
     return {int(r["expectation_id"]): {**r, "evidence": _links(r["evidence"])} for r in rows}
 
 
+FILE_COLUMNS = (
+    "f.id AS id, f.answer AS answer_id, f.title AS title, f.file_key AS file_key, f.file_name AS file_name, "
+    "f.file_type AS file_type, f.file_size AS file_size, f.created_at AS created_at"
+)
+
+
+def file_url(file_id: int) -> str:
+    return f"/api/answer-files/{file_id}/file"
+
+
+def shown_file(row: dict[str, Any]) -> dict[str, Any]:
+    """An answer file as readers see it: its download address, never its stored name."""
+    return {
+        "id": int(row["id"]),
+        "url": file_url(int(row["id"])),
+        "title": row["title"],
+        "file_name": row["file_name"],
+        "file_type": row["file_type"],
+        "file_size": int(row["file_size"]),
+    }
+
+
+async def files_of_answers(answer_ids: list[int]) -> dict[int, list[dict[str, Any]]]:
+    """The evidence files of these answers, per answer, oldest first."""
+    if not answer_ids:
+        return {}
+    placeholders = ", ".join("{}" for _ in answer_ids)
+    rows = await fetch(
+        f"SELECT {FILE_COLUMNS} FROM expectation_answer_file f WHERE f.answer IN ({placeholders}) ORDER BY f.id",
+        *answer_ids,
+    )
+    out: dict[int, list[dict[str, Any]]] = {}
+    for row in rows:
+        out.setdefault(int(row["answer_id"]), []).append(shown_file(row))
+    return out
+
+
 async def answer_sheet(caller: Caller, org_id: int, cycle_name: str) -> list[dict[str, Any]]:
     """Every active expectation with the organization's answer in the cycle (or none yet), for the
     organization's own people and the secretariat."""
@@ -70,6 +108,7 @@ async def answer_sheet(caller: Caller, org_id: int, cycle_name: str) -> list[dic
         True,
     )
     answers = await _answers(org_id, int(cycle["id"]))
+    files = await files_of_answers([int(a["id"]) for a in answers.values()])
     sheet = []
     for row in expectations:
         answer = answers.get(int(row["id"]))
@@ -86,6 +125,7 @@ async def answer_sheet(caller: Caller, org_id: int, cycle_name: str) -> list[dic
                 "note": answer["note"] if answer else "",
                 "note_visibility": answer["note_visibility"] if answer else "internal",
                 "evidence": answer["evidence"] if answer else [],
+                "files": files.get(int(answer["id"]), []) if answer else [],
                 "review": answer["review"] if answer else None,
                 "review_note": answer["review_note"] if answer else "",
                 "answered_wording_number": int(answer["wording_number"]) if answer else None,
@@ -167,9 +207,10 @@ async def save_answer(
         "note_visibility": visibility(str(data.get("note_visibility", "internal")), "note_visibility"),
         "evidence": clean_links(data.get("evidence", [])),
     }
+    files = checked_files(list(data.get("files") or []))
     cycle = await cycle_by_name(cycle_name)
     now = utcnow()
-    async with write_transaction():
+    async with stored(files) as file_rows, write_transaction():
         await _refuse_locked(org_id, cycle)
         wording = await _current_wording(expectation_id)
         before = (await _answers(org_id, int(cycle["id"]))).get(expectation_id)
@@ -206,16 +247,80 @@ async def save_answer(
             ).where((ExpectationAnswer.id == before["id"]) & (ExpectationAnswer.version == expected_version))
             if before["review"] == "confirmed":
                 await _set_standing(org_id, expectation_id, False, None)
+        answer_id = (await _answers(org_id, int(cycle["id"])))[expectation_id]["id"]
+        file_ids = [await _insert_file(caller, int(answer_id), row) for row in file_rows]
         await audit.record(
             caller,
             "update" if before else "create",
             "expectation_answer",
             f"{org_id}:{cycle_name}:{expectation_id}",
             before,
-            {**clean, "cycle": cycle_name},
+            {**clean, "cycle": cycle_name, "file_ids": file_ids},
         )
         await reopen_approved(caller, org_id, f"the answer to donor expectation {expectation_id} changed")
     return await _one(caller, org_id, cycle_name, expectation_id)
+
+
+async def _insert_file(caller: Caller, answer_id: int, row: dict[str, Any]) -> int:
+    """One stored file of an answer; it is read at the note's visibility, so its own is not kept."""
+    fields = {k: v for k, v in row.items() if k != "visibility"}
+    item = ExpectationAnswerFile(answer=answer_id, **fields)
+    await item.save()
+    audited = {k: v for k, v in fields.items() if k != "file_key"}
+    await audit.record(
+        caller, "create", "expectation_answer_file", item.id, None, {"answer_id": answer_id, **audited}
+    )
+    return int(item.id)
+
+
+async def add_answer_files(
+    caller: Caller, org_id: int, cycle_name: str, expectation_id: int, files: list[dict[str, Any]]
+) -> dict[str, Any]:
+    """Attach evidence files to an answer already given: the answer is saved again as it is, so it
+    waits for the secretariat again and a change to an approved report reopens it."""
+    if not files:
+        raise UserError(N_("send at least one file"), field="file")
+    require_editor(caller, org_id, "expectation answer")
+    current = await _one(caller, org_id, cycle_name, expectation_id)
+    if not current["answered"]:
+        raise Conflict(N_("answer the expectation before adding evidence files"), field="answer")
+    data = {k: current[k] for k in ("answer", "note", "note_visibility", "evidence")} | {"files": files}
+    return await save_answer(caller, org_id, cycle_name, expectation_id, data, int(current["version"]))
+
+
+# Outside the organization only what went out with its published report is read (docs/design.md
+# "Who uses it, and what each may do"): a file added after publishing was never signed off.
+PUBLISHED_FILE = (
+    "EXISTS (SELECT 1 FROM submission s WHERE s.organization = x.organization AND s.cycle = x.cycle "
+    "AND s.status = 'published' AND f.created_at <= s.published_at)"
+)
+
+
+async def answer_file(caller: Caller, file_id: int) -> dict[str, Any]:
+    """A stored answer file the caller may read: the organization and the secretariat always; others
+    when the note's visibility allows them and the file went out with the published report; 404
+    otherwise."""
+    missing = NotFound(N_("no evidence file with id %(evidence_id)s"), evidence_id=file_id)
+    rows = await fetch(
+        f"SELECT {FILE_COLUMNS}, x.organization AS organization_id, x.note_visibility AS note_visibility, "
+        f"CASE WHEN {PUBLISHED_FILE} THEN 1 ELSE 0 END AS published "
+        "FROM expectation_answer_file f JOIN expectation_answer x ON x.id = f.answer WHERE f.id = {}",
+        file_id,
+    )
+    if not rows:
+        raise missing
+    row = rows[0]
+    audience = caller.audience_for(int(row["organization_id"]))
+    if audience is None:
+        raise missing
+    if audience != "internal" and (
+        not int(row["published"]) or row["note_visibility"] not in visibilities_for(audience)
+    ):
+        raise missing
+    path = evidence_files.file_path(str(row["file_key"]))
+    if not path.is_file():
+        raise missing
+    return {**row, "path": path}
 
 
 async def review_answer(

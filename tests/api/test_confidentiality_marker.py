@@ -89,7 +89,13 @@ async def plant_markers(nra: int) -> dict[str, list[Any]]:
         nra,
         "2026-H2",
         int(expectation["id"]),
-        {"answer": "met", "note": f"{MARKER} answer note", "evidence": [internal_link]},
+        {
+            "answer": "met",
+            "note": f"{MARKER} answer note",
+            "evidence": [internal_link],
+            # An answer file follows the internal note: its name and content carry the marker.
+            "files": [{"name": f"{MARKER} answer.pdf", "data": pdf(f"{MARKER} answer file content")}],
+        },
         0,
     )
     await expectation_answers.review_answer(SYSTEM, nra, "2026-H2", int(expectation["id"]), "confirm")
@@ -108,6 +114,7 @@ async def parameter_values(nra: int, planted: dict[str, list[Any]]) -> dict[str,
         "JOIN commitment c ON c.id = u.commitment WHERE c.organization = {} ORDER BY e.id DESC LIMIT 8",
         nra,
     )
+    answer_files = await fetch("SELECT id FROM expectation_answer_file ORDER BY id")
     people = await fetch("SELECT person FROM role_assignment WHERE organization = {}", nra)
     cycles = [r["name"] for r in await fetch("SELECT name FROM cycle ORDER BY name")]
     return {
@@ -116,6 +123,7 @@ async def parameter_values(nra: int, planted: dict[str, list[Any]]) -> dict[str,
         "milestone_id": planted["milestones"],
         "update_id": planted["updates"],
         "evidence_id": [int(r["id"]) for r in evidence],
+        "file_id": [int(r["id"]) for r in answer_files],
         "cycle": cycles,
         "person_id": [int(r["person"]) for r in people],
         "role_id": [1],
@@ -192,6 +200,9 @@ async def test_internal_text_never_reaches_donors_peers_or_strangers(
     assert files and all(MARKER in e["file_name"] for e in files)
     own_file = await client.get(files[-1]["url"], headers=own)
     assert MARKER.encode() in own_file.content and MARKER in own_file.headers["content-disposition"]
+    (answer_file,) = values["file_id"]
+    own_answer_file = await client.get(f"/api/answer-files/{answer_file}/file", headers=own)
+    assert MARKER.encode() in own_answer_file.content
 
     crawled, leaks, errors = 0, [], []
     for template, handler_params in get_routes(app):

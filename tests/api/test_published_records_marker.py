@@ -108,6 +108,7 @@ async def test_outsiders_read_only_what_was_published(
         "milestone_id": milestone_ids,
         "update_id": [999_999],
         "evidence_id": [999_999],
+        "file_id": [1, 999_999],
         "cycle": cycles,
         "person_id": [999_999],
         "role_id": [1],

@@ -74,6 +74,7 @@ async def test_donors_never_see_a_peer_comment_or_reply(
         "milestone_id": [1],
         "update_id": [1],
         "evidence_id": [1],
+        "file_id": [1],
         "person_id": [1],
         "role_id": [1],
         "token_id": [1],
