@@ -31,9 +31,11 @@ from models.services.areas import cycle_areas
 from models.words import N_, gettext
 from scorecards import export_rows
 from scorecards.csv_export import frame_csv_bytes
+from scorecards.donor_matrix import expectation_matrix
 from scorecards.loader import find_cycle
 from scorecards.service import Comparison, comparison, cycle_scores, resolve_audience
 from scorecards.summary_columns import index_columns, level_columns, summary_columns
+from scorecards.workbook.answers import answers_sheet
 from scorecards.workbook.builder import ComparisonExport, write_comparison_workbook
 from scorecards.workbook.sheet import Column
 
@@ -142,6 +144,8 @@ async def comparison_export(
     export.expectations = await export_rows.expectation_rows(org_ids, as_of)
     export.rubrics = {area["key"]: area["rubric"] for area in await cycle_areas(result.cycle.id)}
     export.peer_review = await peer_review_rows(result.cycle.name, audience, set(frame["acronym"]))
+    if audience == "donor":
+        export.answers = answers_sheet(await expectation_matrix(result.cycle.name, audience, peer_type))
     return export
 
 

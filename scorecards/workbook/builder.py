@@ -94,6 +94,7 @@ class ComparisonExport:
     expectations: Rows = field(default_factory=pd.DataFrame)
     rubrics: dict[str, dict[str, str]] = field(default_factory=dict)  # area key -> level -> text
     peer_review: Rows = field(default_factory=pd.DataFrame)  # closed review rounds of the cycle
+    answers: tuple[SheetSpec, pd.DataFrame] | None = None  # the donor matrix (donor workbooks only)
 
 
 def early_note(summary: pd.DataFrame) -> str | None:
@@ -152,6 +153,8 @@ def write_comparison_workbook(export: ComparisonExport, target: str | BinaryIO) 
         SheetSpec("Peer review", PEER_REVIEW_COLUMNS, table_name="PeerReview"),
         frames_of(export.peer_review),
     )
+    if export.answers is not None:
+        write_frame_sheet(wb, *export.answers)
     wb.save(target)
 
 

@@ -73,6 +73,12 @@ SHEETS = [
         N_("Peer review"),
         N_("closed review rounds: per comment, the reviewer, its view of the level, the reply"),
     ),
+    (
+        N_("Expectation answers"),
+        N_(
+            "donor workbook: expectation x organization, the counted answer; how many meet it, and the change"
+        ),
+    ),
 ]
 
 

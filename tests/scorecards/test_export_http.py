@@ -21,7 +21,7 @@ from scorecards.cells import csv_value
 from scorecards.exports import comparison_export, safe_filename
 from scorecards.service import comparison, comparison_mapping
 from tests.conftest import TODAY
-from tests.scorecards.workbooks import SHEETS, as_json, summary_matches_json
+from tests.scorecards.workbooks import DONOR_SHEETS, as_json, summary_matches_json
 
 DONOR = "donor@demo.cop-tracker.example"
 FOCAL = "focal.nra@demo.cop-tracker.example"
@@ -51,11 +51,11 @@ async def test_donor_downloads_the_workbook_as_a_safe_attachment(
     assert response.headers["cache-control"] == "no-store"
     assert response.headers["x-content-type-options"] == "nosniff"
     wb = load_workbook(io.BytesIO(response.content))
-    assert wb.sheetnames == SHEETS
+    assert wb.sheetnames == DONOR_SHEETS
     facts = {row[0]: row[1] for row in wb["Read me"].iter_rows(values_only=True) if row[0]}
     assert facts["Audience"].startswith("donor.")  # a donor's default audience
     sheets = pd.read_excel(io.BytesIO(response.content), sheet_name=None, engine="calamine")
-    assert list(sheets) == SHEETS and len(sheets["Summary"]) == 14
+    assert list(sheets) == DONOR_SHEETS and len(sheets["Summary"]) == 14
 
 
 async def test_csv_download_is_the_summary_equal_to_the_json(
@@ -198,7 +198,7 @@ def test_cli_export_writes_files_that_read_back(cli, demo, tmp_path: Path) -> No
     )
     assert result.returncode == 0, result.stderr
     assert "14 organizations" in result.stdout
-    assert load_workbook(workbook).sheetnames == SHEETS
+    assert load_workbook(workbook).sheetnames == DONOR_SHEETS
     assert len(pd.read_excel(workbook, sheet_name="Summary", engine="calamine")) == 14
     table = tmp_path / "peer-ngo.csv"
     result = cli(

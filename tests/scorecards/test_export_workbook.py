@@ -11,12 +11,14 @@ from openpyxl import load_workbook
 
 from models.caller import SYSTEM
 from models.engine import fetch
+from scorecards.donor_matrix import expectation_matrix
 from scorecards.exports import comparison_export, comparison_file
 from scorecards.service import comparison, comparison_mapping
 from scorecards.summary_columns import summary_columns
 from scorecards.workbook import styles
 from tests.conftest import TODAY
 from tests.scorecards.workbooks import (
+    DONOR_SHEETS,
     SHEETS,
     as_json,
     calamine_rows,
@@ -54,7 +56,7 @@ async def test_summary_equals_the_scorecard_json_cell_for_cell(
 async def test_workbook_has_the_six_sheets_and_a_read_me_that_says_what_it_is(demo) -> None:
     data = await workbook("donor")
     wb = load_workbook(io.BytesIO(data))
-    assert wb.sheetnames == SHEETS
+    assert wb.sheetnames == DONOR_SHEETS
     facts = {row[0]: row[1] for row in wb["Read me"].iter_rows(values_only=True) if row[0]}
     assert facts["Cycle"] == PUBLISHED
     assert facts["Audience"].startswith("donor.")
@@ -246,3 +248,20 @@ async def test_a_workbook_fit_to_hand_out_labels_a_safe_palette_and_print_setup(
         assert ws.page_setup.fitToWidth == 1 and int(ws.page_setup.paperSize) == 9, ws.title
         if ws.title != "Read me":
             assert ws.page_setup.orientation == "landscape" and ws.print_title_rows == "$1:$1", ws.title
+
+
+async def test_the_donor_workbook_holds_the_expectation_answers_of_the_donor_matrix(demo) -> None:
+    matrix = await expectation_matrix(PUBLISHED, "donor")
+    rows = openpyxl_rows(await workbook("donor"), "Expectation answers")
+    assert [row["Expectation"] for row in rows] == [item["text"] for item in matrix["expectations"]]
+    for row, item in zip(rows, matrix["expectations"], strict=True):
+        assert row["Organizations meeting it"] == item["counts"]["met"]
+        assert {row[o["acronym"]] for o in matrix["organizations"]} <= {
+            "Met",
+            "Partly",
+            "Not yet",
+            "Not applicable",
+            "Awaiting confirmation",
+            "Not answered",
+        }
+    assert "Expectation answers" not in load_workbook(io.BytesIO(await workbook("peer"))).sheetnames

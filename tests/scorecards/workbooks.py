@@ -17,6 +17,7 @@ import pandas as pd
 from openpyxl import load_workbook
 
 SHEETS = ["Read me", "Summary", "Trend", "Commitments", "Milestones", "Donor expectations", "Peer review"]
+DONOR_SHEETS = [*SHEETS, "Expectation answers"]  # a donor's workbook adds the /donors matrix
 
 
 def kind_and_value(value: Any) -> tuple[str, Any]:
