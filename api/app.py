@@ -10,8 +10,10 @@ from litestar.openapi import OpenAPIConfig
 from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.template.config import TemplateConfig
 
+from api.guard import strict_body
 from api.health import STARTED_AT, health
 from api.hosts import allowed_hosts_middleware
+from api.openapi import document_responses
 from models.clock import utcnow
 from models.engine import connection_pool, current_engine
 from models.settings import Settings
@@ -47,12 +49,14 @@ def create_app(settings: Settings | None = None) -> Litestar:
         middleware=[allowed_hosts_middleware(settings.allowed_hosts), *app_middleware(settings)],
         dependencies=app_dependencies(settings),
         exception_handlers=exception_handlers(),
+        before_request=strict_body,
         lifespan=[lifespan],
         template_config=TemplateConfig(instance=JinjaTemplateEngine.from_environment(template_environment())),
         openapi_config=OpenAPIConfig(title="CoP Tracker", version="1.0.0", path="/schema"),
         request_max_body_size=1_000_000,
         debug=False,
     )
+    document_responses(app)
     app.state.settings = settings
     app.state[STARTED_AT] = utcnow()
     return app

@@ -13,7 +13,7 @@ import os
 import sqlite3
 import sys
 from collections.abc import Awaitable, Callable
-from typing import Any
+from typing import Any, NoReturn
 
 EXIT_USAGE = 2
 
@@ -368,10 +368,18 @@ def parse_date(value: str) -> dt.date:
         raise argparse.ArgumentTypeError(f"{value!r} is not a date; use YYYY-MM-DD") from None
 
 
+class OneLineParser(argparse.ArgumentParser):
+    """A usage error is one line on stderr and exit status 2, like every other user error."""
+
+    def error(self, message: str) -> NoReturn:
+        print(f"{self.prog}: error: {message}", file=sys.stderr)
+        sys.exit(EXIT_USAGE)
+
+
 def build_parser() -> argparse.ArgumentParser:
     from models.vocabulary import AUDIENCES, ORG_TYPES, ROLES, SENIORITIES
 
-    parser = argparse.ArgumentParser(
+    parser = OneLineParser(
         prog="cop-tracker",
         description="CoP Tracker: commitments, reminders and scorecards for the Centrality of Protection.",
     )

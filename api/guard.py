@@ -24,7 +24,7 @@ from urllib.parse import parse_qsl
 import msgspec
 from litestar import Request
 from litestar.enums import RequestEncodingType
-from litestar.exceptions import ClientException, HTTPException, InternalServerException
+from litestar.exceptions import ClientException, HTTPException, InternalServerException, ValidationException
 from litestar.types import ASGIApp, Receive, Scope, Send
 
 from models.errors import NotFound, UserError
@@ -224,3 +224,39 @@ class InputGuardMiddleware:
             if scope["method"] in WRITE_METHODS:
                 await check_body(scope, receive)
         await self.app(scope, receive, send)
+
+
+_body_types: dict[int, Any] = {}  # id(route handler) -> the type its JSON `data` declares, or None
+
+
+def _body_type(request: Request[Any, Any, Any]) -> Any:
+    handler = request.route_handler
+    key = id(handler)
+    if key not in _body_types:
+        data = handler.parsed_fn_signature.parameters.get("data")
+        declared = getattr(getattr(data, "kwarg_definition", None), "media_type", None)
+        json_body = data is not None and getattr(declared, "value", declared) in (None, JSON)
+        _body_types[key] = data.annotation if json_body else None
+    return _body_types[key]
+
+
+async def strict_body(request: Request[Any, Any, Any]) -> None:
+    """Types are strict: a JSON body is decoded as its route declares it with no coercion, so
+    `"3"` is not a number and `1` is not `true` (Litestar alone would convert them).
+
+    A `before_request` hook, so it runs after the caller and access checks: an anonymous or
+    refused caller learns nothing from a badly typed body. The message has the validation error's shape."""
+    if request.method not in WRITE_METHODS:
+        return
+    target = _body_type(request)
+    if target is None:
+        return
+    body = await request.body()
+    if not body:
+        return
+    try:
+        msgspec.json.decode(body, type=target, strict=True)
+    except msgspec.ValidationError as exc:
+        message, _, where = str(exc).partition(" - at ")
+        field = where.strip("`").removeprefix("$").lstrip(".") or "body"
+        raise ValidationException(extra=[{"key": field, "message": message, "source": "body"}]) from None

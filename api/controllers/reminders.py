@@ -17,7 +17,9 @@ from api.schemas.reminders import (
     ReminderList,
     ReminderRead,
 )
+from models.errors import UserError
 from models.paging import Paging
+from models.words import N_
 from reminders.check import check_as
 from reminders.emails import subject_of
 from reminders.outbox import list_reminders, reminder_counts, retry_reminder
@@ -83,11 +85,16 @@ class ReminderController(Controller):
 
     @post("/check", status_code=200)
     async def check(
-        self, request: Request[Any, Any, Any], caller: CallerDep, data: ReminderCheckRequest | None = None
+        self, request: Request[Any, Any, Any], caller: CallerDep, data: ReminderCheckRequest
     ) -> ReminderCheckRead:
-        """Run the timeline check now; `dry_run` lists what it would queue and writes nothing."""
-        data = data or ReminderCheckRequest()
-        result = await check_as(caller, request.app.state.settings, day=data.date, dry_run=data.dry_run)
+        """Run the timeline check now; `dry_run` lists what it would queue and writes nothing.
+
+        The body says what to do: `{"dry_run": false}` or a `date` runs a real check, so an empty
+        or missing body is refused rather than queuing reminders by accident."""
+        if data.dry_run is None and data.date is None:
+            raise UserError(N_("Say what to run: dry_run (true or false) or a date."), field="dry_run")
+        dry_run = bool(data.dry_run)
+        result = await check_as(caller, request.app.state.settings, day=data.date, dry_run=dry_run)
         listed = [
             PlannedReminder(
                 rule=intent.rule,

@@ -34,7 +34,7 @@ class ReminderList(ListOf[ReminderRead], kw_only=True):
 
 
 class ReminderCheckRequest(Strict):
-    dry_run: bool = False
+    dry_run: bool | None = None  # required unless a date is given: an empty body is refused
     date: dt.date | None = None  # as of this date everywhere; default: today in each organization's zone
 
 

@@ -85,3 +85,15 @@ def test_demo_into_a_database_with_data_is_refused(cli: Any, db: str) -> None:
     assert cli("demo", "--date", "2026-11-22").returncode == 0
     out = cli("demo")
     assert out.returncode == 2 and "empty database" in out.stderr
+
+
+def test_a_malformed_argument_is_one_line(capsys: Any) -> None:
+    import pytest
+
+    from api.cli import main
+
+    with pytest.raises(SystemExit) as stopped:
+        main(["check", "--date", "2026-13-01"])
+    assert stopped.value.code == 2
+    lines = [line for line in capsys.readouterr().err.splitlines() if line.strip()]
+    assert lines == ["cop-tracker check: error: argument --date: '2026-13-01' is not a date; use YYYY-MM-DD"]

@@ -96,6 +96,17 @@ async def test_unknown_fields_and_bad_values_are_refused_field_by_field(
     )
     assert empty.status_code == 400 and empty.json()["errors"][0]["field"] == "title"
 
+    cid = (
+        await client.post(
+            f"/api/organizations/{nra}/commitments", json={"area": "policy", "title": "Typed"}, headers=focal
+        )
+    ).json()["id"]
+    for field, value in (("self_level", "3"), ("self_level", 2.5), ("narrative", 7)):
+        body = {"narrative": "Typed", "self_level": 2, field: value}
+        loose = await client.post(f"/api/commitments/{cid}/updates", json=body, headers=focal)
+        assert loose.status_code == 400, (field, value, loose.text)
+        assert loose.json()["errors"][0]["field"] == field
+
 
 async def test_a_focal_point_works_through_commitments_milestones_updates_and_evidence(
     client: httpx.AsyncClient, demo, sign_in

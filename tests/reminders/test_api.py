@@ -97,6 +97,12 @@ async def test_bad_input_is_a_400_naming_what_to_fix(
     assert unknown.status_code == 400
     bad_date = await client.post("/api/reminders/check", json={"date": "22/11/2026"}, headers=headers)
     assert bad_date.status_code == 400
+    for unsaid in ({}, None):
+        # A real check queues reminders: it takes an explicit body, never an empty or missing one.
+        vague = await client.post("/api/reminders/check", json=unsaid, headers=headers)
+        assert vague.status_code == 400, vague.text
+    loose = await client.post("/api/reminders/check", json={"dry_run": "yes"}, headers=headers)
+    assert loose.status_code == 400 and loose.json()["errors"][0]["field"] == "dry_run"
     bad_status = await client.get("/api/reminders", params={"status": "lost"}, headers=headers)
     assert bad_status.status_code == 400 and "status must be one of" in bad_status.text
     assert await world.count("reminder") == 0

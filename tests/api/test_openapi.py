@@ -1,0 +1,41 @@
+"""The OpenAPI document describes the answers: errors in the error shape, bodiless 204s, OPTIONS."""
+
+from __future__ import annotations
+
+import httpx
+
+from api.access import ACCESS, ANYONE
+
+WRITES = {"post", "put", "patch", "delete"}
+
+
+async def test_every_api_operation_documents_its_errors(client: httpx.AsyncClient) -> None:
+    schema = (await client.get("/schema/openapi.json")).json()
+    error = schema["components"]["schemas"]["ErrorRead"]
+    assert error["required"] == ["detail", "errors"]
+    for path, operations in schema["paths"].items():
+        if not path.startswith("/api/"):
+            continue
+        assert "options" in operations, path
+        assert "content" not in operations["options"]["responses"]["204"], path
+        for method, operation in operations.items():
+            responses = operation["responses"]
+            expected = {"400", "404"}
+            if method in WRITES:
+                expected |= {"403", "409", "413", "415", "429"}
+            if method != "options" and ACCESS[f"{method.upper()} {path}"] != ANYONE:
+                expected |= {"401", "403"}
+            assert expected <= set(responses), (method, path, sorted(responses))
+            for status in expected:
+                body = responses[status]["content"]["application/json"]["schema"]
+                assert body == {"$ref": "#/components/schemas/ErrorRead"}, (method, path, status)
+    patch = schema["paths"]["/api/commitments/{commitment_id}"]["patch"]["responses"]
+    assert {"412", "428"} <= set(patch)
+    logout = schema["paths"]["/api/auth/logout"]["post"]["responses"]
+    assert "content" not in logout["204"]
+
+
+async def test_an_error_answer_has_the_documented_shape(client: httpx.AsyncClient) -> None:
+    refused = await client.get("/api/organizations")
+    assert refused.status_code == 401
+    assert set(refused.json()) == {"detail", "errors"}
