@@ -226,7 +226,9 @@ class AccessMiddleware:
             template = scope.get("path_template") or scope["path"]
             rule = rule_for(method, template)
             if rule is None:
-                raise PermissionDeniedException(f"{method} {template} has no access rule")
+                raise PermissionDeniedException(
+                    gettext("%(route)s has no access rule", route=method + " " + template)
+                )
             if not is_allowed(rule, caller, scope.get("path_params") or {}):
                 if not caller.authenticated:
                     if is_html_page(scope):

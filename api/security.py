@@ -20,6 +20,7 @@ from api.auth import header_value
 from models.caller import Caller
 from models.services.sessions import csrf_matches
 from models.settings import Settings
+from models.words import gettext
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 CSRF_HEADER = "x-csrf-token"
@@ -58,7 +59,7 @@ async def check_csrf_and_origin(scope: Scope, receive: Receive, caller: Caller, 
         return
     origin = header_value(scope, b"origin")
     if origin is not None and not origin_is_ours(origin, scope, settings):
-        raise PermissionDeniedException("cross-site request refused: the Origin is not this site")
+        raise PermissionDeniedException(gettext("cross-site request refused: the Origin is not this site"))
     if caller.via != "session" or f"{scope['method']} {scope.get('path_template')}" in CSRF_EXEMPT:
         return
     presented = header_value(scope, CSRF_HEADER.encode())
@@ -72,8 +73,10 @@ async def check_csrf_and_origin(scope: Scope, receive: Receive, caller: Caller, 
             presented = value if isinstance(value, str) else None
     if not csrf_matches(caller, presented):
         raise PermissionDeniedException(
-            "CSRF token missing or wrong: send the X-CSRF-Token header (its value is csrf_token "
-            "in GET /api/auth/me) or the _csrf form field"
+            gettext(
+                "CSRF token missing or wrong: send the X-CSRF-Token header (its value is csrf_token "
+                "in GET /api/auth/me) or the _csrf form field"
+            )
         )
 
 

@@ -99,7 +99,7 @@ async def reporting_overview(
     The secretariat reads it to see who has not reported.
     """
     if not caller.is_secretariat:
-        raise Forbidden("only the secretariat sees the reporting overview")
+        raise Forbidden(N_("only the secretariat sees the reporting overview"))
     cycle = await cycle_by_name(cycle_name)
     query, args = OVERVIEW, [cycle["id"], True]
     if statuses:
@@ -115,7 +115,7 @@ async def reporting_overview(
 async def reporting_counts(caller: Caller, cycle_name: str) -> dict[str, int]:
     """How many active organizations stand at each status for the cycle (statuses with none left out)."""
     if not caller.is_secretariat:
-        raise Forbidden("only the secretariat sees the reporting overview")
+        raise Forbidden(N_("only the secretariat sees the reporting overview"))
     cycle = await cycle_by_name(cycle_name)
     rows = await fetch(
         f"SELECT status, COUNT(*) AS n FROM ({OVERVIEW}) overview GROUP BY status", cycle["id"], True

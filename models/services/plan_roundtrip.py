@@ -34,7 +34,7 @@ from models.services.plans import (
 )
 from models.tables import ImportRow
 from models.vocabulary import COMMITMENT_STATUSES, MILESTONE_STATUSES
-from models.words import gettext
+from models.words import N_, gettext
 
 
 async def export_plan(caller: Caller, org_id: int) -> tuple[str, bytes]:
@@ -42,7 +42,7 @@ async def export_plan(caller: Caller, org_id: int) -> tuple[str, bytes]:
     require_editor(caller, org_id, "plan")
     rows = await fetch("SELECT acronym FROM organization WHERE id = {}", org_id)
     if not rows:
-        raise NotFound(f"no organization with id {org_id}")
+        raise NotFound(N_("no organization with id %(org_id)s"), org_id=org_id)
     commitments = (await commitment_service.list_commitments(caller, org_id)).items
     milestones = await fetch(
         milestone_service.SELECT + "WHERE c.organization = {} ORDER BY m.commitment, m.due_date, m.id", org_id

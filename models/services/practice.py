@@ -29,6 +29,7 @@ from models.services.common import (
 )
 from models.services.review_rounds import page_bounds
 from models.tables import PracticeNote
+from models.words import N_
 
 WEAK_LEVELS = (0, 1)
 STRONG_LEVELS = (3, 4)
@@ -70,10 +71,12 @@ async def add_note(caller: Caller, org_id: int, data: dict[str, Any]) -> dict[st
     require_editor(caller, org_id, "practice note")
     area_rows = await fetch("SELECT id FROM area WHERE key = {}", data.get("area", ""))
     if not area_rows:
-        raise UserError(f"area must be an area key (got {data.get('area')!r})", field="area")
+        raise UserError(N_("choose one of the areas"), field="area")
     documents = data.get("documents") or []
     if len(documents) > MAX_DOCUMENTS:
-        raise UserError(f"at most {MAX_DOCUMENTS} documents per note", field="documents")
+        raise UserError(
+            N_("at most %(max_documents)s documents per note"), field="documents", max_documents=MAX_DOCUMENTS
+        )
     note = PracticeNote(
         organization=org_id,
         area=int(area_rows[0]["id"]),
@@ -164,7 +167,7 @@ async def who_could_help(caller: Caller, org_id: int) -> list[dict[str, Any]]:
 async def offers_and_needs(caller: Caller) -> list[dict[str, Any]]:
     """The secretariat's matrix: per organization and area, its published level and whether it offers."""
     if not caller.is_secretariat:
-        raise Forbidden("only the secretariat reads the matrix of offers and needs")
+        raise Forbidden(N_("only the secretariat reads the matrix of offers and needs"))
     areas = [row["key"] for row in await fetch("SELECT key FROM area ORDER BY position")]
     levels = await latest_published_levels()
     offers = await current_offers(lambda _org: "internal")

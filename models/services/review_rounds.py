@@ -35,7 +35,7 @@ MAX_PAGE = 500
 
 def require_secretariat(caller: Caller) -> None:
     if not caller.is_secretariat:
-        raise Forbidden("only the secretariat runs peer-review rounds")
+        raise Forbidden(N_("only the secretariat runs peer-review rounds"))
 
 
 def decoded_ids(value: Any) -> list[int]:
@@ -63,7 +63,7 @@ async def list_rounds(caller: Caller, limit: int = 100, offset: int = 0) -> tupl
 async def round_row(round_id: int) -> dict[str, Any]:
     rows = await fetch(ROUND_SELECT + "WHERE r.id = {}", round_id)
     if not rows:
-        raise NotFound(f"no review round with id {round_id}")
+        raise NotFound(N_("no review round with id %(round_id)s"), round_id=round_id)
     return _round_shape(rows[0])
 
 
@@ -125,15 +125,20 @@ async def _participants(cycle: dict[str, Any], wanted: list[int] | None) -> dict
         missing = sorted(set(wanted) - set(published))
         if missing:
             raise UserError(
-                f"organizations {', '.join(map(str, missing))} have no published scorecard for "
-                f"{cycle['name']}: a round reviews what was published; leave them out",
+                N_(
+                    "organizations %(organizations)s have no published scorecard for %(cycle)s: "
+                    "a round reviews what was published; leave them out"
+                ),
                 field="organization_ids",
+                organizations=", ".join(map(str, missing)),
+                cycle=cycle["name"],
             )
         chosen = {org: published[org] for org in wanted}
     if len(chosen) < 2:
         raise UserError(
-            f"a review round needs at least two organizations published in {cycle['name']}",
+            N_("a review round needs at least two organizations published in %(cycle)s"),
             field="organization_ids",
+            cycle=cycle["name"],
         )
     return chosen
 
@@ -189,9 +194,11 @@ def _dates(data: dict[str, Any], current: dict[str, Any] | None = None) -> dict[
     review_due = data.get("review_due", current["review_due"] if current else None)
     reply_due = data.get("reply_due", current["reply_due"] if current else None)
     if review_due is None or reply_due is None:
-        raise UserError("a round needs a review_due and a reply_due date", field="review_due")
+        raise UserError(
+            N_("a round needs a date reviews are due and a date replies are due"), field="review_due"
+        )
     if reply_due < review_due:
-        raise UserError("reply_due must be on or after review_due", field="reply_due")
+        raise UserError(N_("replies are due on or after the day reviews are due"), field="reply_due")
     return {"review_due": review_due, "reply_due": reply_due}
 
 
@@ -223,9 +230,10 @@ async def create_round(caller: Caller, data: dict[str, Any]) -> dict[str, Any]:
     return after
 
 
-def _require_status(row: dict[str, Any], *allowed: str, doing: str) -> None:
+def _require_status(row: dict[str, Any], *allowed: str, refusal: str) -> None:
+    """`refusal` (marked with `N_`) says what the round's status allows, in the reader's words."""
     if row["status"] not in allowed:
-        raise Conflict(f"the round is {row['status']}: {doing} only while it is {' or '.join(allowed)}")
+        raise Conflict(refusal)
 
 
 async def update_round(
@@ -237,7 +245,7 @@ async def update_round(
     async with write_transaction():
         before = await get_round(caller, round_id)
         check_version(before, expected_version, "review round")
-        _require_status(before, "draft", "open", doing="it may be changed")
+        _require_status(before, "draft", "open", refusal=N_("the round is closed: it changes no more"))
         changes: dict[str, Any] = {}
         if "name" in data:
             changes["name"] = one_line(data["name"], "name", 200)
@@ -245,7 +253,9 @@ async def update_round(
             changes.update(_dates(data, before))
         repropose = "organization_ids" in data or "peer_types" in data
         if repropose:
-            _require_status(before, "draft", doing="participants and peer types change")
+            _require_status(
+                before, "draft", refusal=N_("participants and peer types change only before the round opens")
+            )
             peer_types = choice(data.get("peer_types", before["peer_types"]), PEER_TYPE_MODES, "peer_types")
             cycle = await cycle_by_name(before["cycle"])
             chosen = await _participants(cycle, data.get("organization_ids", before["organization_ids"]))
@@ -338,7 +348,7 @@ async def set_pairs(caller: Caller, round_id: int, pairs: list[dict[str, Any]]) 
     require_secretariat(caller)
     async with write_transaction():
         before = await get_round(caller, round_id)
-        _require_status(before, "draft", doing="pairs change")
+        _require_status(before, "draft", refusal=N_("pairs change only before the round opens"))
         wanted = [(int(p["reviewer_id"]), int(p["reviewee_id"])) for p in pairs]
         problems = check_pairs(wanted, before["organization_ids"])
         if problems:
@@ -375,7 +385,7 @@ async def open_round(caller: Caller, round_id: int) -> dict[str, Any]:
     require_secretariat(caller)
     async with write_transaction():
         before = await get_round(caller, round_id)
-        _require_status(before, "draft", doing="it may be opened")
+        _require_status(before, "draft", refusal=N_("the round has opened already"))
         without = [
             f"{p['reviewer_acronym']} -> {p['reviewee_acronym']}"
             for p in before["pairs"]
@@ -383,9 +393,12 @@ async def open_round(caller: Caller, round_id: int) -> dict[str, Any]:
         ]
         if without:
             raise Conflict(
-                f"pairs without a reviewer: {', '.join(without)}; give someone of the reviewing "
-                "organization the peer_reviewer role, or name reviewers with PUT .../pairs",
+                N_(
+                    "pairs without a reviewer: %(pairs)s; give someone of the reviewing organization "
+                    "the peer reviewer role, or choose the pair's reviewers"
+                ),
                 field="pairs",
+                pairs=", ".join(without),
             )
         now = utcnow()
         await ReviewRound.update(
@@ -407,7 +420,7 @@ async def close_round(caller: Caller, round_id: int) -> dict[str, Any]:
     require_secretariat(caller)
     async with write_transaction():
         before = await get_round(caller, round_id)
-        _require_status(before, "open", doing="it may be closed")
+        _require_status(before, "open", refusal=N_("only an open round closes"))
         await Review.update({Review.status: "not_submitted", Review.version: Review.version + 1}).where(
             (Review.review_round == round_id) & (Review.status == "draft")
         )

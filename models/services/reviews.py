@@ -22,10 +22,11 @@ from models.caller import Caller
 from models.clock import today, utcnow
 from models.engine import fetch, write_transaction
 from models.errors import Conflict, Forbidden, NotFound, UserError
-from models.services.common import choice, may_read, text_block, visibility
+from models.services.common import choice, field_words, may_read, text_block, visibility
 from models.services.review_rounds import page_bounds
 from models.tables import ReviewComment, ReviewReply
 from models.vocabulary import ASSESSMENTS, VISIBILITIES
+from models.words import N_, format_date
 
 COMMENT_VISIBILITIES = ("peer", "donor", "public")
 WIDTH = {name: rank for rank, name in enumerate(VISIBILITIES)}  # internal < peer < donor < public
@@ -58,7 +59,7 @@ async def reviewer_ids(review_id: int) -> set[int]:
 async def review_row(review_id: int) -> dict[str, Any]:
     rows = await fetch(REVIEW_SELECT + "WHERE v.id = {}", review_id)
     if not rows:
-        raise NotFound(f"no review with id {review_id}")
+        raise NotFound(N_("no review with id %(review_id)s"), review_id=review_id)
     return rows[0]
 
 
@@ -81,7 +82,7 @@ async def readable_review(caller: Caller, review_id: int) -> tuple[dict[str, Any
     row = await review_row(review_id)
     part = part_in(caller, row, await reviewer_ids(review_id))
     if part is None:
-        raise NotFound(f"no review with id {review_id}")
+        raise NotFound(N_("no review with id %(review_id)s"), review_id=review_id)
     audience = "internal" if part in ("reply", "oversee") else caller.audience_for(int(row["reviewee_id"]))
     if part == "write":
         audience = "peer"  # a reviewer reads what the pair wrote, at the peer view it reviews
@@ -193,12 +194,12 @@ async def _writable(caller: Caller, review_id: int) -> dict[str, Any]:
     row = await review_row(review_id)
     if caller.person_id is None or caller.person_id not in await reviewer_ids(review_id):
         if part_in(caller, row, set()) is None:
-            raise NotFound(f"no review with id {review_id}")
-        raise Forbidden("only the reviewers assigned to this pair write its review")
+            raise NotFound(N_("no review with id %(review_id)s"), review_id=review_id)
+        raise Forbidden(N_("only the reviewers assigned to this pair write its review"))
     if row["round_status"] != "open":
-        raise Conflict(f"the round is {row['round_status']}: reviews are written while it is open")
+        raise Conflict(N_("reviews are written only while the round is open"))
     if row["status"] != "draft":
-        raise Conflict("this review was submitted: it is part of the record and changes no more")
+        raise Conflict(N_("this review was submitted: it is part of the record and changes no more"))
     return row
 
 
@@ -211,14 +212,14 @@ def _clean_comment(data: dict[str, Any], prefix: str = "") -> dict[str, Any]:
         "visibility": choice(data.get("visibility", "peer"), COMMENT_VISIBILITIES, f"{prefix}visibility"),
     }
     if not clean["strengths"] and not clean["recommendations"]:
-        raise UserError("a comment needs strengths or recommendations", field=f"{prefix}strengths")
+        raise UserError(N_("a comment needs strengths or recommendations"), field=f"{prefix}strengths")
     return clean
 
 
 async def _area_id(key: str, field: str) -> int:
     rows = await fetch("SELECT id FROM area WHERE key = {}", key)
     if not rows:
-        raise UserError(f"{field} must be an area key (got {key!r})", field=field)
+        raise UserError(N_("choose one of the areas"), field=field)
     return int(rows[0]["id"])
 
 
@@ -265,7 +266,7 @@ async def update_review(
     comments = [_clean_comment(c, f"comments[{i}].") for i, c in enumerate(data.get("comments", []))]
     areas = [c["area"] for c in comments]
     if len(set(areas)) != len(areas):
-        raise UserError("each area appears once in comments", field="comments")
+        raise UserError(N_("comment on each area once"), field="comments")
     async with write_transaction():
         row = await _writable(caller, review_id)
         if int(row["version"]) != expected_version:
@@ -284,7 +285,7 @@ async def submit_review(caller: Caller, review_id: int) -> dict[str, Any]:
         before = await _writable(caller, review_id)
         count = await fetch("SELECT COUNT(*) AS n FROM review_comment WHERE review = {}", review_id)
         if int(count[0]["n"]) == 0:
-            raise UserError("write at least one comment before submitting the review", field="comments")
+            raise UserError(N_("write at least one comment before submitting the review"), field="comments")
         await fetch(
             "UPDATE review SET status = 'submitted', submitted_by = {}, submitted_at = {}, "
             "version = version + 1 WHERE id = {}",
@@ -301,32 +302,36 @@ async def add_reply(caller: Caller, comment_id: int, data: dict[str, Any]) -> di
     """The reviewee's reply to a comment on itself, until the reply due date, while the round is open."""
     body = text_block(data.get("body", ""), "body")
     if not body:
-        raise UserError("body must not be empty", field="body")
+        raise UserError(N_("%(name)s must not be empty"), field="body", name=field_words("body"))
     rows = await fetch("SELECT review, visibility FROM review_comment WHERE id = {}", comment_id)
     if not rows:
-        raise NotFound(f"no review comment with id {comment_id}")
+        raise NotFound(N_("no review comment with id %(comment_id)s"), comment_id=comment_id)
     async with write_transaction():
         row = await review_row(int(rows[0]["review"]))
         reviewee = int(row["reviewee_id"])
         if not (caller.has_role("focal_point", reviewee) or caller.has_role("champion", reviewee)):
             part = part_in(caller, row, await reviewer_ids(int(row["id"])))
             if part is None:
-                raise NotFound(f"no review comment with id {comment_id}")
-            raise Forbidden("only the reviewed organization's focal points and champion reply to its review")
+                raise NotFound(N_("no review comment with id %(comment_id)s"), comment_id=comment_id)
+            raise Forbidden(
+                N_("only the reviewed organization's focal points and champion reply to its review")
+            )
         if row["status"] != "submitted":
-            raise NotFound(f"no review comment with id {comment_id}")
+            raise NotFound(N_("no review comment with id %(comment_id)s"), comment_id=comment_id)
         if row["round_status"] != "open":
-            raise Conflict("the round is closed: its reviews and replies are part of the record")
+            raise Conflict(N_("the round is closed: its reviews and replies are part of the record"))
         if row["reply_due"] is not None and today() > row["reply_due"]:
             raise Conflict(
-                f"replies were due by {row['reply_due'].isoformat()}; the right of reply has passed"
+                N_("replies were due by %(reply_due)s; the right of reply has passed"),
+                reply_due=format_date(row["reply_due"]),
             )
         comment_visibility = rows[0]["visibility"]
         reply_visibility = visibility(data.get("visibility", comment_visibility))
         if WIDTH[reply_visibility] > WIDTH[comment_visibility]:
             raise UserError(
-                f"a reply is read at most where its comment is: choose {comment_visibility} or narrower",
+                N_("a reply is read at most where its comment is: choose %(visibility)s or narrower"),
                 field="visibility",
+                visibility=comment_visibility,
             )
         reply = ReviewReply(
             comment=comment_id, author=caller.person_id, body=body, visibility=reply_visibility
