@@ -56,11 +56,20 @@ class Collect:
     def __call__(self, check: Any, *args: Any, **kwargs: Any) -> Any:
         try:
             return check(*args, **kwargs)
-        except InvalidFields as exc:
-            self.errors.extend(exc.errors)
         except UserError as exc:
-            self.errors.append(exc)
+            self.keep(exc)
         return None
+
+    async def wait(self, check: Any) -> Any:
+        """`check` awaited (a check that reads the database), its refusal kept like any other."""
+        try:
+            return await check
+        except UserError as exc:
+            self.keep(exc)
+        return None
+
+    def keep(self, exc: UserError) -> None:
+        self.errors.extend(exc.errors if isinstance(exc, InvalidFields) else [exc])
 
     def add(self, error: UserError) -> None:
         self.errors.append(error)

@@ -10,6 +10,7 @@ from litestar.params import JSONBody
 
 from api.auth import CallerDep
 from api.controllers import PathId, PathText, listed, shape
+from api.controllers.auth import EVERY_FIELD, refusals
 from api.schemas.assessments import (
     AssessmentEvidenceDecided,
     AssessmentRead,
@@ -32,7 +33,10 @@ class AssessmentController(Controller):
         """Each area of the cycle: its rubric, the organization's assessment (or what pre-fills it)."""
         return listed(await assessments.assessments_page(caller, org_id, cycle, paging), AssessmentRead)
 
-    @put("/organizations/{org_id:int}/submissions/{cycle:str}/assessments/{area_key:str}")
+    @put(
+        "/organizations/{org_id:int}/submissions/{cycle:str}/assessments/{area_key:str}",
+        responses=refusals(s400=EVERY_FIELD),
+    )
     async def save_assessment(
         self,
         caller: CallerDep,

@@ -46,6 +46,9 @@ RESET_ANSWER = N_(
 )
 
 
+EVERY_FIELD = "Every refused field at once: `errors` has one entry per field, `detail` joins them."
+
+
 def refusals(**described: str) -> dict[int, ResponseSpec]:
     """OpenAPI entries of a route's refusals (status: when), all with the error body."""
     return {

@@ -7,7 +7,7 @@ from litestar.params import JSONBody
 
 from api.auth import CallerDep
 from api.controllers import IfMatch, PathId, expected_version, given, listed, shape, with_etag
-from api.controllers.auth import refusals
+from api.controllers.auth import EVERY_FIELD, refusals
 from api.schemas.records import (
     CommitmentCreate,
     CommitmentRead,
@@ -33,9 +33,7 @@ class CommitmentController(Controller):
 
     @post(
         "/organizations/{org_id:int}/commitments",
-        responses=refusals(
-            s400="Every refused field at once: `errors` has one entry per field, `detail` joins them."
-        ),
+        responses=refusals(s400=EVERY_FIELD),
     )
     async def create_commitment(
         self, caller: CallerDep, org_id: PathId, data: JSONBody[CommitmentCreate]
@@ -73,9 +71,7 @@ class MilestoneController(Controller):
 
     @post(
         "/commitments/{commitment_id:int}/milestones",
-        responses=refusals(
-            s400="Every refused field at once: `errors` has one entry per field, `detail` joins them."
-        ),
+        responses=refusals(s400=EVERY_FIELD),
     )
     async def create_milestone(
         self, caller: CallerDep, commitment_id: PathId, data: JSONBody[MilestoneCreate]

@@ -13,6 +13,7 @@ from litestar.response import File
 
 from api.auth import CallerDep
 from api.controllers import IfMatch, PathId, expected_version, given, listed, shape, shapes, with_etag
+from api.controllers.auth import EVERY_FIELD, refusals
 from api.schemas.assessments import EvidenceDecision
 from api.schemas.records import EvidenceCreate, EvidenceRead, EvidenceUpdate, UpdateCreate, UpdateRead
 from models import evidence_files
@@ -76,7 +77,7 @@ class UpdateController(Controller):
         """Updates the caller may read, oldest first, each with the links the caller may read."""
         return listed(await updates.list_updates(caller, commitment_id, paging), UpdateRead)
 
-    @post("/commitments/{commitment_id:int}/updates")
+    @post("/commitments/{commitment_id:int}/updates", responses=refusals(s400=EVERY_FIELD))
     async def create_update(
         self, caller: CallerDep, commitment_id: PathId, data: JSONBody[UpdateCreate]
     ) -> UpdateRead:

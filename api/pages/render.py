@@ -124,6 +124,11 @@ def form_errors(exc: UserError) -> dict[str, str]:
     return errors
 
 
+def on_link(number: int, message: str) -> str:
+    """A refusal of one evidence link of a form, saying which (counted from 1)."""
+    return gettext("Link %(number)s: %(refusal)s", number=number, refusal=message)
+
+
 def error_status(exc: UserError) -> int:
     """Form pages answer a refused input with its 4xx, shown with the form and what was typed."""
     return exc.status_code if 400 <= exc.status_code < 500 else 400

@@ -3,6 +3,7 @@ action the caller's role may take next (submit, approve or return, publish)."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -12,9 +13,9 @@ from litestar.response import Redirect, Template
 from api.pages.commitments import ORG
 from api.pages.errors import PageController
 from api.pages.login import safe_next
-from api.pages.render import read_form, redirect, refusal, render
+from api.pages.render import on_link, read_form, redirect, refusal, render
 from models.caller import Caller
-from models.errors import UserError
+from models.errors import Collect, InvalidFields, UserError
 from models.services import assessments as assessment_service
 from models.services import cycles as cycle_service
 from models.services import organizations as organization_service
@@ -34,6 +35,8 @@ DONE = {
     "publish": N_("The %(cycle)s scorecard was published: peers and donors now see this snapshot."),
     "comment": N_("Your comment was added to the %(cycle)s report."),
 }
+ASSESSMENT_FIELDS = ("self_level", "justification", "visibility", "evidence", "evidence_visibility")
+ASSESSMENT_LINK = re.compile(r"^evidence\[(\d+)\]\.(url|title|visibility)$")
 CONFIRM = {
     "approve": ("confirm_approve", N_("tick the box to confirm that you approve this report")),
     "return": ("confirm_return", N_("tick the box to confirm that you return this report")),
@@ -59,10 +62,14 @@ def next_actions(caller: Caller, org_id: int, status: str) -> set[str]:
 
 
 def assessment_from_form(form: dict[str, str], area_key: str) -> dict[str, Any]:
-    """The assessment form of one area as the service's data: a level, a justification, links."""
+    """The assessment form of one area as the service's data: a level, a justification, links; a
+    missing level is refused with every other field's error at once."""
+    checks = Collect()
     level = form.get("self_level", "")
     if not level.isdigit():
-        raise UserError(N_("choose the level the organization claims for this area"), field="self_level")
+        checks.add(
+            UserError(N_("choose the level the organization claims for this area"), field="self_level")
+        )
     links = []
     for line in form.get(f"evidence-{area_key}", "").splitlines():
         url, _, title = line.strip().partition(" ")
@@ -74,12 +81,32 @@ def assessment_from_form(form: dict[str, str], area_key: str) -> dict[str, Any]:
                     "visibility": form.get(f"evidence_visibility-{area_key}", "internal"),
                 }
             )
-    return {
-        "self_level": int(level),
+    data = {
+        "self_level": int(level) if level.isdigit() else None,
         "justification": form.get(f"justification-{area_key}", ""),
         "visibility": form.get(f"visibility-{area_key}", "internal"),
         "evidence": links,
     }
+    if checks.errors:
+        assessment_service.clean_assessment({**data, "self_level": 0}, checks)
+        checks.raise_any()
+    return data
+
+
+def assessment_errors(exc: UserError, area_key: str) -> dict[str, str]:
+    """Every refusal of one area's assessment beside its field of that area's form (a page holds one
+    form per area); a link's refusal says which line it is."""
+    errors: dict[str, str] = {}
+    for error in exc.errors if isinstance(exc, InvalidFields) else [exc]:
+        field, message = error.field or "_form", error.message
+        line = ASSESSMENT_LINK.match(field)
+        if line:
+            field = "evidence_visibility" if line.group(2) == "visibility" else "evidence"
+            message = on_link(int(line.group(1)) + 1, message)
+        if field in ASSESSMENT_FIELDS:
+            field = f"{field}-{area_key}"
+        errors.setdefault(field, message[:1].upper() + message[1:])
+    return errors
 
 
 class SubmissionPages(PageController):
@@ -93,13 +120,19 @@ class SubmissionPages(PageController):
         cycle: str,
         form: dict[str, str] | None = None,
         exc: UserError | None = None,
+        assessed_area: str | None = None,
     ) -> Template:
+        """The report page; `assessed_area` names the area whose assessment form came back refused,
+        shown with what was typed."""
         submission = await submission_report(caller, org_id, cycle)
+        refused = refusal(exc)
+        if exc is not None and assessed_area is not None:
+            refused["errors"] = assessment_errors(exc, assessed_area)
         return render(
             request,
             caller,
             "organizations/submission.html.jinja",
-            **refusal(exc),
+            **refused,
             org=await organization_service.get_organization(caller, org_id),
             cycle=await cycle_service.cycle_by_name(cycle),
             submission=submission,
@@ -109,6 +142,7 @@ class SubmissionPages(PageController):
             can_assess=caller.can_edit(org_id) and submission["status"] in ("draft", "returned"),
             can_comment=submission_comments.may_converse(caller, org_id),
             form=form or {},
+            assessed_area=assessed_area,
         )
 
     @get(SUBMISSION)
@@ -210,7 +244,7 @@ class SubmissionPages(PageController):
     @post(SUBMISSION + "/assessments/{area_key:str}")
     async def assess(
         self, request: Request[Any, Any, Any], caller: Caller, org_id: int, cycle: str, area_key: str
-    ) -> Redirect:
+    ) -> Template | Redirect:
         form = await read_form(request)
         here = f"/organizations/{org_id}/submissions/{cycle}#assessment-{area_key}"
         try:
@@ -219,7 +253,9 @@ class SubmissionPages(PageController):
                 caller, org_id, cycle, area_key, data, int(form.get("version") or 0)
             )
         except UserError as exc:
-            return redirect(request, here, exc.message[:1].upper() + exc.message[1:], kind="error")
+            if exc.status_code != 400:
+                return redirect(request, here, exc.message[:1].upper() + exc.message[1:], kind="error")
+            return await self._page(request, caller, org_id, cycle, form, exc, assessed_area=area_key)
         message = gettext("The %(area)s assessment was saved.", area=saved["area_name"])
         if saved["self_level"] >= 3 and not any(e["state"] != "rejected" for e in saved["evidence"]):
             message += " " + gettext("This will count as 2 until evidence is attached.")

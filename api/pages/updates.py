@@ -13,10 +13,10 @@ from api.controllers.updates import read_files
 from api.pages.commitments import ORG, commitment_of
 from api.pages.errors import PageController
 from api.pages.forms import optional_int
-from api.pages.render import error_status, form_errors, read_form, redirect, render
+from api.pages.render import error_status, on_link, read_form, redirect, render
 from models import evidence_files
 from models.caller import Caller
-from models.errors import NotFound, UserError
+from models.errors import Collect, InvalidFields, NotFound, UserError
 from models.services import cycles as cycle_service
 from models.services import milestones as milestone_service
 from models.services import organizations as organization_service
@@ -28,51 +28,63 @@ FILES_FIELD = "evidence_files"
 EVIDENCE_FIELD = re.compile(r"^evidence\[(\d+)\]\.(url|title|visibility)$")
 
 
+def linked_rows(form: dict[str, str]) -> list[int]:
+    """The evidence rows of the form that hold a link or a title (blank rows are skipped)."""
+    return [
+        row
+        for row in range(EVIDENCE_ROWS)
+        if form.get(f"evidence_url_{row}", "") or form.get(f"evidence_title_{row}", "")
+    ]
+
+
 def update_data(form: dict[str, str]) -> tuple[dict[str, Any], list[int]]:
-    """The service's input, and which form row each evidence link came from (blank rows skipped)."""
+    """The service's input, and which form row each evidence link came from (blank rows skipped);
+    a level or number that cannot be read is refused with every other field's error at once."""
+    checks = Collect()
     level = form.get("self_level", "")
     if level and not level.isdigit():
-        raise UserError(N_("choose a level from the list"), field="self_level")
-    evidence, rows = [], []
-    for row in range(EVIDENCE_ROWS):
-        url = form.get(f"evidence_url_{row}", "")
-        title = form.get(f"evidence_title_{row}", "")
-        if not url and not title:
-            continue
-        evidence.append(
-            {"url": url, "title": title, "visibility": form.get(f"evidence_visibility_{row}", "internal")}
-        )
-        rows.append(row)
+        checks.add(UserError(N_("choose a level from the list"), field="self_level"))
+    rows = linked_rows(form)
+    evidence = [
+        {
+            "url": form.get(f"evidence_url_{row}", ""),
+            "title": form.get(f"evidence_title_{row}", ""),
+            "visibility": form.get(f"evidence_visibility_{row}", "internal"),
+        }
+        for row in rows
+    ]
     data: dict[str, Any] = {
-        "self_level": int(level) if level else None,
+        "self_level": int(level) if level.isdigit() else None,
         "narrative": form.get("narrative", ""),
         "visibility": form.get("visibility", "internal"),
         "evidence": evidence,
     }
-    milestone = optional_int(form, "milestone_id", gettext("the milestone"))
+    milestone = checks(optional_int, form, "milestone_id", gettext("the milestone"))
     if milestone is not None:
         data["milestone_id"] = milestone
-    corrects = optional_int(form, "supersedes_id", gettext("the corrected update"))
+    corrects = checks(optional_int, form, "supersedes_id", gettext("the corrected update"))
     if corrects is not None:
         data["supersedes_id"] = corrects
+    if checks.errors:
+        update_service.clean_update(data, checks)
+        checks.raise_any()
     return data, rows
 
 
 def errors_for_rows(exc: UserError, rows: list[int]) -> dict[str, str]:
-    """Point an error on evidence[i].url at the form row it came from."""
-    errors = form_errors(exc)
-    if (exc.field or "").startswith("files"):
-        errors.pop(exc.field or "", None)
-        errors[FILES_FIELD] = exc.message
-        return errors
-    match = EVIDENCE_FIELD.match(exc.field or "")
-    if match and int(match.group(1)) < len(rows):
-        errors.pop(exc.field or "")
-        row = rows[int(match.group(1))]
-        message = exc.message.replace(
-            exc.field or "", gettext("link %(number)s %(part)s", number=row + 1, part=match.group(2))
-        )
-        errors[f"evidence_{match.group(2)}_{row}"] = message[:1].upper() + message[1:]
+    """Every refusal beside its field: one on evidence[i].url beside the form row it came from, one
+    on a file beside the files field."""
+    errors: dict[str, str] = {}
+    for error in exc.errors if isinstance(exc, InvalidFields) else [exc]:
+        field, message = error.field or "_form", error.message
+        match = EVIDENCE_FIELD.match(field)
+        if field.startswith("files"):
+            field = FILES_FIELD
+        elif match and int(match.group(1)) < len(rows):
+            row = rows[int(match.group(1))]
+            field = f"evidence_{match.group(2)}_{row}"
+            message = on_link(row + 1, message)
+        errors.setdefault(field, message[:1].upper() + message[1:])
     return errors
 
 
@@ -144,7 +156,7 @@ class UpdatePages(PageController):
         commitment = await commitment_of(caller, org_id, commitment_id)
         form = await read_form(request)
         form.pop(FILES_FIELD, None)
-        rows: list[int] = []
+        rows = linked_rows(form)
         try:
             data, rows = update_data(form)
             data["files"] = [

@@ -15,7 +15,7 @@ from models import audit
 from models.caller import Caller
 from models.clock import utcnow
 from models.engine import fetch, write_transaction
-from models.errors import Conflict, Forbidden, NotFound, UserError
+from models.errors import Collect, Conflict, Forbidden, NotFound, UserError
 from models.paging import Page, Paging
 from models.services.areas import cycle_areas
 from models.services.common import (
@@ -157,30 +157,40 @@ async def assessments_page(
     return Page(items=rows[paging.offset : end], total=len(rows), limit=paging.limit, offset=paging.offset)
 
 
-def clean_assessment(data: dict[str, Any]) -> dict[str, Any]:
+def clean_assessment(data: dict[str, Any], checks: Collect | None = None) -> dict[str, Any]:
+    """An assessment's fields, every refusal collected (raised together unless `checks` is given)."""
+    check = checks or Collect()
     clean = {
-        "self_level": _level(data.get("self_level")),
-        "justification": text_block(str(data.get("justification", "")), "justification"),
-        "visibility": visibility(str(data.get("visibility", "internal"))),
+        "self_level": check(_level, data.get("self_level")),
+        "justification": check(text_block, str(data.get("justification", "")), "justification"),
+        "visibility": check(visibility, str(data.get("visibility", "internal"))),
+        "evidence": check(clean_links, data.get("evidence", []), check),
     }
-    clean["evidence"] = clean_links(data.get("evidence", []))
+    if checks is None:
+        check.raise_any()
     return clean
 
 
-def clean_links(links: Any) -> list[dict[str, str]]:
+def clean_links(links: Any, checks: Collect | None = None) -> list[dict[str, str]]:
     """Evidence links as typed: each an http(s) address, an optional title and a visibility."""
     if not isinstance(links, list) or len(links) > MAX_EVIDENCE:
         raise UserError(
             N_("evidence: a list of at most %(count)s links"), field="evidence", count=MAX_EVIDENCE
         )
-    return [
+    check = checks or Collect()
+    clean = [
         {
-            "url": web_link(str(link.get("url", "")), f"evidence[{i}].url"),
-            "title": one_line(str(link.get("title", "")), f"evidence[{i}].title", 300, required=False),
-            "visibility": visibility(str(link.get("visibility", "internal")), f"evidence[{i}].visibility"),
+            "url": check(web_link, str(link.get("url", "")), f"evidence[{i}].url"),
+            "title": check(one_line, str(link.get("title", "")), f"evidence[{i}].title", 300, required=False),
+            "visibility": check(
+                visibility, str(link.get("visibility", "internal")), f"evidence[{i}].visibility"
+            ),
         }
         for i, link in enumerate(links)
     ]
+    if checks is None:
+        check.raise_any()
+    return clean
 
 
 async def save_assessment(

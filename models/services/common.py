@@ -3,6 +3,7 @@ validation with messages naming the field, and optimistic concurrency on `versio
 
 from __future__ import annotations
 
+import re
 from typing import Any
 from urllib.parse import urlparse
 
@@ -82,7 +83,23 @@ FIELD_WORDS = {
 }
 
 
+# A part of one evidence link or file of a list (evidence[0].url, files[1].title): the index stays in
+# the error's field, the words name the part.
+LISTED_PART = re.compile(r"^(evidence|files)\[\d+\]\.?(url|title|visibility)?$")
+LISTED_WORDS = {
+    ("evidence", "url"): N_("the address of an evidence link"),
+    ("evidence", "title"): N_("the title of an evidence link"),
+    ("evidence", "visibility"): N_("who may open an evidence link"),
+    ("files", "title"): N_("the title of an evidence file"),
+    ("files", "visibility"): N_("who may open an evidence file"),
+    ("files", None): N_("an evidence file"),
+}
+
+
 def field_words(field: str) -> str:
+    listed = LISTED_PART.match(field)
+    if listed and (listed.group(1), listed.group(2)) in LISTED_WORDS:
+        return LISTED_WORDS[(listed.group(1), listed.group(2))]
     return FIELD_WORDS.get(field, field.replace("_", " "))
 
 

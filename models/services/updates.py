@@ -13,7 +13,7 @@ from models import audit
 from models.caller import Caller
 from models.clock import utcnow
 from models.engine import fetch, fetch_page, write_transaction
-from models.errors import Conflict, NotFound, UserError
+from models.errors import Collect, Conflict, NotFound, UserError
 from models.paging import EVERYTHING, Page, Paging
 from models.services.commitments import editable_commitment, readable_commitment
 from models.services.common import may_read, read_audience, readable_by, text_block, visibility
@@ -108,30 +108,45 @@ def _level(value: Any) -> int | None:
     if value is None:
         return None
     if value not in LEVELS:
-        raise UserError(N_("self_level must be 0, 1, 2, 3 or 4"), field="self_level")
+        raise UserError(N_("choose a level from 0 to 4"), field="self_level")
     return int(value)
 
 
+def clean_update(data: dict[str, Any], checks: Collect) -> dict[str, Any]:
+    """An update's own fields, every refusal kept in `checks` (docs/design.md "Commitments,
+    milestones and progress updates")."""
+    clean = {
+        "narrative": checks(text_block, data.get("narrative", ""), "narrative") or "",
+        "visibility": checks(visibility, data.get("visibility", "internal")),
+        "self_level": checks(_level, data.get("self_level")),
+        "evidence": [
+            checks(clean_evidence, link, f"evidence[{index}].")
+            for index, link in enumerate(data.get("evidence", []))
+        ],
+        "files": checks(checked_files, data.get("files", [])) or [],
+    }
+    said = checks.fields()
+    if not clean["narrative"] and clean["self_level"] is None and not {"narrative", "self_level"} & said:
+        checks.add(UserError(N_("an update needs a narrative or a level"), field="narrative"))
+    return clean
+
+
 async def create_update(caller: Caller, commitment_id: int, data: dict[str, Any]) -> dict[str, Any]:
-    narrative = text_block(data.get("narrative", ""), "narrative")
-    update_visibility = visibility(data.get("visibility", "internal"))
-    level = _level(data.get("self_level"))
-    links = [
-        clean_evidence(link, f"evidence[{index}].") for index, link in enumerate(data.get("evidence", []))
-    ]
-    if not narrative and level is None:
-        raise UserError(N_("an update needs a narrative or a self_level"), field="narrative")
-    files = checked_files(data.get("files", []))
+    checks = Collect()
+    clean = clean_update(data, checks)
+    narrative, update_visibility, level = clean["narrative"], clean["visibility"], clean["self_level"]
+    links, files = clean["evidence"], clean["files"]
     # The files wrap the transaction, so a refusal at COMMIT removes them too.
     async with stored(files) as file_rows, write_transaction():
         commitment = await editable_commitment(caller, commitment_id)
         cycle = await (cycle_by_name(data["cycle"]) if data.get("cycle") else open_cycle())
         supersedes = data.get("supersedes_id")
         if supersedes is not None:
-            await _check_supersedes(commitment_id, int(supersedes))
+            await checks.wait(_check_supersedes(commitment_id, int(supersedes)))
         milestone_id = data.get("milestone_id")
         if milestone_id is not None:
-            await _check_milestone(commitment_id, int(milestone_id))
+            await checks.wait(_check_milestone(commitment_id, int(milestone_id)))
+        checks.raise_any()
         now = utcnow()
         update = ProgressUpdate(
             commitment=commitment_id,
@@ -180,7 +195,7 @@ async def _check_supersedes(commitment_id: int, supersedes: int) -> None:
     )
     if not rows:
         raise UserError(
-            N_("supersedes_id %(supersedes)s is not an update of this commitment"),
+            N_("the corrected update (%(supersedes)s) is not an update of this commitment"),
             field="supersedes_id",
             supersedes=supersedes,
         )

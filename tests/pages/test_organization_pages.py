@@ -147,7 +147,10 @@ async def test_the_update_form_adds_evidence_and_points_errors_at_the_right_link
     }
     refused = await focal.post(path, form)
     assert refused.status_code == 400
-    assert 'id="error-evidence_url_1"' in refused.text and "Link 2 url" in refused.text
+    assert (
+        'id="error-evidence_url_1"' in refused.text
+        and "Link 2: the address of an evidence link" in refused.text
+    )
     assert "Training delivered in four country offices." in refused.text
     form["evidence_url_1"] = "https://files.example.org/report"
     added = await focal.post(path, form)
