@@ -252,6 +252,16 @@ def cmd_export(args: argparse.Namespace) -> int:
     )
 
 
+def cmd_brief(args: argparse.Namespace) -> int:
+    from scorecards.commands import run_brief_command
+
+    return _run(
+        lambda: run_brief_command(
+            cycle=args.cycle, acronym=args.org, audience=args.audience, output=args.output, lang=args.lang
+        )
+    )
+
+
 class TerminalProgress:
     """Long work says what it is doing on a terminal (one line on stderr, rewritten in place);
     when stderr is no terminal (cron, a pipe) it stays silent and only the summary is printed."""
@@ -438,6 +448,14 @@ def build_parser() -> argparse.ArgumentParser:
     export.add_argument("--peer-type", default=None, choices=ORG_TYPES)
     export.add_argument("-o", "--output", required=True, help="file to write")
     export.set_defaults(func=cmd_export)
+
+    brief = sub.add_parser("brief", help="write the champion's brief of one organization as a PDF")
+    brief.add_argument("--cycle", required=True, help="cycle name, e.g. 2025-H2")
+    brief.add_argument("--org", required=True, metavar="ACRONYM", help="the organization")
+    brief.add_argument("--audience", default="donor", choices=AUDIENCES)
+    brief.add_argument("--lang", default=None, choices=("en", "fr", "es", "ar"), help="language of the brief")
+    brief.add_argument("-o", "--output", required=True, help="PDF file to write")
+    brief.set_defaults(func=cmd_brief)
 
     backup = sub.add_parser(
         "backup", help="write a backup of the database while it runs (see README, Backups)"

@@ -37,6 +37,7 @@ WORDS = {
     422: "The document was read, but some of its rows are refused (see the body).",
     428: "Send the ETag you read in If-Match.",
     429: "Too many attempts: wait for the time Retry-After gives.",
+    503: "This server cannot make the file now (a PDF renderer's system libraries are missing).",
 }
 
 

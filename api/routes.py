@@ -14,6 +14,7 @@ def route_handlers(settings: Settings) -> list[ControllerRouterHandler]:
     from api.controllers.assessments import AssessmentController
     from api.controllers.audit import AuditController
     from api.controllers.auth import AuthController
+    from api.controllers.briefs import BriefController
     from api.controllers.commitments import CommitmentController, MilestoneController
     from api.controllers.cycles import CycleController, SubmissionController
     from api.controllers.expectation_answers import (
@@ -49,6 +50,7 @@ def route_handlers(settings: Settings) -> list[ControllerRouterHandler]:
         ExpectationController,
         AuditController,
         ExportController,
+        BriefController,
         ExpectationAnswerController,
         AnswerFileController,
         DonorMatrixController,

@@ -103,3 +103,40 @@ def peak_memory_mb() -> float:
     import resource
 
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def write_atomically(path: Path, content: bytes) -> None:
+    """Write beside `path`, then rename into place: the file appears complete or not at all."""
+    handle, temporary = tempfile.mkstemp(
+        prefix=f".{path.name}.", dir=path.parent if str(path.parent) else "."
+    )
+    try:
+        with os.fdopen(handle, "wb") as out:
+            out.write(content)
+        os.replace(temporary, path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+
+
+async def run_brief_command(cycle: str, acronym: str, audience: str, output: str, lang: str | None) -> int:
+    """`cop-tracker brief`: the champion's brief of one organization as a PDF file."""
+    from models.engine import fetch
+    from models.words import current_locale, speaking
+    from scorecards.brief import brief_pdf, load_weasyprint
+
+    path = checked_destination(output, "pdf")
+    load_weasyprint()
+    rows = await fetch("SELECT id, acronym FROM organization WHERE LOWER(acronym) = {}", acronym.lower())
+    if not rows:
+        raise UserError(N_("no organization with acronym %(acronym)r"), field="org", acronym=acronym)
+    started = time.perf_counter()
+    with speaking(lang or current_locale()):
+        brief = await brief_pdf(int(rows[0]["id"]), cycle, audience, clock.today())
+    write_atomically(path, brief.content)
+    seconds = time.perf_counter() - started
+    print(
+        f"Wrote {output}: brief of {rows[0]['acronym']}, {cycle}, audience {audience}, "
+        f"{brief.pages} page(s), {len(brief.content) // 1024} KB in {seconds:.2f} s."
+    )
+    return 0

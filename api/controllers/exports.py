@@ -21,6 +21,7 @@ from api.controllers import PathText
 from api.controllers.scorecards import Audience, PeerType
 from models.errors import UserError
 from models.words import N_, SUPPORTED_LANGUAGES, current_locale, speaking, supported_language
+from scorecards.brief import PdfFile
 from scorecards.exports import ExportFile, comparison_file
 
 Language = Annotated[
@@ -53,7 +54,7 @@ allow(
 )
 
 
-def download(file: ExportFile) -> Response[bytes]:
+def download(file: ExportFile | PdfFile) -> Response[bytes]:
     """An attachment that no cache keeps and no browser sniffs into something else."""
     return Response(
         content=file.content,

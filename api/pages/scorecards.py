@@ -25,11 +25,12 @@ from models.timeline import STALE_DAYS
 from models.vocabulary import ASSESSMENT_LABELS as ASSESSMENT_WORDS
 from models.vocabulary import AUDIENCES, ORG_TYPE_LABELS
 from models.words import N_, gettext, translated
+from scorecards.brief import scorecard_context
 from scorecards.cards import peer_review_record, scorecard_read
 from scorecards.engine import AREA_FLAG_LABELS, FLAG_LABELS
 from scorecards.service import area_weights, comparison_read, resolve_audience
-from scorecards.svg import AreaBar, HeatRow, area_levels_chart, heat_map, index_history_chart
-from scorecards.wording import AUDIENCE_NOTES, CHANGE_WORDS, LEVEL_MEANINGS, level_scale
+from scorecards.svg import HeatRow, heat_map, index_history_chart
+from scorecards.wording import AUDIENCE_NOTES, CHANGE_WORDS, level_scale
 
 allow(
     {
@@ -64,27 +65,15 @@ class ScorecardPages(PageController):
         comments: dict[str | None, list[Any]] = {}
         for comment in card.comments:
             comments.setdefault(comment.area, []).append(comment)
-        median_label = (
-            gettext("peer median") if card.position.ranked else gettext("peer median (none published yet)")
-        )
-        bars = [
-            AreaBar(area.name, area.level, area.self_level, card.position.areas[area.key].median)
-            for area in card.areas
-        ]
         return render(
             request,
             caller,
             "scorecards/organization.html.jinja",
-            card=card,
-            audience=resolved,
+            **scorecard_context(card, resolved),
             audiences=narrower_audiences(widest),
-            audience_note=gettext(AUDIENCE_NOTES[resolved]),
             comments=comments,
             peer_review=peer_review,
             assessment_words=translated(ASSESSMENT_WORDS),
-            change_words=translated(CHANGE_WORDS),
-            level_meanings=translated(LEVEL_MEANINGS),
-            levels_chart=area_levels_chart("area-levels", bars, median_label),
             history_chart=index_history_chart("index-history", [(p.cycle, p.index) for p in card.history]),
         )
 

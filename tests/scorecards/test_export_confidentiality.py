@@ -1,7 +1,7 @@
 """A marker planted in every internal field never reaches a donor or peer workbook or CSV.
 
 The marker goes into every text that is internal by visibility or by nature (descriptions,
-narratives, evidence links and titles, comments, drop reasons), in a cycle that is then published,
+narratives, evidence links and titles, comments, drop reasons, expectation answers' notes), in a cycle that is then published,
 so the snapshots are frozen with it present. Every part of the xlsx archive is searched (cells,
 shared strings, sheet names, comments, charts, document properties), not just the cells a reader
 shows. The internal workbook must carry it, or the test would prove nothing.
@@ -73,6 +73,17 @@ async def plant_markers() -> None:
             f"{INTERNAL} champion comment",
             created,
         )
+    # The previous cycle's expectation answers again in the open cycle, each with an internal note.
+    await fetch(
+        "INSERT INTO expectation_answer (organization, cycle, expectation, wording, answer, note, "
+        "note_visibility, evidence, review, review_note, version, created_at, updated_at) "
+        "SELECT organization, {}, expectation, wording, answer, {}, 'internal', '[]', review, '', 1, {}, {} "
+        "FROM expectation_answer WHERE cycle = (SELECT id FROM cycle WHERE name = '2026-H1')",
+        cycle_id,
+        f"{INTERNAL} answer note",
+        created,
+        created,
+    )
     await fetch(
         "UPDATE submission SET status = 'published', published_at = {} WHERE cycle = {}", created, cycle_id
     )

@@ -1,0 +1,146 @@
+"""The champion's brief: one organization's scorecard in one cycle as a PDF of at most two A4 pages
+(docs/design.md "PDF briefs").
+
+The brief reads the same Struct as the scorecard page and its JSON (`scorecard_read`, at the same
+audience), and its template is rendered by the same Jinja environment as the pages, in the reader's
+language. WeasyPrint is imported only when a PDF is asked for: a server without its system
+libraries (Pango) serves everything else and answers a PDF request with 503.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import re
+from dataclasses import dataclass
+from typing import Any
+
+import anyio.to_thread
+
+from models import clock
+from models.errors import UserError
+from models.vocabulary import LEVELS
+from models.words import N_, current_locale, gettext, template_environment, text_direction, translated
+from scorecards.cards import scorecard_read
+from scorecards.engine import FLAG_LABELS
+from scorecards.shapes import ScorecardRead
+from scorecards.svg import AreaBar, area_levels_chart
+from scorecards.wording import AUDIENCE_NOTES, CHANGE_WORDS, LEVEL_MEANINGS
+from scorecards.workbook.answers import STATE_LABELS
+
+PDF_MEDIA_TYPE = "application/pdf"
+BRIEF_TEMPLATE = "briefs/brief.html.jinja"
+# What a champion can do about each flag the engine raises, in the order the brief lists them.
+NEXT_STEPS = {
+    "champion_missing": N_("Name a senior champion for the organization."),
+    "champion_below_deputy": N_("Name a champion at deputy level or above."),
+    "no_update_90_days": N_("Post a progress update on the commitments."),
+    "submission_late": N_("Submit the cycle's self-assessment."),
+    "area_at_zero": N_("Start work in the areas at level 0."),
+    "milestones_overdue_30": N_("Close or reschedule the milestones overdue by more than 30 days."),
+    "on_time_below_half": N_("Review why fewer than half of the due milestones were done on time."),
+}
+# Expectation states (`scorecards.answers.counted_state`) that leave something to do.
+DONE_STATES = ("met", "not_applicable")
+
+
+class PdfUnavailable(UserError):
+    """The PDF renderer or its system libraries are missing on this server."""
+
+    status_code = 503
+
+
+def load_weasyprint() -> Any:
+    """WeasyPrint, imported now; `PdfUnavailable` when it or Pango cannot be loaded."""
+    try:
+        import weasyprint
+    except (ImportError, OSError) as exc:
+        raise PdfUnavailable(
+            N_(
+                "PDFs cannot be made on this server: WeasyPrint or its system libraries (Pango) are "
+                "missing (%(error)s)"
+            ),
+            error=str(exc).splitlines()[0] if str(exc) else type(exc).__name__,
+        ) from None
+    # Its INFO lines narrate every layout step; a server's log keeps its warnings only.
+    logging.getLogger("weasyprint.progress").setLevel(logging.WARNING)
+    return weasyprint
+
+
+@dataclass(frozen=True)
+class PdfFile:
+    filename: str
+    content: bytes
+    pages: int
+    media_type: str = PDF_MEDIA_TYPE
+
+
+def brief_filename(acronym: str, cycle: str, audience: str) -> str:
+    stem = re.sub(r"[^A-Za-z0-9_-]+", "-", f"cop-brief-{acronym}-{cycle}-{audience}").strip("-")[:100]
+    return f"{stem}.pdf"
+
+
+def scorecard_context(card: ScorecardRead, audience: str) -> dict[str, Any]:
+    """What the scorecard page and the brief both show beside the card: words and the levels chart."""
+    median_label = (
+        gettext("peer median") if card.position.ranked else gettext("peer median (none published yet)")
+    )
+    bars = [
+        AreaBar(area.name, area.level, area.self_level, card.position.areas[area.key].median)
+        for area in card.areas
+    ]
+    return {
+        "card": card,
+        "audience": audience,
+        "audience_note": gettext(AUDIENCE_NOTES[audience]),
+        "change_words": translated(CHANGE_WORDS),
+        "level_meanings": translated(LEVEL_MEANINGS),
+        "levels_chart": area_levels_chart("area-levels", bars, median_label),
+    }
+
+
+def next_steps(card: ScorecardRead) -> list[str]:
+    """The brief's "what to do next": one step per flag, then the open expectations."""
+    keys = [flag.key for flag in card.flags]
+    steps = [gettext(NEXT_STEPS[key]) for key in NEXT_STEPS if key in keys]
+    if card.figures.overdue and "milestones_overdue_30" not in keys:
+        steps.append(gettext("Close or reschedule the overdue milestones."))
+    for item in card.expectations:
+        if item.state not in DONE_STATES:
+            steps.append(gettext("Answer or act on the donor expectation: %(text)s", text=item.text))
+    return steps
+
+
+def brief_html(card: ScorecardRead, audience: str) -> str:
+    """The brief as HTML, in the current language (the same environment factory as the pages)."""
+    locale = current_locale()
+    return (
+        template_environment()
+        .get_template(BRIEF_TEMPLATE)
+        .render(
+            **scorecard_context(card, audience),
+            lang=locale,
+            direction=text_direction(locale),
+            levels={level: gettext(name) for level, name in LEVELS.items()},
+            flag_labels=translated(FLAG_LABELS),
+            state_labels=translated(STATE_LABELS),
+            steps=next_steps(card),
+            printed_on=clock.today().isoformat(),
+        )
+    )
+
+
+def html_to_pdf(html: str) -> tuple[bytes, int]:
+    """Lay out and write the PDF: tagged (headings, tables), with its title and language (PDF/UA-1)."""
+    weasyprint = load_weasyprint()
+    document = weasyprint.HTML(string=html, base_url=None).render()
+    return document.write_pdf(pdf_variant="pdf/ua-1"), len(document.pages)
+
+
+async def brief_pdf(org_id: int, cycle: str, audience: str, today: dt.date | None = None) -> PdfFile:
+    """The champion's brief of an organization in a cycle at an already resolved audience."""
+    load_weasyprint()
+    card = await scorecard_read(org_id, cycle, audience, today)
+    html = brief_html(card, audience)
+    content, pages = await anyio.to_thread.run_sync(html_to_pdf, html)
+    return PdfFile(brief_filename(card.organization.acronym, card.cycle.name, audience), content, pages)

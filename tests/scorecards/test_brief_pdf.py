@@ -1,0 +1,153 @@
+"""The champion's brief (PDF): what it says, to whom, and what happens without WeasyPrint."""
+
+from __future__ import annotations
+
+import builtins
+import datetime as dt
+import subprocess
+from pathlib import Path
+
+import httpx
+import pytest
+import time_machine
+
+from models.errors import UserError
+from models.words import speaking
+from scorecards.brief import PdfUnavailable, brief_html, brief_pdf
+from scorecards.cards import scorecard_read
+from tests.api.support import org_id
+from tests.conftest import TODAY
+from tests.scorecards.test_export_confidentiality import INTERNAL, OPEN_CYCLE, PEER_ONLY, plant_markers
+
+DONOR = "donor@demo.cop-tracker.example"
+FOCAL = "focal.nra@demo.cop-tracker.example"
+SECRETARIAT = "secretariat@demo.cop-tracker.example"
+
+
+@pytest.fixture(autouse=True)
+def frozen_clock():
+    with time_machine.travel(dt.datetime.combine(TODAY, dt.time(10), tzinfo=dt.UTC), tick=False):
+        yield
+
+
+@pytest.fixture
+async def planted(demo) -> None:
+    await plant_markers()
+
+
+def pdf_text(content: bytes) -> str:
+    assert content.startswith(b"%PDF-")
+    return subprocess.run(
+        ["pdftotext", "-layout", "-", "-"], input=content, capture_output=True, check=True
+    ).stdout.decode()
+
+
+def pdf_info(content: bytes) -> str:
+    return subprocess.run(["pdfinfo", "-"], input=content, capture_output=True, check=True).stdout.decode()
+
+
+def brief_url(org: int, cycle: str = "2026-H1") -> str:
+    return f"/api/organizations/{org}/scorecards/{cycle}/brief.pdf"
+
+
+async def test_the_brief_shows_the_scorecards_numbers_on_two_pages_at_most(
+    client: httpx.AsyncClient, demo, sign_in
+) -> None:
+    nra = await org_id("NRA")
+    headers = await sign_in(DONOR)
+    card = (await client.get(f"/api/organizations/{nra}/scorecards/2026-H1", headers=headers)).json()
+    response = await client.get(brief_url(nra), headers=headers)
+    assert response.status_code == 200, response.text
+    assert response.headers["content-type"] == "application/pdf"
+    assert response.headers["content-disposition"] == 'attachment; filename="cop-brief-NRA-2026-H1-donor.pdf"'
+    text = pdf_text(response.content)
+    assert "2026-H1" in text and "NRA" in text
+    assert str(card["figures"]["index"]) in text
+    for area in card["areas"]:
+        assert area["name"] in text
+    info = pdf_info(response.content)
+    assert "Title:           NRA brief 2026-H1" in info
+    assert "Tagged:          yes" in info
+    assert int(info.split("Pages:")[1].split()[0]) <= 2
+    assert "A4" in info
+
+
+async def test_the_brief_is_in_the_readers_language_right_to_left_for_arabic(demo) -> None:
+    nra = await org_id("NRA")
+    card = await scorecard_read(nra, "2026-H1", "donor", TODAY)
+    with speaking("ar"):
+        html = brief_html(card, "donor")
+        arabic = pdf_text((await brief_pdf(nra, "2026-H1", "donor", TODAY)).content)
+    assert '<html lang="ar" dir="rtl">' in html
+    with speaking("fr"):
+        french = brief_html(card, "donor")
+    assert '<html lang="fr" dir="ltr">' in french and "Résumé" in french
+    assert "2026-H1" in arabic
+
+
+async def test_internal_text_never_reaches_a_donors_or_peers_brief(planted) -> None:
+    nra = await org_id("NRA")
+    for audience in ("donor", "peer"):
+        text = pdf_text((await brief_pdf(nra, OPEN_CYCLE, audience, TODAY)).content)
+        assert INTERNAL.lower() not in text.lower(), audience
+        assert PEER_ONLY.lower() not in text.lower(), audience
+    # The control: the internal brief does print the marker (an expectation answer's note).
+    assert INTERNAL in pdf_text((await brief_pdf(nra, OPEN_CYCLE, "internal", TODAY)).content)
+
+
+@pytest.mark.parametrize(
+    ("email", "cycle", "query", "status"),
+    [
+        (DONOR, "2026-H2", "", 404),  # not published: the same answer as the scorecard JSON
+        (DONOR, "2026-H1", "?audience=internal", 403),
+        (FOCAL, "2026-H1", "?audience=internal", 200),
+        (SECRETARIAT, "2026-H1", "?lang=xx", 400),
+    ],
+)
+async def test_the_brief_follows_the_scorecards_audience_rules(
+    client: httpx.AsyncClient, demo, sign_in, email: str, cycle: str, query: str, status: int
+) -> None:
+    nra = await org_id("NRA")
+    headers = await sign_in(email)
+    card = await client.get(f"/api/organizations/{nra}/scorecards/{cycle}{query}", headers=headers)
+    brief = await client.get(brief_url(nra, cycle) + query, headers=headers)
+    assert brief.status_code == status, brief.text
+    if "lang" not in query:
+        assert card.status_code == status
+    if status >= 400:
+        assert brief.json()["detail"]
+    assert (await client.get(brief_url(nra))).status_code == 401
+
+
+async def test_without_weasyprint_the_api_answers_503_in_its_error_shape(
+    client: httpx.AsyncClient, demo, sign_in, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    real_import = builtins.__import__
+
+    def no_weasyprint(name: str, *args, **kwargs):
+        if name == "weasyprint":
+            raise OSError("cannot load library 'libpango-1.0-0'")
+        return real_import(name, *args, **kwargs)
+
+    monkeypatch.setattr(builtins, "__import__", no_weasyprint)
+    response = await client.get(brief_url(await org_id("NRA")), headers=await sign_in(DONOR))
+    assert response.status_code == 503
+    body = response.json()
+    assert "WeasyPrint" in body["detail"] and "libpango" in body["detail"]
+    assert body["errors"] == [] or isinstance(body["errors"], list)
+    with pytest.raises(PdfUnavailable) as refused:
+        await brief_pdf(1, "2026-H1", "donor")
+    assert isinstance(refused.value, UserError)
+
+
+def test_cli_brief_writes_a_pdf_and_prints_one_line(cli, demo, tmp_path: Path) -> None:
+    target = tmp_path / "nra.pdf"
+    result = cli("brief", "--cycle", "2026-H1", "--org", "nra", "--audience", "donor", "-o", str(target))
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.count("\n") == 1 and "brief of NRA, 2026-H1, audience donor" in result.stdout
+    assert "2026-H1" in pdf_text(target.read_bytes())
+    missing = cli("brief", "--cycle", "2026-H1", "--org", "NOPE", "-o", str(tmp_path / "x.pdf"))
+    assert missing.returncode == 2 and "no organization with acronym 'NOPE'" in missing.stderr
+    unpublished = cli("brief", "--cycle", "2026-H2", "--org", "NRA", "-o", str(tmp_path / "y.pdf"))
+    assert unpublished.returncode == 2 and "no scorecards have been published" in unpublished.stderr
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["nra.pdf"]
