@@ -262,6 +262,16 @@ def cmd_brief(args: argparse.Namespace) -> int:
     )
 
 
+def cmd_report(args: argparse.Namespace) -> int:
+    from scorecards.commands import run_report_command
+
+    return _run(
+        lambda: run_report_command(
+            cycle=args.cycle, audience=args.audience, output=args.output, lang=args.lang
+        )
+    )
+
+
 class TerminalProgress:
     """Long work says what it is doing on a terminal (one line on stderr, rewritten in place);
     when stderr is no terminal (cron, a pipe) it stays silent and only the summary is printed."""
@@ -456,6 +466,15 @@ def build_parser() -> argparse.ArgumentParser:
     brief.add_argument("--lang", default=None, choices=("en", "fr", "es", "ar"), help="language of the brief")
     brief.add_argument("-o", "--output", required=True, help="PDF file to write")
     brief.set_defaults(func=cmd_brief)
+
+    report = sub.add_parser("report", help="write the cycle report (every organization) as a PDF")
+    report.add_argument("--cycle", required=True, help="cycle name, e.g. 2025-H2")
+    report.add_argument("--audience", default="donor", choices=AUDIENCES)
+    report.add_argument(
+        "--lang", default=None, choices=("en", "fr", "es", "ar"), help="language of the report"
+    )
+    report.add_argument("-o", "--output", required=True, help="PDF file to write")
+    report.set_defaults(func=cmd_report)
 
     backup = sub.add_parser(
         "backup", help="write a backup of the database while it runs (see README, Backups)"

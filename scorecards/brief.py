@@ -30,6 +30,7 @@ from scorecards.workbook.answers import STATE_LABELS
 
 PDF_MEDIA_TYPE = "application/pdf"
 BRIEF_TEMPLATE = "briefs/brief.html.jinja"
+REPORT_TEMPLATE = "briefs/report.html.jinja"
 # What a champion can do about each flag the engine raises, in the order the brief lists them.
 NEXT_STEPS = {
     "champion_missing": N_("Name a senior champion for the organization."),
@@ -144,3 +145,89 @@ async def brief_pdf(org_id: int, cycle: str, audience: str, today: dt.date | Non
     html = brief_html(card, audience)
     content, pages = await anyio.to_thread.run_sync(html_to_pdf, html)
     return PdfFile(brief_filename(card.organization.acronym, card.cycle.name, audience), content, pages)
+
+
+# A level counts as "internalized" in the cycle report from here up (docs/design.md "PDF briefs").
+STRONG_LEVEL = 3
+CHAMPION_FLAGS = ("champion_missing", "champion_below_deputy")
+
+
+async def index_trend(cycle: str, audience: str, today: dt.date | None) -> list[tuple[str, float]]:
+    """The peer median index in each cycle up to `cycle` that the audience may read."""
+    from models.errors import NotFound
+    from scorecards.loader import find_cycle
+    from scorecards.service import comparison_read
+
+    current, _, cycles = await find_cycle(cycle)
+    points = []
+    for earlier in cycles:
+        if earlier.period_start > current.period_start:
+            break
+        try:
+            median = (await comparison_read(earlier.name, audience, None, today)).peer_median.get("index")
+        except NotFound:
+            continue
+        if median is not None:
+            points.append((earlier.name, float(median)))
+    return points
+
+
+def system_figures(result: Any) -> dict[str, Any]:
+    """The cycle report's first page: counts over the comparison's rows (the Summary's numbers)."""
+    rows = result.items
+    types = sorted({row.org_type_label for row in rows})
+    strong = {
+        area.key: {
+            "all": sum(getattr(row, f"{area.key}_level") >= STRONG_LEVEL for row in rows),
+            **{
+                kind: sum(
+                    getattr(row, f"{area.key}_level") >= STRONG_LEVEL
+                    for row in rows
+                    if row.org_type_label == kind
+                )
+                for kind in types
+            },
+        }
+        for area in result.areas
+    }
+    shares = sorted(row.on_time_share for row in rows if row.on_time_share is not None)
+    return {
+        "types": types,
+        "type_counts": {kind: sum(row.org_type_label == kind for row in rows) for kind in types},
+        "strong": strong,
+        "deputy_champions": sum(not any(flag in row.flags for flag in CHAMPION_FLAGS) for row in rows),
+        "median_on_time": shares[len(shares) // 2] if shares else None,
+        "overdue": sum(row.overdue for row in rows),
+        "expectations_met": sum(row.expectations_met for row in rows),
+        "expectations_total": sum(row.expectations_total for row in rows),
+    }
+
+
+async def report_pdf(cycle: str, audience: str, today: dt.date | None = None) -> PdfFile:
+    """The cycle report: system-wide figures and the trend, then one page per organization."""
+    from scorecards.service import comparison_read
+    from scorecards.svg import index_history_chart
+
+    load_weasyprint()
+    result = await comparison_read(cycle, audience, None, today)
+    locale = current_locale()
+    html = (
+        template_environment()
+        .get_template(REPORT_TEMPLATE)
+        .render(
+            result=result,
+            audience=audience,
+            audience_note=gettext(AUDIENCE_NOTES[audience]),
+            figures=system_figures(result),
+            trend_chart=index_history_chart("median-index", await index_trend(cycle, audience, today)),
+            change_words=translated(CHANGE_WORDS),
+            flag_labels=translated(FLAG_LABELS),
+            strong_level=STRONG_LEVEL,
+            lang=locale,
+            direction=text_direction(locale),
+            printed_on=clock.today().isoformat(),
+        )
+    )
+    content, pages = await anyio.to_thread.run_sync(html_to_pdf, html)
+    stem = re.sub(r"[^A-Za-z0-9_-]+", "-", f"cop-report-{result.cycle.name}-{audience}").strip("-")[:100]
+    return PdfFile(f"{stem}.pdf", content, pages)

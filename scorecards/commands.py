@@ -133,10 +133,25 @@ async def run_brief_command(cycle: str, acronym: str, audience: str, output: str
     started = time.perf_counter()
     with speaking(lang or current_locale()):
         brief = await brief_pdf(int(rows[0]["id"]), cycle, audience, clock.today())
-    write_atomically(path, brief.content)
+    return written(path, brief, started, f"brief of {rows[0]['acronym']}, {cycle}, audience {audience}")
+
+
+def written(path: Path, pdf: Any, started: float, what: str) -> int:
+    """Put the PDF in place and say so in one line, with its pages, size and time."""
+    write_atomically(path, pdf.content)
     seconds = time.perf_counter() - started
-    print(
-        f"Wrote {output}: brief of {rows[0]['acronym']}, {cycle}, audience {audience}, "
-        f"{brief.pages} page(s), {len(brief.content) // 1024} KB in {seconds:.2f} s."
-    )
+    print(f"Wrote {path}: {what}, {pdf.pages} page(s), {len(pdf.content) // 1024} KB in {seconds:.2f} s.")
     return 0
+
+
+async def run_report_command(cycle: str, audience: str, output: str, lang: str | None) -> int:
+    """`cop-tracker report`: the cycle report as a PDF file."""
+    from models.words import current_locale, speaking
+    from scorecards.brief import load_weasyprint, report_pdf
+
+    path = checked_destination(output, "pdf")
+    load_weasyprint()
+    started = time.perf_counter()
+    with speaking(lang or current_locale()):
+        report = await report_pdf(cycle, audience, clock.today())
+    return written(path, report, started, f"cycle report {cycle}, audience {audience}")

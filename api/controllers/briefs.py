@@ -16,10 +16,15 @@ from api.controllers.exports import Language, download, speaking_export
 from api.controllers.scorecards import Audience
 from api.openapi import error_spec
 from models.clock import today
-from scorecards.brief import PDF_MEDIA_TYPE, brief_pdf
+from scorecards.brief import PDF_MEDIA_TYPE, brief_pdf, report_pdf
 from scorecards.service import resolve_audience
 
-allow({"GET /api/organizations/{org_id}/scorecards/{cycle}/brief.pdf": "signed_in"})
+allow(
+    {
+        "GET /api/organizations/{org_id}/scorecards/{cycle}/brief.pdf": "signed_in",
+        "GET /api/scorecards/{cycle}/report.pdf": "signed_in",
+    }
+)
 
 
 class BriefController(Controller):
@@ -44,3 +49,14 @@ class BriefController(Controller):
         resolved = resolve_audience(caller.audience_for(org_id), audience)
         with speaking_export(lang):
             return download(await brief_pdf(org_id, cycle, resolved, today()))
+
+    @get("/scorecards/{cycle:str}/report.pdf", media_type=PDF_MEDIA_TYPE, responses={503: error_spec(503)})
+    async def report(
+        self, caller: CallerDep, cycle: PathText, audience: Audience = None, lang: Language = None
+    ) -> Response[bytes]:
+        """The cycle report as a PDF: system-wide figures (level 3 or more per area and type, champions,
+        timeliness, most improved, expectations met, the median index over cycles), then one page per
+        organization; the audience rules of the comparison JSON."""
+        resolved = resolve_audience(caller.comparison_audience, audience)
+        with speaking_export(lang):
+            return download(await report_pdf(cycle, resolved, today()))

@@ -13,7 +13,7 @@ import time_machine
 
 from models.errors import UserError
 from models.words import speaking
-from scorecards.brief import PdfUnavailable, brief_html, brief_pdf
+from scorecards.brief import PdfUnavailable, brief_html, brief_pdf, report_pdf
 from scorecards.cards import scorecard_read
 from tests.api.support import org_id
 from tests.conftest import TODAY
@@ -85,12 +85,15 @@ async def test_the_brief_is_in_the_readers_language_right_to_left_for_arabic(dem
     assert "2026-H1" in arabic
 
 
+@pytest.mark.slow  # six PDFs: about 3 s
 async def test_internal_text_never_reaches_a_donors_or_peers_brief(planted) -> None:
     nra = await org_id("NRA")
     for audience in ("donor", "peer"):
         text = pdf_text((await brief_pdf(nra, OPEN_CYCLE, audience, TODAY)).content)
         assert INTERNAL.lower() not in text.lower(), audience
         assert PEER_ONLY.lower() not in text.lower(), audience
+        report = pdf_text((await report_pdf(OPEN_CYCLE, audience, TODAY)).content)
+        assert INTERNAL.lower() not in report.lower(), audience
     # The control: the internal brief does print the marker (an expectation answer's note).
     assert INTERNAL in pdf_text((await brief_pdf(nra, OPEN_CYCLE, "internal", TODAY)).content)
 
@@ -150,4 +153,30 @@ def test_cli_brief_writes_a_pdf_and_prints_one_line(cli, demo, tmp_path: Path) -
     assert missing.returncode == 2 and "no organization with acronym 'NOPE'" in missing.stderr
     unpublished = cli("brief", "--cycle", "2026-H2", "--org", "NRA", "-o", str(tmp_path / "y.pdf"))
     assert unpublished.returncode == 2 and "no scorecards have been published" in unpublished.stderr
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["nra.pdf"]
+    report = cli("report", "--cycle", "2026-H1", "--audience", "donor", "-o", str(tmp_path / "cycle.pdf"))
+    assert report.returncode == 0, report.stderr
+    assert (
+        report.stdout.count("\n") == 1 and "cycle report 2026-H1, audience donor, 15 page(s)" in report.stdout
+    )
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["cycle.pdf", "nra.pdf"]
+
+
+async def test_the_cycle_report_has_system_figures_then_a_page_per_organization(
+    client: httpx.AsyncClient, demo, sign_in
+) -> None:
+    headers = await sign_in(DONOR)
+    comparison = (await client.get("/api/scorecards/2026-H1", headers=headers)).json()
+    response = await client.get("/api/scorecards/2026-H1/report.pdf", headers=headers)
+    assert response.status_code == 200, response.text
+    assert response.headers["content-disposition"] == 'attachment; filename="cop-report-2026-H1-donor.pdf"'
+    pages = pdf_text(response.content).split("\f")
+    assert "cycle report 2026-H1" in pages[0] and "Most improved" in pages[0]
+    assert len([page for page in pages if page.strip()]) == 1 + len(comparison["items"])
+    for row, page in zip(comparison["items"], pages[1:], strict=False):
+        assert row["acronym"] in page and str(row["index"]) in page
+    assert "Tagged:          yes" in pdf_info(response.content)
+    unpublished = await client.get("/api/scorecards/2026-H2/report.pdf", headers=headers)
+    assert unpublished.status_code == 404 and unpublished.json()["detail"]
+    assert (
+        await client.get("/api/scorecards/2026-H1/report.pdf?audience=internal", headers=headers)
+    ).status_code == 403
