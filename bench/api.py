@@ -32,9 +32,14 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-from _common import bench_parser
 
 REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(
+    0, str(REPO)
+)  # bench._common resolves alike when run as a script and when a server imports this module
+
+from bench._common import bench_parser  # noqa: E402
+
 WRK = "/usr/bin/wrk"
 FOCAL = "focal.nra@demo.cop-tracker.example"
 PATH = "/api/organizations/{org_id}/commitments"

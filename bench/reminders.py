@@ -27,9 +27,13 @@ import tempfile
 import time
 from pathlib import Path
 
-from _common import bench_parser
-
 REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(
+    0, str(REPO)
+)  # bench._common resolves alike when run as a script and when a server imports this module
+
+from bench._common import bench_parser  # noqa: E402
+
 ANCHOR = dt.date(2026, 11, 22)
 
 

@@ -37,9 +37,14 @@ import time
 from pathlib import Path
 
 import httpx
-from _common import bench_parser
 
 REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(
+    0, str(REPO)
+)  # bench._common resolves alike when run as a script and when a server imports this module
+
+from bench._common import bench_parser  # noqa: E402
+
 WRK = "/usr/bin/wrk"
 DONOR = "donor@demo.cop-tracker.example"
 
