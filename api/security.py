@@ -106,10 +106,12 @@ class SecurityHeadersMiddleware:
         self.settings = settings
         self.page_headers = security_headers("/", settings)
         self.schema_headers = security_headers("/schema", settings)
-        # An emailed link's token is in the path: no request the page makes names it in a Referer,
-        # not even to our own static files and their logs (docs/design.md "Invitations and password reset").
+        # An emailed link's token is in the path: a request the page makes names only the site's origin
+        # in its Referer, never the path, not even to our own static files and their logs; unlike
+        # no-referrer, the form's POST still carries its Origin, which the CSRF check reads
+        # (docs/design.md "Invitations and password reset").
         self.token_headers = [
-            (name, b"no-referrer" if name == b"referrer-policy" else value)
+            (name, b"strict-origin" if name == b"referrer-policy" else value)
             for name, value in self.page_headers
         ]
 

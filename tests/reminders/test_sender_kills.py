@@ -94,7 +94,7 @@ async def test_twenty_kills_of_the_sender_lose_nothing_and_repeat_at_most_one_me
 
         timer = None
         if moment == "after start":
-            timer = threading.Timer(rng.uniform(0.2, 4.0), process.send_signal, (signal.SIGKILL,))
+            timer = threading.Timer(rng.uniform(0.2, 1.5), process.send_signal, (signal.SIGKILL,))
             timer.start()
         else:
             smtp_server.handler.after_accept = kill
