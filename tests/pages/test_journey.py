@@ -63,7 +63,9 @@ async def focal_point_adds_a_commitment_a_milestone_and_an_update(page: Any, due
     await page.get_by_role("button", name="Add the update").click()
     url_field = page.locator("#field-evidence_url_0")
     assert await url_field.get_attribute("aria-invalid") == "true"
-    assert "Link 1 url" in await page.locator("#error-evidence_url_0").inner_text()
+    assert (
+        "Link 1: the address of an evidence link" in await page.locator("#error-evidence_url_0").inner_text()
+    )
     assert await page.get_by_label("What happened").input_value() == SECRET
     assert await page.locator("#field-evidence_title_0").input_value() == "Board paper"
     await screenshot(page, "journey-02-update-form-with-error")
