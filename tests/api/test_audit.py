@@ -125,3 +125,11 @@ async def test_no_one_can_rewrite_the_audit_log(demo, statement: str) -> None:
     await audit.record(SYSTEM, "create", "thing", 1, None, {"a": 1})
     with pytest.raises(Exception, match="append-only"):
         await fetch(statement)
+
+
+async def test_an_id_past_the_databases_integers_is_a_400_not_a_server_error(
+    client: httpx.AsyncClient, demo, sign_in
+) -> None:
+    headers = await sign_in(SECRETARIAT)
+    for query in ("before_id=922813560212", "actor_id=922813560212"):
+        assert (await client.get(f"/api/audit?{query}", headers=headers)).status_code == 400, query
