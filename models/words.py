@@ -26,12 +26,14 @@ from pathlib import Path
 from typing import Any
 
 import jinja2
+import jinja2.nodes
 from babel import Locale, negotiate_locale
 from babel.dates import format_date as babel_format_date
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from babel.numbers import format_decimal, format_percent
 from babel.support import NullTranslations, Translations
+from markupsafe import Markup
 
 ROOT = Path(__file__).resolve().parent.parent
 LOCALE_DIR = ROOT / "locale"
@@ -113,6 +115,59 @@ def end_side(locale: str | None = None) -> str:
     return "left" if text_direction(locale) == "rtl" else "right"
 
 
+# Unicode's isolates (docs/design.md "Languages"): LRI starts a left-to-right run, FSI one whose
+# direction its first strong letter decides, PDI ends either. Inside them a code keeps its order.
+LRI = "\u2066"
+FSI = "\u2068"
+PDI = "\u2069"
+
+
+def ltr(value: object, locale: str | None = None) -> str:
+    """A code that reads left to right (a cycle such as 2026-H1, an email address, a reference) as
+    plain text inside a sentence: between LRI and PDI in a right-to-left language, so that Arabic's
+    bidi does not turn 2026-H1 into H1-2026; unchanged in any other language."""
+    text = str(value)
+    if not text or text_direction(locale) != "rtl" or (text.startswith(LRI) and text.endswith(PDI)):
+        return text
+    return f"{LRI}{text}{PDI}"
+
+
+def isolate(value: object, locale: str | None = None) -> str:
+    """What people write (an acronym, a name) set apart as plain text inside a sentence in a
+    right-to-left language: its own first letter decides its direction (FSI ... PDI)."""
+    text = str(value)
+    return f"{FSI}{text}{PDI}" if text and text_direction(locale) == "rtl" else text
+
+
+# The parameters of a Python-formatted message that always hold a code read left to right: in a
+# right-to-left language they are isolated where the sentence is formatted (`ltr()`), so no caller
+# has to remember it. Templates say it themselves with the `ltr` filter.
+LTR_PARAMS = frozenset({"cycle", "cycle_name", "email"})
+
+
+def isolated_params(params: Mapping[str, Any], locale: str | None = None) -> dict[str, Any]:
+    """`params` with the codes of `LTR_PARAMS` isolated (in a right-to-left language only)."""
+    if text_direction(locale) != "rtl":
+        return dict(params)
+    return {
+        key: ltr(value, locale) if key in LTR_PARAMS and isinstance(value, str) else value
+        for key, value in params.items()
+    }
+
+
+@jinja2.pass_eval_context
+def ltr_filter(eval_ctx: jinja2.nodes.EvalContext, value: object) -> object:
+    """`{{ cycle | ltr }}`: in an HTML template a `<bdi dir="ltr">` (WeasyPrint honours it, where a
+    `<bdi>` left to decide its own direction stays right to left), in a text template the isolates
+    of `ltr()`; unchanged in a language written left to right. Attributes, `<title>` and
+    `<option>` cannot hold markup: there `ltr_text` gives the isolates."""
+    if value is None or value == "" or text_direction() != "rtl":
+        return value
+    if eval_ctx.autoescape:
+        return Markup('<bdi dir="ltr">%s</bdi>') % (value,)
+    return ltr(value)
+
+
 def language_name(code: str) -> str:
     """A language in its own words ("Français", "العربية"), as a language chooser shows it."""
     name = Locale.parse(code).get_display_name(code) or code
@@ -137,19 +192,19 @@ def speaking(locale: str) -> Iterator[None]:
 def gettext(message: str, **params: Any) -> str:
     """`message` in the current language, with `%(name)s` placeholders filled from `params`."""
     text = translations(current_locale()).gettext(message)
-    return text % params if params else text
+    return text % isolated_params(params) if params else text
 
 
 def ngettext(singular: str, plural: str, count: int, **params: Any) -> str:
     """The singular or plural form for `count` in the current language; `%(num)s` is the count."""
     text = translations(current_locale()).ngettext(singular, plural, count)
-    return text % {"num": format_number(count), **params}
+    return text % isolated_params({"num": format_number(count), **params})
 
 
 def translate(message: str, params: Mapping[str, Any] | None = None, locale: str | None = None) -> str:
     """A message named earlier (with `N_`) in a given language, its parameters filled in."""
     text = translations(locale or current_locale()).gettext(message)
-    return text % dict(params) if params else text
+    return text % isolated_params(params, locale) if params else text
 
 
 def format_date(value: dt.date | str | None, pattern: str = LONG_DATE) -> str:
@@ -334,6 +389,9 @@ def template_environment(*, strict: bool = False, email: bool = False) -> jinja2
     env.filters["status_label"] = status_label
     env.filters["status_word"] = status_word
     env.filters["role_label"] = role_label
+    env.filters["ltr"] = ltr_filter
+    env.filters["ltr_text"] = ltr
+    env.filters["isolate"] = isolate
     env.globals["current_locale"] = current_locale
     env.globals["text_direction"] = text_direction
     env.globals["start_side"] = start_side

@@ -121,3 +121,47 @@ async def test_a_donors_journey_in_arabic_reads_right_to_left(
         await check(page, "lang-ar-05-account")
     finally:
         await context.close()
+
+
+# Where the glyphs of a code stand on screen, left to right: the x of its first four characters (the
+# year) and of its last two (the half), measured with Range.getClientRects on the rendered line.
+CODE_GLYPHS = """(node) => {
+  const text = node.firstChild;
+  const x = (start, end) => {
+    const range = document.createRange();
+    range.setStart(text, start);
+    range.setEnd(text, end);
+    return range.getClientRects()[0].left;
+  };
+  const at = text.data.search(/\\d{4}-H\\d/);
+  return {year: x(at, at + 4), half: x(at + 5, at + 7), code: text.data.substr(at, 7)};
+}"""
+
+
+async def test_a_cycle_code_inside_an_arabic_sentence_reads_2026_h1(
+    browser: Any, live_server: Any, live_demo: Any
+) -> None:
+    """In an Arabic sentence, the bidi algorithm draws a bare 2026-H1 as H1-2026 (the year at the
+    right); isolated left to right (docs/design.md "Languages"), the year stands at the left."""
+    context = await context_in(browser, live_server, "ar-EG")
+    page = await context.new_page()
+    try:
+        await sign_in(page, f"donor@{DEMO_DOMAIN}")
+        code = page.locator("main .lead bdi[dir=ltr]").first
+        glyphs = await code.evaluate(CODE_GLYPHS)
+        assert glyphs["code"] == live_demo.cycles[-1]
+        assert glyphs["year"] < glyphs["half"], glyphs
+        # The control: the same code bare in the same sentence is drawn the other way round.
+        bare = await page.evaluate_handle(
+            """() => {
+              const p = document.createElement("p");
+              p.textContent = document.querySelector("main .lead").textContent;
+              document.querySelector("main").append(p);
+              return p;
+            }"""
+        )
+        reversed_glyphs = await bare.evaluate(CODE_GLYPHS)
+        assert reversed_glyphs["code"] == glyphs["code"]
+        assert reversed_glyphs["year"] > reversed_glyphs["half"], reversed_glyphs
+    finally:
+        await context.close()

@@ -43,6 +43,10 @@ def pdf_text(content: bytes) -> str:
     ).stdout.decode()
 
 
+# The direction marks, embeddings and isolates pdftotext writes around right-to-left text.
+BIDI_CONTROLS = re.compile("[\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+
+
 def pdf_info(content: bytes) -> str:
     return subprocess.run(["pdfinfo", "-"], input=content, capture_output=True, check=True).stdout.decode()
 
@@ -78,15 +82,33 @@ async def test_the_brief_is_in_the_readers_language_right_to_left_for_arabic(dem
     card = await scorecard_read(nra, "2026-H1", "donor", TODAY)
     with speaking("ar"):
         html = brief_html(card, "donor")
-        arabic = pdf_text((await brief_pdf(nra, "2026-H1", "donor", TODAY)).content)
+        arabic_pdf = (await brief_pdf(nra, "2026-H1", "donor", TODAY)).content
+        arabic = pdf_text(arabic_pdf)
     assert '<html lang="ar" dir="rtl">' in html
     with speaking("fr"):
         french = brief_html(card, "donor")
     assert '<html lang="fr" dir="ltr">' in french and "Résumé" in french
-    # pdftotext writes an RTL line in display order, where "2026-H1" (digits, a hyphen, Latin)
-    # reads "H1-2026"; bidi controls around it are dropped before looking.
-    shown = re.sub("[\u200e\u200f\u202a-\u202e\u2066-\u2069]", "", arabic)
-    assert "2026-H1" in shown or "H1-2026" in shown
+    # pdftotext writes a left-to-right run of an RTL line in display order: the cycle, isolated
+    # (docs/design.md "Languages"), is drawn 2026-H1, never H1-2026 as the bare code would be.
+    # Its bidi controls are dropped before looking.
+    shown = BIDI_CONTROLS.sub("", arabic)
+    assert "2026-H1" in shown and "H1-2026" not in shown
+    # So is an ISO date, which Arabic's bidi would draw 30-06-2026.
+    assert "2026-06-30" in shown and "30-06-2026" not in shown
+    # The PDF's title (its metadata: plain text, no markup) isolates the cycle with Unicode's
+    # controls; the English title is unchanged.
+    title = pdf_info(arabic_pdf).split("Title:")[1].splitlines()[0]
+    assert "\u20662026-H1\u2069" in title and "<bdi" not in title
+
+
+@pytest.mark.slow  # the cycle report of 14 organizations in Arabic: about 5 s
+async def test_the_arabic_cycle_report_draws_codes_and_dates_left_to_right(demo) -> None:
+    with speaking("ar"):
+        arabic = pdf_text((await report_pdf("2026-H1", "donor", TODAY)).content)
+    shown = BIDI_CONTROLS.sub("", arabic)
+    first_page = shown.split("\f")[0]
+    assert "2026-H1" in first_page.splitlines()[0] and "H1-2026" not in shown
+    assert "2026-06-30" in first_page and "30-06-2026" not in shown
 
 
 @pytest.mark.slow  # six PDFs: about 3 s
