@@ -22,7 +22,7 @@ from openpyxl.worksheet.properties import PageSetupProperties
 from openpyxl.worksheet.table import Table, TableColumn, TableStyleInfo
 from openpyxl.worksheet.worksheet import Worksheet
 
-from models.words import gettext
+from models.words import gettext, text_direction
 from scorecards.cells import xlsx_values
 from scorecards.workbook import styles
 
@@ -112,6 +112,8 @@ def print_setup(ws: Any, *, orientation: str = "landscape", pages_tall: int = 0)
     ws.print_options.horizontalCentered = True
     if not pages_tall:
         ws.print_title_rows = "1:1"
+    if text_direction() == "rtl":  # an Arabic sheet reads from the right: column A at the right edge
+        ws.sheet_view.rightToLeft = True
 
 
 def finish_sheet(ws: Any, spec: SheetSpec, headers: Sequence[str], rows: int) -> None:

@@ -17,8 +17,10 @@ from openpyxl import load_workbook
 
 from models.caller import SYSTEM
 from models.engine import fetch
+from models.words import speaking
 from scorecards.exports import comparison_file
 from tests.conftest import TODAY
+from tests.scorecards.test_brief_pdf import BIDI_CONTROLS
 from tests.scorecards.workbooks import SHEETS, kind_and_value, openpyxl_rows, xml_parts
 
 SOFFICE = shutil.which("soffice")
@@ -99,6 +101,34 @@ async def test_libreoffice_prints_every_sheet_one_page_wide(demo, tmp_path: Path
     for name, (marker, last) in edges.items():
         printed = [page for page in pages[1:] if marker in " ".join(page.split())]
         assert printed and all(last in page for page in printed), name
+
+
+@pytest.mark.skipif(shutil.which("pdftotext") is None, reason="pdftotext (poppler-utils) is not installed")
+async def test_an_arabic_workbook_reads_right_to_left_and_prints_like_the_english_one(
+    demo, tmp_path: Path
+) -> None:
+    """An Arabic workbook's sheets are right to left (column A at the right edge); printed, it takes
+    as many pages as the English one: no column spills onto a page of its own."""
+    printed = {}
+    for locale in ("en", "ar"):
+        with speaking(locale):
+            content = (await comparison_file(SYSTEM, "2026-H1", "donor", None, "xlsx", today=TODAY)).content
+        sheets = {
+            name: part for name, part in xml_parts(content).items() if name.startswith("xl/worksheets/sheet")
+        }
+        assert sheets and all((b'rightToLeft="1"' in part) == (locale == "ar") for part in sheets.values())
+        source = tmp_path / f"comparison-{locale}.xlsx"
+        source.write_bytes(content)
+        pdf = tmp_path / f"printed-{locale}.pdf"
+        pdf.write_bytes(resave_with_libreoffice(source, tmp_path / locale, "pdf"))
+        info = subprocess.run(["pdfinfo", str(pdf)], capture_output=True, text=True, check=True).stdout
+        printed[locale] = int(info.split("Pages:")[1].split()[0])
+        text = subprocess.run(
+            ["pdftotext", "-layout", str(pdf), "-"], capture_output=True, text=True, check=True
+        )
+        read_me = BIDI_CONTROLS.sub("", text.stdout.split("\f")[0])
+        assert "2026-H1" in read_me and "H1-2026" not in read_me  # the title's cycle, isolated
+    assert printed["ar"] == printed["en"], printed
 
 
 def kind(value: object) -> tuple[str, object]:
