@@ -79,6 +79,7 @@ class Figures:
     socket_errors: str
     timeouts: int
     non_2xx: int
+    max_ms: float = 0.0
 
 
 def every_item(url: str, headers: dict[str, str]) -> list[Any]:
@@ -155,9 +156,15 @@ def wrk(url: str, seconds: int, connections: int, headers: dict[str, str]) -> Fi
     for name, value in headers.items():
         args += ["-H", f"{name}: {value}"]
     out = subprocess.run([*args, url], capture_output=True, text=True, timeout=seconds + 30).stdout
+    return parse_wrk(out)
+
+
+def parse_wrk(out: str) -> Figures:
+    """The figures of wrk's report (run with --latency)."""
     rate = re.search(r"Requests/sec:\s+([\d.]+)", out)
+    latency = re.search(r"Latency\s+\S+\s+\S+\s+(\S+)", out)  # average, deviation, max
     p50, p99 = re.search(r"50%\s+([\d.]+\w+)", out), re.search(r"99%\s+([\d.]+\w+)", out)
-    if rate is None or p50 is None or p99 is None:
+    if rate is None or latency is None or p50 is None or p99 is None:
         raise SystemExit(f"wrk failed:\n{out}")
     errors = re.search(r"Socket errors: (.*)", out)
     timeouts = re.search(r"timeout (\d+)", out)
@@ -169,6 +176,7 @@ def wrk(url: str, seconds: int, connections: int, headers: dict[str, str]) -> Fi
         socket_errors=errors.group(1) if errors else "none",
         timeouts=int(timeouts.group(1)) if timeouts else 0,
         non_2xx=int(non_2xx.group(1)) if non_2xx else 0,
+        max_ms=milliseconds(latency.group(1)),
     )
 
 
