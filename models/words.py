@@ -168,10 +168,15 @@ def ltr_filter(eval_ctx: jinja2.nodes.EvalContext, value: object) -> object:
     return ltr(value)
 
 
+def sentence(text: str) -> str:
+    """Text shown on its own (a flash, a form's refusal, a heading): its first letter a capital, the
+    rest as written (a service's message starts in lower case, to be quoted inside another)."""
+    return text[:1].upper() + text[1:]
+
+
 def language_name(code: str) -> str:
     """A language in its own words ("Français", "العربية"), as a language chooser shows it."""
-    name = Locale.parse(code).get_display_name(code) or code
-    return name[:1].upper() + name[1:]
+    return sentence(Locale.parse(code).get_display_name(code) or code)
 
 
 def current_locale() -> str:

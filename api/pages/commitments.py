@@ -27,7 +27,7 @@ from models.services import updates as update_service
 from models.services.owners import possible_owners
 from models.timeline import watch_state
 from models.vocabulary import COMMITMENT_STATUSES, MILESTONE_STATUSES
-from models.words import N_, gettext, status_label
+from models.words import N_, gettext, sentence, status_label
 
 ORG = "/organizations/{org_id:int}"
 
@@ -304,7 +304,7 @@ class CommitmentPages(PageController):
                 caller, milestone_id, {"status": "done", "completed_on": completed}, version_of(form)
             )
         except UserError as exc:
-            return redirect(request, back, exc.message[:1].upper() + exc.message[1:], kind="error")
+            return redirect(request, back, sentence(exc.message), kind="error")
         return redirect(
             request, back, gettext("Milestone “%(title)s” marked done.", title=milestone["title"])
         )

@@ -17,7 +17,7 @@ from api.access import RedirectToLogin
 from api.pages.render import render
 from models.caller import ANONYMOUS, Caller
 from models.errors import UserError
-from models.words import N_, gettext
+from models.words import N_, gettext, sentence
 
 log = logging.getLogger("cop_tracker.pages")
 
@@ -47,7 +47,7 @@ def error_page(request: Request[Any, Any, Any], status: int, message: str) -> Re
         "error.html.jinja",
         http_status=status,
         title=gettext(TITLES.get(status, N_("Something went wrong"))),
-        message=message[:1].upper() + message[1:] if message else "",
+        message=sentence(message),
         status_code=status,
     )
     html = request.app.template_engine.get_template(page.template_name).render(**page.context)

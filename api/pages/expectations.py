@@ -16,7 +16,6 @@ from api.controllers.updates import read_files
 from api.pages.errors import PageController
 from api.pages.forms import optional_date, version_of
 from api.pages.render import read_form, read_form_lists, redirect, refusal, render
-from api.pages.reviews import sentence
 from models import evidence_files
 from models.caller import Caller
 from models.errors import UserError
@@ -24,7 +23,7 @@ from models.services import expectation_answers, expectations
 from models.services.areas import list_areas
 from models.services.cycles import list_cycles, open_cycle
 from models.vocabulary import ANSWER_REVIEW_LABELS, EXPECTATION_ANSWER_LABELS
-from models.words import N_, gettext
+from models.words import N_, gettext, sentence
 from reminders import workflow
 
 ADMIN = "/admin/expectations"
@@ -142,7 +141,7 @@ class AdminExpectationPages(PageController):
                 caller, expectation_id, {"active": active}, version_of(form)
             )
         except UserError as exc:
-            return redirect(request, f"{ADMIN}/{expectation_id}", sentence(exc), "error")
+            return redirect(request, f"{ADMIN}/{expectation_id}", sentence(exc.message), "error")
         done = (
             N_("Expectation restored.")
             if active
@@ -167,7 +166,7 @@ class AdminExpectationPages(PageController):
                 form.get("question", ""),
             )
         except UserError as exc:
-            return redirect(request, back, sentence(exc), "error")
+            return redirect(request, back, sentence(exc.message), "error")
         done = N_("Answer confirmed.") if form.get("decision") == "confirm" else N_("Question sent.")
         return redirect(request, back, gettext(done))
 

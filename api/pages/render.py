@@ -23,7 +23,7 @@ from models.caller import Caller
 from models.errors import InvalidFields, UserError
 from models.signing import signature, signed_by
 from models.vocabulary import LEVELS, ORG_TYPE_LABELS
-from models.words import gettext
+from models.words import gettext, sentence
 
 FLASH_COOKIE = "cop_flash"
 FLASH_KINDS = ("success", "error", "info")
@@ -120,7 +120,7 @@ def form_errors(exc: UserError) -> dict[str, str]:
     the top of the form."""
     errors: dict[str, str] = {}
     for error in exc.errors if isinstance(exc, InvalidFields) else [exc]:
-        errors.setdefault(error.field or "_form", error.message[:1].upper() + error.message[1:])
+        errors.setdefault(error.field or "_form", sentence(error.message))
     return errors
 
 

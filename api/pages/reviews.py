@@ -22,7 +22,7 @@ from models.services import practice, review_rounds, reviews
 from models.services.areas import list_areas
 from models.services.cycles import list_cycles
 from models.vocabulary import ASSESSMENT_LABELS
-from models.words import N_, gettext
+from models.words import N_, gettext, sentence
 
 REVIEW_PAGE_ACCESS = {
     "GET /reviews": "signed_in",
@@ -37,10 +37,6 @@ REVIEW_PAGE_ACCESS = {
     "POST /admin/review-rounds/{round_id}/open": "secretariat",
     "POST /admin/review-rounds/{round_id}/close": "secretariat",
 }
-
-
-def sentence(exc: UserError) -> str:
-    return exc.message[:1].upper() + exc.message[1:]
 
 
 class ReviewPages(PageController):
@@ -73,7 +69,7 @@ class ReviewPages(PageController):
         try:
             await reviews.add_comment(caller, review_id, form)
         except UserError as exc:
-            return redirect(request, f"/reviews/{review_id}", sentence(exc), "error")
+            return redirect(request, f"/reviews/{review_id}", sentence(exc.message), "error")
         return redirect(
             request, f"/reviews/{review_id}#area-{form.get('area', '')}", "Comment saved as a draft."
         )
@@ -83,7 +79,7 @@ class ReviewPages(PageController):
         try:
             await reviews.submit_review(caller, review_id)
         except UserError as exc:
-            return redirect(request, f"/reviews/{review_id}", sentence(exc), "error")
+            return redirect(request, f"/reviews/{review_id}", sentence(exc.message), "error")
         from reminders.workflow import queue_review_submitted
 
         await queue_review_submitted(request.app.state.settings, review_id)
@@ -99,7 +95,7 @@ class ReviewPages(PageController):
         try:
             await reviews.add_reply(caller, comment_id, form)
         except UserError as exc:
-            return redirect(request, f"/reviews/{review_id}", sentence(exc), "error")
+            return redirect(request, f"/reviews/{review_id}", sentence(exc.message), "error")
         return redirect(request, f"/reviews/{review_id}#comment-{comment_id}", "Reply added.")
 
 
@@ -135,7 +131,7 @@ class AdminReviewRoundPages(PageController):
                 },
             )
         except UserError as exc:
-            return redirect(request, "/admin/review-rounds", sentence(exc), "error")
+            return redirect(request, "/admin/review-rounds", sentence(exc.message), "error")
         return redirect(
             request, f"/admin/review-rounds/{created['id']}", "Round created with proposed pairs."
         )
@@ -189,7 +185,7 @@ async def _move(
     try:
         await action(caller, round_id)
     except UserError as exc:
-        return redirect(request, f"/admin/review-rounds/{round_id}", sentence(exc), "error")
+        return redirect(request, f"/admin/review-rounds/{round_id}", sentence(exc.message), "error")
     return redirect(request, f"/admin/review-rounds/{round_id}", done)
 
 

@@ -22,7 +22,7 @@ from models.services import organizations as organization_service
 from models.services import submission_comments
 from models.services import submissions as submission_service
 from models.vocabulary import NOT_SUBMITTED_STATUSES
-from models.words import N_, gettext
+from models.words import N_, gettext, sentence
 from reminders import report_emails
 from scorecards import publishing
 from scorecards.report import submission_report
@@ -105,7 +105,7 @@ def assessment_errors(exc: UserError, area_key: str) -> dict[str, str]:
             message = on_link(int(line.group(1)) + 1, message)
         if field in ASSESSMENT_FIELDS:
             field = f"{field}-{area_key}"
-        errors.setdefault(field, message[:1].upper() + message[1:])
+        errors.setdefault(field, sentence(message))
     return errors
 
 
@@ -166,7 +166,7 @@ class SubmissionPages(PageController):
         try:
             await call()
         except UserError as exc:
-            return redirect(request, here, exc.message[:1].upper() + exc.message[1:], kind="error")
+            return redirect(request, here, sentence(exc.message), kind="error")
         return redirect(request, here, gettext(DONE[action], cycle=cycle))
 
     @post(SUBMISSION + "/submit")
@@ -222,7 +222,7 @@ class SubmissionPages(PageController):
             if exc.field in ("comment", "confirm_return"):
                 return await self._page(request, caller, org_id, cycle, form, exc)
             here = f"/organizations/{org_id}/submissions/{cycle}"
-            return redirect(request, here, exc.message[:1].upper() + exc.message[1:], kind="error")
+            return redirect(request, here, sentence(exc.message), kind="error")
         return redirect(
             request, f"/organizations/{org_id}/submissions/{cycle}", gettext(DONE["return"], cycle=cycle)
         )
@@ -254,7 +254,7 @@ class SubmissionPages(PageController):
             )
         except UserError as exc:
             if exc.status_code != 400:
-                return redirect(request, here, exc.message[:1].upper() + exc.message[1:], kind="error")
+                return redirect(request, here, sentence(exc.message), kind="error")
             return await self._page(request, caller, org_id, cycle, form, exc, assessed_area=area_key)
         message = gettext("The %(area)s assessment was saved.", area=saved["area_name"])
         if saved["self_level"] >= 3 and not any(e["state"] != "rejected" for e in saved["evidence"]):
@@ -315,6 +315,6 @@ class SubmissionPages(PageController):
             if exc.field in ("confirm_publish", "publish_early"):
                 return await self._preview(request, caller, org_id, cycle, form, exc)
             here = f"/organizations/{org_id}/submissions/{cycle}"
-            return redirect(request, here, exc.message[:1].upper() + exc.message[1:], kind="error")
+            return redirect(request, here, sentence(exc.message), kind="error")
         here = safe_next(form["next"]) if form.get("next") else f"/organizations/{org_id}/submissions/{cycle}"
         return redirect(request, here, gettext(DONE["publish"], cycle=cycle))

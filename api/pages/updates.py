@@ -21,7 +21,7 @@ from models.services import cycles as cycle_service
 from models.services import milestones as milestone_service
 from models.services import organizations as organization_service
 from models.services import updates as update_service
-from models.words import N_, gettext, ngettext
+from models.words import N_, gettext, ngettext, sentence
 
 EVIDENCE_ROWS = 3
 FILES_FIELD = "evidence_files"
@@ -84,7 +84,7 @@ def errors_for_rows(exc: UserError, rows: list[int]) -> dict[str, str]:
             row = rows[int(match.group(1))]
             field = f"evidence_{match.group(2)}_{row}"
             message = on_link(row + 1, message)
-        errors.setdefault(field, message[:1].upper() + message[1:])
+        errors.setdefault(field, sentence(message))
     return errors
 
 

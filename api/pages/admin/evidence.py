@@ -20,7 +20,7 @@ from models.paging import Paging
 from models.services import assessments as assessment_service
 from models.services import evidence as evidence_service
 from models.services.verification import evidence_to_verify
-from models.words import N_, gettext
+from models.words import N_, gettext, sentence
 from reminders.workflow import decide_evidence, decide_update_evidence
 
 
@@ -60,7 +60,7 @@ class AdminEvidencePages(PageController):
                 form.get("reason", ""),
             )
         except UserError as exc:
-            return redirect(request, "/admin/evidence", exc.message[:1].upper() + exc.message[1:], "error")
+            return redirect(request, "/admin/evidence", sentence(exc.message), "error")
         done = N_("Verified: %(link)s.") if row["state"] == "verified" else N_("Rejected: %(link)s.")
         return redirect(request, "/admin/evidence", gettext(done, link=row["url"]))
 
@@ -71,7 +71,7 @@ class AdminEvidencePages(PageController):
         try:
             row = await evidence_service.verify_evidence(caller, evidence_id)
         except UserError as exc:
-            return redirect(request, back, exc.message[:1].upper() + exc.message[1:], "error")
+            return redirect(request, back, sentence(exc.message), "error")
         return redirect(request, back, gettext("Verified: %(link)s.", link=row["title"] or row["url"]))
 
     @post("/{evidence_id:int}/reject")
@@ -84,5 +84,5 @@ class AdminEvidencePages(PageController):
                 request.app.state.settings, caller, evidence_id, "reject", form.get("reason", "")
             )
         except UserError as exc:
-            return redirect(request, back, exc.message[:1].upper() + exc.message[1:], "error")
+            return redirect(request, back, sentence(exc.message), "error")
         return redirect(request, back, gettext("Rejected: %(link)s.", link=row["title"] or row["url"]))

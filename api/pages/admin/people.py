@@ -17,7 +17,7 @@ from models.errors import UserError
 from models.services import organizations as organization_service
 from models.services import people as people_service
 from models.vocabulary import ORG_SCOPED_ROLES, ROLES, SENIORITIES
-from models.words import N_, gettext, role_label, seniority_label
+from models.words import N_, gettext, role_label, seniority_label, sentence
 from reminders import account_emails
 
 
@@ -130,7 +130,7 @@ class AdminPeoplePages(PageController):
         try:
             person = await account_emails.resend_invitation(request.app.state.settings, caller, person_id)
         except UserError as exc:
-            return redirect(request, back, exc.message[:1].upper() + exc.message[1:], kind="error")
+            return redirect(request, back, sentence(exc.message), kind="error")
         return redirect(request, back, gettext("Invitation sent again to %(email)s.", email=person["email"]))
 
     async def _person_page(
@@ -191,7 +191,7 @@ class AdminPeoplePages(PageController):
             role, org_id = role_and_organization(form)
             await people_service.add_role(caller, person_id, role, org_id)
         except UserError as exc:
-            return redirect(request, here, exc.message[:1].upper() + exc.message[1:], kind="error")
+            return redirect(request, here, sentence(exc.message), kind="error")
         return redirect(request, here, gettext("Role %(role)s granted.", role=role_label(role)))
 
     @post("/{person_id:int}/roles/{role_id:int}/remove")
@@ -202,5 +202,5 @@ class AdminPeoplePages(PageController):
         try:
             await people_service.remove_role(caller, person_id, role_id)
         except UserError as exc:
-            return redirect(request, here, exc.message[:1].upper() + exc.message[1:], kind="error")
+            return redirect(request, here, sentence(exc.message), kind="error")
         return redirect(request, here, gettext("Role removed."))

@@ -18,7 +18,7 @@ from api.pages.render import redirect, render
 from models.caller import Caller
 from models.errors import UserError
 from models.paging import Paging
-from models.words import gettext
+from models.words import gettext, sentence
 
 
 class AdminReminderPages(PageController):
@@ -56,9 +56,7 @@ class AdminReminderPages(PageController):
         try:
             row = await retry_reminder(caller, reminder_id)
         except UserError as exc:
-            return redirect(
-                request, "/admin/reminders?status=failed", exc.message[:1].upper() + exc.message[1:], "error"
-            )
+            return redirect(request, "/admin/reminders?status=failed", sentence(exc.message), "error")
         return redirect(
             request,
             "/admin/reminders?status=failed",
