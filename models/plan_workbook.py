@@ -3,7 +3,8 @@ versions, drop-down lists for area and status, dates as dates (docs/design.md "I
 
 Its sheets and headers are what `models.services.plan_roundtrip` reads back, and what
 `models.plan_files.SYNONYMS` knows. Text that a spreadsheet would run as a formula (starting with
-`=`, `+`, `-`, `@`, tab or carriage return) is stored as text with the quote prefix.
+`=`, `+`, `-`, `@`, tab or carriage return) is stored as text with the quote prefix, as
+`models.cells` decides for every workbook.
 
 Pure: rows in, xlsx bytes out.
 """
@@ -20,6 +21,8 @@ from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 
+from models.cells import clean_text, looks_like_formula
+
 COMMITMENTS_SHEET = "Commitments"
 MILESTONES_SHEET = "Milestones"
 LISTS_SHEET = "Lists"
@@ -30,7 +33,6 @@ MILESTONE_HEADERS = (
     "Milestone id", "Milestone version", "Commitment id", "Commitment (for reference)", "Milestone title",
     "Due date", "Status", "Completed on", "Timeframe as imported",
 )  # fmt: skip
-FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
 DATE_FORMAT = "yyyy-mm-dd"
 WIDTHS = {"Title": 60, "Description": 60, "Milestone title": 50, "Commitment (for reference)": 40}
 
@@ -38,10 +40,9 @@ WIDTHS = {"Title": 60, "Description": 60, "Milestone title": 50, "Commitment (fo
 def _put(ws: Any, row: int, column: int, value: Any) -> None:
     cell = ws.cell(row=row, column=column)
     if isinstance(value, str):
-        value = "".join(c for c in value if c in "\t\n\r" or ord(c) >= 32)[:32_767]
-        cell.value = value
+        cell.value = clean_text(value)
         cell.data_type = "s"  # never a formula, whatever the text starts with
-        if value.startswith(FORMULA_TRIGGERS):
+        if looks_like_formula(value):
             cell.quotePrefix = True
         return
     cell.value = value

@@ -3,7 +3,7 @@
 UTF-8 with a byte-order mark, because that is how Excel recognises UTF-8 when it opens a CSV file
 (organization names carry accents); `utf-8-sig` reads it back in Python. Numbers are written as
 numbers, dates as ISO dates, missing values as empty fields, and text a spreadsheet would evaluate
-gets a leading apostrophe (see `scorecards.cells`).
+gets a leading apostrophe (see `models.cells`).
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from typing import TextIO
 
 import pandas as pd
 
-from scorecards.cells import csv_value
+from models.cells import csv_value
 from scorecards.workbook.sheet import Column, column_values
 
 CSV_ENCODING = "utf-8-sig"

@@ -13,9 +13,9 @@ from typing import Any
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.cell.cell import Cell
 
+from models.cells import text_cell, xlsx_value
 from models.vocabulary import LEVELS, ORG_TYPE_LABELS
 from models.words import N_, gettext
-from scorecards.cells import text_cell, xlsx_value
 from scorecards.workbook import styles
 from scorecards.workbook.sheet import print_setup
 

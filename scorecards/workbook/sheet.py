@@ -22,8 +22,8 @@ from openpyxl.worksheet.properties import PageSetupProperties
 from openpyxl.worksheet.table import Table, TableColumn, TableStyleInfo
 from openpyxl.worksheet.worksheet import Worksheet
 
+from models.cells import xlsx_values
 from models.words import gettext, text_direction
-from scorecards.cells import xlsx_values
 from scorecards.workbook import styles
 
 

@@ -12,6 +12,8 @@ from openpyxl.cell import WriteOnlyCell
 from openpyxl.formatting.rule import ColorScaleRule
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 
+from models.cells import text_cell
+
 BRAND = "1F4E79"  # dark blue of the header rows
 HEADER_FONT = Font(bold=True, color="FFFFFF")
 HEADER_FILL = PatternFill("solid", start_color=BRAND, end_color=BRAND)
@@ -31,8 +33,6 @@ MAX_WIDTH = 60.0
 
 
 def header_cell(ws: Any, text: str) -> WriteOnlyCell:
-    from scorecards.cells import text_cell
-
     return text_cell(
         ws,
         text,

@@ -11,7 +11,7 @@ import pandas as pd
 import pytest
 from openpyxl import Workbook, load_workbook
 
-from scorecards.cells import csv_value, looks_like_formula, plain_value
+from models.cells import csv_value, looks_like_formula, plain_value
 from scorecards.csv_export import CSV_ENCODING, frame_csv_bytes
 from scorecards.workbook.sheet import Column, SheetSpec, write_frame_sheet
 

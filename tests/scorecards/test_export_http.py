@@ -16,8 +16,8 @@ import time_machine
 from openpyxl import load_workbook
 
 from models.caller import SYSTEM
+from models.cells import csv_value
 from scorecards import exports
-from scorecards.cells import csv_value
 from scorecards.exports import comparison_export, safe_filename
 from scorecards.service import comparison, comparison_mapping
 from tests.conftest import TODAY

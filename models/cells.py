@@ -1,4 +1,5 @@
-"""Cell values that a spreadsheet cannot mistake for a formula: the one place that decides.
+"""Cell values that a spreadsheet cannot mistake for a formula: the one place that decides, for the
+donor exports (scorecards/) and the plan workbook (models/plan_workbook.py) alike.
 
 A title such as `=HYPERLINK("http://x","y")` typed by one organization would otherwise run in a donor's
 Excel ("formula injection"). docs/design.md: text that begins with `=`, `+`, `-`, `@`, tab or carriage return
