@@ -98,9 +98,8 @@ class ExpectationAnswerController(Controller):
         secretariat again; 409 when there is no answer yet or the report is locked."""
         form = await request.form()
         files = await read_files(form)
-        for item in files:
-            item["title"] = str(form.get("title") or "") if len(files) == 1 else ""
-        row = await expectation_answers.add_answer_files(caller, org_id, cycle, expectation_id, files)
+        title = str(form.get("title") or "")
+        row = await expectation_answers.add_answer_files(caller, org_id, cycle, expectation_id, files, title)
         return shape(row, ExpectationAnswerRead)
 
     @post("/{expectation_id:int}/review", status_code=HTTP_200_OK)

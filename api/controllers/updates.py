@@ -126,10 +126,8 @@ class EvidenceController(Controller):
         files = await read_files(form)
         if not files:
             raise UserError(N_("send the file as the multipart field 'file'"), field="file")
-        for item in files:
-            item["visibility"] = str(form.get("visibility") or "internal")
-            item["title"] = str(form.get("title") or "") if len(files) == 1 else ""
-        return shapes(await evidence.add_files(caller, update_id, files), EvidenceRead)
+        title, visibility = str(form.get("title") or ""), str(form.get("visibility") or "internal")
+        return shapes(await evidence.add_files(caller, update_id, files, title, visibility), EvidenceRead)
 
     @get(
         "/evidence/{evidence_id:int}/file",

@@ -243,9 +243,18 @@ async def _editable_update(caller: Caller, update_id: int) -> int:
     return int(update[0]["organization_id"])
 
 
-async def add_files(caller: Caller, update_id: int, files: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Attach files to an update: all of them or none (a refused file leaves nothing behind)."""
-    checked = checked_files(files)
+def titled(files: list[dict[str, Any]], title: str) -> list[dict[str, Any]]:
+    """Uploads with the title sent beside them: it names a lone file; several files are each known
+    by their file name."""
+    return [{**item, "title": title if len(files) == 1 else ""} for item in files]
+
+
+async def add_files(
+    caller: Caller, update_id: int, files: list[dict[str, Any]], title: str = "", visibility: str = "internal"
+) -> list[dict[str, Any]]:
+    """Attach files to an update, at one visibility: all of them or none (a refused file leaves
+    nothing behind)."""
+    checked = checked_files([{**item, "visibility": visibility} for item in titled(files, title)])
     if not checked:
         raise UserError(N_("send at least one file"), field="file")
     await _editable_update(caller, update_id)  # refused before anything is written

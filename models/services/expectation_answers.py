@@ -30,7 +30,7 @@ from models.services.common import (
     visibility,
 )
 from models.services.cycles import cycle_by_name
-from models.services.evidence import checked_files, stored
+from models.services.evidence import checked_files, stored, titled
 from models.services.submissions import reopen_approved
 from models.tables import ExpectationAnswer, ExpectationAnswerFile, ExpectationStatus
 from models.vocabulary import EXPECTATION_ANSWERS, visibilities_for
@@ -274,17 +274,25 @@ async def _insert_file(caller: Caller, answer_id: int, row: dict[str, Any]) -> i
 
 
 async def add_answer_files(
-    caller: Caller, org_id: int, cycle_name: str, expectation_id: int, files: list[dict[str, Any]]
+    caller: Caller,
+    org_id: int,
+    cycle_name: str,
+    expectation_id: int,
+    files: list[dict[str, Any]],
+    title: str = "",
 ) -> dict[str, Any]:
-    """Attach evidence files to an answer already given: the answer is saved again as it is, so it
-    waits for the secretariat again and a change to an approved report reopens it."""
+    """Attach evidence files to an answer already given (`title` names a lone file): the answer is
+    saved again as it is, so it waits for the secretariat again and a change to an approved report
+    reopens it."""
     if not files:
         raise UserError(N_("send at least one file"), field="file")
     require_editor(caller, org_id, "expectation answer")
     current = await _one(caller, org_id, cycle_name, expectation_id)
     if not current["answered"]:
         raise Conflict(N_("answer the expectation before adding evidence files"), field="answer")
-    data = {k: current[k] for k in ("answer", "note", "note_visibility", "evidence")} | {"files": files}
+    data = {k: current[k] for k in ("answer", "note", "note_visibility", "evidence")} | {
+        "files": titled(files, title)
+    }
     return await save_answer(caller, org_id, cycle_name, expectation_id, data, int(current["version"]))
 
 
