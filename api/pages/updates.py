@@ -88,6 +88,29 @@ def errors_for_rows(exc: UserError, rows: list[int]) -> dict[str, str]:
     return errors
 
 
+def added_message(evidence: list[dict[str, Any]]) -> str:
+    """What a new update came with, said as it is: links, files, or both, each counted."""
+    files = sum(1 for item in evidence if item.get("file_key"))
+    links = len(evidence) - files
+    if links and files:
+        return gettext(
+            "Progress update added with %(links)s and %(files)s.",
+            links=ngettext("%(num)s evidence link", "%(num)s evidence links", links),
+            files=ngettext("%(num)s file", "%(num)s files", files),
+        )
+    if files:
+        return ngettext(
+            "Progress update added with %(num)s file.", "Progress update added with %(num)s files.", files
+        )
+    if links:
+        return ngettext(
+            "Progress update added with %(num)s evidence link.",
+            "Progress update added with %(num)s evidence links.",
+            links,
+        )
+    return gettext("Progress update added.")
+
+
 class UpdatePages(PageController):
     path = ORG
 
@@ -168,15 +191,8 @@ class UpdatePages(PageController):
             return await self._form(
                 request, caller, org_id, commitment, form, errors_for_rows(exc, rows), error_status(exc)
             )
-        links = len(row.get("evidence", []))  # links and files
         return redirect(
             request,
             f"/organizations/{org_id}/commitments/{commitment_id}#update-{row['id']}",
-            ngettext(
-                "Progress update added with %(num)s evidence link.",
-                "Progress update added with %(num)s evidence links.",
-                links,
-            )
-            if links
-            else gettext("Progress update added."),
+            added_message(row.get("evidence", [])),
         )

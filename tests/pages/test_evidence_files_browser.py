@@ -33,7 +33,7 @@ async def test_a_pdf_is_uploaded_previewed_and_rejected(page: Any, live_demo: An
     await assert_accessible(page)
     await page.get_by_role("button", name="Add the update").click()
     await page.wait_for_load_state("domcontentloaded")
-    assert "Progress update added with 1 evidence link." in await page.locator(".flash").inner_text()
+    assert "Progress update added with 1 file." in await page.locator(".flash").inner_text()
     assert await page.get_by_role("link", name="signed-policy.pdf").count() == 1
     await log_out(page)
 

@@ -10,6 +10,7 @@ from typing import Any
 import httpx
 from markupsafe import escape
 
+from api.pages.updates import added_message
 from models.engine import fetch
 from tests.pages.support import flash_of, visitor
 
@@ -162,6 +163,14 @@ async def test_the_update_form_adds_evidence_and_points_errors_at_the_right_link
     assert [(r["url"], r["visibility"], r["self_level"]) for r in rows] == [
         ("https://files.example.org/report", "donor", 3)
     ]
+
+
+def test_the_added_update_says_what_came_with_it_links_files_or_both() -> None:
+    link, file = {"file_key": None}, {"file_key": "ab12"}
+    assert added_message([]) == "Progress update added."
+    assert added_message([link, link]) == "Progress update added with 2 evidence links."
+    assert added_message([file]) == "Progress update added with 1 file."
+    assert added_message([link, file, file]) == "Progress update added with 1 evidence link and 2 files."
 
 
 async def test_a_commitment_is_owned_by_a_person_of_the_organization(
