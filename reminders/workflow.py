@@ -19,10 +19,8 @@ from typing import Any
 from models.caller import Caller
 from models.clock import utcnow
 from models.engine import fetch, write_transaction
-from models.errors import UserError
 from models.services import assessments, evidence, expectation_answers
 from models.settings import Settings
-from models.words import N_
 from reminders import outbox
 from reminders.check import _outbox_row
 from reminders.emails import context_json, mail_domain, message_id_for
@@ -62,34 +60,19 @@ EVIDENCE_REJECTED = "evidence_rejected"
 EVIDENCE_VERIFIED = "evidence_verified"
 
 
+# Who decides a piece of evidence, by where it was given (docs/design.md "Evidence files").
+DECIDE = {"assessment": assessments.decide_evidence, "update": evidence.decide_evidence}
+
+
 async def decide_evidence(
-    settings: Settings, caller: Caller, evidence_id: int, decision: str, reason: str
+    settings: Settings, caller: Caller, evidence_id: int, decision: str, reason: str, kind: str = "assessment"
 ) -> dict[str, Any]:
-    """Verify or reject a link (secretariat) and tell the focal points in the same transaction."""
+    """Verify or reject an assessment's link, or a progress update's link or file (`kind`), as the
+    secretariat, and tell the focal points in the same transaction."""
     async with write_transaction():
-        row = await assessments.decide_evidence(caller, evidence_id, decision, reason)
-        await queue_evidence_decision(settings, evidence_id)
+        row = await DECIDE[kind](caller, evidence_id, decision, reason)
+        await queue_evidence_decision(settings, evidence_id, kind)
     return row
-
-
-async def decide_update_evidence(
-    settings: Settings, caller: Caller, evidence_id: int, decision: str, reason: str
-) -> dict[str, Any]:
-    """Verify or reject a progress update's link or file (secretariat) and tell the focal points."""
-    if decision not in ("verify", "reject"):
-        raise UserError(N_("decision is verify or reject"), field="decision")
-    async with write_transaction():
-        if decision == "verify":
-            row = await evidence.verify_evidence(caller, evidence_id)
-        else:
-            row = await evidence.reject_evidence(caller, evidence_id, reason)
-        await queue_evidence_decision(settings, evidence_id, "update")
-    return row
-
-
-async def queue_evidence_rejected(settings: Settings, evidence_id: int) -> int:
-    """Kept for callers of the rejection alone; `queue_evidence_decision` tells either decision."""
-    return await queue_evidence_decision(settings, evidence_id)
 
 
 # The decided evidence, from an assessment or from a progress update (docs/design.md "Evidence files").

@@ -21,7 +21,7 @@ from models.errors import UserError
 from models.paging import ListOf, Paging
 from models.services import evidence, updates
 from models.words import N_
-from reminders.workflow import decide_update_evidence
+from reminders.workflow import decide_evidence
 
 FILE_HEADERS = {"Cache-Control": "no-store", "X-Content-Type-Options": "nosniff"}
 # A preview is framed by the secretariat's or organization's own page and runs nothing.
@@ -164,7 +164,7 @@ class EvidenceController(Controller):
         """Verify a link or file, or reject it with a reason (secretariat); the organization's focal
         points are told by email, with the reason when rejected."""
         settings = request.app.state.settings
-        row = await decide_update_evidence(settings, caller, evidence_id, data.decision, data.reason)
+        row = await decide_evidence(settings, caller, evidence_id, data.decision, data.reason, "update")
         return with_etag(row, EvidenceRead)
 
     @get("/evidence/{evidence_id:int}")

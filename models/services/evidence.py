@@ -316,28 +316,39 @@ async def update_evidence(
     return await evidence_row(evidence_id)
 
 
+async def decide_evidence(
+    caller: Caller, evidence_id: int, decision: str, reason: str = ""
+) -> dict[str, Any]:
+    """The secretariat's decision on a link or file: `verify`, or `reject` with a reason."""
+    if decision not in ("verify", "reject"):
+        raise UserError(N_("decision is verify or reject"), field="decision")
+    if decision == "verify":
+        return await verify_evidence(caller, evidence_id)
+    return await reject_evidence(caller, evidence_id, reason)
+
+
+async def _record_decision(
+    caller: Caller, evidence_id: int, action: str, changes: dict[str, Any], already: str
+) -> dict[str, Any]:
+    """Write the secretariat's decision on a link or file not yet decided on (409 `already` if it
+    was), with its audit row."""
+    async with write_transaction():
+        before = await evidence_row(evidence_id)
+        if before["verified_at"] is not None or before["rejected_at"] is not None:
+            raise Conflict(already, field="verified_at", evidence_id=evidence_id)
+        await update_versioned(Evidence, evidence_id, int(before["version"]), changes, "evidence link")
+        await audit.record(caller, action, "evidence", evidence_id, before, await evidence_row(evidence_id))
+    return await evidence_row(evidence_id)
+
+
 async def verify_evidence(caller: Caller, evidence_id: int) -> dict[str, Any]:
     """The secretariat confirms the link supports the claim; records who and when."""
     if not caller.is_secretariat:
         raise Forbidden(N_("only the secretariat verifies evidence"))
-    async with write_transaction():
-        before = await evidence_row(evidence_id)
-        if before["verified_at"] is not None or before["rejected_at"] is not None:
-            raise Conflict(
-                N_("evidence link %(evidence_id)s is already verified"),
-                field="verified_at",
-                evidence_id=evidence_id,
-            )
-        now = utcnow()
-        await update_versioned(
-            Evidence,
-            evidence_id,
-            int(before["version"]),
-            {"verified_by": caller.person_id, "verified_at": now},
-            "evidence link",
-        )
-        await audit.record(caller, "verify", "evidence", evidence_id, before, await evidence_row(evidence_id))
-    return await evidence_row(evidence_id)
+    changes = {"verified_by": caller.person_id, "verified_at": utcnow()}
+    return await _record_decision(
+        caller, evidence_id, "verify", changes, N_("evidence link %(evidence_id)s is already verified")
+    )
 
 
 async def reject_evidence(caller: Caller, evidence_id: int, reason: str) -> dict[str, Any]:
@@ -349,23 +360,10 @@ async def reject_evidence(caller: Caller, evidence_id: int, reason: str) -> dict
     reason = text_block(reason, "reason", 2000).strip()
     if not reason:
         raise UserError(N_("a rejection needs a reason the organization can act on"), field="reason")
-    async with write_transaction():
-        before = await evidence_row(evidence_id)
-        if before["verified_at"] is not None or before["rejected_at"] is not None:
-            raise Conflict(
-                N_("evidence %(evidence_id)s was already decided on"),
-                field="verified_at",
-                evidence_id=evidence_id,
-            )
-        await update_versioned(
-            Evidence,
-            evidence_id,
-            int(before["version"]),
-            {"rejected_by": caller.person_id, "rejected_at": utcnow(), "rejection_reason": reason},
-            "evidence link",
-        )
-        await audit.record(caller, "reject", "evidence", evidence_id, before, await evidence_row(evidence_id))
-    return await evidence_row(evidence_id)
+    changes = {"rejected_by": caller.person_id, "rejected_at": utcnow(), "rejection_reason": reason}
+    return await _record_decision(
+        caller, evidence_id, "reject", changes, N_("evidence %(evidence_id)s was already decided on")
+    )
 
 
 async def evidence_file(caller: Caller, evidence_id: int, preview: bool = False) -> dict[str, Any]:

@@ -21,7 +21,7 @@ from models.services import assessments as assessment_service
 from models.services import evidence as evidence_service
 from models.services.verification import evidence_to_verify
 from models.words import N_, gettext, sentence
-from reminders.workflow import decide_evidence, decide_update_evidence
+from reminders.workflow import decide_evidence
 
 
 class AdminEvidencePages(PageController):
@@ -80,8 +80,8 @@ class AdminEvidencePages(PageController):
         form = await read_form(request)
         back = safe_next(form.get("next") or "/admin/evidence")
         try:
-            row = await decide_update_evidence(
-                request.app.state.settings, caller, evidence_id, "reject", form.get("reason", "")
+            row = await decide_evidence(
+                request.app.state.settings, caller, evidence_id, "reject", form.get("reason", ""), "update"
             )
         except UserError as exc:
             return redirect(request, back, sentence(exc.message), "error")
