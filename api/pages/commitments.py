@@ -13,13 +13,12 @@ from litestar import Request, get, post
 from litestar.response import Redirect, Template
 
 from api.pages.errors import PageController
-from api.pages.forms import optional_date, optional_int, required_date, version_of
+from api.pages.forms import area_options, optional_date, optional_int, required_date, version_of
 from api.pages.login import safe_next
 from api.pages.render import read_form, redirect, refusal, render
 from models.caller import Caller
 from models.clock import today
 from models.errors import Collect, NotFound, UserError
-from models.services import areas as area_service
 from models.services import commitments as commitment_service
 from models.services import milestones as milestone_service
 from models.services import organizations as organization_service
@@ -105,9 +104,6 @@ def as_form(row: dict[str, Any], *fields: str) -> dict[str, str]:
 class CommitmentPages(PageController):
     path = ORG
 
-    async def _areas(self) -> list[tuple[str, str]]:
-        return [(area["key"], area["name"]) for area in (await area_service.list_areas()).items]
-
     async def _commitment_form(
         self,
         request: Request[Any, Any, Any],
@@ -124,7 +120,7 @@ class CommitmentPages(PageController):
             **refusal(exc),
             org=await organization_service.get_organization(caller, org_id),
             commitment=commitment,
-            areas=await self._areas(),
+            areas=await area_options(),
             owners=[(o["id"], o["name"]) for o in await possible_owners(caller, org_id)],
             statuses=[(s, status_label(s)) for s in COMMITMENT_STATUSES],
             form=form,
@@ -165,7 +161,7 @@ class CommitmentPages(PageController):
             "organizations/commitment.html.jinja",
             org=await organization_service.get_organization(caller, org_id),
             commitment=row,
-            area_names=dict(await self._areas()),
+            area_names=dict(await area_options()),
             milestones=milestones,
             updates=list(reversed(updates)),
             can_edit=caller.can_edit(org_id),

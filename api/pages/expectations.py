@@ -14,13 +14,12 @@ from litestar.response import Redirect, Template
 
 from api.controllers.updates import read_files
 from api.pages.errors import PageController
-from api.pages.forms import optional_date, version_of
+from api.pages.forms import area_options, optional_date, version_of
 from api.pages.render import read_form, read_form_lists, redirect, refusal, render
 from models import evidence_files
 from models.caller import Caller
 from models.errors import UserError
 from models.services import expectation_answers, expectations
-from models.services.areas import list_areas
 from models.services.cycles import list_cycles, open_cycle
 from models.vocabulary import ANSWER_REVIEW_LABELS, EXPECTATION_ANSWER_LABELS
 from models.words import N_, gettext, sentence
@@ -48,10 +47,6 @@ def _fields(form: dict[str, str]) -> dict[str, Any]:
     }
 
 
-async def _area_options() -> list[tuple[str, str]]:
-    return [(a["key"], a["name"]) for a in (await list_areas()).items]
-
-
 class AdminExpectationPages(PageController):
     path = ADMIN
 
@@ -72,7 +67,7 @@ class AdminExpectationPages(PageController):
             "admin/expectations.html.jinja",
             **refusal(exc),
             expectations=(await expectations.list_expectations(include_inactive=True)).items,
-            areas=await _area_options(),
+            areas=await area_options(),
             form=form,
             queue=queue,
             review_cycle=review_cycle,
@@ -109,7 +104,7 @@ class AdminExpectationPages(PageController):
             **refusal(exc),
             expectation=row,
             form=form or {**row, "area": row["area"] or "", "due_date": row["due_date"] or ""},
-            areas=await _area_options(),
+            areas=await area_options(),
             wordings=await expectations.wordings(expectation_id),
         )
 

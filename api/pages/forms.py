@@ -1,7 +1,8 @@
 """Turning typed form text into the values services take, with messages that name the field.
 
 Browsers send every field as text; an empty optional field means "none". A value that cannot be
-read raises the same UserError a service would, so the form shows it beside that field.
+read raises the same UserError a service would, so the form shows it beside that field. The
+choices a form offers (`area_options`) are read here too.
 """
 
 from __future__ import annotations
@@ -9,7 +10,13 @@ from __future__ import annotations
 import datetime as dt
 
 from models.errors import UserError
+from models.services.areas import list_areas
 from models.words import N_
+
+
+async def area_options() -> list[tuple[str, str]]:
+    """The areas as a drop-down lists them: (key, name), in the framework's order."""
+    return [(area["key"], area["name"]) for area in (await list_areas()).items]
 
 
 def optional_date(form: dict[str, str], field: str, label: str | None = None) -> dt.date | None:

@@ -16,11 +16,11 @@ from litestar.datastructures import UploadFile
 from litestar.response import Redirect, Template
 
 from api.pages.errors import PageController
+from api.pages.forms import area_options
 from api.pages.render import redirect, refusal, render
 from models.caller import Caller
 from models.errors import UserError
 from models.plan_files import MAX_FILE_BYTES
-from models.services import areas as area_service
 from models.services import organizations as organization_service
 from models.services.common import require_editor
 from models.services.plan_import import import_plan
@@ -58,7 +58,7 @@ class PlanImportPages(PageController):
         carried: str = "",
         exc: UserError | None = None,
     ) -> Template:
-        areas = [(a["key"], a["name"]) for a in (await area_service.list_areas()).items]
+        areas = await area_options()
         return render(
             request,
             caller,

@@ -103,10 +103,7 @@ def field_words(field: str) -> str:
     return FIELD_WORDS.get(field, field.replace("_", " "))
 
 
-def one_line(value: str, field: str, max_length: int, *, required: bool = True) -> str:
-    value = value.strip()
-    if required and not value:
-        raise UserError(N_("%(name)s must not be empty"), field=field, name=field_words(field))
+def _at_most(value: str, field: str, max_length: int) -> None:
     if len(value) > max_length:
         raise UserError(
             N_("%(name)s must have at most %(max_length)s characters"),
@@ -114,19 +111,20 @@ def one_line(value: str, field: str, max_length: int, *, required: bool = True) 
             name=field_words(field),
             max_length=max_length,
         )
+
+
+def one_line(value: str, field: str, max_length: int, *, required: bool = True) -> str:
+    value = value.strip()
+    if required and not value:
+        raise UserError(N_("%(name)s must not be empty"), field=field, name=field_words(field))
+    _at_most(value, field, max_length)
     if any(c in value for c in "\r\n\t\x00"):
         raise UserError(N_("%(name)s must be one line of text"), field=field, name=field_words(field))
     return value
 
 
 def text_block(value: str, field: str, max_length: int = 20_000) -> str:
-    if len(value) > max_length:
-        raise UserError(
-            N_("%(name)s must have at most %(max_length)s characters"),
-            field=field,
-            name=field_words(field),
-            max_length=max_length,
-        )
+    _at_most(value, field, max_length)
     if "\x00" in value:
         raise UserError(N_("%(name)s must not contain NUL characters"), field=field, name=field_words(field))
     return value.strip()
