@@ -12,7 +12,7 @@ from litestar import Controller, Response, get
 from api.access import allow
 from api.auth import CallerDep
 from api.controllers import PathId, PathText
-from api.controllers.exports import Language, download, speaking_export
+from api.controllers.exports import Language, download_in
 from api.controllers.scorecards import Audience
 from api.openapi import error_spec
 from models.clock import today
@@ -47,8 +47,7 @@ class BriefController(Controller):
         """The champion's brief as a PDF of at most two A4 pages: index and rank, the areas with
         counted level, change and peer median, overdue milestones, expectations, flags, next steps."""
         resolved = resolve_audience(caller.audience_for(org_id), audience)
-        with speaking_export(lang):
-            return download(await brief_pdf(org_id, cycle, resolved, today()))
+        return await download_in(lang, brief_pdf, org_id, cycle, resolved, today())
 
     @get("/scorecards/{cycle:str}/report.pdf", media_type=PDF_MEDIA_TYPE, responses={503: error_spec(503)})
     async def report(
@@ -58,5 +57,4 @@ class BriefController(Controller):
         timeliness, most improved, expectations met, the median index over cycles), then one page per
         organization; the audience rules of the comparison JSON."""
         resolved = resolve_audience(caller.comparison_audience, audience)
-        with speaking_export(lang):
-            return download(await report_pdf(cycle, resolved, today()))
+        return await download_in(lang, report_pdf, cycle, resolved, today())

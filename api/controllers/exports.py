@@ -8,9 +8,9 @@ hold up other requests.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Awaitable, Callable, Iterator
 from contextlib import contextmanager
-from typing import Annotated
+from typing import Annotated, Any
 
 from litestar import Controller, Response, get
 from litestar.params import QueryParameter
@@ -67,6 +67,14 @@ def download(file: ExportFile | PdfFile) -> Response[bytes]:
     )
 
 
+async def download_in(
+    lang: str | None, build: Callable[..., Awaitable[ExportFile | PdfFile]], *args: Any
+) -> Response[bytes]:
+    """`build(*args)` in the language asked for, as a download: every export and brief route."""
+    with speaking_export(lang):
+        return download(await build(*args))
+
+
 class ExportController(Controller):
     path = "/api/exports"
     tags = ["exports"]
@@ -84,8 +92,7 @@ class ExportController(Controller):
         lang: Language = None,
     ) -> Response[bytes]:
         """The comparison workbook: Read me, Summary, Trend, Commitments, Milestones, Donor expectations."""
-        with speaking_export(lang):
-            return download(await comparison_file(caller, cycle, audience, peer_type, "xlsx"))
+        return await download_in(lang, comparison_file, caller, cycle, audience, peer_type, "xlsx")
 
     @get("/{cycle:str}/comparison.csv", media_type="text/csv")
     async def comparison_csv(
@@ -98,5 +105,4 @@ class ExportController(Controller):
     ) -> Response[bytes]:
         """The Summary table as CSV, each row led by the cycle and the audience (UTF-8 with a
         byte-order mark, so Excel reads the accents)."""
-        with speaking_export(lang):
-            return download(await comparison_file(caller, cycle, audience, peer_type, "csv"))
+        return await download_in(lang, comparison_file, caller, cycle, audience, peer_type, "csv")
