@@ -8,7 +8,9 @@ each handler: `document_responses(app)` runs once when the app is built, before 
 - a route that needs a sign-in: 401 and 403 (the access table);
 - a write: 403 (CSRF and origin), 409 (a conflict with the records), 413 and 415 (the body), 429;
 - a route that reads `If-Match`: 412 (stale) and 428 (missing);
-- a route that answers 204 says so with no body; `OPTIONS` (the Allow header) is documented as 204.
+- a route that answers 204 says so with no body; `OPTIONS` (the Allow header) is documented as 204;
+- every 429 carries `Retry-After` (whole seconds), every refusal being a `TooManyAttempts`;
+- `/health`, outside `/api/`, answers 503 with its own body (`HealthRead`) while failing.
 """
 
 from __future__ import annotations
@@ -19,11 +21,13 @@ from typing import Any
 from litestar import Litestar
 from litestar.handlers import HTTPRouteHandler
 from litestar.openapi.datastructures import ResponseSpec
+from litestar.openapi.spec import OpenAPIHeader, OpenAPIResponse, OpenAPIType, Schema
 from litestar.types import Empty
 
 from api.access import ACCESS, ANYONE
 from api.guard import WRITE_METHODS
 from api.schemas.auth import ErrorRead
+from api.schemas.health import HealthRead
 
 WORDS = {
     400: "The request cannot be read: a parameter or the body is malformed or refused (see errors).",
@@ -43,6 +47,23 @@ WORDS = {
 
 def error_spec(status: int) -> ResponseSpec:
     return ResponseSpec(data_container=ErrorRead, description=WORDS[status], generate_examples=False)
+
+
+# Routes outside /api/ that answer more than their 200, with what they answer.
+OUTSIDE_API = {
+    "/health": {
+        503: ResponseSpec(
+            data_container=HealthRead,
+            description="Failing: the database cannot be reached or a scheduled job is late (see reasons).",
+            generate_examples=False,
+        )
+    }
+}
+RETRY_AFTER = OpenAPIHeader(
+    schema=Schema(type=OpenAPIType.INTEGER, minimum=1),
+    description="Seconds to wait before trying again.",
+    required=True,
+)
 
 
 TYPED = re.compile(r"\{(\w+):\w+\}")
@@ -79,6 +100,9 @@ def document_responses(app: Litestar) -> None:
                     **{status: error_spec(status) for status in (400, 404)},
                 }
                 continue
+            if route.path in OUTSIDE_API and handler.resolve_include_in_schema():
+                handler.responses = {**OUTSIDE_API[route.path], **(handler.responses or {})}
+                continue
             if not handler.resolve_include_in_schema() or not route.path.startswith("/api/"):
                 continue
             specs: dict[int, Any] = {}
@@ -89,3 +113,15 @@ def document_responses(app: Litestar) -> None:
                 specs[204] = ResponseSpec(None, description="Done; nothing follows.")
             specs.update(handler.responses or {})
             handler.responses = dict(sorted(specs.items()))
+    retry_after_on_429(app)
+
+
+def retry_after_on_429(app: Litestar) -> None:
+    """Name the `Retry-After` header on every 429 of the document (a `ResponseSpec` cannot carry
+    headers): the document is built now, once, and served as patched."""
+    for path_item in (app.openapi_schema.paths or {}).values():
+        for method in ("get", "put", "post", "delete", "patch"):
+            operation = getattr(path_item, method, None)
+            answer = (operation.responses or {}).get("429") if operation is not None else None
+            if isinstance(answer, OpenAPIResponse):
+                answer.headers = {**(answer.headers or {}), "Retry-After": RETRY_AFTER}

@@ -39,3 +39,28 @@ async def test_an_error_answer_has_the_documented_shape(client: httpx.AsyncClien
     refused = await client.get("/api/organizations")
     assert refused.status_code == 401
     assert set(refused.json()) == {"detail", "errors"}
+
+
+async def test_health_documents_its_failing_answer(client: httpx.AsyncClient) -> None:
+    schema = (await client.get("/schema/openapi.json")).json()
+    responses = schema["paths"]["/health"]["get"]["responses"]
+    for status in ("200", "503"):
+        body = responses[status]["content"]["application/json"]["schema"]
+        assert body == {"$ref": "#/components/schemas/HealthRead"}, status
+    health = schema["components"]["schemas"]["HealthRead"]
+    assert set(health["required"]) == {"status", "database", "reasons", "jobs"}
+    assert health["properties"]["status"]["enum"] == ["ok", "failing"]
+
+
+async def test_every_429_names_its_retry_after_header(client: httpx.AsyncClient) -> None:
+    schema = (await client.get("/schema/openapi.json")).json()
+    seen = 0
+    for path, operations in schema["paths"].items():
+        for method, operation in operations.items():
+            if "429" not in operation["responses"]:
+                continue
+            seen += 1
+            header = operation["responses"]["429"].get("headers", {}).get("Retry-After")
+            assert header is not None, (method, path)
+            assert header["required"] is True and header["schema"]["type"] == "integer", (method, path)
+    assert seen >= 10  # every write, and the login
