@@ -2,6 +2,8 @@
 
     python bench/pages.py [--orgs 1000] [--cycles 3] [--rounds 5] [--sizes 100,5000]
                           [--seconds 8] [--connections 64] [--workers 2]
+                          [--organization-page-only] [--keep DIR]
+                          [--database-url postgresql://.../bench_{size}]
 
 Loads the demo into a temporary SQLite file (`cop-tracker demo`), then serves the real app with
 `cop-tracker serve` on a loopback port and times each page as each role over HTTP (the median of
@@ -15,6 +17,10 @@ each of `--sizes` organizations: both served by granian, requested alternately i
 (`--rounds` times each), medians compared. Targets: the page's median at the largest size within
 1.5x its median at the smallest; under wrk (`--connections`, `--workers`) at the largest size, at
 least 30% of the bare endpoint's throughput, no timeouts, p99 at most 3x p50.
+`--organization-page-only` skips the table of pages. `--keep DIR` keeps each size's demo in DIR and
+loads it again only if it is missing (`page-{size}-{cycles}.sqlite`), so a second run skips the
+load. `--database-url` runs the side-by-side part on PostgreSQL: `{size}` in it is replaced by the
+size, and each database named must be empty (the demo is loaded) or hold that demo already (kept).
 Prints figures only; it never fails a build.
 """
 
@@ -128,20 +134,53 @@ def timed_get(client: httpx.Client, url: str) -> float:
     return elapsed
 
 
+def demo_database(args: argparse.Namespace, work: str, size: int) -> str:
+    """The database URL holding the demo of `size` organizations, loaded unless it is already there."""
+    if args.database_url:
+        url = args.database_url.replace("{size}", str(size))
+    else:
+        url = f"sqlite:///{Path(args.keep or work) / f'page-{size}-{args.cycles}.sqlite'}"
+    env = {**os.environ, "DATABASE_URL": url, "SCHEDULER": "off", "PYTHONPATH": str(REPO)}
+    held = subprocess.run([sys.executable, "-c", HELD_ORGANIZATIONS], env=env, cwd=REPO, check=True,
+                          capture_output=True, text=True).stdout.strip()  # fmt: skip
+    if held == str(size):
+        print(f"demo with {size} organizations kept from an earlier run ({url.split(':')[0]})")
+        return url
+    if held != "0":
+        raise SystemExit(f"the database for {size} organizations holds {held}: give an empty one")
+    started = time.perf_counter()
+    subprocess.run([sys.executable, "-m", "api.cli", "demo", "--orgs", str(size), "--cycles", str(args.cycles)],
+                   env=env, cwd=REPO, check=True, capture_output=True)  # fmt: skip
+    print(
+        f"demo with {size} organizations loaded in {time.perf_counter() - started:.1f} s ({url.split(':')[0]})"
+    )
+    return url
+
+
+# How many organizations a database holds (0 when it is empty or not even migrated).
+HELD_ORGANIZATIONS = """
+import asyncio
+from models.engine import fetch
+from models.migrations import apply_migrations
+async def main():
+    await apply_migrations()
+    print((await fetch("SELECT COUNT(*) AS n FROM organization"))[0]["n"])
+asyncio.run(main())
+"""
+
+
 def organization_page_side_by_side(args: argparse.Namespace, work: str) -> None:
     """The dashboard against the bare endpoint, per size, then under load at the largest size."""
     medians: dict[int, tuple[float, float]] = {}
     for size in args.sizes:
         env = {
             **os.environ,
-            "DATABASE_URL": f"sqlite:///{Path(work) / f'page-{size}.sqlite'}",
+            "DATABASE_URL": demo_database(args, work, size),
             "SCHEDULER": "off",
             "PYTHONPATH": str(REPO),
             "BENCH_ORG": "1",
             "BENCH_EMAIL": f"focal.nra@{DOMAIN}",
         }
-        subprocess.run([sys.executable, "-m", "api.cli", "demo", "--orgs", str(size), "--cycles", str(args.cycles)],
-                       env=env, cwd=REPO, check=True, capture_output=True)  # fmt: skip
         app, app_base = start("granian", "bench.api:real_app", env)
         bare, bare_base = start("granian", "bench.pages:bare_app", env)
         try:
@@ -197,6 +236,13 @@ def main() -> None:
     parser.add_argument("--seconds", type=int, default=8, help="length of each wrk run (at most 30)")
     parser.add_argument("--connections", type=int, default=64, help="wrk connections (at most 64)")
     parser.add_argument("--workers", type=int, default=2, help="granian workers per app under load")
+    parser.add_argument("--organization-page-only", action="store_true", help="skip the table of pages")
+    parser.add_argument(
+        "--keep", default="", help="a directory that keeps each size's SQLite demo for the next run"
+    )
+    parser.add_argument(
+        "--database-url", default="", help="PostgreSQL for the side-by-side part, {size} replaced by the size"
+    )
     args = parser.parse_args()
     if args.quick:
         args.orgs, args.cycles, args.rounds = 20, 2, 1
@@ -205,6 +251,9 @@ def main() -> None:
     args.seconds, args.connections = min(args.seconds, 30), min(args.connections, 64)
 
     with tempfile.TemporaryDirectory() as work:
+        if args.organization_page_only:
+            organization_page_side_by_side(args, work)
+            return
         port = free_port()
         base = f"http://127.0.0.1:{port}"
         env = {

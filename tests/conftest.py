@@ -129,9 +129,10 @@ async def restore_seeded_areas() -> None:
         )  # fmt: skip
 
 
-@pytest.fixture
-async def db(migrated_template: None) -> AsyncIterator[str]:
-    """A fresh, migrated, empty database (areas seeded). Yields its URL, for subprocesses."""
+async def empty_database() -> str:
+    """The engine switched to a fresh, migrated, empty database (areas seeded); its URL.
+
+    The `db` fixture's database; a test that compares two databases calls it again for the second."""
     global _copies
     engine = current_engine()
     if is_sqlite(engine):
@@ -140,14 +141,19 @@ async def db(migrated_template: None) -> AsyncIterator[str]:
         path = _TMP / f"test-{_copies}.sqlite"
         shutil.copyfile(template, path)
         engine.path = str(path)
-        url = f"sqlite:///{path}"
-    else:
-        rows = await fetch("SELECT tablename FROM pg_tables WHERE schemaname = 'public'")
-        names = [r["tablename"] for r in rows if r["tablename"] not in KEEP_TABLES]
-        await current_engine().run_ddl(f"TRUNCATE {', '.join(names)} RESTART IDENTITY CASCADE")
-        await restore_seeded_areas()
-        url = os.environ["DATABASE_URL"]
-    yield url
+        return f"sqlite:///{path}"
+    rows = await fetch("SELECT tablename FROM pg_tables WHERE schemaname = 'public'")
+    names = [r["tablename"] for r in rows if r["tablename"] not in KEEP_TABLES]
+    await current_engine().run_ddl(f"TRUNCATE {', '.join(names)} RESTART IDENTITY CASCADE")
+    await restore_seeded_areas()
+    return os.environ["DATABASE_URL"]
+
+
+@pytest.fixture
+async def db(migrated_template: None) -> AsyncIterator[str]:
+    """A fresh, migrated, empty database (areas seeded). Yields its URL, for subprocesses."""
+    engine = current_engine()
+    yield await empty_database()
     if is_sqlite(engine):
         engine.path = str(_TMP / "template.sqlite")
 

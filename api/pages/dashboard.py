@@ -54,8 +54,9 @@ def _level(value: Any) -> int:
 
 async def commitments_with_milestones(caller: Caller, org_id: int) -> list[dict[str, Any]]:
     rows = [dict(row) for row in (await commitment_service.list_commitments(caller, org_id)).items]
+    grouped = await milestone_service.milestones_by_commitment(caller, org_id)
     for row in rows:
-        milestones = (await milestone_service.list_milestones(caller, int(row["id"]))).items
+        milestones = grouped.get(int(row["id"]), [])
         row["milestones"] = milestones
         row["milestones_done"] = sum(1 for m in milestones if m["status"] == "done")
         row["milestones_counted"] = sum(1 for m in milestones if m["status"] != "dropped")
