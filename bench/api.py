@@ -18,10 +18,12 @@ Prints figures only; it never fails a build.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import re
 import shutil
+import signal
 import socket
 import subprocess
 import sys
@@ -121,6 +123,7 @@ def start(
         env=env,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
+        start_new_session=True,  # its own process group, so `stop` ends its workers with it
     )
     base = f"http://127.0.0.1:{port}"
     for _ in range(600):
@@ -136,12 +139,16 @@ def start(
 
 
 def stop(process: subprocess.Popen[bytes]) -> None:
-    process.terminate()
+    """End the server and every worker it forked (a worker left behind keeps its database open)."""
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(process.pid, signal.SIGTERM)
     try:
         process.wait(timeout=15)
     except subprocess.TimeoutExpired:
-        process.kill()
-        process.wait()
+        pass
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(process.pid, signal.SIGKILL)  # workers that outlived their parent's exit
+    process.wait()
 
 
 def milliseconds(value: str) -> float:
