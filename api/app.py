@@ -16,6 +16,7 @@ from api.hosts import allowed_hosts_middleware
 from api.openapi import document_responses
 from models.clock import utcnow
 from models.engine import connection_pool, current_engine
+from models.passwords import prepare_dummy_hash
 from models.settings import Settings
 from models.words import template_environment
 
@@ -25,6 +26,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
 
     @asynccontextmanager
     async def lifespan(app: Litestar) -> AsyncIterator[None]:
+        prepare_dummy_hash()  # before the first sign-in, so an unknown email costs what a known one does
         async with connection_pool():
             scheduler = lock = None
             if settings.scheduler:

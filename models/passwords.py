@@ -9,8 +9,10 @@ from argon2.exceptions import InvalidHashError, VerificationError
 PRODUCTION_HASHER = PasswordHasher()
 _hasher = PRODUCTION_HASHER
 
-# Verified against when the email is unknown, so both answers take about the same time.
-_DUMMY_HASH = _hasher.hash("not a real password")
+# Verified against when the email is unknown, so both answers take about the same time. Made on
+# first use (or by `prepare_dummy_hash` at a server's start), not at import: every process that
+# imports the app (each command, each test worker) would otherwise pay for a production hash.
+_dummy_hash: str | None = None
 
 MIN_PASSWORD_LENGTH = 10
 
@@ -22,9 +24,17 @@ def use_test_parameters() -> None:
     parameters costs a large share of a test. Nothing in the app calls it, so a running server
     always hashes with PRODUCTION_HASHER; hashes carry their own parameters, so either kind verifies.
     """
-    global _hasher, _DUMMY_HASH
+    global _hasher, _dummy_hash
     _hasher = PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)
-    _DUMMY_HASH = _hasher.hash("not a real password")
+    _dummy_hash = None
+
+
+def prepare_dummy_hash() -> str:
+    """The hash an unknown email is verified against, made with the current parameters."""
+    global _dummy_hash
+    if _dummy_hash is None:
+        _dummy_hash = _hasher.hash("not a real password")
+    return _dummy_hash
 
 
 def hash_password(password: str) -> str:
@@ -33,11 +43,11 @@ def hash_password(password: str) -> str:
 
 def verify_password(password_hash: str, password: str) -> bool:
     try:
-        return _hasher.verify(password_hash or _DUMMY_HASH, password) and bool(password_hash)
+        return _hasher.verify(password_hash or prepare_dummy_hash(), password) and bool(password_hash)
     except (VerificationError, InvalidHashError):
         return False
 
 
 def verify_dummy(password: str) -> None:
     """Spend the same time as a real verification (for unknown emails)."""
-    verify_password(_DUMMY_HASH, password)
+    verify_password(prepare_dummy_hash(), password)
