@@ -268,12 +268,18 @@ _apps: dict[Settings, Litestar] = {}
 def app(settings: Settings) -> Litestar:
     """The app for these settings, built once per session: building its routes costs more than most
     tests (the app keeps no state of its own between requests; the database is fresh per test).
-    Tests of the app's start (health's grace period) call `create_app` themselves."""
+
+    Each test gets it as started on the test's clock: /health counts a job that never ran from the
+    server's start, which must not be the moment an earlier test, on another clock, built it. Tests
+    of the app's start (health's grace period) call `create_app` themselves."""
     from api.app import create_app
+    from api.health import STARTED_AT
 
     if settings not in _apps:
         _apps[settings] = create_app(settings)
-    return _apps[settings]
+    app = _apps[settings]
+    app.state[STARTED_AT] = clock.utcnow()
+    return app
 
 
 @pytest.fixture

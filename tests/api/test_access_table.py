@@ -48,7 +48,8 @@ async def test_anonymous_api_calls_get_401_and_pages_redirect_to_login(
     assert (await client.get("/api/auth/me")).status_code == 401
     # The login page and the schema are open.
     assert (await client.get("/schema/openapi.json")).status_code == 200
-    assert (await client.get("/health")).status_code == 200
+    health = await client.get("/health")
+    assert health.status_code == 200 and health.json()["status"] == "ok", health.text
 
 
 async def test_a_role_outside_the_rule_gets_403_naming_who_may(
