@@ -377,6 +377,31 @@ async def page(browser: Any, live_server: Any) -> AsyncIterator[Any]:
 
 
 @pytest.fixture
+def pdf_sources(monkeypatch: pytest.MonkeyPatch) -> dict[bytes, str]:
+    """{PDF: the HTML it was laid out from} for every PDF the app makes in this test.
+
+    A PDF's words sit in compressed streams, where a crawl looking for a marker in the answers would
+    never find one: the crawls read each PDF's HTML instead (its layout is tested in
+    tests/scorecards/test_brief_pdf.py). The same HTML lays out to the same PDF, so each distinct
+    HTML is laid out once: a crawl asks for every cycle's report at every audience as every caller.
+    """
+    from scorecards import brief
+
+    lay_out = brief.html_to_pdf
+    laid_out: dict[str, tuple[bytes, int]] = {}
+    sources: dict[bytes, str] = {}
+
+    def html_to_pdf(html: str) -> tuple[bytes, int]:
+        if html not in laid_out:
+            laid_out[html] = lay_out(html)
+        sources[laid_out[html][0]] = html
+        return laid_out[html]
+
+    monkeypatch.setattr(brief, "html_to_pdf", html_to_pdf)
+    return sources
+
+
+@pytest.fixture
 def smtp_server() -> Iterator[Any]:
     """A real SMTP server (aiosmtpd) on 127.0.0.1 and a free port; see tests/reminders/smtp.py."""
     from tests.reminders.smtp import SmtpServer

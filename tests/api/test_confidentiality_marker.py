@@ -167,21 +167,25 @@ def urls_for(template: str, handler_params: set[str], values: dict[str, list[Any
     return urls
 
 
-def leaked_text(response: httpx.Response) -> str:
-    """Everything a reader could find in the answer: headers, body, and every part of a workbook."""
+def leaked_text(response: httpx.Response, pdf_sources: dict[bytes, str]) -> str:
+    """Everything a reader could find in the answer: headers, body, every part of a workbook, and
+    the words of a PDF (the HTML it was laid out from: see the `pdf_sources` fixture)."""
     body = response.content
     if body[:2] == b"PK":  # a spreadsheet: search inside the zip
         with zipfile.ZipFile(io.BytesIO(body)) as archive:
             body = b"".join(archive.read(name) for name in archive.namelist())
+    if body[:5] == b"%PDF-":
+        assert body in pdf_sources, f"{response.url}: a PDF not made from HTML cannot be searched"
+        return str(response.headers) + pdf_sources[body]
     return str(response.headers) + body.decode(errors="replace")
 
 
-def leaked(response: httpx.Response) -> bool:
-    return MARKER in leaked_text(response)
+def leaked(response: httpx.Response, pdf_sources: dict[bytes, str]) -> bool:
+    return MARKER in leaked_text(response, pdf_sources)
 
 
 async def test_internal_text_never_reaches_donors_peers_or_strangers(
-    app: Litestar, client: httpx.AsyncClient, demo, sign_in
+    app: Litestar, client: httpx.AsyncClient, demo, sign_in, pdf_sources: dict[bytes, str]
 ) -> None:
     nra = await org_id("NRA")
     planted = await plant_markers(nra)
@@ -212,7 +216,7 @@ async def test_internal_text_never_reaches_donors_peers_or_strangers(
                 crawled += 1
                 if response.status_code >= 500:
                     errors.append(f"{who} GET {url} ({response.status_code})")
-                if leaked(response):
+                if leaked(response, pdf_sources):
                     leaks.append(f"{who} GET {url} ({response.status_code})")
     assert not leaks, "internal text reached: " + "; ".join(leaks)
     assert not errors, "server errors while crawling: " + "; ".join(errors)

@@ -78,7 +78,11 @@ async def publish(org: int) -> None:
 
 
 async def crawl(
-    app: Litestar, client: httpx.AsyncClient, values: dict[str, list[Any]], callers: dict
+    app: Litestar,
+    client: httpx.AsyncClient,
+    values: dict[str, list[Any]],
+    callers: dict,
+    pdf_sources: dict[bytes, str],
 ) -> dict:
     """Every GET answer as each caller: {caller: [(url, status, text)]}."""
     answers: dict[str, list[tuple[str, int, str]]] = {who: [] for who in callers}
@@ -89,7 +93,7 @@ async def crawl(
             for who, headers in callers.items():
                 response = await client.get(url, headers=headers)
                 assert response.status_code < 500, f"{who} GET {url}: {response.status_code}"
-                answers[who].append((url, response.status_code, leaked_text(response)))
+                answers[who].append((url, response.status_code, leaked_text(response, pdf_sources)))
     return answers
 
 
@@ -98,7 +102,7 @@ def found(answers: list[tuple[str, int, str]], marker: str) -> list[str]:
 
 
 async def test_outsiders_read_only_what_was_published(
-    app: Litestar, client: httpx.AsyncClient, demo, sign_in
+    app: Litestar, client: httpx.AsyncClient, demo, sign_in, pdf_sources: dict[bytes, str]
 ) -> None:
     org, commitment_ids, milestone_ids = await new_organization()
     cycles = [r["name"] for r in await fetch("SELECT name FROM cycle ORDER BY name")]
@@ -127,7 +131,7 @@ async def test_outsiders_read_only_what_was_published(
     own = await client.get(f"/api/organizations/{org}/commitments", headers=await sign_in(SECRETARIAT))
     assert PUBLISHED in own.text  # the markers are really there for the organization's own view
 
-    before = await crawl(app, client, values, callers)
+    before = await crawl(app, client, values, callers, pdf_sources)
     for who, answers in before.items():
         assert found(answers, PUBLISHED) == [], f"{who} read an organization that never published"
         assert found(answers, "MRK") == [], f"{who} learned that it exists"
@@ -141,7 +145,7 @@ async def test_outsiders_read_only_what_was_published(
     extra = await commitments.create_commitment(SYSTEM, org, {"area": "budget", "title": f"{LATER}-NEW"})
     values["commitment_id"].append(int(extra["id"]))
 
-    after = await crawl(app, client, values, callers)
+    after = await crawl(app, client, values, callers, pdf_sources)
     for who, answers in after.items():
         audience = "donor" if who == "donor" else "peer"
         assert found(answers, LATER) == [], f"{who} read text edited after publishing"
@@ -156,3 +160,6 @@ async def test_outsiders_read_only_what_was_published(
         assert found(answers, f"{PUBLISHED}-MILESTONE-internal"), f"{who} should read published milestones"
         workbook = [url for url in found(answers, description("public")) if "comparison.xlsx" in url]
         assert workbook, f"{who}: the published commitments belong in the workbook"
+        pdfs = [url for url in found(answers, "MRK") if url.split("?")[0].endswith(".pdf")]
+        assert any("report.pdf" in url for url in pdfs), f"{who}: the cycle report lists it once published"
+        assert any("brief.pdf" in url for url in pdfs), f"{who}: its brief names it once published"
