@@ -134,6 +134,14 @@ def _median(values: pd.Series) -> float | None:
 
 def comparison_frame(scores: Scores, area_keys: list[str], peer_type: str | None = None) -> pd.DataFrame:
     """The organizations x areas frame described in the module docstring."""
+    return placed_comparison_frame(scores, area_keys, peer_type)[0]
+
+
+def placed_comparison_frame(
+    scores: Scores, area_keys: list[str], peer_type: str | None = None
+) -> tuple[pd.DataFrame, Positions]:
+    """The comparison frame and the positions it was ranked by. The positions are not kept in the
+    frame's `attrs`: pandas deep-copies those on every operation on the frame and its slices."""
     positions = place(scores, area_keys, peer_type)
     orgs = scores.orgs
     frame = pd.DataFrame(index=orgs.index)
@@ -176,8 +184,7 @@ def comparison_frame(scores: Scores, area_keys: list[str], peer_type: str | None
         ["_unranked", "_rank", "acronym"]
     )
     frame = frame.drop(columns=["_unranked", "_rank"]).reset_index(drop=True)
-    frame.attrs["positions"] = positions
-    return frame
+    return frame, positions
 
 
 def records(frame: pd.DataFrame) -> list[dict[str, Any]]:

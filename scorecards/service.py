@@ -31,7 +31,7 @@ from models.words import N_
 from scorecards.engine import CycleInfo, Scores, score_cycle
 from scorecards.loader import find_cycle, load_inputs
 from scorecards.payload import EARLY_NOTE, cycle_mapping, scores_from_payloads
-from scorecards.positions import Positions, comparison_frame, records
+from scorecards.positions import Positions, placed_comparison_frame, records
 from scorecards.shapes import ComparisonRead, comparison_read_type
 
 
@@ -272,14 +272,14 @@ def _comparison_of(scores: CycleScores, peer_type: str | None) -> Comparison:
         raise NotFound(
             N_("no scorecards have been published for %(name)s yet"), field="cycle", name=scores.cycle.name
         )
-    frame = comparison_frame(scores.scores, list(scores.areas["key"]), peer_type)
+    frame, positions = placed_comparison_frame(scores.scores, list(scores.areas["key"]), peer_type)
     return Comparison(
         cycle=scores.cycle,
         audience=scores.audience,
         peer_type=peer_type,
         areas=scores.areas,
         frame=frame,
-        positions=frame.attrs["positions"],
+        positions=positions,
         as_of=scores.as_of,
         scores=scores,
     )
