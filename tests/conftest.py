@@ -3,7 +3,8 @@
 The engine comes from DATABASE_URL like the app's: unset runs on SQLite (a migrated template file,
 copied fresh for each test), a postgresql:// URL runs on that PostgreSQL database (migrated once,
 tables emptied before each test). Append-only triggers refuse DELETE, so PostgreSQL is emptied with
-TRUNCATE, which row triggers do not see.
+TRUNCATE, which row triggers do not see. Under pytest-xdist (`-n auto`) every worker has its own
+SQLite files, or its own PostgreSQL database beside DATABASE_URL's (`worker_database`).
 """
 
 from __future__ import annotations
@@ -21,10 +22,40 @@ from typing import Any
 
 import pytest
 
+
+def worker_database(url: str, worker: str) -> str:
+    """The PostgreSQL database of one pytest-xdist worker: `<name>_<worker>` on DATABASE_URL's
+    server, created on first use and kept for later runs (each run drops its tables and migrates
+    afresh), so that workers never share tables."""
+    import asyncio
+
+    import asyncpg
+
+    address, _, query = url.partition("?")
+    base, name = address.rsplit("/", 1)
+    own = f"{name}_{worker}"
+
+    async def create() -> None:
+        admin = await asyncpg.connect(url)
+        try:
+            if not await admin.fetchval("SELECT 1 FROM pg_database WHERE datname = $1", own):
+                await admin.execute(f'CREATE DATABASE "{own}"')
+        finally:
+            await admin.close()
+
+    asyncio.run(create())
+    return f"{base}/{own}" + (f"?{query}" if query else "")
+
+
+# Each process has its own folder; under pytest-xdist (`-n auto`) each worker is a process.
 _TMP = Path(tempfile.mkdtemp(prefix="cop-tests-"))
 if not os.environ.get("DATABASE_URL", "").startswith(("postgres://", "postgresql://")):
     os.environ["DATABASE_URL"] = f"sqlite:///{_TMP / 'template.sqlite'}"
 else:
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        os.environ["DATABASE_URL"] = worker_database(
+            os.environ["DATABASE_URL"], os.environ["PYTEST_XDIST_WORKER"]
+        )
     # On SQLite evidence files sit beside each test's database; PostgreSQL's share one folder.
     os.environ.setdefault("UPLOAD_DIR", str(_TMP / "uploads"))
 os.environ.setdefault("SCHEDULER", "off")
