@@ -334,6 +334,12 @@ ROLE_LABELS = {
     "peer_reviewer": N_("peer reviewer"),
     "donor": N_("donor"),
 }
+# An audience (models/vocabulary.py) inside a sentence: "Printed from CoP Tracker: cycle 2026, donor view."
+AUDIENCE_LABELS = {
+    "internal": N_("internal"),
+    "peer": N_("peer"),
+    "donor": N_("donor"),
+}
 
 
 def _label(labels: Mapping[str, str], key: object, fallback: str) -> str:
@@ -353,6 +359,11 @@ def status_word(status: object) -> str:
 def role_label(role: object) -> str:
     """A role as a sentence names it: focal_point reads focal point, in the reader's language."""
     return _label(ROLE_LABELS, role, str(role).replace("_", " "))
+
+
+def audience_label(audience: object) -> str:
+    """An audience in the reader's language, as a sentence shows it ("vue bailleur de fonds")."""
+    return _label(AUDIENCE_LABELS, audience, str(audience))
 
 
 def seniority_label(seniority: object) -> str:
@@ -394,6 +405,7 @@ def template_environment(*, strict: bool = False, email: bool = False) -> jinja2
     env.filters["status_label"] = status_label
     env.filters["status_word"] = status_word
     env.filters["role_label"] = role_label
+    env.filters["audience_label"] = audience_label
     env.filters["ltr"] = ltr_filter
     env.filters["ltr_text"] = ltr
     env.filters["isolate"] = isolate

@@ -101,6 +101,17 @@ async def test_the_brief_is_in_the_readers_language_right_to_left_for_arabic(dem
     assert "\u20662026-H1\u2069" in title and "<bdi" not in title
 
 
+@pytest.mark.parametrize(("lang", "label"), [("fr", "bailleur de fonds"), ("ar", "جهة مانحة")])
+async def test_the_brief_names_its_audience_in_the_readers_language(demo, lang: str, label: str) -> None:
+    # The footer says which view was printed with the audience's word (models/words.py
+    # AUDIENCE_LABELS), never its English code inside a translated sentence.
+    with speaking(lang):
+        content = (await brief_pdf(await org_id("NRA"), "2026-H1", "donor", TODAY)).content
+    footer = " ".join(BIDI_CONTROLS.sub("", pdf_text(content)).split("CoP Tracker")[-1].split())
+    assert label in footer and "donor" not in footer.lower()
+    assert "donor" not in pdf_info(content).lower()
+
+
 @pytest.mark.slow  # the cycle report of 14 organizations in Arabic: about 5 s
 async def test_the_arabic_cycle_report_draws_codes_and_dates_left_to_right(demo) -> None:
     with speaking("ar"):
