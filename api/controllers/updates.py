@@ -180,6 +180,12 @@ class EvidenceController(Controller):
         return with_etag(row, EvidenceRead)
 
     @post("/evidence/{evidence_id:int}/verify")
-    async def verify_evidence(self, caller: CallerDep, evidence_id: PathId) -> Response[EvidenceRead]:
-        """The secretariat confirms the link supports the claim (records who and when)."""
-        return with_etag(await evidence.verify_evidence(caller, evidence_id), EvidenceRead)
+    async def verify_evidence(
+        self, request: Request[Any, Any, Any], caller: CallerDep, evidence_id: PathId
+    ) -> Response[EvidenceRead]:
+        """The secretariat confirms the link or file supports the claim (records who and when), as
+        `decision` with `verify` does: the organization's focal points are told by email."""
+        settings = request.app.state.settings
+        return with_etag(
+            await decide_evidence(settings, caller, evidence_id, "verify", "", "update"), EvidenceRead
+        )

@@ -319,12 +319,13 @@ async def update_evidence(
 async def decide_evidence(
     caller: Caller, evidence_id: int, decision: str, reason: str = ""
 ) -> dict[str, Any]:
-    """The secretariat's decision on a link or file: `verify`, or `reject` with a reason."""
+    """The secretariat's decision on a link or file: `verify`, or `reject` with a reason. Pages and
+    API take it through `reminders.workflow.decide_evidence`, which tells the focal points."""
     if decision not in ("verify", "reject"):
         raise UserError(N_("decision is verify or reject"), field="decision")
     if decision == "verify":
-        return await verify_evidence(caller, evidence_id)
-    return await reject_evidence(caller, evidence_id, reason)
+        return await _verify(caller, evidence_id)
+    return await _reject(caller, evidence_id, reason)
 
 
 async def _record_decision(
@@ -341,7 +342,7 @@ async def _record_decision(
     return await evidence_row(evidence_id)
 
 
-async def verify_evidence(caller: Caller, evidence_id: int) -> dict[str, Any]:
+async def _verify(caller: Caller, evidence_id: int) -> dict[str, Any]:
     """The secretariat confirms the link supports the claim; records who and when."""
     if not caller.is_secretariat:
         raise Forbidden(N_("only the secretariat verifies evidence"))
@@ -351,10 +352,9 @@ async def verify_evidence(caller: Caller, evidence_id: int) -> dict[str, Any]:
     )
 
 
-async def reject_evidence(caller: Caller, evidence_id: int, reason: str) -> dict[str, Any]:
+async def _reject(caller: Caller, evidence_id: int, reason: str) -> dict[str, Any]:
     """The secretariat rejects a link or file with a reason the organization can act on: it then
-    stays on record, marked rejected (docs/design.md "Evidence files"). The caller tells the focal
-    points (reminders.workflow)."""
+    stays on record, marked rejected (docs/design.md "Evidence files")."""
     if not caller.is_secretariat:
         raise Forbidden(N_("only the secretariat verifies or rejects evidence"))
     reason = text_block(reason, "reason", 2000).strip()

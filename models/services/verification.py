@@ -1,7 +1,8 @@
 """The secretariat's verification queue: evidence links not yet verified, oldest first.
 
 A level-4 claim counts only with verified evidence (docs/design.md "Maturity levels and the evidence rules"), so the links
-behind claims of 3 or more come first. Verifying itself is `evidence.verify_evidence`.
+behind claims of 3 or more come first. A decision on one is `reminders.workflow.decide_evidence`
+(the write, its audit row and the focal points' email).
 """
 
 from __future__ import annotations

@@ -18,7 +18,6 @@ from models.caller import Caller
 from models.errors import UserError
 from models.paging import Paging
 from models.services import assessments as assessment_service
-from models.services import evidence as evidence_service
 from models.services.verification import evidence_to_verify
 from models.words import N_, gettext, sentence
 from reminders.workflow import decide_evidence
@@ -64,25 +63,28 @@ class AdminEvidencePages(PageController):
         done = N_("Verified: %(link)s.") if row["state"] == "verified" else N_("Rejected: %(link)s.")
         return redirect(request, "/admin/evidence", gettext(done, link=row["url"]))
 
-    @post("/{evidence_id:int}/verify")
-    async def verify(self, request: Request[Any, Any, Any], caller: Caller, evidence_id: int) -> Redirect:
+    async def _decide(
+        self, request: Request[Any, Any, Any], caller: Caller, evidence_id: int, decision: str, done: str
+    ) -> Redirect:
+        """A decision on a progress update's link or file, taken as the API takes it: the write, its
+        audit row and the focal points' email (reminders.workflow)."""
         form = await read_form(request)
         back = safe_next(form.get("next") or "/admin/evidence")
+        settings = request.app.state.settings
         try:
-            row = await evidence_service.verify_evidence(caller, evidence_id)
+            row = await decide_evidence(
+                settings, caller, evidence_id, decision, form.get("reason", ""), "update"
+            )
         except UserError as exc:
             return redirect(request, back, sentence(exc.message), "error")
-        return redirect(request, back, gettext("Verified: %(link)s.", link=row["title"] or row["url"]))
+        return redirect(request, back, gettext(done, link=row["title"] or row["url"]))
+
+    @post("/{evidence_id:int}/verify")
+    async def verify(self, request: Request[Any, Any, Any], caller: Caller, evidence_id: int) -> Redirect:
+        """Verify a progress update's link or file; the focal points are emailed it."""
+        return await self._decide(request, caller, evidence_id, "verify", N_("Verified: %(link)s."))
 
     @post("/{evidence_id:int}/reject")
     async def reject(self, request: Request[Any, Any, Any], caller: Caller, evidence_id: int) -> Redirect:
         """Reject a progress update's link or file with a reason; the focal points are emailed it."""
-        form = await read_form(request)
-        back = safe_next(form.get("next") or "/admin/evidence")
-        try:
-            row = await decide_evidence(
-                request.app.state.settings, caller, evidence_id, "reject", form.get("reason", ""), "update"
-            )
-        except UserError as exc:
-            return redirect(request, back, sentence(exc.message), "error")
-        return redirect(request, back, gettext("Rejected: %(link)s.", link=row["title"] or row["url"]))
+        return await self._decide(request, caller, evidence_id, "reject", N_("Rejected: %(link)s."))
