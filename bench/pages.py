@@ -15,7 +15,8 @@ Then the organization's page (`/organizations/{id}`, as its focal point) next to
 endpoint that renders the same template from the same context, read once and held in memory, for
 each of `--sizes` organizations: both served by granian, requested alternately in one run
 (`--rounds` times each), medians compared. Targets: the page's median at the largest size within
-1.5x its median at the smallest; under wrk (`--connections`, `--workers`) at the largest size, at
+1.5x its median at the smallest; under wrk (`--connections`, `--workers`, after a two-second
+warm-up of each) at the largest size, at
 least 30% of the bare endpoint's throughput, no timeouts, p99 at most 3x p50.
 `--organization-page-only` skips the table of pages. `--keep DIR` keeps each size's demo in DIR and
 loads it again only if it is missing (`page-{size}-{cycles}.sqlite`), so a second run skips the
@@ -121,7 +122,7 @@ def spread(figures: Figures) -> float:
 def describe(label: str, f: Figures) -> str:
     return (
         f"  {label:<14} {f.rate:9.0f} req/s   p50 {f.p50_ms:7.2f} ms   p99 {f.p99_ms:7.2f} ms "
-        f"(p99/p50 {spread(f):4.1f})   timeouts {f.timeouts}   non-2xx {f.non_2xx}"
+        f"(p99/p50 {spread(f):4.1f})   timeouts {f.timeouts}   non-2xx {f.non_2xx}   socket errors: {f.socket_errors}"
     )
 
 
@@ -201,6 +202,8 @@ def organization_page_side_by_side(args: argparse.Namespace, work: str) -> None:
                 app, app_base = start("granian", "bench.api:real_app", env, args.workers)
                 bare, bare_base = start("granian", "bench.pages:bare_app", env, args.workers)
                 url, seconds, connections = "/organizations/1", args.seconds, args.connections
+                # Fresh workers open their pools and fill their caches first, as bench/api.py lets them.
+                wrk(app_base + url, 2, connections, cookie), wrk(bare_base + url, 2, connections, {})
                 runs = [
                     wrk(app_base + url, seconds, connections, cookie),
                     wrk(bare_base + url, seconds, connections, {}),
