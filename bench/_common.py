@@ -15,3 +15,12 @@ def bench_parser(doc: str) -> argparse.ArgumentParser:
         help="tiny sizes and one-second runs: proves the script runs; its figures mean nothing",
     )
     return parser
+
+
+def add_database_url(parser: argparse.ArgumentParser) -> None:
+    """`--database-url`: the EMPTY PostgreSQL database a script loads its demo into (default: SQLite)."""
+    parser.add_argument(
+        "--database-url",
+        default="",
+        help="an EMPTY PostgreSQL database to run on (default: a temporary SQLite file)",
+    )

@@ -43,7 +43,7 @@ sys.path.insert(
     0, str(REPO)
 )  # bench._common resolves alike when run as a script and when a server imports this module
 
-from bench._common import bench_parser  # noqa: E402
+from bench._common import add_database_url, bench_parser  # noqa: E402
 
 WRK = "/usr/bin/wrk"
 DONOR = "donor@demo.cop-tracker.example"
@@ -194,11 +194,7 @@ def main() -> None:
     parser.add_argument(
         "--workers", type=int, default=os.cpu_count() or 1, help="worker processes per app (default: CPUs)"
     )
-    parser.add_argument(
-        "--database-url",
-        default="",
-        help="an EMPTY PostgreSQL database to run on (default: a temporary SQLite file)",
-    )
+    add_database_url(parser)
     args = parser.parse_args()
     if args.quick:
         args.orgs, args.cycles, args.seconds, args.connections, args.workers = 20, 2, 1, 4, 1
