@@ -18,11 +18,14 @@ from typing import Any
 import anyio.to_thread
 
 from models import clock
+from models.engine import fetch
 from models.errors import UserError
 from models.vocabulary import LEVELS
 from models.words import N_, current_locale, gettext, template_environment, text_direction, translated
 from scorecards.cards import scorecard_read
 from scorecards.engine import FLAG_LABELS
+from scorecards.export_rows import record_sources
+from scorecards.loader import as_date
 from scorecards.shapes import ScorecardRead
 from scorecards.svg import AreaBar, area_levels_chart
 from scorecards.wording import AUDIENCE_NOTES, CHANGE_WORDS, LEVEL_MEANINGS
@@ -43,6 +46,9 @@ NEXT_STEPS = {
 }
 # Expectation states (`scorecards.answers.counted_state`) that leave something to do.
 DONE_STATES = ("met", "not_applicable")
+# Overdue milestones the brief lists by name, most overdue first; the rest are counted in one line,
+# so that the brief stays within two A4 pages whatever the organization's backlog.
+OVERDUE_LISTED = 10
 
 
 class PdfUnavailable(UserError):
@@ -112,7 +118,59 @@ def next_steps(card: ScorecardRead) -> list[str]:
     return steps
 
 
-def brief_html(card: ScorecardRead, audience: str) -> str:
+@dataclass(frozen=True)
+class OverdueMilestone:
+    title: str
+    commitment: str
+    area: str
+    due_date: dt.date
+    days: int
+
+
+@dataclass(frozen=True)
+class OverdueList:
+    listed: list[OverdueMilestone]
+    total: int
+
+    @property
+    def more(self) -> int:
+        return self.total - len(self.listed)
+
+
+async def overdue_milestones(card: ScorecardRead, audience: str) -> OverdueList:
+    """The milestones the card counts as overdue, most overdue first, the first `OVERDUE_LISTED`.
+
+    The same rule as the engine's count (`scorecards.engine.timeliness`): due in the cycle's period
+    before the card's as-of date, neither done nor dropped, on a commitment not dropped. Peers and
+    donors read the records frozen when the organization published this cycle, the same moment as
+    the card's figures; the organization's people and the secretariat read the live rows.
+    """
+    commitments, milestones = record_sources(card.cycle.id, audience)
+    as_of = dt.date.fromisoformat(card.as_of)
+    last_due = min(dt.date.fromisoformat(card.cycle.period_end), as_of - dt.timedelta(days=1))
+    rows = await fetch(
+        f"""
+        SELECT m.id, m.title, m.due_date, c.title AS commitment, a.key AS area_key, a.name AS area
+          FROM {milestones} m JOIN {commitments} c ON c.id = m.commitment JOIN area a ON a.id = c.area
+         WHERE c.organization = {{}} AND m.due_date >= {{}} AND m.due_date <= {{}}
+           AND m.status NOT IN ('done', 'dropped') AND c.status <> 'dropped'
+         ORDER BY m.due_date, m.id
+        """,
+        card.organization.id,
+        dt.date.fromisoformat(card.cycle.period_start),
+        last_due,
+    )
+    names = {area.key: area.name for area in card.areas}
+    listed = []
+    for row in rows[:OVERDUE_LISTED]:
+        due = as_date(row["due_date"])
+        assert due is not None  # the query keeps dated milestones only
+        area = names.get(row["area_key"], row["area"])
+        listed.append(OverdueMilestone(row["title"], row["commitment"], area, due, (as_of - due).days))
+    return OverdueList(listed, len(rows))
+
+
+def brief_html(card: ScorecardRead, audience: str, overdue: OverdueList | None = None) -> str:
     """The brief as HTML, in the current language (the same environment factory as the pages)."""
     locale = current_locale()
     return (
@@ -126,6 +184,7 @@ def brief_html(card: ScorecardRead, audience: str) -> str:
             flag_labels=translated(FLAG_LABELS),
             state_labels=translated(STATE_LABELS),
             steps=next_steps(card),
+            overdue=overdue or OverdueList([], 0),
             printed_on=clock.today().isoformat(),
         )
     )
@@ -142,7 +201,7 @@ async def brief_pdf(org_id: int, cycle: str, audience: str, today: dt.date | Non
     """The champion's brief of an organization in a cycle at an already resolved audience."""
     load_weasyprint()
     card = await scorecard_read(org_id, cycle, audience, today)
-    html = brief_html(card, audience)
+    html = brief_html(card, audience, await overdue_milestones(card, audience))
     content, pages = await anyio.to_thread.run_sync(html_to_pdf, html)
     return PdfFile(brief_filename(card.organization.acronym, card.cycle.name, audience), content, pages)
 

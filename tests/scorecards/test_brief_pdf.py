@@ -12,14 +12,23 @@ import httpx
 import pytest
 import time_machine
 
+from models.engine import fetch
 from models.errors import UserError
 from models.words import speaking
-from scorecards.brief import PdfUnavailable, brief_html, brief_pdf, report_pdf
+from scorecards.brief import (
+    OVERDUE_LISTED,
+    PdfUnavailable,
+    brief_html,
+    brief_pdf,
+    overdue_milestones,
+    report_pdf,
+)
 from scorecards.cards import scorecard_read
 from tests.api.support import org_id
 from tests.conftest import TODAY
 from tests.scorecards.test_export_confidentiality import INTERNAL, OPEN_CYCLE, PEER_ONLY, plant_markers
 
+LIVE_ONLY = "ZQXLIVEMILESTONEMARKER"
 DONOR = "donor@demo.cop-tracker.example"
 FOCAL = "focal.nra@demo.cop-tracker.example"
 SECRETARIAT = "secretariat@demo.cop-tracker.example"
@@ -125,14 +134,69 @@ async def test_the_arabic_cycle_report_draws_codes_and_dates_left_to_right(demo)
 @pytest.mark.slow  # six PDFs: about 3 s
 async def test_internal_text_never_reaches_a_donors_or_peers_brief(planted) -> None:
     nra = await org_id("NRA")
+    # After publishing, the live titles of the overdue milestones change: outsiders' briefs list
+    # the milestones as published, never the live rows.
+    published = await fetch(
+        "SELECT m.title FROM milestone m JOIN commitment c ON c.id = m.commitment "
+        "WHERE c.organization = {} AND m.status NOT IN ('done', 'dropped') AND m.due_date < {} "
+        "AND m.due_date >= '2026-07-01' ORDER BY m.due_date, m.id",
+        nra,
+        TODAY,
+    )
+    assert published, "the demo's NRA has overdue milestones in the open cycle"
+    await fetch(
+        "UPDATE milestone SET title = {} || title WHERE commitment IN "
+        "(SELECT id FROM commitment WHERE organization = {})",
+        f"{LIVE_ONLY} ",
+        nra,
+    )
     for audience in ("donor", "peer"):
         text = pdf_text((await brief_pdf(nra, OPEN_CYCLE, audience, TODAY)).content)
         assert INTERNAL.lower() not in text.lower(), audience
         assert PEER_ONLY.lower() not in text.lower(), audience
+        assert LIVE_ONLY.lower() not in text.lower(), audience
+        assert "Overdue milestones, most overdue first" in text, audience
+        assert published[0]["title"][:25] in text, audience
         report = pdf_text((await report_pdf(OPEN_CYCLE, audience, TODAY)).content)
         assert INTERNAL.lower() not in report.lower(), audience
-    # The control: the internal brief does print the marker (an expectation answer's note).
-    assert INTERNAL in pdf_text((await brief_pdf(nra, OPEN_CYCLE, "internal", TODAY)).content)
+    # The control: the internal brief does print the markers (an expectation answer's note, and
+    # the live titles of the overdue milestones).
+    internal = pdf_text((await brief_pdf(nra, OPEN_CYCLE, "internal", TODAY)).content)
+    assert INTERNAL in internal and LIVE_ONLY in internal
+
+
+async def test_the_brief_lists_overdue_milestones_most_overdue_first_within_two_pages(demo) -> None:
+    """The open cycle's internal brief of the demo organization with the most overdue milestones,
+    and more of them than the brief lists: at most two pages, with an "and N more" line."""
+    overdue = await fetch(
+        "SELECT c.organization, COUNT(*) AS n FROM milestone m JOIN commitment c ON c.id = m.commitment "
+        "WHERE m.status NOT IN ('done', 'dropped') AND m.due_date < {} AND m.due_date >= '2026-07-01' "
+        "GROUP BY c.organization ORDER BY COUNT(*) DESC, c.organization",
+        TODAY,
+    )
+    org = int(overdue[0]["organization"])
+    commitment = (await fetch("SELECT MIN(id) AS id FROM commitment WHERE organization = {}", org))[0]["id"]
+    for day in range(1, OVERDUE_LISTED + 6):
+        await fetch(
+            "INSERT INTO milestone (commitment, title, due_date, status, drop_reason, version, "
+            "timeframe_text, date_flags, derived_state, created_at) "
+            "VALUES ({}, {}, {}, 'planned', '', 1, '', '', '', {})",
+            commitment,
+            f"Milestone number {day} with a long title that wraps onto a second line of the cell",
+            dt.date(2026, 7, day),
+            dt.datetime(2026, 6, 1, tzinfo=dt.UTC),
+        )
+    card = await scorecard_read(org, OPEN_CYCLE, "internal", TODAY)
+    listed = await overdue_milestones(card, "internal")
+    assert listed.total == card.figures.overdue > OVERDUE_LISTED
+    assert len(listed.listed) == OVERDUE_LISTED and listed.more == listed.total - OVERDUE_LISTED
+    days = [item.days for item in listed.listed]
+    assert days == sorted(days, reverse=True) and days[0] == (TODAY - dt.date(2026, 7, 1)).days
+    brief = await brief_pdf(org, OPEN_CYCLE, "internal", TODAY)
+    text = pdf_text(brief.content)
+    assert brief.pages <= 2 and int(pdf_info(brief.content).split("Pages:")[1].split()[0]) <= 2
+    assert "Milestone number 1 with a long title" in text
+    assert f"and {listed.more} more overdue milestones" in " ".join(text.split())
 
 
 @pytest.mark.parametrize(
