@@ -50,11 +50,18 @@ def as_dates(values: pd.Series) -> pd.Series:
     return pd.Series([None if pd.isna(v) else v.date() for v in parsed], index=values.index, dtype="object")
 
 
-def record_sources(cycle_id: int, audience: str) -> tuple[str, str]:
-    """The commitment and milestone tables the audience reads for this cycle."""
-    if audience == published.LIVE_AUDIENCE:
-        return "commitment", "milestone"
-    return published.commitments_as_published(cycle_id), published.milestones_as_published(cycle_id)
+def record_sources(cycle_id: int, audience: str, closed: bool = False) -> tuple[str, str]:
+    """The commitment and milestone tables the audience reads for this cycle.
+
+    Outsiders read the copies frozen when each organization published the cycle. The internal
+    reader reads live rows, or, for a `closed` cycle, the same copies where the organization
+    published it (live rows where it has not).
+    """
+    if audience != published.LIVE_AUDIENCE:
+        return published.commitments_as_published(cycle_id), published.milestones_as_published(cycle_id)
+    if closed:
+        return published.commitments_as_closed(cycle_id), published.milestones_as_closed(cycle_id)
+    return "commitment", "milestone"
 
 
 def in_given_order(frame: pd.DataFrame, org_ids: Sequence[int], *then: str) -> pd.DataFrame:
@@ -144,11 +151,12 @@ def labels_of(statuses: pd.Series) -> pd.Series:
 
 
 async def milestone_rows(
-    org_ids: Sequence[int], today: dt.date, cycle_id: int, audience: str
+    org_ids: Sequence[int], today: dt.date, cycle_id: int, audience: str, closed: bool = False
 ) -> pd.DataFrame:
-    """Open milestones overdue or due within the next 90 days, as of `today`."""
+    """Open milestones overdue or due within the next 90 days, as of `today`; of a `closed` cycle,
+    the milestones as each organization published them, at every audience (`record_sources`)."""
     horizon = today + dt.timedelta(days=MILESTONE_HORIZON_DAYS)
-    commitments, milestones = record_sources(cycle_id, audience)
+    commitments, milestones = record_sources(cycle_id, audience, closed)
     rows = await fetch(
         f"""
         SELECT m.id, c.organization AS org_id, o.acronym, o.name AS organization,

@@ -42,6 +42,11 @@ from scorecards.workbook.sheet import Column
 XLSX_MEDIA_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 CSV_MEDIA_TYPE = "text/csv"  # Litestar adds "; charset=utf-8" to text types itself
 FORMATS = {"xlsx": XLSX_MEDIA_TYPE, "csv": CSV_MEDIA_TYPE}
+OUTSIDER_RECORDS = N_("Commitments and milestones as each organization published the cycle.")
+CLOSED_RECORDS = N_(
+    "The cycle is closed: milestones as each organization published the cycle; those of an "
+    "organization that has not published it, as they stand today."
+)
 
 
 @dataclass(frozen=True)
@@ -138,8 +143,17 @@ async def comparison_export(
     export.commitments = read_in_batches(
         org_ids, partial(export_rows.commitment_rows, cycle_id=result.cycle.id, audience=audience)
     )
+    # A closed cycle's milestones are read as they were published, whoever reads them.
+    closed = today > result.cycle.period_end
+    if audience != "internal":
+        export.records_note = OUTSIDER_RECORDS
+    elif closed:
+        export.records_note = CLOSED_RECORDS
     export.milestones = read_in_batches(
-        org_ids, partial(export_rows.milestone_rows, today=today, cycle_id=result.cycle.id, audience=audience)
+        org_ids,
+        partial(
+            export_rows.milestone_rows, today=today, cycle_id=result.cycle.id, audience=audience, closed=closed
+        ),
     )
     export.expectations = await export_rows.expectation_rows(org_ids, as_of)
     export.rubrics = {area["key"]: area["rubric"] for area in await cycle_areas(result.cycle.id)}

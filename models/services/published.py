@@ -87,19 +87,46 @@ async def read_audience(caller: Caller, org_id: int, what: str = "organization")
     return audience
 
 
+COMMITMENT_COPY = (
+    "SELECT commitment AS id, organization, area, title, description, description_visibility, "
+    "CAST(NULL AS INTEGER) AS owner, target_date, status, last_update_at, version, created_at "
+    "FROM published_commitment WHERE cycle = {cycle}"
+)
+MILESTONE_COPY = (
+    "SELECT milestone AS id, commitment, title, due_date, completed_on, status, '' AS drop_reason, "
+    "derived_state, version, timeframe_text, date_flags, created_at FROM published_milestone WHERE cycle = {cycle}"
+)
+# Organizations that have not published the cycle (they have no copy of it).
+UNPUBLISHED = "organization NOT IN (SELECT organization FROM scorecard_snapshot WHERE cycle = {cycle})"
+
+
 def commitments_as_published(cycle_id: int) -> str:
     """`commitment` as frozen when the cycle was published (no owner: outsiders never read it)."""
-    return (
-        "(SELECT commitment AS id, organization, area, title, description, description_visibility, "
-        "CAST(NULL AS INTEGER) AS owner, target_date, status, last_update_at, version, created_at "
-        f"FROM published_commitment WHERE cycle = {int(cycle_id)})"
-    )
+    return f"({COMMITMENT_COPY.format(cycle=int(cycle_id))})"
 
 
 def milestones_as_published(cycle_id: int) -> str:
     """`milestone` as frozen when the cycle was published (no drop reason: it is internal)."""
+    return f"({MILESTONE_COPY.format(cycle=int(cycle_id))})"
+
+
+def commitments_as_closed(cycle_id: int) -> str:
+    """For the internal reader of a closed cycle: the commitments frozen when each organization
+    published the cycle, and the live ones of the organizations that have not published it."""
+    cycle = int(cycle_id)
     return (
-        "(SELECT milestone AS id, commitment, title, due_date, completed_on, status, '' AS drop_reason, "
-        "derived_state, version, timeframe_text, date_flags, created_at "
-        f"FROM published_milestone WHERE cycle = {int(cycle_id)})"
+        f"({COMMITMENT_COPY.format(cycle=cycle)} UNION ALL SELECT id, organization, area, title, description, "
+        "description_visibility, owner, target_date, status, last_update_at, version, created_at "
+        f"FROM commitment WHERE {UNPUBLISHED.format(cycle=cycle)})"
+    )
+
+
+def milestones_as_closed(cycle_id: int) -> str:
+    """`commitments_as_closed` for milestones (a copied one has no drop reason)."""
+    cycle = int(cycle_id)
+    return (
+        f"({MILESTONE_COPY.format(cycle=cycle)} UNION ALL SELECT m.id, m.commitment, m.title, m.due_date, "
+        "m.completed_on, m.status, m.drop_reason, m.derived_state, m.version, m.timeframe_text, "
+        "m.date_flags, m.created_at FROM milestone m WHERE m.commitment IN "
+        f"(SELECT id FROM commitment WHERE {UNPUBLISHED.format(cycle=cycle)}))"
     )

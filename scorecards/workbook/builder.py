@@ -95,6 +95,7 @@ class ComparisonExport:
     rubrics: dict[str, dict[str, str]] = field(default_factory=dict)  # area key -> level -> text
     peer_review: Rows = field(default_factory=pd.DataFrame)  # closed review rounds of the cycle
     answers: tuple[SheetSpec, pd.DataFrame] | None = None  # the donor matrix (donor workbooks only)
+    records_note: str | None = None  # where the Commitments and Milestones rows were read
 
 
 def early_note(summary: pd.DataFrame) -> str | None:
@@ -130,6 +131,7 @@ def write_comparison_workbook(export: ComparisonExport, target: str | BinaryIO) 
         areas=export.areas,
         rubrics=export.rubrics,
         publication_note=early_note(export.summary),
+        records_note=export.records_note,
     )
     write_frame_sheet(wb, summary_spec(export), export.summary)
     write_trend_sheet(wb, export.trend, export.trend_cycles, export.cycle)

@@ -99,6 +99,7 @@ def write_readme_sheet(
     areas: Sequence[tuple[str, str, float]],
     rubrics: Mapping[str, Mapping[str, str]] | None = None,
     publication_note: str | None = None,
+    records_note: str | None = None,
 ) -> Any:
     ws = wb.create_sheet(title=gettext("Read me"))
     for letter, width in (("A", 24), ("B", 70), ("C", 36)):
@@ -129,6 +130,8 @@ def write_readme_sheet(
     ]
     if publication_note:  # a scorecard of the cycle was published before its period ended
         facts.append((N_("Publication"), wrapped(gettext(publication_note).capitalize() + ".")))
+    if records_note:  # which commitments and milestones the sheets list: frozen or live
+        facts.append((N_("Records"), wrapped(gettext(records_note))))
     for name, value in facts:
         ws.append([label(name), value if isinstance(value, Cell) else xlsx_value(ws, value)])
     ws.append([])

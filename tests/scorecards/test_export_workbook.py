@@ -159,16 +159,20 @@ async def test_formula_looking_text_comes_back_as_plain_text(demo) -> None:
     )
     await fetch("UPDATE donor_expectation SET text = {} WHERE id = (SELECT MIN(id) FROM donor_expectation)",
                 hostile["expectation"])  # fmt: skip
-    # The internal workbook reads live rows (a donor's reads the copies frozen at publishing).
+    # The internal workbook reads live rows (a donor's reads the copies frozen at publishing), and
+    # its Milestones sheet of a closed cycle the copies too: the open cycle's is live.
     data = await workbook("internal")
+    open_cycle = await workbook("internal", "2026-H2")
     for reader in (openpyxl_rows, calamine_rows):
         assert hostile["title"] in {row["Commitment"] for row in reader(data, "Commitments")}
-        assert hostile["milestone"] in {row["Milestone"] for row in reader(data, "Milestones")}
+        assert hostile["milestone"] in {row["Milestone"] for row in reader(open_cycle, "Milestones")}
         assert hostile["expectation"] in {row["Expectation"] for row in reader(data, "Donor expectations")}
-    sheets = {name: part for name, part in xml_parts(data).items() if name.startswith("xl/worksheets/sheet")}
-    assert len(sheets) == 7
-    for name, part in sheets.items():  # no cell holds a formula (the chart's ranges are formulas)
-        assert b"<f>" not in part and b"<f " not in part, name
+    for written in (data, open_cycle):
+        parts = xml_parts(written).items()
+        sheets = {name: part for name, part in parts if name.startswith("xl/worksheets/sheet")}
+        assert len(sheets) == 7
+        for name, part in sheets.items():  # no cell holds a formula (the chart's ranges are formulas)
+            assert b"<f>" not in part and b"<f " not in part, name
 
 
 async def test_summary_columns_cover_every_column_of_the_comparison_frame(demo) -> None:
@@ -265,3 +269,64 @@ async def test_the_donor_workbook_holds_the_expectation_answers_of_the_donor_mat
             "Not answered",
         }
     assert "Expectation answers" not in load_workbook(io.BytesIO(await workbook("peer"))).sheetnames
+
+
+async def test_a_closed_cycles_milestones_sheet_shows_them_as_published_for_the_secretariat_too(demo) -> None:
+    """The internal workbook of a closed cycle lists the milestones frozen when each organization
+    published it, like the peers' and donors' workbooks; an organization that has not published the
+    cycle is read live; the open cycle's internal workbook stays live."""
+    from models.services import commitments, milestones, organizations
+
+    before = openpyxl_rows(await workbook("internal"), "Milestones")
+    assert before
+    first = before[0]
+    changed = (
+        await fetch(
+            "SELECT m.id, m.commitment FROM milestone m JOIN commitment c ON c.id = m.commitment "
+            "JOIN organization o ON o.id = c.organization WHERE o.acronym = {} AND m.title = {}",
+            first["Acronym"],
+            first["Milestone"],
+        )
+    )[0]
+    await fetch(
+        "UPDATE milestone SET title = {}, status = 'done', completed_on = {} WHERE id = {}",
+        "Renamed after publishing",
+        TODAY,
+        changed["id"],
+    )
+    await fetch(
+        "INSERT INTO milestone (commitment, title, due_date, status, drop_reason, version, timeframe_text, "
+        "date_flags, derived_state, created_at) VALUES ({}, 'Added after publishing', {}, 'planned', '', 1, "
+        "'', '', '', {})",
+        changed["commitment"],
+        dt.date(2026, 11, 1),
+        dt.datetime.combine(TODAY, dt.time(9), tzinfo=dt.UTC),
+    )
+    never = await organizations.create_organization(
+        SYSTEM, {"name": "Never Published", "acronym": "NVP", "org_type": "ngo"}
+    )
+    commitment = await commitments.create_commitment(
+        SYSTEM, int(never["id"]), {"area": "policy", "title": "Unpublished commitment"}
+    )
+    await milestones.create_milestone(
+        SYSTEM, int(commitment["id"]), {"title": "Live milestone of NVP", "due_date": dt.date(2026, 12, 1)}
+    )
+
+    data = await workbook("internal")
+    after = openpyxl_rows(data, "Milestones")
+    titles = {row["Milestone"] for row in after}
+    assert "Renamed after publishing" not in titles and "Added after publishing" not in titles
+    assert [row for row in after if row["Acronym"] != "NVP"] == before
+    assert [row["Milestone"] for row in after if row["Acronym"] == "NVP"] == ["Live milestone of NVP"]
+    donor = openpyxl_rows(await workbook("donor"), "Milestones")
+    assert [row for row in after if row["Acronym"] in {r["Acronym"] for r in donor}] == donor
+    readme = " ".join(
+        str(c)
+        for row in load_workbook(io.BytesIO(data))["Read me"].iter_rows(values_only=True)
+        for c in row
+        if c
+    )
+    assert "The cycle is closed: milestones as each organization published the cycle" in readme
+    # The open cycle's internal sheet is live.
+    live = {row["Milestone"] for row in openpyxl_rows(await workbook("internal", "2026-H2"), "Milestones")}
+    assert "Added after publishing" in live and "Renamed after publishing" not in live
