@@ -152,7 +152,11 @@ async def comparison_export(
     export.milestones = read_in_batches(
         org_ids,
         partial(
-            export_rows.milestone_rows, today=today, cycle_id=result.cycle.id, audience=audience, closed=closed
+            export_rows.milestone_rows,
+            today=today,
+            cycle_id=result.cycle.id,
+            audience=audience,
+            closed=closed,
         ),
     )
     export.expectations = await export_rows.expectation_rows(org_ids, as_of)

@@ -62,6 +62,36 @@ def fitted_width(header: str, values: pd.Series | None) -> float:
     return float(min(styles.MAX_WIDTH, max(styles.MIN_WIDTH, longest)))
 
 
+# One line of the 11-point header text, in points, and what a column width (counted in digits of
+# the default font) holds of bold letters and spaces, with a margin for wider letters.
+HEADER_LINE_POINTS = 15.0
+HEADER_CHARS_PER_WIDTH = 0.9
+
+
+def wrapped_lines(text: str, width: float) -> int:
+    """How many lines `text` takes wrapped at spaces in a column `width` wide (a word longer than
+    the column breaks across lines, as spreadsheets do)."""
+    capacity = max(1, int(width * HEADER_CHARS_PER_WIDTH))
+    lines, used = 1, 0
+    for word in text.split():
+        size = len(word)
+        if used and used + 1 + size <= capacity:
+            used += 1 + size
+            continue
+        if used:
+            lines += 1
+        lines += (size - 1) // capacity
+        used = (size - 1) % capacity + 1
+    return lines
+
+
+def header_height(headers: Sequence[str], widths: Sequence[float]) -> float:
+    """A header row tall enough for its longest wrapped header: without it, LibreOffice keeps the
+    default height of one line and prints only the middle of a header that wraps."""
+    lines = max((wrapped_lines(h, w) for h, w in zip(headers, widths, strict=True)), default=1)
+    return HEADER_LINE_POINTS * lines + 4
+
+
 def column_values(frame: pd.DataFrame, columns: Sequence[Column]) -> list[list[Any]]:
     """The frame's columns as Python lists, in sheet order (missing columns read as empty)."""
     lists = []
@@ -83,14 +113,16 @@ def write_frame_sheet(wb: Any, spec: SheetSpec, frames: pd.DataFrame | Iterable[
     first = next(chunks, pd.DataFrame())
     ws = wb.create_sheet(title=gettext(spec.title))
     columns = list(spec.columns)
+    widths = []
     for index, column in enumerate(columns, start=1):
         values = first[column.key] if column.key in first.columns else None
-        width = column.width or fitted_width(gettext(column.header), values)
-        ws.column_dimensions[get_column_letter(index)].width = width
+        widths.append(column.width or fitted_width(gettext(column.header), values))
+        ws.column_dimensions[get_column_letter(index)].width = widths[-1]
     if spec.freeze:
         ws.freeze_panes = spec.freeze
     print_setup(ws)
     headers = unique_headers([gettext(column.header) for column in columns])
+    ws.row_dimensions[1].height = header_height(headers, widths)
     ws.append([styles.header_cell(ws, header) for header in headers])
     rows = 0
     for frame in itertools.chain([first], chunks):

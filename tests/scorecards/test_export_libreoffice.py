@@ -83,7 +83,8 @@ async def test_libreoffice_prints_every_sheet_one_page_wide(demo, tmp_path: Path
     """Printed, the Read me is one page and every other sheet's last column shares the page of its
     first: no sheet spills columns onto pages of their own."""
     source = tmp_path / "comparison.xlsx"
-    source.write_bytes((await comparison_file(SYSTEM, "2026-H1", "donor", None, "xlsx", today=TODAY)).content)
+    written = (await comparison_file(SYSTEM, "2026-H1", "donor", None, "xlsx", today=TODAY)).content
+    source.write_bytes(written)
     pdf = tmp_path / "printed.pdf"
     pdf.write_bytes(resave_with_libreoffice(source, tmp_path, "pdf"))
     text = subprocess.run(["pdftotext", "-layout", str(pdf), "-"], capture_output=True, text=True, check=True)
@@ -98,9 +99,24 @@ async def test_libreoffice_prints_every_sheet_one_page_wide(demo, tmp_path: Path
         "Donor expectations": ("Acronym Organization Expectation", "Since"),
         "Peer review": ("Reviewer", "Reply"),
     }
+    workbook = load_workbook(io.BytesIO(written))
     for name, (marker, last) in edges.items():
         printed = [page for page in pages[1:] if marker in " ".join(page.split())]
         assert printed and all(last in page for page in printed), name
+        # Every word of every header is printed: a header row too short for its wrapped headers
+        # prints only their middle lines. The words are looked for above the first data row.
+        rows = list(workbook[name].iter_rows(values_only=True))
+        header = printed[0]
+        first_text = next((str(v) for v in (rows[1] if len(rows) > 1 else ()) if isinstance(v, str)), None)
+        if first_text:
+            header = header.split(first_text[:20])[0]
+        squashed = re.sub(r"\s+", "", header)
+        # Lines break at spaces and after hyphens ("self-" / "assessed").
+        words = [
+            piece for text in rows[0] for word in str(text).split() for piece in re.split("(?<=-)", word)
+        ]
+        missing = [word for word in words if word and word not in squashed]
+        assert not missing, (name, missing)
 
 
 @pytest.mark.skipif(shutil.which("pdftotext") is None, reason="pdftotext (poppler-utils) is not installed")

@@ -330,3 +330,18 @@ async def test_a_closed_cycles_milestones_sheet_shows_them_as_published_for_the_
     # The open cycle's internal sheet is live.
     live = {row["Milestone"] for row in openpyxl_rows(await workbook("internal", "2026-H2"), "Milestones")}
     assert "Added after publishing" in live and "Renamed after publishing" not in live
+
+
+async def test_each_header_row_is_tall_enough_for_its_wrapped_headers(demo) -> None:
+    from openpyxl.utils import get_column_letter
+
+    from scorecards.workbook.sheet import HEADER_LINE_POINTS, wrapped_lines
+
+    assert wrapped_lines("Senior champion: self-assessed", 15) == 3
+    assert wrapped_lines("Organization", 5) == 3 and wrapped_lines("", 10) == 1
+    wb = load_workbook(io.BytesIO(await workbook("donor")))
+    for ws in wb.worksheets[1:]:
+        widths = [ws.column_dimensions[get_column_letter(c.column)].width for c in ws[1]]
+        lines = max(wrapped_lines(str(c.value), w) for c, w in zip(ws[1], widths, strict=True))
+        assert ws.row_dimensions[1].height >= HEADER_LINE_POINTS * lines, ws.title
+    assert wb["Summary"].row_dimensions[1].height >= 3 * HEADER_LINE_POINTS
