@@ -329,7 +329,9 @@ def cmd_restore(args: argparse.Namespace) -> int:
     manifest = summary.manifest
     print(
         f"Backup restored: {summary.path} (made {manifest['created_at']}, schema {manifest['schema_version']}), "
-        f"{summary.tables} tables, {summary.rows} rows, {summary.megabytes:.1f} MB in {summary.seconds:.1f} s"
+        f"{summary.tables} tables, {summary.rows} rows, {len(manifest['files'])} files, "
+        f"{summary.megabytes:.1f} MB in {summary.seconds:.1f} s; "
+        f"{summary.removed} files of the replaced database removed"
     )
     return 0
 

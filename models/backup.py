@@ -19,6 +19,8 @@ Restore checks everything it can before it touches the target (checksum, size, e
 counts of a SQLite payload, the append-only triggers, an empty target unless forced), so a refusal
 leaves the target unchanged. A live SQLite file is written only through the backup API, never by
 moving a file over it: the server's open connections then see the restored data, not a deleted inode.
+Once the restore has committed, the files in the upload folder that no restored row names (those of
+the replaced database) are removed; a refused or failed restore removes nothing.
 """
 
 from __future__ import annotations
@@ -74,6 +76,8 @@ class Summary:
     path: Path
     manifest: dict[str, Any]
     seconds: float
+    # Files of the replaced database that no restored row names, removed once the restore committed.
+    removed: int = 0
 
     @property
     def tables(self) -> int:
@@ -425,6 +429,7 @@ async def restore_backup(
         raise not_empty()  # said before reading a large file
     uploads = evidence_files.upload_dir(engine)
     uploads.mkdir(parents=True, exist_ok=True, mode=0o700)
+    present = evidence_files.stored_files(engine)
     with (
         _scratch(target or path, ".payload") as payload,
         tempfile.TemporaryDirectory(prefix=".restore-", dir=uploads) as files_dir,
@@ -440,4 +445,43 @@ async def restore_backup(
         check_triggers(found, "the restored database")
         for item in manifest["files"]:
             os.replace(Path(files_dir) / item["name"], uploads / item["name"])
-    return Summary(path, manifest, time.monotonic() - started)
+    kept = await referenced_files(engine, target, found) | {item["name"] for item in manifest["files"]}
+    removed = remove_orphans(present, kept)
+    return Summary(path, manifest, time.monotonic() - started, removed)
+
+
+# The tables whose rows name a stored file, and the column that names it.
+FILE_COLUMNS = {"evidence": "file_key", "expectation_answer_file": "file_key"}
+
+
+async def referenced_files(engine: Engine, target: Path | None, facts: Facts) -> set[str]:
+    """The stored files the rows of the restored database name (tables its schema has)."""
+    queries = [
+        f'SELECT DISTINCT "{column}" FROM "{table}"'
+        for table, column in FILE_COLUMNS.items()
+        if table in facts.tables
+    ]
+    keys: set[str] = set()
+    if target is not None:
+        with _sqlite(target, read_only=True) as conn:
+            for query in queries:
+                keys.update(row[0] for row in conn.execute(query))
+    else:
+        from models.backup_postgres import _pg_connect
+
+        conn = await _pg_connect(engine.config["dsn"])
+        try:
+            for query in queries:
+                keys.update(row[0] for row in await conn.fetch(query))
+        finally:
+            await conn.close()
+    return {key for key in keys if key}
+
+
+def remove_orphans(present: list[Path], kept: set[str]) -> int:
+    """Remove the files that were stored before the restore began and are not in `kept`; a file
+    written since (by a write the server took meanwhile, its row perhaps not yet committed) is left."""
+    orphans = [stored for stored in present if stored.name not in kept]
+    for stored in orphans:
+        stored.unlink(missing_ok=True)
+    return len(orphans)

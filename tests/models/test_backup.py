@@ -283,6 +283,9 @@ async def test_the_commands_back_up_and_restore_with_a_one_line_summary(
     restored = run_cli(fresh.url, "restore", str(backup))
     assert restored.returncode == 0, restored.stderr
     assert restored.stdout.startswith(f"Backup restored: {backup} (made ")
+    assert re.search(r" files, .* s; \d+ files of the replaced database removed$", restored.stdout), (
+        restored.stdout
+    )
     assert await fresh.count("milestone") == (await counts())["milestone"]
 
     missing = run_cli(fresh.url, "restore", str(tmp_path / "absent.cop-backup"))
@@ -314,6 +317,47 @@ async def test_evidence_files_are_backed_up_and_restored(demo: Any, tmp_path: Pa
     await restore_backup(current_engine(), summary.path, force=True)
     assert evidence_files.read(key) == content
     assert not [p for p in evidence_files.upload_dir().iterdir() if p.name.startswith(".restore-")]
+
+
+@slow_on_postgres
+async def test_a_forced_restore_removes_the_replaced_databases_files_once_it_committed(
+    demo: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from models import evidence_files
+    from tests.evidence_samples import pdf
+
+    summary = await write_backup(current_engine(), tmp_path / "before.cop-backup")
+    created = await create_update(
+        SYSTEM, await first_commitment(), {"narrative": "x", "files": [{"name": "a.pdf", "data": pdf("new")}]}
+    )
+    new_key = (await fetch("SELECT file_key FROM evidence WHERE progress_update = {}", created["id"]))[0][
+        "file_key"
+    ]
+    uploads = evidence_files.upload_dir()
+    before = sorted(p.name for p in uploads.iterdir())
+    assert new_key in before
+
+    # A refused file, and a restore that fails after writing the database: no file is touched.
+    with pytest.raises(BackupError):
+        await restore_backup(current_engine(), damaged(summary.path, "corrupt"), force=True)
+
+    def fails_afterwards(expected: Any, found: Any, where: str) -> None:
+        if where == "the restored database":
+            raise BackupError("the restored database is wrong")
+
+    with monkeypatch.context() as patch:
+        patch.setattr(backup_module, "check_counts", fails_afterwards)
+        with pytest.raises(BackupError, match="is wrong"):
+            await restore_backup(current_engine(), summary.path, force=True)
+    assert sorted(p.name for p in uploads.iterdir()) == before
+
+    restored = await restore_backup(current_engine(), summary.path, force=True)
+    assert restored.removed == 1 and not evidence_files.file_path(new_key).exists()
+    for item in summary.manifest["files"]:
+        assert backup_module._sha256(uploads / item["name"]) == item["sha256"]
+    assert sorted(p.name for p in evidence_files.stored_files()) == sorted(
+        item["name"] for item in summary.manifest["files"]
+    )
 
 
 @slow_on_postgres
