@@ -298,18 +298,24 @@ async def fetch_kept(sql: str, *args: Any) -> KeptRows:
     return await fetch(sql, *args)
 
 
-async def fetch_page(query: str, order_by: str, *args: Any, paging: Paging) -> Page[dict[str, Any]]:
+async def fetch_page(
+    query: str, order_by: str, *args: Any, paging: Paging, kept: bool = False
+) -> Page[dict[str, Any]]:
     """One page of a raw SELECT (`query` without its ORDER BY, `order_by` the columns that make
     the order total) and how many rows the whole SELECT has.
 
     The count is the same SELECT wrapped in COUNT(*), so it counts exactly what the filters let
     through; it is skipped when the page itself already tells (a first page not filled up), so a
-    short list costs one query.
+    short list costs one query. `kept=True` reads through `fetch_kept`, for a list read again and
+    again between writes; its rows are copies all the same, the caller's to change.
     """
-    rows = await fetch(f"{query} ORDER BY {order_by}{paging.sql()}", *args)
+    read = fetch_kept if kept else fetch
+    rows = await read(f"{query} ORDER BY {order_by}{paging.sql()}", *args)
     if paging.total_known_from(len(rows)):
         total = len(rows)
     else:
-        counted = await fetch(f"SELECT COUNT(*) AS n FROM ({query}) listed", *args)
+        counted = await read(f"SELECT COUNT(*) AS n FROM ({query}) listed", *args)
         total = int(counted[0]["n"])
-    return Page(items=rows, total=total, limit=paging.limit, offset=paging.offset)
+    # A kept row is a read-only view of a dict (or a dict): its copy() is the dict's own, in C.
+    items = [row.copy() for row in rows] if kept else rows  # type: ignore[attr-defined]
+    return Page(items=items, total=total, limit=paging.limit, offset=paging.offset)
