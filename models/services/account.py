@@ -17,6 +17,7 @@ from models.caller import Caller
 from models.engine import fetch, write_transaction
 from models.errors import Conflict, Forbidden, UserError
 from models.passwords import MIN_PASSWORD_LENGTH, hash_password, verify_password
+from models.services import people
 from models.services.common import text_block
 from models.vocabulary import EMAIL_FREQUENCIES, MUTABLE_RULES
 from models.words import DEFAULT_LOCALE, N_, SUPPORTED_LANGUAGES, supported_language
@@ -127,7 +128,7 @@ async def mute_rules(person_id: int, rules: list[str]) -> None:
 
 async def change_password(caller: Caller, current: str, new: str, keep_session_hash: str | None) -> int:
     """Set a new password (the current one required); ends every other session of the person and
-    returns how many ended."""
+    every open emailed link, and returns how many sessions ended."""
     person_id = _person_id(caller)
     if len(new) < MIN_PASSWORD_LENGTH:
         raise UserError(
@@ -149,10 +150,6 @@ async def change_password(caller: Caller, current: str, new: str, keep_session_h
         )
         if not updated:
             raise Conflict(N_("the password changed at the same moment; try again"), field="current_password")
-        ended = await fetch(
-            "DELETE FROM login_session WHERE person = {} AND token_hash <> {} RETURNING id",
-            person_id,
-            keep_session_hash or "",
-        )
-        await audit.record(caller, "password", "person", person_id, None, {"sessions_ended": len(ended)})
-    return len(ended)
+        ended = await people.end_access(person_id, keep_session_hash or "")
+        await audit.record(caller, "password", "person", person_id, None, {"sessions_ended": ended})
+    return ended

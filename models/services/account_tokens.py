@@ -4,7 +4,8 @@
 Only a SHA-256 hash of a link's token is stored (`account_token`), so a copy of the database, or of
 the outbox, opens no account. A token is issued when its email is built, lives 7 days (invitation) or
 1 hour (reset), and is used once: using it sets the person's password, spends every other open token
-of the same purpose, and ends every session of the person.
+of the person (invitation and reset alike), and ends every session of the person. Every other
+password change spends them too (`people.end_access`).
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from models.clock import utcnow
 from models.engine import fetch, write_transaction
 from models.errors import NotFound, UserError
 from models.passwords import MIN_PASSWORD_LENGTH, hash_password
+from models.services import people
 from models.services.sessions import hash_secret, new_secret
 from models.tables import AccountToken
 from models.words import N_
@@ -74,7 +76,7 @@ async def use(token: str, purpose: str, password: str) -> int:
     """Set the password of the token's person and spend the token; returns the person's id.
 
     One conditional UPDATE spends the token, so two uses at the same moment cannot both succeed.
-    Every session of the person ends, and every other open token of the purpose is spent."""
+    Every session of the person ends, and every other open token of the person is spent."""
     check_new_password(password)
     found = await live_token(token, purpose)
     if found is None:
@@ -93,16 +95,10 @@ async def use(token: str, purpose: str, password: str) -> int:
         if not spent:
             raise NotFound(LINK_DEAD, field="token")
         await fetch(
-            "UPDATE account_token SET used_at = {} WHERE person = {} AND purpose = {} AND used_at IS NULL",
-            now,
-            person_id,
-            purpose,
-        )
-        await fetch(
             "UPDATE person SET password_hash = {}, version = version + 1 WHERE id = {}", hashed, person_id
         )
-        ended = await fetch("DELETE FROM login_session WHERE person = {} RETURNING id", person_id)
+        ended = await people.end_access(person_id)
         await audit.record(
-            SYSTEM, purpose, "person", person_id, None, {"sessions_ended": len(ended), "via": "email link"}
+            SYSTEM, purpose, "person", person_id, None, {"sessions_ended": ended, "via": "email link"}
         )
     return person_id

@@ -13,7 +13,7 @@ from models.errors import Conflict, Forbidden, NotFound, UserError
 from models.paging import EVERYTHING, Page, Paging
 from models.passwords import MIN_PASSWORD_LENGTH, hash_password
 from models.services.common import changed_fields, check_version, containing, one_line, update_versioned
-from models.tables import LoginSession, Organization, Person, RoleAssignment
+from models.tables import Organization, Person, RoleAssignment
 from models.vocabulary import ORG_SCOPED_ROLES, ROLES, SENIORITIES
 from models.words import N_
 
@@ -264,8 +264,24 @@ async def update_person(
                 caller, "update", "person", person_id, {k: before.get(k) for k in changed}, shown
             )
             if "password_hash" in changed or changed.get("active") is False:
-                await LoginSession.delete().where(LoginSession.person == person_id)
+                await end_access(person_id)
     return await get_person(caller, person_id)
+
+
+async def end_access(person_id: int, keep_session_hash: str = "") -> int:
+    """After a password change or a deactivation, in its write transaction: end every session of
+    the person but the one kept, and spend every open emailed link of theirs (invitation and
+    reset), so no link sent before can set the password again (docs/design.md "Invitations and
+    password reset"). Returns how many sessions ended."""
+    await fetch(
+        "UPDATE account_token SET used_at = {} WHERE person = {} AND used_at IS NULL", utcnow(), person_id
+    )
+    ended = await fetch(
+        "DELETE FROM login_session WHERE person = {} AND token_hash <> {} RETURNING id",
+        person_id,
+        keep_session_hash,
+    )
+    return len(ended)
 
 
 async def add_role(caller: Caller, person_id: int, role: str, org_id: int | None) -> dict[str, Any]:
