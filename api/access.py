@@ -33,6 +33,7 @@ from litestar.exceptions import NotAuthorizedException, PermissionDeniedExceptio
 from litestar.types import ASGIApp, Receive, Scope, Send
 
 from api.auth import CALLER_STATE_KEY, LANGUAGE_STATE_KEY, client_address, reader_language, resolve_caller
+from api.guard import UPLOAD_CHECK, WRITE_METHODS, check_body, takes_files
 from api.security import check_csrf_and_origin
 from models.caller import Caller
 from models.settings import Settings
@@ -248,5 +249,11 @@ class AccessMiddleware:
                         "%(route)s is open to: %(roles)s", route=method + " " + template, roles=open_to
                     )
                 raise PermissionDeniedException(message)
+            if method in WRITE_METHODS and takes_files(scope):
+                # An upload's body is read only now that the caller may write there (api/guard.py).
+                upload_check = scope["route_handler"].opt[UPLOAD_CHECK]
+                if upload_check is not None:
+                    await upload_check(caller, scope.get("path_params") or {})
+                await check_body(scope, receive)
             await check_csrf_and_origin(scope, receive, caller, self.settings)
         await self.app(scope, receive, send)

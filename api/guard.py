@@ -13,6 +13,11 @@ A body decides nothing until it is well-formed, so one middleware reads the body
   person types one.
 Typed integer path parameters outside that range name no record: 404 on every method.
 Safe methods' bodies are never read by a handler, so they are not read here either.
+
+A route that takes files (a body of up to about 101 MB) names in its `opt` the check that the caller
+may write there (`UPLOAD_CHECK`): its declared Content-Length is checked here, and its body read and
+checked only once the access table and that check let the caller through (`api/access.py`), so a
+person who may not write there never makes the server buffer an upload.
 """
 
 from __future__ import annotations
@@ -39,6 +44,12 @@ MAX_DEPTH = 32
 SMALLEST, LARGEST = -(2**31), 2**31 - 1
 MAX_FORM_FIELDS = 1000
 TOO_DEEP = N_("the JSON is nested deeper than %(depth)s levels")
+
+
+# The `opt` key of a route that takes files: an async function of (caller, path parameters) that
+# raises when the caller may not write there, or None when the access table's organization check
+# says it all.
+UPLOAD_CHECK = "upload_check"
 
 
 class BodyRefused(UserError):
@@ -171,16 +182,33 @@ async def check_multipart(request: Request[Any, Any, Any]) -> None:
     check_texts(texts)
 
 
+def takes_files(scope: Scope) -> bool:
+    """Whether the route reads its body only after the caller passed its checks (UPLOAD_CHECK)."""
+    handler = scope.get("route_handler")
+    return handler is not None and UPLOAD_CHECK in handler.opt
+
+
+def too_large(request: Request[Any, Any, Any]) -> BodyRefused:
+    limit = request.route_handler.resolve_request_max_body_size()
+    return BodyRefused(413, N_("the body is larger than %(limit)s bytes; send less"), limit=f"{limit:,}")
+
+
+def check_declared_length(scope: Scope, receive: Receive) -> None:
+    """Refuse a declared Content-Length over the route's limit, reading nothing."""
+    request: Request[Any, Any, Any] = Request(scope, receive)
+    declared = request.headers.get("content-length", "").strip()
+    limit = request.route_handler.resolve_request_max_body_size()
+    if declared.isdigit() and limit is not None and int(declared) > limit:
+        raise too_large(request)
+
+
 async def check_body(scope: Scope, receive: Receive) -> None:
     request: Request[Any, Any, Any] = Request(scope, receive)
     try:
         body = await request.body()
     except HTTPException as exc:
         if exc.status_code == 413:
-            limit = request.route_handler.resolve_request_max_body_size()
-            raise BodyRefused(
-                413, N_("the body is larger than %(limit)s bytes; send less"), limit=f"{limit:,}"
-            ) from None
+            raise too_large(request) from None
         if isinstance(exc, ClientException | InternalServerException):
             raise BodyRefused(400, N_("the body could not be read: %(error)s"), error=exc.detail) from None
         raise
@@ -222,7 +250,10 @@ class InputGuardMiddleware:
         if scope["type"] == "http":
             check_path_params(scope)
             if scope["method"] in WRITE_METHODS:
-                await check_body(scope, receive)
+                if takes_files(scope):
+                    check_declared_length(scope, receive)  # the body waits for the caller's checks
+                else:
+                    await check_body(scope, receive)
         await self.app(scope, receive, send)
 
 

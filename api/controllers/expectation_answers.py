@@ -17,6 +17,7 @@ from api.auth import CallerDep
 from api.controllers import PathId, PathText, listed, shape
 from api.controllers.scorecards import Audience, PeerType
 from api.controllers.updates import ConflictAnswer, FileTooLargeAnswer, file_response, read_files
+from api.guard import UPLOAD_CHECK
 from api.schemas.expectation_answers import AnswerReview, ExpectationAnswerRead, ExpectationAnswerWrite
 from models import evidence_files
 from models.paging import ListOf, Page, Paging
@@ -75,6 +76,7 @@ class ExpectationAnswerController(Controller):
         "/{expectation_id:int}/files",
         status_code=HTTP_200_OK,
         request_max_body_size=evidence_files.MAX_REQUEST_BYTES,
+        opt={UPLOAD_CHECK: None},  # the access table checks the organization
         raises=[
             ClientException,
             ConflictAnswer,

@@ -13,6 +13,7 @@ from litestar.params import Body, Parameter
 
 from api.auth import CallerDep
 from api.controllers import PathId
+from api.guard import UPLOAD_CHECK
 from models.errors import UserError
 from models.plan_files import MAX_FILE_BYTES
 from models.services.common import require_editor
@@ -54,7 +55,12 @@ class PlanController(Controller):
     path = "/api/organizations"
     tags = ["plans"]
 
-    @post("/{org_id:int}/plan", request_max_body_size=MAX_UPLOAD_BODY, status_code=200)
+    @post(
+        "/{org_id:int}/plan",
+        request_max_body_size=MAX_UPLOAD_BODY,
+        status_code=200,
+        opt={UPLOAD_CHECK: None},  # the access table checks the organization
+    )
     async def import_plan(
         self,
         caller: CallerDep,

@@ -14,9 +14,11 @@ from litestar.response import File
 from api.auth import CallerDep
 from api.controllers import IfMatch, PathId, expected_version, given, listed, shape, shapes, with_etag
 from api.controllers.auth import EVERY_FIELD, refusals
+from api.guard import UPLOAD_CHECK
 from api.schemas.assessments import EvidenceDecision
 from api.schemas.records import EvidenceCreate, EvidenceRead, EvidenceUpdate, UpdateCreate, UpdateRead
 from models import evidence_files
+from models.caller import Caller
 from models.errors import UserError
 from models.paging import ListOf, Paging
 from models.services import evidence, updates
@@ -54,6 +56,11 @@ async def read_files(form: dict[str, Any], field: str = "file") -> list[dict[str
             data = await value.read(evidence_files.MAX_FILE_BYTES + 1)
             files.append({"name": value.filename, "data": data})
     return files
+
+
+async def may_add_files(caller: Caller, params: dict[str, Any]) -> None:
+    """Before the upload is read: the caller may add evidence to this update (else 404)."""
+    await evidence.editable_update(caller, int(params["update_id"]))
 
 
 def file_response(row: dict[str, Any], inline: bool = False) -> File:
@@ -109,6 +116,7 @@ class EvidenceController(Controller):
     @post(
         "/updates/{update_id:int}/files",
         request_max_body_size=evidence_files.MAX_REQUEST_BYTES,
+        opt={UPLOAD_CHECK: may_add_files},
         raises=[ClientException, FileTooLargeAnswer, NotFoundException, PermissionDeniedException],
     )
     async def add_files(

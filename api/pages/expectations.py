@@ -13,6 +13,7 @@ from litestar import Request, get, post
 from litestar.response import Redirect, Template
 
 from api.controllers.updates import read_files
+from api.guard import UPLOAD_CHECK
 from api.pages.errors import PageController
 from api.pages.forms import area_options, optional_date, version_of
 from api.pages.render import read_form, read_form_lists, redirect, refusal, render
@@ -204,7 +205,11 @@ class ExpectationAnswerPages(PageController):
     ) -> Template:
         return await self._sheet(request, caller, org_id, cycle)
 
-    @post("/{expectation_id:int}", request_max_body_size=evidence_files.MAX_REQUEST_BYTES)
+    @post(
+        "/{expectation_id:int}",
+        request_max_body_size=evidence_files.MAX_REQUEST_BYTES,
+        opt={UPLOAD_CHECK: None},  # the access table checks the organization
+    )
     async def answer(
         self, request: Request[Any, Any, Any], caller: Caller, org_id: int, cycle: str, expectation_id: int
     ) -> Template | Redirect:

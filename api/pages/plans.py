@@ -15,6 +15,7 @@ from litestar import Request, get, post
 from litestar.datastructures import UploadFile
 from litestar.response import Redirect, Template
 
+from api.guard import UPLOAD_CHECK
 from api.pages.errors import PageController
 from api.pages.forms import area_options
 from api.pages.render import redirect, refusal, render
@@ -78,7 +79,7 @@ class PlanImportPages(PageController):
         require_editor(caller, org_id, "plan")
         return await self._page(request, caller, org_id, {})
 
-    @post("/import", request_max_body_size=MAX_UPLOAD_BODY)
+    @post("/import", request_max_body_size=MAX_UPLOAD_BODY, opt={UPLOAD_CHECK: None})
     async def preview(self, request: Request[Any, Any, Any], caller: Caller, org_id: int) -> Template:
         require_editor(caller, org_id, "plan")
         form = dict((await request.form()).items())
@@ -93,7 +94,7 @@ class PlanImportPages(PageController):
         form["file_name"] = upload.filename
         return await self._page(request, caller, org_id, form, result, base64.b64encode(data).decode())
 
-    @post("/import/confirm", request_max_body_size=MAX_CONFIRM_BODY)
+    @post("/import/confirm", request_max_body_size=MAX_CONFIRM_BODY, opt={UPLOAD_CHECK: None})
     async def confirm(
         self, request: Request[Any, Any, Any], caller: Caller, org_id: int
     ) -> Template | Redirect:

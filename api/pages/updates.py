@@ -10,6 +10,7 @@ from litestar import Request, get, post
 from litestar.response import Redirect, Template
 
 from api.controllers.updates import read_files
+from api.guard import UPLOAD_CHECK
 from api.pages.commitments import ORG, commitment_of
 from api.pages.errors import PageController
 from api.pages.forms import optional_int
@@ -26,6 +27,11 @@ from models.words import N_, gettext, ngettext, sentence
 EVIDENCE_ROWS = 3
 FILES_FIELD = "evidence_files"
 EVIDENCE_FIELD = re.compile(r"^evidence\[(\d+)\]\.(url|title|visibility)$")
+
+
+async def commitment_here(caller: Caller, params: dict[str, Any]) -> None:
+    """Before an update form's files are read: the commitment is this organization's (else 404)."""
+    await commitment_of(caller, int(params["org_id"]), int(params["commitment_id"]))
 
 
 def linked_rows(form: dict[str, str]) -> list[int]:
@@ -171,7 +177,9 @@ class UpdatePages(PageController):
         return await self._form(request, caller, org_id, commitment, form)
 
     @post(
-        "/commitments/{commitment_id:int}/updates/new", request_max_body_size=evidence_files.MAX_REQUEST_BYTES
+        "/commitments/{commitment_id:int}/updates/new",
+        request_max_body_size=evidence_files.MAX_REQUEST_BYTES,
+        opt={UPLOAD_CHECK: commitment_here},
     )
     async def create_update(
         self, request: Request[Any, Any, Any], caller: Caller, org_id: int, commitment_id: int

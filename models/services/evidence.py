@@ -227,7 +227,7 @@ async def insert_file(caller: Caller, update_id: int, row: dict[str, Any]) -> in
     return int(item.id)
 
 
-async def _editable_update(caller: Caller, update_id: int) -> int:
+async def editable_update(caller: Caller, update_id: int) -> int:
     """The organization of an update the caller may add evidence to."""
     update = await fetch(
         "SELECT u.id AS id, c.organization AS organization_id FROM progress_update u "
@@ -257,10 +257,10 @@ async def add_files(
     checked = checked_files([{**item, "visibility": visibility} for item in titled(files, title)])
     if not checked:
         raise UserError(N_("send at least one file"), field="file")
-    await _editable_update(caller, update_id)  # refused before anything is written
+    await editable_update(caller, update_id)  # refused before anything is written
     # The files wrap the transaction, so a refusal at COMMIT removes them too.
     async with stored(checked) as rows, write_transaction():
-        org_id = await _editable_update(caller, update_id)
+        org_id = await editable_update(caller, update_id)
         ids = [await insert_file(caller, update_id, row) for row in rows]
         await reopen_approved(caller, org_id, f"evidence files {ids} were added")
     return [await evidence_row(evidence_id) for evidence_id in ids]
@@ -270,7 +270,7 @@ async def add_evidence(caller: Caller, update_id: int, data: dict[str, Any]) -> 
     clean = clean_evidence(data)
     supersedes = data.get("supersedes_id")
     async with write_transaction():
-        org_id = await _editable_update(caller, update_id)
+        org_id = await editable_update(caller, update_id)
         if supersedes is not None:
             old = await fetch(
                 "SELECT id FROM evidence WHERE id = {} AND progress_update = {}", supersedes, update_id
