@@ -19,7 +19,7 @@ from litestar.routes import HTTPRoute
 
 from models.caller import SYSTEM
 from models.engine import fetch
-from models.services import expectation_answers, submission_comments, submissions, updates
+from models.services import expectation_answers, practice, submission_comments, submissions, updates
 from models.services.sessions import caller_for_person
 from models.tables import Comment
 from scorecards import publishing
@@ -99,6 +99,18 @@ async def plant_markers(nra: int) -> dict[str, list[Any]]:
         0,
     )
     await expectation_answers.review_answer(SYSTEM, nra, "2026-H2", int(expectation["id"]), "confirm")
+    # An internal practice note, offered in an area where NRA is strong.
+    await practice.add_note(
+        focal,
+        nra,
+        {
+            "area": "policy",
+            "what_worked": f"{MARKER} practice note",
+            "contact": f"{MARKER} contact",
+            "documents": [f"https://nra.example.org/{MARKER}/practice"],
+            "visibility": "internal",
+        },
+    )
     await submission_comments.add_submission_comment(focal, nra, "2026-H2", f"{MARKER} focal question")
     await submissions.submit(focal, nra, "2026-H2", f"{MARKER} cover note")
     await submission_comments.add_submission_comment(champion, nra, "2026-H2", f"{MARKER} sign-off note")
@@ -208,12 +220,17 @@ async def test_internal_text_never_reaches_donors_peers_or_strangers(
     own_answer_file = await client.get(f"/api/answer-files/{answer_file}/file", headers=own)
     assert MARKER.encode() in own_answer_file.content
 
-    crawled, leaks, errors = 0, [], []
+    # A PDF is searched in its text: the organization's own brief prints the internal answer note.
+    own_brief = await client.get(f"/api/organizations/{nra}/scorecards/2026-H2/brief.pdf", headers=own)
+    assert own_brief.status_code == 200 and leaked(own_brief, pdf_sources)
+
+    crawled, leaks, errors, pdfs = 0, [], [], 0
     for template, handler_params in get_routes(app):
         for url in urls_for(template, handler_params, values):
             for who, headers in callers.items():
                 response = await client.get(url, headers=headers)
                 crawled += 1
+                pdfs += response.content[:5] == b"%PDF-"
                 if response.status_code >= 500:
                     errors.append(f"{who} GET {url} ({response.status_code})")
                 if leaked(response, pdf_sources):
@@ -221,3 +238,4 @@ async def test_internal_text_never_reaches_donors_peers_or_strangers(
     assert not leaks, "internal text reached: " + "; ".join(leaks)
     assert not errors, "server errors while crawling: " + "; ".join(errors)
     assert crawled > 200
+    assert pdfs > 0  # briefs and cycle reports outsiders may read were searched too
