@@ -119,7 +119,8 @@ class ExpectationController(Controller):
     async def organization_statuses(
         self, caller: CallerDep, org_id: PathId, paging: Paging
     ) -> ListOf[ExpectationStatusRead]:
-        """Which of the current expectations the organization meets, and since when."""
+        """Which of the current expectations the organization meets, and since when; outside the
+        organization, as of its latest publication."""
         page = await expectations.statuses_for_organization(caller, org_id, paging)
         return listed(page, ExpectationStatusRead)
 

@@ -119,17 +119,30 @@ async def wordings(expectation_id: int) -> list[dict[str, Any]]:
 async def statuses_for_organization(
     caller: Caller, org_id: int, paging: Paging = EVERYTHING
 ) -> Page[dict[str, Any]]:
-    await published.read_audience(caller, org_id)
+    audience = await published.read_audience(caller, org_id)
     if not await fetch("SELECT id FROM organization WHERE id = {}", org_id):
         raise NotFound(N_("no organization with id %(org_id)s"), org_id=org_id)
+    # Outsiders read the standing as of the organization's latest publication, like its scorecard:
+    # a confirmation since then reaches them with the next publication (docs/design.md "Donor
+    # expectations"). The organization itself and the secretariat read it live.
+    counted = "s.met"
+    args: list[Any] = []
+    if audience != published.LIVE_AUDIENCE:
+        counted = (
+            "(s.met AND (s.since IS NULL OR s.since <= (SELECT MAX(p.created_at) FROM scorecard_snapshot p "
+            "WHERE p.organization = {})))"
+        )
+        args = [org_id]
     return await fetch_page(
-        "SELECT e.id AS expectation_id, e.text AS text, a.key AS area, "
-        "COALESCE(s.met, {}) AS met, s.since AS since FROM donor_expectation e "
-        "LEFT JOIN area a ON a.id = e.area "
+        f"SELECT e.id AS expectation_id, e.text AS text, a.key AS area, "
+        f"COALESCE({counted}, {{}}) AS met, CASE WHEN {counted} THEN s.since END AS since "
+        "FROM donor_expectation e LEFT JOIN area a ON a.id = e.area "
         "LEFT JOIN expectation_status s ON s.expectation = e.id AND s.organization = {} "
         "WHERE e.active = {}",
         "e.id",
+        *args,
         False,
+        *args,
         org_id,
         True,
         paging=paging,
