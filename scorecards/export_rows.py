@@ -180,11 +180,27 @@ async def milestone_rows(
     return in_given_order(frame, org_ids, "due_date", "id")
 
 
-async def expectation_rows(org_ids: Sequence[int], as_of: dt.date) -> pd.DataFrame:
+async def published_on(cycle_id: int, audience: str) -> dict[int, dt.date]:
+    """The day each organization's scorecard of the cycle was frozen for the audience."""
+    rows = await fetch(
+        "SELECT organization, MAX(created_at) AS frozen_at FROM scorecard_snapshot "
+        "WHERE cycle = {} AND audience = {} GROUP BY organization",
+        cycle_id,
+        audience,
+    )
+    days = as_dates(pd.Series([r["frozen_at"] for r in rows], dtype="object"))
+    return {int(r["organization"]): day for r, day in zip(rows, days, strict=True) if day is not None}
+
+
+async def expectation_rows(
+    org_ids: Sequence[int], as_of: dt.date, frozen_on: dict[int, dt.date] | None = None
+) -> pd.DataFrame:
     """Organization x active donor expectation: met or not met as of `as_of`, and since when.
 
     `as_of` is the date the scorecard counts expectations at (met, and since on or before it), so
-    the sheet agrees with the Summary's "expectations met" count.
+    the sheet agrees with the Summary's "expectations met" count. `frozen_on` (for peers and
+    donors) moves it back, per organization, to the day its scorecard was published: a standing
+    recorded since reaches them with the next publication (docs/design.md "Donor expectations").
     """
     expectations = await fetch(
         "SELECT e.id AS expectation_id, e.text AS expectation, a.name AS area, a.position AS area_position "
@@ -206,9 +222,11 @@ async def expectation_rows(org_ids: Sequence[int], as_of: dt.date) -> pd.DataFra
     status = pd.DataFrame(statuses, columns=["expectation_id", "org_id", "met", "since"])
     status["since"] = as_dates(status["since"])
     grid = grid.merge(status, how="left", on=["expectation_id", "org_id"])
+    frozen_on = frozen_on or {}
+    limits = [min(as_of, frozen_on.get(int(org), as_of)) for org in grid["org_id"]]
     met = [
-        bool(m) and (since is None or since <= as_of)
-        for m, since in zip(grid["met"].fillna(False), grid["since"], strict=True)
+        bool(m) and (since is None or since <= limit)
+        for m, since, limit in zip(grid["met"].fillna(False), grid["since"], limits, strict=True)
     ]
     met_word, not_met_word = gettext("met"), gettext("not met")
     grid["met"] = [met_word if m else not_met_word for m in met]

@@ -159,7 +159,8 @@ async def comparison_export(
             closed=closed,
         ),
     )
-    export.expectations = await export_rows.expectation_rows(org_ids, as_of)
+    frozen_on = None if audience == "internal" else await export_rows.published_on(result.cycle.id, audience)
+    export.expectations = await export_rows.expectation_rows(org_ids, as_of, frozen_on)
     export.rubrics = {area["key"]: area["rubric"] for area in await cycle_areas(result.cycle.id)}
     export.peer_review = await peer_review_rows(result.cycle.name, audience, set(frame["acronym"]))
     if audience == "donor":
