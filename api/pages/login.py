@@ -73,6 +73,10 @@ class LoginPages(PageController):
             )
             page.headers.update(retry_after_header(exc))
             return page
+        # As the API's login does: the session this browser held before ends (docs/design.md
+        # "Running it"), so no earlier cookie outlives a new sign-in.
+        if (old := session_cookie(request.scope)) is not None:
+            await sessions.logout(old)
         response = redirect(
             request, safe_next(form.get("next")), gettext("Welcome, %(name)s.", name=person.name)
         )

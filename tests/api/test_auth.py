@@ -180,3 +180,19 @@ async def test_an_unknown_email_costs_one_password_verification_too(
     await api_login(client, "nobody@demo.cop-tracker.example", "whatever-password")
     await api_login(client, FOCAL, "wrong-password")
     assert spent == ["dummy", "real"]
+
+
+async def test_signing_in_on_the_login_page_ends_the_session_the_browser_held(
+    client: httpx.AsyncClient, demo
+) -> None:
+    async def page_login(email: str) -> str:
+        answer = await client.post("/login", data={"email": email, "password": PASSWORD, "next": "/"})
+        assert answer.status_code == 303, answer.text
+        return answer.cookies["cop_session"]
+
+    first = await page_login(FOCAL)
+    second = await page_login("champion.nra@demo.cop-tracker.example")
+    assert first != second
+    # As with the API's login: the earlier session is gone (no fixation, nothing left behind).
+    replay = await client.get("/api/auth/me", headers={"Cookie": f"cop_session={first}"})
+    assert replay.status_code == 401
