@@ -139,3 +139,64 @@ async def test_a_shared_link_under_an_internal_claim_stays_out_of_published_scor
             response = await client.get(path, headers=headers)
             assert response.status_code == 200, (who, path, response.status_code)
             assert marker not in response.text, (who, path)
+
+
+async def test_a_link_that_went_out_internal_is_not_widened_for_outsiders_after_publishing(
+    client: httpx.AsyncClient, demo, sign_in
+) -> None:
+    """docs/design.md "Evidence files": outsiders read a link only if it went out with the
+    published report at a visibility that allows them. Editing a published link in place (its
+    visibility, its address) would reach donors without the champion's sign-off: it is refused, and
+    a new link that supersedes it waits for the next publication."""
+    nra = await org_id("NRA")
+    commitment = int(
+        (await fetch("SELECT id FROM commitment WHERE organization = {} ORDER BY id", nra))[0]["id"]
+    )
+    marker = "WIDENED-AFTER-PUBLISHING-5120"
+    update = await updates.create_update(
+        SYSTEM,
+        commitment,
+        {
+            "narrative": "shared narrative",
+            "visibility": "donor",
+            "evidence": [
+                {"url": f"https://nra.example.org/{marker}", "title": marker, "visibility": "internal"},
+                {"url": "https://nra.example.org/shared", "title": "shared", "visibility": "donor"},
+            ],
+        },
+    )
+    await publish_open_cycle(nra)
+    link, shared = update["evidence"]
+    focal = await sign_in(FOCAL_NRA)
+    for change in ({"visibility": "donor"}, {"url": "https://nra.example.org/other", "title": "other"}):
+        edited = await client.patch(
+            f"/api/evidence/{link['id']}", json=change, headers={**focal, "If-Match": f'"{link["version"]}"'}
+        )
+        assert edited.status_code == 409, edited.text
+        assert "supersedes" in edited.json()["detail"]
+    for who, email in OUTSIDERS.items():
+        headers = await sign_in(email)
+        assert (await client.get(f"/api/evidence/{link['id']}", headers=headers)).status_code == 404, who
+        listed = await client.get(f"/api/commitments/{commitment}/updates", headers=headers)
+        assert marker not in listed.text, who
+    # A published link found to be confidential can still be hidden at once.
+    hidden = await client.patch(
+        f"/api/evidence/{shared['id']}",
+        json={"visibility": "internal"},
+        headers={**focal, "If-Match": f'"{shared["version"]}"'},
+    )
+    assert hidden.status_code == 200, hidden.text
+    donor = await sign_in(DONOR)
+    assert (await client.get(f"/api/evidence/{shared['id']}", headers=donor)).status_code == 404
+    # A link of an update not yet published is still edited in place.
+    draft = await updates.create_update(
+        SYSTEM,
+        commitment,
+        {"narrative": "later", "visibility": "donor", "evidence": [{"url": "https://nra.example.org/d"}]},
+    )
+    edited = await client.patch(
+        f"/api/evidence/{draft['evidence'][0]['id']}",
+        json={"visibility": "donor"},
+        headers={**focal, "If-Match": f'"{draft["evidence"][0]["version"]}"'},
+    )
+    assert edited.status_code == 200, edited.text

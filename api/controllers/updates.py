@@ -183,7 +183,8 @@ class EvidenceController(Controller):
     async def update_evidence(
         self, caller: CallerDep, evidence_id: PathId, data: JSONBody[EvidenceUpdate], if_match: IfMatch
     ) -> Response[EvidenceRead]:
-        """Edit a link not yet verified (a verified one is superseded by a new link instead)."""
+        """Edit a link not yet verified (a verified one is superseded by a new link instead). A link
+        that went out with a published report may only have its visibility narrowed (409 otherwise)."""
         row = await evidence.update_evidence(caller, evidence_id, given(data), expected_version(if_match))
         return with_etag(row, EvidenceRead)
 

@@ -33,6 +33,7 @@ from models.services.common import (
 )
 from models.services.submissions import reopen_approved
 from models.tables import Evidence
+from models.vocabulary import VISIBILITIES
 from models.words import N_
 
 SELECT = (
@@ -286,6 +287,19 @@ async def add_evidence(caller: Caller, update_id: int, data: dict[str, Any]) -> 
     return await evidence_row(evidence_id)
 
 
+async def went_out(evidence_id: int) -> bool:
+    """Whether the link went out with its organization's published report (outsiders may read it)."""
+    return bool(await fetch(SELECT + f"WHERE e.id = {{}}{published_only('donor')}", evidence_id))
+
+
+def narrows_only(before: dict[str, Any], changed: dict[str, Any]) -> bool:
+    """A change that only narrows who may read the link (a link found to be confidential after
+    publishing must still be hidden at once); anything else would reach outsiders unsigned."""
+    return set(changed) == {"visibility"} and VISIBILITIES.index(changed["visibility"]) <= VISIBILITIES.index(
+        before["visibility"]
+    )
+
+
 async def update_evidence(
     caller: Caller, evidence_id: int, changes: dict[str, Any], expected_version: int
 ) -> dict[str, Any]:
@@ -305,6 +319,14 @@ async def update_evidence(
             )
         check_version(before, expected_version, "evidence link")
         changed = changed_fields(before, clean)
+        if changed and not narrows_only(before, changed) and await went_out(evidence_id):
+            raise Conflict(
+                N_(
+                    "this link went out with a published report: only its visibility can be narrowed; "
+                    "add a new link that supersedes it"
+                ),
+                field="visibility" if "visibility" in changed else "url",
+            )
         if changed:
             await update_versioned(Evidence, evidence_id, expected_version, changed, "evidence link")
             await audit.record(
