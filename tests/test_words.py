@@ -198,3 +198,40 @@ def test_english_dates_and_plurals_read_as_before() -> None:
     assert format_date("2026-01-09") == "9 January 2026"
     assert ngettext("%(num)s day", "%(num)s days", 1) == "1 day"
     assert ngettext("%(num)s day", "%(num)s days", 12) == "12 days"
+
+
+FLASHING_CALLS = {"redirect", "refusal", "_move", "_decide"}  # page helpers whose text a person reads
+
+
+def unmarked_flash_messages(source: str) -> list[str]:
+    """Sentences written as bare string literals into a page's redirect or refusal, where a
+    translation can never reach them (a marked one is a gettext call, not a literal)."""
+    import ast
+
+    found = []
+    for node in ast.walk(ast.parse(source)):
+        if not isinstance(node, ast.Call):
+            continue
+        name = getattr(node.func, "id", getattr(node.func, "attr", ""))
+        if name not in FLASHING_CALLS:
+            continue
+        for arg in [*node.args, *(keyword.value for keyword in node.keywords)]:
+            if isinstance(arg, ast.Constant) and isinstance(arg.value, str):
+                text = arg.value
+                if " " in text and LETTER.search(text) and not text.startswith("/"):
+                    found.append(text)
+    return found
+
+
+def test_the_flash_checker_finds_a_bare_sentence_and_passes_a_marked_one() -> None:
+    source = 'redirect(request, "/x", "Reply added.")\nredirect(request, "/x", gettext("Reply added."))\n'
+    assert unmarked_flash_messages(source) == ["Reply added."]
+
+
+def test_every_page_message_goes_through_the_catalog() -> None:
+    unmarked = {
+        str(path.relative_to(REPO)): found
+        for path in sorted((REPO / "api" / "pages").glob("*.py"))
+        if (found := unmarked_flash_messages(path.read_text(encoding="utf-8")))
+    }
+    assert unmarked == {}

@@ -71,7 +71,7 @@ class ReviewPages(PageController):
         except UserError as exc:
             return redirect(request, f"/reviews/{review_id}", sentence(exc.message), "error")
         return redirect(
-            request, f"/reviews/{review_id}#area-{form.get('area', '')}", "Comment saved as a draft."
+            request, f"/reviews/{review_id}#area-{form.get('area', '')}", gettext("Comment saved as a draft.")
         )
 
     @post("/reviews/{review_id:int}/submit")
@@ -84,7 +84,9 @@ class ReviewPages(PageController):
 
         await queue_review_submitted(request.app.state.settings, review_id)
         return redirect(
-            request, f"/reviews/{review_id}", "Review submitted: the organization is told and may reply."
+            request,
+            f"/reviews/{review_id}",
+            gettext("Review submitted: the organization is told and may reply."),
         )
 
     @post("/reviews/{review_id:int}/replies/{comment_id:int}")
@@ -96,7 +98,7 @@ class ReviewPages(PageController):
             await reviews.add_reply(caller, comment_id, form)
         except UserError as exc:
             return redirect(request, f"/reviews/{review_id}", sentence(exc.message), "error")
-        return redirect(request, f"/reviews/{review_id}#comment-{comment_id}", "Reply added.")
+        return redirect(request, f"/reviews/{review_id}#comment-{comment_id}", gettext("Reply added."))
 
 
 class AdminReviewRoundPages(PageController):
@@ -133,7 +135,7 @@ class AdminReviewRoundPages(PageController):
         except UserError as exc:
             return redirect(request, "/admin/review-rounds", sentence(exc.message), "error")
         return redirect(
-            request, f"/admin/review-rounds/{created['id']}", "Round created with proposed pairs."
+            request, f"/admin/review-rounds/{created['id']}", gettext("Round created with proposed pairs.")
         )
 
     @get("/{round_id:int}")
@@ -165,7 +167,7 @@ class AdminReviewRoundPages(PageController):
     @post("/{round_id:int}/open")
     async def open_round(self, request: Request[Any, Any, Any], caller: Caller, round_id: int) -> Redirect:
         return await _move(
-            request, caller, round_id, review_rounds.open_round, "Round opened: reviewers may write."
+            request, caller, round_id, review_rounds.open_round, gettext("Round opened: reviewers may write.")
         )
 
     @post("/{round_id:int}/close")
@@ -175,7 +177,7 @@ class AdminReviewRoundPages(PageController):
             caller,
             round_id,
             review_rounds.close_round,
-            "Round closed: its reviews are part of the record.",
+            gettext("Round closed: its reviews are part of the record."),
         )
 
 
