@@ -5,7 +5,8 @@ more than the database:
 - generated data (the demo, the benchmarks): rows carry explicit ids so that foreign keys need no
   round trip, written with `executemany` on SQLite and COPY on PostgreSQL, whose id sequences are
   moved past them afterwards (`bulk_insert`);
-- the timeline check, on the connection of the enclosing `write_transaction()`: on SQLite,
+- the timeline check, on the connection of the enclosing `write_transaction()` (on SQLite in a
+  thread, so the event loop serves requests meanwhile): on SQLite,
   multi-row `VALUES` for inserts (measured fastest at 500 rows a statement) and `executemany` for
   updates; on PostgreSQL, one array per column through `unnest(...)`, one statement per batch: a
   statement with thousands of `$n` parameters costs more to plan than to run (`insert_new`,
@@ -84,11 +85,21 @@ POSTGRES_ROWS_PER_STATEMENT = 10_000
 Columns = Sequence[tuple[str, str]]
 
 
-def _connection() -> Any:
+def _transaction() -> Any:
     transaction = current_engine().current_transaction.get()
     if transaction is None:
         raise RuntimeError("bulk statements must run inside write_transaction()")
-    return transaction.connection
+    return transaction
+
+
+def _connection() -> Any:
+    """PostgreSQL: the transaction's asyncpg connection."""
+    return _transaction().connection
+
+
+async def _off_loop(work: Any) -> Any:
+    """SQLite: `work(connection)` on the transaction's connection, in a thread (models/engine.py)."""
+    return await _transaction().off_loop(work)
 
 
 def _numbered(sql: str) -> str:
@@ -105,15 +116,18 @@ async def fetch_in_transaction(sql: str, args: Sequence[Any]) -> list[Row]:
     SQLite gives `sqlite3.Row` (built in C; Piccolo's dict rows cost a Python call per row, which
     shows when a check reads tens of thousands), PostgreSQL asyncpg's records.
     """
-    connection = _connection()
     if is_sqlite():
-        cursor = await connection.execute(sql.replace("{}", "?"), list(args))
-        cursor.row_factory = sqlite3.Row
-        try:
-            return list(await cursor.fetchall())
-        finally:
-            await cursor.close()
-    return list(await connection.fetch(_numbered(sql), *args))
+
+        def read(connection: sqlite3.Connection) -> list[Row]:
+            cursor = connection.cursor()
+            cursor.row_factory = sqlite3.Row
+            try:
+                return list(cursor.execute(sql.replace("{}", "?"), list(args)).fetchall())
+            finally:
+                cursor.close()
+
+        return list(await _off_loop(read))
+    return list(await _connection().fetch(_numbered(sql), *args))
 
 
 def _bind_timestamps(rows: Sequence[Sequence[Any]], columns: Columns) -> Sequence[Sequence[Any]]:
@@ -187,11 +201,13 @@ async def update_by_id(table: str, columns: Columns, rows: Sequence[Sequence[Any
     """Set `columns` of many rows by id; each row is (values of the columns..., id)."""
     if not rows:
         return
-    connection = _connection()
     if is_sqlite():
         assignments = ", ".join(f"{name} = ?" for name, _ in columns)
-        await connection.executemany(f"UPDATE {table} SET {assignments} WHERE id = ?", rows)
+        await _off_loop(
+            lambda connection: connection.executemany(f"UPDATE {table} SET {assignments} WHERE id = ?", rows)
+        )
         return
+    connection = _connection()
     assignments = ", ".join(f"{name} = u.{name}" for name, _ in columns)
     arrays = ", ".join(f"${index}::{kind}[]" for index, (_, kind) in enumerate(columns, start=1))
     aliases = ", ".join(name for name, _ in columns)
@@ -213,10 +229,13 @@ async def insert_rows(table: str, rows: Sequence[Mapping[str, Any]]) -> None:
     columns = list(rows[0])
     values = [[row[column] for column in columns] for row in rows]
     names = ", ".join(columns)
-    connection = _connection()
     if is_sqlite():
         marks = ", ".join("?" * len(columns))
-        await connection.executemany(f"INSERT INTO {table} ({names}) VALUES ({marks})", values)
+        await _off_loop(
+            lambda connection: connection.executemany(
+                f"INSERT INTO {table} ({names}) VALUES ({marks})", values
+            )
+        )
         return
     marks = ", ".join(f"${index}" for index in range(1, len(columns) + 1))
-    await connection.executemany(f"INSERT INTO {table} ({names}) VALUES ({marks})", values)
+    await _connection().executemany(f"INSERT INTO {table} ({names}) VALUES ({marks})", values)

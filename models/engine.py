@@ -8,17 +8,20 @@ concurrent writers wait for each other instead of failing with "database is lock
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import os
 import sqlite3
 import threading
-from collections.abc import AsyncIterator, Mapping, Sequence
+import time
+from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from contextlib import asynccontextmanager
 from functools import lru_cache
 from types import MappingProxyType
-from typing import Any
+from typing import Any, TypeVar
 
 from piccolo.engine.base import Engine
+from piccolo.engine.exceptions import TransactionError
 from piccolo.engine.postgres import PostgresEngine
 from piccolo.engine.sqlite import SQLiteEngine, TransactionType
 from piccolo.querystring import QueryString
@@ -63,20 +66,176 @@ sqlite3.register_converter("BOOLEAN", lambda value: value == b"1")
 
 
 KeptRows = Sequence[Mapping[str, Any]]
-_placeholders: dict[str, str] = {}  # raw SQL with {} -> with ? ("" for a statement that is no SELECT)
+_placeholders: dict[str, tuple[str, bool]] = {}  # raw SQL with {} -> (with ?, whether a SELECT)
 PLACEHOLDER_STATEMENTS = 4096  # dropped at once past this (statements with inlined ids vary)
-_inherited_readers: list[Any] = []  # reader connections of a parent process (see _forget_readers_after_fork)
+_inherited_connections: list[Any] = []  # connections of a parent process (see _forget_connections_after_fork)
+Work = TypeVar("Work")
+
+
+def _rows_of(cursor: sqlite3.Cursor) -> list[dict[str, Any]]:
+    if cursor.description is None:  # a statement that returns no rows
+        return []
+    names = [column[0] for column in cursor.description]
+    return [dict(zip(names, row, strict=False)) for row in cursor.fetchall()]  # one cursor: same lengths
+
+
+def _is_busy(error: sqlite3.OperationalError) -> bool:
+    return getattr(error, "sqlite_errorcode", 0) & 0xFF == sqlite3.SQLITE_BUSY
+
+
+async def _when_not_busy(
+    connection: sqlite3.Connection, sql: str, args: Sequence[Any] = ()
+) -> sqlite3.Cursor:
+    """Run a statement that waits for SQLite's write lock (BEGIN IMMEDIATE, a write outside a
+    transaction), retrying while another process holds the lock: the wait is spent on the event
+    loop, which serves other requests meanwhile, never inside SQLite's busy handler."""
+    deadline = time.monotonic() + SQLITE_BUSY_TIMEOUT_SECONDS
+    pause = 0.0005
+    while True:
+        try:
+            return connection.execute(sql, args)
+        except sqlite3.OperationalError as error:
+            if not _is_busy(error) or time.monotonic() >= deadline:
+                raise
+        await asyncio.sleep(pause)
+        pause = min(pause * 2, 0.02)
+
+
+class _Writer:
+    """A thread's connection for writes, and the lock that gives it to one transaction at a time."""
+
+    __slots__ = ("connection", "path", "lock", "loop")
+
+    def __init__(self) -> None:
+        self.connection: sqlite3.Connection | None = None
+        self.path = ""
+        self.lock = asyncio.Lock()
+        self.loop: asyncio.AbstractEventLoop | None = None
+
+
+class SQLiteWriteTransaction:
+    """An IMMEDIATE (or EXCLUSIVE) transaction on the process's writer connection (see
+    ReadingSQLiteEngine). Statements run on the calling thread; `off_loop` hands long work to a
+    thread while the transaction keeps the connection."""
+
+    __slots__ = ("engine", "transaction_type", "connection", "_writer", "_token")
+
+    def __init__(self, engine: ReadingSQLiteEngine, transaction_type: TransactionType) -> None:
+        self.engine, self.transaction_type = engine, transaction_type
+        self.connection: sqlite3.Connection | None = None
+        self._writer: _Writer | None = None
+        self._token: Any = None
+
+    async def __aenter__(self) -> SQLiteWriteTransaction:
+        writer = await self.engine._take_writer()
+        try:
+            await _when_not_busy(writer.connection, f"BEGIN {self.transaction_type.value}")  # type: ignore[arg-type]
+        except BaseException:
+            writer.lock.release()
+            raise
+        self._writer, self.connection = writer, writer.connection
+        self._token = self.engine.current_transaction.set(self)
+        return self
+
+    async def __aexit__(self, exception_type: Any, exception: BaseException | None, traceback: Any) -> bool:
+        # No await here: a task cancelled, or a coroutine closed, mid-way still ends its transaction.
+        connection, writer = self.connection, self._writer
+        assert connection is not None and writer is not None
+        self.connection = None
+        try:
+            if connection.in_transaction:
+                if exception is None:
+                    try:
+                        connection.execute("COMMIT")
+                    except BaseException:
+                        if connection.in_transaction:
+                            connection.execute("ROLLBACK")
+                        raise
+                else:
+                    connection.execute("ROLLBACK")
+        finally:
+            self.engine.current_transaction.reset(self._token)
+            writer.lock.release()
+        return False
+
+    def _open_connection(self) -> sqlite3.Connection:
+        if self.connection is None:
+            raise TransactionError("this transaction has ended")
+        return self.connection
+
+    def execute(self, sql: str, args: Sequence[Any]) -> list[dict[str, Any]]:
+        return _rows_of(self._open_connection().execute(sql, args))
+
+    async def run(self, sql: str, args: Sequence[Any]) -> list[dict[str, Any]]:
+        return self.execute(sql, args)
+
+    async def off_loop(self, work: Callable[[sqlite3.Connection], Work]) -> Work:
+        """`work(connection)` in a thread: the event loop serves other requests meanwhile (no other
+        transaction of this process can use the connection until this one ends)."""
+        return await asyncio.to_thread(work, self._open_connection())
+
+
+class SQLiteReadTransaction:
+    """A DEFERRED transaction: one consistent view for several reads, on a connection of its own
+    (opened for it, closed at its end), its statements run in a thread. It writes only when a
+    statement in it does (migrations), and then waits for the write lock with the busy timeout."""
+
+    __slots__ = ("engine", "connection", "_token")
+
+    def __init__(self, engine: ReadingSQLiteEngine) -> None:
+        self.engine = engine
+        self.connection: sqlite3.Connection | None = None
+        self._token: Any = None
+
+    async def __aenter__(self) -> SQLiteReadTransaction:
+        connection = self.engine._connect(timeout=SQLITE_BUSY_TIMEOUT_SECONDS)
+        connection.execute("BEGIN DEFERRED")
+        self.connection = connection
+        self._token = self.engine.current_transaction.set(self)
+        return self
+
+    async def __aexit__(self, exception_type: Any, exception: BaseException | None, traceback: Any) -> bool:
+        connection = self.connection
+        assert connection is not None
+        self.connection = None
+        try:
+            if connection.in_transaction:
+                connection.execute("COMMIT" if exception is None else "ROLLBACK")
+        finally:
+            connection.close()
+            self.engine.current_transaction.reset(self._token)
+        return False
+
+    def _open_connection(self) -> sqlite3.Connection:
+        if self.connection is None:
+            raise TransactionError("this transaction has ended")
+        return self.connection
+
+    async def run(self, sql: str, args: Sequence[Any]) -> list[dict[str, Any]]:
+        connection = self._open_connection()
+        return await asyncio.to_thread(lambda: _rows_of(connection.execute(sql, args)))
+
+    async def off_loop(self, work: Callable[[sqlite3.Connection], Work]) -> Work:
+        return await asyncio.to_thread(work, self._open_connection())
 
 
 class ReadingSQLiteEngine(SQLiteEngine):
-    """Piccolo's SQLite engine, with reads outside a transaction answered on one open connection.
+    """Piccolo's SQLite engine, on connections kept open and used without a thread of their own.
 
     Piccolo opens a new aiosqlite connection, and with it a new thread, for every query outside a
-    transaction: about 2.5 ms each, more than a whole indexed read costs. Here a SELECT outside a
-    transaction runs on one open autocommit connection per thread, on the calling thread: tens of
-    microseconds. In WAL mode every such read sees the latest committed state and never waits for a
-    writer. Writes and everything inside a transaction keep Piccolo's path (IMMEDIATE transactions,
-    busy timeout), unchanged.
+    transaction and for every transaction: about 2.5 ms each, more than a whole indexed read or
+    write costs, and a thread left waiting forever when its event loop stops mid-transaction (a
+    server that would not exit). Here (docs/design.md "Running it"):
+    - a SELECT outside a transaction runs on one open autocommit connection per thread, on the
+      calling thread: tens of microseconds. In WAL mode every such read sees the latest committed
+      state and never waits for a writer;
+    - writes (IMMEDIATE transactions, and a write statement outside a transaction) run on one
+      writer connection per thread, also on the calling thread, one transaction at a time in turn
+      through an asyncio lock. Only taking SQLite's write lock can wait (on another process), and
+      that wait is spent on the event loop, retrying, never inside SQLite. In WAL mode the writer
+      commits with `synchronous=NORMAL`;
+    - a DEFERRED transaction (several reads in one consistent view) opens a connection of its own
+      and runs its statements in a thread.
     """
 
     READ_BUSY_TIMEOUT_SECONDS = 5.0
@@ -85,14 +244,27 @@ class ReadingSQLiteEngine(SQLiteEngine):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self._readers = threading.local()
-        os.register_at_fork(after_in_child=self._forget_readers_after_fork)
+        self._writers = threading.local()
+        os.register_at_fork(after_in_child=self._forget_connections_after_fork)
 
-    def _forget_readers_after_fork(self) -> None:
-        """A forked worker (granian's) must not use the connection its parent opened: SQLite's
-        locks belong to the process. The inherited one is kept referenced, never closed here, since
-        closing it could touch the parent's WAL; the child opens its own."""
-        _inherited_readers.append(self._readers)
+    def _forget_connections_after_fork(self) -> None:
+        """A forked worker (granian's) must not use the connections its parent opened: SQLite's
+        locks belong to the process. The inherited ones are kept referenced, never closed here,
+        since closing one could touch the parent's WAL; the child opens its own."""
+        _inherited_connections.append((self._readers, self._writers))
         self._readers = threading.local()
+        self._writers = threading.local()
+
+    def _connect(self, timeout: float) -> sqlite3.Connection:
+        connection = sqlite3.connect(
+            self.path,
+            detect_types=sqlite3.PARSE_DECLTYPES | sqlite3.PARSE_COLNAMES,
+            isolation_level=None,
+            timeout=timeout,
+            check_same_thread=False,
+        )
+        connection.execute("PRAGMA foreign_keys = 1")
+        return connection
 
     def _reader(self) -> sqlite3.Connection:
         path = self.path
@@ -111,28 +283,103 @@ class ReadingSQLiteEngine(SQLiteEngine):
             self._readers.kept, self._readers.version = {}, None
         return reader
 
-    async def run_querystring(self, querystring: Any, in_pool: bool = False) -> Any:
-        if self.current_transaction.get() is None and not self.log_queries:
-            query, args = querystring.compile_string(engine_type=self.engine_type)
-            if query.lstrip()[:6].upper() == "SELECT":
-                return self._rows(query, args)
-        return await super().run_querystring(querystring, in_pool=in_pool)
+    async def _take_writer(self) -> _Writer:
+        """This thread's writer, its lock taken (within the busy timeout, like SQLite's own lock),
+        its connection open on the current file and outside any transaction."""
+        writer = getattr(self._writers, "writer", None)
+        if writer is None:
+            writer = self._writers.writer = _Writer()
+        loop = asyncio.get_running_loop()
+        if writer.loop is not loop:  # an asyncio lock serves one event loop
+            writer.loop, writer.lock = loop, asyncio.Lock()
+        if writer.lock.locked():
+            try:
+                async with asyncio.timeout(SQLITE_BUSY_TIMEOUT_SECONDS):
+                    await writer.lock.acquire()
+            except TimeoutError:
+                raise sqlite3.OperationalError("database is locked") from None
+        else:
+            # Nothing below waits: without this turn, a task writing in a loop would hold the
+            # event loop (and every other request) until it stopped.
+            await asyncio.sleep(0)
+            await writer.lock.acquire()
+        try:
+            connection = writer.connection
+            if connection is None or writer.path != self.path:
+                if connection is not None:
+                    connection.close()
+                writer.connection, writer.path = self._writer_connection(), self.path
+            elif connection.in_transaction:  # left open by a transaction whose event loop stopped
+                connection.execute("ROLLBACK")
+        except BaseException:
+            writer.lock.release()
+            raise
+        return writer
 
-    def read_now(self, sql: str, args: tuple[Any, ...]) -> list[dict[str, Any]] | None:
-        """`fetch`'s shortcut: a raw SELECT with `{}` placeholders outside a transaction, run at
-        once (None when it must take the engine's path)."""
-        if self.current_transaction.get() is not None or self.log_queries:
+    def _writer_connection(self) -> sqlite3.Connection:
+        # Busy timeout 0: the write lock is waited for by `_when_not_busy`. In WAL mode nothing
+        # else a writer does waits; in rollback-journal mode (a file that was never migrated)
+        # COMMIT waits for readers, so there SQLite's busy timeout stays.
+        connection = self._connect(timeout=0)
+        if connection.execute("PRAGMA journal_mode").fetchone()[0] == "wal":
+            connection.execute("PRAGMA synchronous = NORMAL")
+        else:
+            connection.execute(f"PRAGMA busy_timeout = {int(SQLITE_BUSY_TIMEOUT_SECONDS * 1000)}")
+        return connection
+
+    def transaction(
+        self, transaction_type: TransactionType = TransactionType.deferred, allow_nested: bool = True
+    ) -> Any:
+        if self.current_transaction.get() is not None:  # Piccolo's: joins the enclosing transaction
+            return super().transaction(transaction_type=transaction_type, allow_nested=allow_nested)
+        if transaction_type is TransactionType.deferred:
+            return SQLiteReadTransaction(self)
+        return SQLiteWriteTransaction(self, transaction_type)
+
+    async def _run(self, sql: str, args: Sequence[Any]) -> list[dict[str, Any]]:
+        transaction = self.current_transaction.get()
+        if transaction is not None:
+            return await transaction.run(sql, args)
+        if sql.lstrip()[:6].upper() == "SELECT":
+            return self._rows(sql, args)
+        writer = await self._take_writer()  # a write alone: one statement, committed by itself
+        try:
+            return _rows_of(await _when_not_busy(writer.connection, sql, args))  # type: ignore[arg-type]
+        finally:
+            writer.lock.release()
+
+    async def run_querystring(self, querystring: Any, in_pool: bool = False) -> Any:
+        query, args = querystring.compile_string(engine_type=self.engine_type)
+        if self.log_queries:
+            self.print_query(query_id=self.get_query_id(), query=str(querystring))
+        return await self._run(query, args)
+
+    async def run_ddl(self, ddl: str, in_pool: bool = False) -> Any:
+        if self.log_queries:
+            self.print_query(query_id=self.get_query_id(), query=ddl)
+        return await self._run(ddl, ())
+
+    def run_now(self, sql: str, args: tuple[Any, ...]) -> list[dict[str, Any]] | None:
+        """`fetch`'s shortcut for raw SQL with `{}` placeholders, run at once on this thread: a
+        SELECT outside a transaction on the reader, any statement inside a write transaction on
+        the writer (None when it must take the engine's path)."""
+        if self.log_queries:
             return None
-        query = _placeholders.get(sql)
-        if query is None:
+        marked = _placeholders.get(sql)
+        if marked is None:
             if len(_placeholders) >= PLACEHOLDER_STATEMENTS:
                 _placeholders.clear()
-            is_select = sql.lstrip()[:6].upper() == "SELECT"
-            query = _placeholders[sql] = sql.replace("{}", "?") if is_select else ""
-        return self._rows(query, args) if query else None
+            marked = _placeholders[sql] = (sql.replace("{}", "?"), sql.lstrip()[:6].upper() == "SELECT")
+        query, is_select = marked
+        transaction = self.current_transaction.get()
+        if transaction is None:
+            return self._rows(query, args) if is_select else None
+        if type(transaction) is SQLiteWriteTransaction:
+            return transaction.execute(query, args)
+        return None
 
     def read_kept(self, sql: str, args: tuple[Any, ...]) -> KeptRows | None:
-        """`fetch_kept`'s shortcut: like `read_now`, answered from memory while no connection has
+        """`fetch_kept`'s shortcut: like `run_now` for a SELECT outside a transaction, answered from memory while no connection has
         committed anything since the same read was made (None when it must take the engine's path).
 
         `PRAGMA data_version` of this thread's reader changes with every commit of any other
@@ -149,7 +396,7 @@ class ReadingSQLiteEngine(SQLiteEngine):
         key = (sql, args)
         rows = readers.kept.get(key)
         if rows is None:
-            fresh = self.read_now(sql, args)
+            fresh = self.run_now(sql, args)
             if fresh is None:
                 return None
             if len(readers.kept) >= self.KEPT_READS:
@@ -158,9 +405,7 @@ class ReadingSQLiteEngine(SQLiteEngine):
         return rows
 
     def _rows(self, query: str, args: Any) -> list[dict[str, Any]]:
-        cursor = self._reader().execute(query, args)
-        names = [column[0] for column in cursor.description]
-        return [dict(zip(names, row, strict=False)) for row in cursor.fetchall()]  # one cursor: same lengths
+        return _rows_of(self._reader().execute(query, args))
 
 
 def engine_from_url(url: str | None = None) -> Engine:
@@ -274,7 +519,7 @@ async def fetch(sql: str, *args: Any) -> list[dict[str, Any]]:
     """
     engine = current_engine()
     if isinstance(engine, ReadingSQLiteEngine):
-        rows = engine.read_now(sql, args)
+        rows = engine.run_now(sql, args)
         if rows is not None:
             return rows
     rows = await engine.run_querystring(QueryString(sql, *args))

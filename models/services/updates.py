@@ -30,7 +30,6 @@ from models.services.evidence import (
     stored,
 )
 from models.services.submissions import reopen_approved
-from models.tables import Commitment, ProgressUpdate
 from models.vocabulary import LEVELS
 from models.words import N_
 
@@ -148,30 +147,38 @@ async def create_update(caller: Caller, commitment_id: int, data: dict[str, Any]
             await checks.wait(_check_milestone(commitment_id, int(milestone_id)))
         checks.raise_any()
         now = utcnow()
-        update = ProgressUpdate(
-            commitment=commitment_id,
-            author=caller.person_id,
-            cycle=cycle["id"] if cycle else None,
-            self_level=level,
-            narrative=narrative,
-            visibility=update_visibility,
-            supersedes=supersedes,
-            milestone=milestone_id,
-            created_at=now,
+        # Raw statements: the write path of the most frequent write, where building Piccolo
+        # queries cost more than running them.
+        inserted = await fetch(
+            "INSERT INTO progress_update (commitment, author, cycle, self_level, narrative, visibility, "
+            "supersedes, milestone, created_at) VALUES ({}, {}, {}, {}, {}, {}, {}, {}, {}) RETURNING id",
+            commitment_id,
+            caller.person_id,
+            cycle["id"] if cycle else None,
+            level,
+            narrative,
+            update_visibility,
+            supersedes,
+            milestone_id,
+            now,
         )
-        await update.save()
+        update_id = int(inserted[0]["id"])
         for link in links:
-            await insert_evidence(caller, update.id, link)
+            await insert_evidence(caller, update_id, link)
         for file_row in file_rows:
-            await insert_file(caller, update.id, file_row)
-        await Commitment.update({Commitment.last_update_at: now, Commitment.next_check_on: None}).where(
-            Commitment.id == commitment_id
+            await insert_file(caller, update_id, file_row)
+        await fetch(
+            "UPDATE commitment SET last_update_at = {}, next_check_on = NULL WHERE id = {}",
+            now,
+            commitment_id,
         )
-        after = await update_row(update.id)
-        await audit.record(caller, "create", "progress_update", update.id, None, after)
+        after = await update_row(update_id)
+        await audit.record(caller, "create", "progress_update", update_id, None, after)
         await reopen_approved(
-            caller, int(commitment["organization_id"]), f"progress update {update.id} was added"
+            caller, int(commitment["organization_id"]), f"progress update {update_id} was added"
         )
+    if not links and not file_rows:  # a new update has exactly the evidence given with it
+        return {**after, "evidence": []}
     return (await _with_evidence([after], "internal"))[0]
 
 

@@ -131,3 +131,85 @@ def test_a_second_serve_demo_keeps_the_data_and_prints_the_logins_again(db: str,
             assert answer.status_code == 200, (email, answer.text)
     finally:
         stop_server(second)
+
+
+def test_sigterm_under_write_load_exits_within_5_s_and_keeps_every_acknowledged_write(
+    db: str, tmp_path: Path
+) -> None:
+    """Clients keep posting progress updates; SIGTERM to `serve` while they do. The server is gone
+    within 5 s (no database thread left waiting), and every update answered 201 is in the database."""
+    import signal
+    import sqlite3
+    import threading
+
+    server = start_serve(db, tmp_path / "sigterm.log", workers=1)
+    try:
+        login = httpx.post(
+            f"{server.url}/api/auth/login",
+            json={"email": "focal.nra@demo.cop-tracker.example", "password": DEMO_PASSWORD},
+            timeout=30,
+        )
+        login.raise_for_status()
+        org_id = next(r["organization_id"] for r in login.json()["roles"] if r["role"] == "focal_point")
+        headers = {"X-CSRF-Token": login.json()["csrf_token"]}
+        commitments = httpx.get(
+            f"{server.url}/api/organizations/{org_id}/commitments", cookies=login.cookies, timeout=30
+        ).json()["items"]
+        path = f"/api/commitments/{commitments[0]['id']}/updates"
+        acknowledged: list[int] = []
+        stop = threading.Event()
+
+        def keep_writing(client_number: int) -> None:
+            with httpx.Client(
+                base_url=server.url, cookies=login.cookies, headers=headers, timeout=10
+            ) as client:
+                for count in range(100_000):
+                    if stop.is_set():
+                        return
+                    try:
+                        answer = client.post(
+                            path, json={"narrative": f"before SIGTERM {client_number}-{count}"}
+                        )
+                    except httpx.HTTPError:
+                        return  # the server is going away
+                    if answer.status_code == 201:
+                        acknowledged.append(int(answer.json()["id"]))
+
+        clients = [threading.Thread(target=keep_writing, args=(n,)) for n in range(4)]
+        for client in clients:
+            client.start()
+        deadline = time.monotonic() + 30
+        while len(acknowledged) < 50:
+            assert time.monotonic() < deadline, server.log()
+            time.sleep(0.05)  # waiting for the load to be under way
+        sent_at = time.monotonic()
+        server.process.send_signal(signal.SIGTERM)
+        try:
+            server.process.wait(timeout=5)
+        except subprocess.TimeoutExpired:
+            pytest.fail(f"serve still running 5 s after SIGTERM under write load:\n{server.log()}")
+        exit_seconds = time.monotonic() - sent_at
+        stop.set()
+        for client in clients:
+            client.join(timeout=15)
+    finally:
+        stop_server(server)
+    assert exit_seconds < 5
+    if db.startswith("sqlite"):
+        with sqlite3.connect(db.removeprefix("sqlite:///")) as conn:
+            stored = {row[0] for row in conn.execute("SELECT id FROM progress_update")}
+    else:
+        import asyncio
+
+        import asyncpg
+
+        async def ids() -> set[int]:
+            conn = await asyncpg.connect(db)
+            try:
+                return {row["id"] for row in await conn.fetch("SELECT id FROM progress_update")}
+            finally:
+                await conn.close()
+
+        stored = asyncio.run(ids())
+    missing = set(acknowledged) - stored
+    assert not missing, f"{len(missing)} acknowledged updates are not in the database"
