@@ -2,8 +2,9 @@
 
 DATABASE_URL picks the engine: unset or `sqlite:///path` gives a SQLite file (default
 `cop_tracker.sqlite` in the working directory); `postgres://` or `postgresql://` gives PostgreSQL
-through asyncpg. On SQLite, writes run in IMMEDIATE transactions with a busy timeout and WAL mode, so
-concurrent writers wait for each other instead of failing with "database is locked".
+through asyncpg. On SQLite, writes run in IMMEDIATE transactions in WAL mode on one writer
+connection per process (see ReadingSQLiteEngine), so concurrent writers wait for each other instead
+of failing with "database is locked".
 """
 
 from __future__ import annotations
