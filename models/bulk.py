@@ -97,9 +97,14 @@ def _connection() -> Any:
     return _transaction().connection
 
 
-async def _off_loop(work: Any) -> Any:
-    """SQLite: `work(connection)` on the transaction's connection, in a thread (models/engine.py)."""
-    return await _transaction().off_loop(work)
+INLINE_ROWS = 50  # SQLite: a batch this small runs on the calling thread, a larger one in a thread
+
+
+async def _off_loop(work: Any, rows: int | None = None) -> Any:
+    """SQLite: `work(connection)` on the transaction's connection: in a thread (models/engine.py),
+    or at once for a batch of at most INLINE_ROWS rows, where handing it over costs more than the
+    work (an email queued by a request)."""
+    return await _transaction().off_loop(work, at_once=rows is not None and rows <= INLINE_ROWS)
 
 
 def _numbered(sql: str) -> str:
@@ -110,9 +115,10 @@ def _numbered(sql: str) -> str:
 Row = Mapping[str, Any]
 
 
-async def fetch_in_transaction(sql: str, args: Sequence[Any]) -> list[Row]:
+async def fetch_in_transaction(sql: str, args: Sequence[Any], rows: int | None = None) -> list[Row]:
     """Run `sql` (with `{}` placeholders) on the transaction's connection; rows read by column name.
 
+    `rows`: how many rows the statement writes, when known (a small batch runs at once on SQLite).
     SQLite gives `sqlite3.Row` (built in C; Piccolo's dict rows cost a Python call per row, which
     shows when a check reads tens of thousands), PostgreSQL asyncpg's records.
     """
@@ -126,7 +132,7 @@ async def fetch_in_transaction(sql: str, args: Sequence[Any]) -> list[Row]:
             finally:
                 cursor.close()
 
-        return list(await _off_loop(read))
+        return list(await _off_loop(read, rows))
     return list(await _connection().fetch(_numbered(sql), *args))
 
 
@@ -182,6 +188,7 @@ async def insert_new(
             result = await fetch_in_transaction(
                 f"INSERT INTO {table} ({names}) VALUES {', '.join([marks] * len(chunk))} {tail}",
                 [value for row in chunk for value in row],
+                len(chunk),
             )
             inserted += [row[unique_column] for row in result]
         return inserted
@@ -204,7 +211,8 @@ async def update_by_id(table: str, columns: Columns, rows: Sequence[Sequence[Any
     if is_sqlite():
         assignments = ", ".join(f"{name} = ?" for name, _ in columns)
         await _off_loop(
-            lambda connection: connection.executemany(f"UPDATE {table} SET {assignments} WHERE id = ?", rows)
+            lambda connection: connection.executemany(f"UPDATE {table} SET {assignments} WHERE id = ?", rows),
+            len(rows),
         )
         return
     connection = _connection()
@@ -234,7 +242,8 @@ async def insert_rows(table: str, rows: Sequence[Mapping[str, Any]]) -> None:
         await _off_loop(
             lambda connection: connection.executemany(
                 f"INSERT INTO {table} ({names}) VALUES ({marks})", values
-            )
+            ),
+            len(values),
         )
         return
     marks = ", ".join(f"${index}" for index in range(1, len(columns) + 1))

@@ -102,6 +102,20 @@ async def _when_not_busy(
         pause = min(pause * 2, 0.02)
 
 
+async def _in_thread(connection: sqlite3.Connection, work: Callable[[sqlite3.Connection], Work]) -> Work:
+    """`work(connection)` in a thread. Cancelled meanwhile, the statement running is interrupted
+    and the thread waited for, so the transaction's rollback never meets it on the connection."""
+    running = asyncio.ensure_future(asyncio.to_thread(work, connection))
+    try:
+        return await asyncio.shield(running)
+    except asyncio.CancelledError:
+        connection.interrupt()
+        await asyncio.wait([running])
+        if not running.cancelled():
+            running.exception()  # interrupted, as asked: retrieved, so never reported as lost
+        raise
+
+
 class _Writer:
     """A thread's connection for writes, and the lock that gives it to one transaction at a time."""
 
@@ -170,10 +184,13 @@ class SQLiteWriteTransaction:
     async def run(self, sql: str, args: Sequence[Any]) -> list[dict[str, Any]]:
         return self.execute(sql, args)
 
-    async def off_loop(self, work: Callable[[sqlite3.Connection], Work]) -> Work:
+    async def off_loop(self, work: Callable[[sqlite3.Connection], Work], at_once: bool = False) -> Work:
         """`work(connection)` in a thread: the event loop serves other requests meanwhile (no other
-        transaction of this process can use the connection until this one ends)."""
-        return await asyncio.to_thread(work, self._open_connection())
+        transaction of this process can use the connection until this one ends). `at_once`: on
+        this thread, for work smaller than the hand-over."""
+        if at_once:
+            return work(self._open_connection())
+        return await _in_thread(self._open_connection(), work)
 
 
 class SQLiteReadTransaction:
@@ -214,10 +231,12 @@ class SQLiteReadTransaction:
 
     async def run(self, sql: str, args: Sequence[Any]) -> list[dict[str, Any]]:
         connection = self._open_connection()
-        return await asyncio.to_thread(lambda: _rows_of(connection.execute(sql, args)))
+        return await _in_thread(connection, lambda connection: _rows_of(connection.execute(sql, args)))
 
-    async def off_loop(self, work: Callable[[sqlite3.Connection], Work]) -> Work:
-        return await asyncio.to_thread(work, self._open_connection())
+    async def off_loop(self, work: Callable[[sqlite3.Connection], Work], at_once: bool = False) -> Work:
+        if at_once:
+            return work(self._open_connection())
+        return await _in_thread(self._open_connection(), work)
 
 
 class ReadingSQLiteEngine(SQLiteEngine):

@@ -173,3 +173,28 @@ def test_a_forked_worker_writes_on_a_connection_of_its_own(demo) -> None:
     assert engine._writers.writer.connection is inherited
     names = sqlite3.connect(engine.path).execute("SELECT acronym FROM organization").fetchall()
     assert {("PARENT",), ("CHILD",)} <= set(names)
+
+
+async def test_cancelling_long_work_in_a_transaction_interrupts_it_and_rolls_back(db: str) -> None:
+    """The timeline check's statements run in a thread on the transaction's connection: a cancelled
+    request or job interrupts the statement, waits for the thread, then rolls back."""
+    from models.bulk import fetch_in_transaction
+
+    started = asyncio.Event()
+    endless = "WITH RECURSIVE n(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM n) SELECT MAX(x) AS x FROM n"
+
+    async def long_check() -> None:
+        async with write_transaction():
+            await _add("HALF")
+            started.set()
+            await fetch_in_transaction(endless, [])
+
+    task = asyncio.create_task(long_check())
+    await started.wait()
+    await asyncio.sleep(0.2)
+    task.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await asyncio.wait_for(task, 10)
+    async with write_transaction():
+        await _add("AFTER")
+    assert await _names() == ["AFTER"]
