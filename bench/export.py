@@ -1,9 +1,12 @@
 """Benchmark: the donor comparison workbook for a large demo, next to a floor measured in the same run.
 
-    python bench/export.py [--orgs 2000] [--cycles 6] [--keep DIR]
+    python bench/export.py [--orgs 2000] [--cycles 6] [--keep DIR] [--database-url postgresql://.../EMPTY_DB]
 
-Steps, each in its own process so that peak memory (max RSS) is that step's alone:
-1. `cop-tracker demo --orgs N --cycles C` into a temporary SQLite file;
+Steps, each in its own process so that peak memory (the process's maximum resident set size, as
+the kernel counts it: imports, data and the writer alike, not a tracemalloc figure) is that step's
+alone:
+1. `cop-tracker demo --orgs N --cycles C` into a temporary SQLite file (or the EMPTY PostgreSQL
+   database given);
 2. `cop-tracker export --audience donor --format xlsx` for the latest published cycle, with the time
    spent reading and scoring vs writing the workbook reported by the export itself;
 3. the floor: openpyxl write-only mode writing the same number of plain cells (same sheets, rows and
@@ -96,6 +99,9 @@ def main() -> int:
     parser.add_argument("--cycles", type=int, default=6)
     parser.add_argument("--repeat", type=int, default=3, help="runs of each measurement (best is kept)")
     parser.add_argument("--keep", type=Path, default=None, help="keep the files in this directory")
+    parser.add_argument(
+        "--database-url", default="", help="an EMPTY PostgreSQL database (default: a temporary SQLite file)"
+    )
     args = parser.parse_args()
     if args.quick:
         args.orgs, args.cycles, args.repeat = 20, 2, 1
@@ -103,12 +109,15 @@ def main() -> int:
     work = Path(tempfile.mkdtemp(prefix="cop-bench-"))
     try:
         database = work / "bench.sqlite"
-        env = {**os.environ, "DATABASE_URL": f"sqlite:///{database}", "SCHEDULER": "off"}
+        database_url = args.database_url or f"sqlite:///{database}"
+        env = {**os.environ, "DATABASE_URL": database_url, "SCHEDULER": "off"}
         seconds, _peak, _ = run_measured(
             [sys.executable, "-m", "api.cli", "demo", "--orgs", str(args.orgs), "--cycles", str(args.cycles)],
             env,
         )
-        print(f"demo --orgs {args.orgs} --cycles {args.cycles}: {seconds:.1f} s")
+        print(
+            f"database: {database_url.split(':')[0]}; demo --orgs {args.orgs} --cycles {args.cycles}: {seconds:.1f} s"
+        )
 
         workbook = work / "donor.xlsx"
         floor_file = work / "floor.xlsx"
@@ -155,7 +164,7 @@ def main() -> int:
         )
         if args.keep:
             args.keep.mkdir(parents=True, exist_ok=True)
-            for path in (workbook, floor_file, database):
+            for path in (workbook, floor_file, *([] if args.database_url else [database])):
                 shutil.copy(path, args.keep / path.name)
     finally:
         shutil.rmtree(work, ignore_errors=True)

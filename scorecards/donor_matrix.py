@@ -10,26 +10,30 @@ organizations (docs/design.md "Donor expectations").
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
 from models.engine import fetch
 from models.errors import NotFound
 from models.words import N_
 from scorecards.answers import NOT_ANSWERED
-from scorecards.service import check_peer_type, published_cycle_scores
+from scorecards.service import MATRIX_CACHE, check_peer_type, published_cycle_scores, snapshot_fingerprint
 
 STATES = ("met", "partly", "not_yet", "not_applicable", "unconfirmed", NOT_ANSWERED)
+STATE_NAMES = {state: state for state in STATES}  # one string per state, however many cells
 
 
-def _kept(payloads: dict[int, dict[str, Any]], peer_type: str | None) -> list[dict[str, Any]]:
-    return [
-        p
-        for _, p in sorted(payloads.items(), key=lambda item: item[1]["organization"]["acronym"])
-        if not peer_type or p["organization"]["org_type"] == peer_type
-    ]
+ORGANIZATION_KEYS = ("id", "acronym", "name", "org_type", "org_type_label")
 
 
-def _met_counts(payloads: list[dict[str, Any]]) -> dict[int, int]:
+def _kept(payloads: Mapping[int, dict[str, Any]], peer_type: str | None) -> Iterator[dict[str, Any]]:
+    """The payloads of the peer type (all without one), decoded one at a time."""
+    for payload in payloads.values():
+        if not peer_type or payload["organization"]["org_type"] == peer_type:
+            yield payload
+
+
+def _met_counts(payloads: Iterable[dict[str, Any]]) -> dict[int, int]:
     counts: dict[int, int] = {}
     for payload in payloads:
         for item in payload.get("expectations", []):
@@ -40,37 +44,52 @@ def _met_counts(payloads: list[dict[str, Any]]) -> dict[int, int]:
 
 
 async def expectation_matrix(cycle_name: str, audience: str, peer_type: str | None = None) -> dict[str, Any]:
+    """The matrix, kept until a snapshot is added (it is built by decoding every payload of the
+    cycle and of the previous one); readers share it and must not change it."""
     check_peer_type(peer_type)
-    scores = await published_cycle_scores(cycle_name, audience)
+    fingerprint = await snapshot_fingerprint()
+    key = (cycle_name, audience, peer_type)
+    cached = MATRIX_CACHE.get(key, fingerprint)
+    if cached is None:
+        cached = MATRIX_CACHE.put(
+            key, fingerprint, await _matrix(cycle_name, audience, peer_type, fingerprint)
+        )
+    return cached  # type: ignore[no-any-return]
+
+
+async def _matrix(
+    cycle_name: str, audience: str, peer_type: str | None, fingerprint: tuple[Any, ...]
+) -> dict[str, Any]:
+    scores = await published_cycle_scores(cycle_name, audience, fingerprint)
     if not scores.payloads:
         raise NotFound(N_("nothing of the cycle %(cycle)s is published yet"), cycle=cycle_name)
-    payloads = _kept(scores.payloads, peer_type)
     previous: dict[int, int] | None = None
     if scores.previous is not None:
-        before = await published_cycle_scores(scores.previous.name, audience)
+        before = await published_cycle_scores(scores.previous.name, audience, fingerprint)
         if before.payloads:
             previous = _met_counts(_kept(before.payloads, peer_type))
-    organizations = [
-        {k: p["organization"][k] for k in ("id", "acronym", "name", "org_type", "org_type_label")}
-        for p in payloads
-    ]
+    # One pass over the payloads, keeping of each only its organization and its answers' states.
+    # An expectation's row reads as in the first organization by acronym that answers it, and the
+    # rows come in that order.
+    organizations = []
     rows: dict[int, dict[str, Any]] = {}
-    for payload in payloads:
+    first_seen: dict[int, tuple[str, int]] = {}
+    for payload in _kept(scores.payloads, peer_type):
+        organizations.append({k: payload["organization"][k] for k in ORGANIZATION_KEYS})
         acronym = payload["organization"]["acronym"]
-        for item in payload.get("expectations", []):
-            row = rows.setdefault(
-                int(item["id"]),
-                {
-                    "id": int(item["id"]),
-                    "text": item["text"],
-                    "area": item["area"],
-                    "due_date": item["due_date"],
-                    "cells": {},
-                },
-            )
-            row["cells"][acronym] = item["state"]
+        for position, item in enumerate(payload.get("expectations", [])):
+            key = int(item["id"])
+            row = rows.setdefault(key, {"id": key, "cells": {}})
+            if key not in first_seen or (acronym, position) < first_seen[key]:
+                first_seen[key] = (acronym, position)
+                row.update(text=item["text"], area=item["area"], due_date=item["due_date"])
+            row["cells"][acronym] = STATE_NAMES.get(item["state"], item["state"])
+    organizations.sort(key=lambda organization: organization["acronym"])
     expectations = []
-    for row in rows.values():
+    for key in sorted(rows, key=first_seen.__getitem__):
+        row = rows[key]
+        row = {"id": row["id"], "text": row["text"], "area": row["area"], "due_date": row["due_date"],
+               "cells": row["cells"]}  # fmt: skip
         cells = {o["acronym"]: row["cells"].get(o["acronym"], NOT_ANSWERED) for o in organizations}
         counts = {state: sum(1 for s in cells.values() if s == state) for state in STATES}
         met_before = None if previous is None else previous.get(row["id"])

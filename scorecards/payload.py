@@ -10,6 +10,7 @@ ranked with exactly the figures that were published.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -136,7 +137,7 @@ def flag_label(key: str, org: Any) -> str:
     return label
 
 
-def scores_from_payloads(payloads: list[dict[str, Any]]) -> Scores:
+def scores_from_payloads(payloads: Iterable[dict[str, Any]]) -> Scores:
     """Frames equal to the engine's, rebuilt from frozen payloads (all published in the cycle)."""
     org_rows = []
     area_rows = []

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from collections.abc import Hashable
+from collections.abc import Hashable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -87,7 +87,30 @@ class CycleScores:
     areas: pd.DataFrame
     scores: Scores
     as_of: dt.date | None
-    payloads: dict[int, dict[str, Any]] = field(default_factory=dict)
+    payloads: Mapping[int, dict[str, Any]] = field(default_factory=dict)
+
+
+class FrozenPayloads(Mapping[int, dict[str, Any]]):
+    """A cycle's snapshots by organization, held as their JSON text and decoded at each read.
+
+    Decoded, the payloads of five thousand organizations hold some 70 MB of dicts and strings; their
+    text, a fifth of that. A reader gets its own fresh copy, and one going through them all (the
+    Summary's frames, the donor matrix) holds one at a time."""
+
+    def __init__(self, texts: dict[int, Any]) -> None:
+        self._texts = texts
+
+    def __getitem__(self, org_id: int) -> dict[str, Any]:
+        return _decode(self._texts[org_id])
+
+    def __iter__(self) -> Iterator[int]:
+        return iter(self._texts)
+
+    def __len__(self) -> int:
+        return len(self._texts)
+
+    def __contains__(self, org_id: object) -> bool:
+        return org_id in self._texts
 
 
 async def live_cycle_scores(cycle_name: str, today: dt.date, org_ids: list[int] | None = None) -> CycleScores:
@@ -165,6 +188,7 @@ class FrozenCache:
 CYCLE_CACHE = FrozenCache(limit=64)
 COMPARISON_CACHE = FrozenCache(limit=256)
 CARD_CACHE = FrozenCache(limit=4096)
+MATRIX_CACHE = FrozenCache(limit=64)  # (cycle, audience, peer type) -> the donor matrix
 LIVE_LEVELS_CACHE = FrozenCache(limit=8192)  # (organization, cycle, day) -> live internal levels
 
 
@@ -182,7 +206,7 @@ async def snapshot_fingerprint() -> tuple[Any, ...]:
 
 
 def forget_published_cache() -> None:
-    for cache in (CYCLE_CACHE, COMPARISON_CACHE, CARD_CACHE):
+    for cache in (CYCLE_CACHE, COMPARISON_CACHE, CARD_CACHE, MATRIX_CACHE):
         cache.clear()
 
 
@@ -215,14 +239,15 @@ async def published_cycle_scores(
         cycle.id,
         audience,
     )
-    payloads = {int(r["organization"]): _decode(r["payload"]) for r in rows}
+    payloads = FrozenPayloads({int(r["organization"]): r["payload"] for r in rows})
+    del rows
     result = CycleScores(
         cycle=cycle,
         previous=previous,
         cycles=cycles,
         audience=audience,
         areas=_frozen_areas(payloads) if payloads else await _areas(),
-        scores=scores_from_payloads(list(payloads.values())),
+        scores=scores_from_payloads(payloads.values()),
         as_of=None,
         payloads=payloads,
     )
@@ -232,11 +257,16 @@ async def published_cycle_scores(
 async def publication_note(cycle_name: str, audience: str) -> str | None:
     """ "published before the cycle closed" when a scorecard of the cycle was published early."""
     scores = await published_cycle_scores(cycle_name, "peer" if audience == "internal" else audience)
-    early = any(payload.get("published_early") for payload in scores.payloads.values())
-    return EARLY_NOTE if early else None
+    return EARLY_NOTE if published_early(scores) else None
 
 
-def _frozen_areas(payloads: dict[int, dict[str, Any]]) -> pd.DataFrame:
+def published_early(scores: CycleScores) -> bool:
+    """Whether any scorecard of these was published before the cycle closed (read from the frame,
+    not by decoding every payload)."""
+    return bool(scores.scores.orgs["published_early"].any()) if len(scores.scores.orgs) else False
+
+
+def _frozen_areas(payloads: Mapping[int, dict[str, Any]]) -> pd.DataFrame:
     """The areas (order, names, weights) as frozen in the cycle's snapshots, not as edited since."""
     first = payloads[min(payloads)]
     return pd.DataFrame(

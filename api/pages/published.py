@@ -21,15 +21,16 @@ from models.words import N_
 
 async def published_cycles(audience: str) -> list[dict[str, Any]]:
     """Cycles with at least one published scorecard, newest first, with how many organizations."""
-    from scorecards.service import published_cycle_scores
+    from scorecards.service import published_cycle_scores, published_early
 
     snapshot_audience = "peer" if audience == "internal" else audience
     found = []
     for cycle in reversed((await cycle_service.list_cycles()).items):
         scores = await published_cycle_scores(cycle["name"], snapshot_audience)
         if scores.payloads:
-            early = any(payload.get("published_early") for payload in scores.payloads.values())
-            found.append({**cycle, "organizations": len(scores.payloads), "published_early": early})
+            found.append(
+                {**cycle, "organizations": len(scores.payloads), "published_early": published_early(scores)}
+            )
     return found
 
 
