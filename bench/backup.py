@@ -26,7 +26,7 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
 REPORTED = re.compile(
-    r"(?P<tables>\d+) tables, (?P<rows>\d+) rows, (?P<mb>[\d.]+) MB in (?P<seconds>[\d.]+) s"
+    r"(?P<tables>\d+) tables, (?P<rows>\d+) rows, (?:\d+ files?, )?(?P<mb>[\d.]+) MB in (?P<seconds>[\d.]+) s"
 )
 
 
