@@ -3,6 +3,13 @@
 from __future__ import annotations
 
 import argparse
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
 
 
 def bench_parser(doc: str) -> argparse.ArgumentParser:
@@ -24,3 +31,29 @@ def add_database_url(parser: argparse.ArgumentParser) -> None:
         default="",
         help="an EMPTY PostgreSQL database to run on (default: a temporary SQLite file)",
     )
+
+
+def demo_environment(database_url: str, **extra: str) -> dict[str, str]:
+    """The environment every bench command runs in: the bench's database, no scheduler (a bench
+    measures requests, not reminders), the repository importable, and a production-length key."""
+    return {
+        **os.environ,
+        "DATABASE_URL": database_url,
+        "SCHEDULER": "off",
+        "PYTHONPATH": str(REPO),
+        "SECRET_KEY": "benchmark-secret-" + "k" * 40,
+        **extra,
+    }
+
+
+def load_demo(env: dict[str, str], orgs: int, *more: str) -> float:
+    """`cop-tracker demo --orgs N [more...]` into the environment's database: seconds it took."""
+    started = time.perf_counter()
+    subprocess.run(
+        [sys.executable, "-m", "api.cli", "demo", "--orgs", str(orgs), *more],
+        env=env,
+        cwd=REPO,
+        check=True,
+        capture_output=True,
+    )
+    return time.perf_counter() - started

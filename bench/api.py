@@ -42,7 +42,7 @@ sys.path.insert(
     0, str(REPO)
 )  # bench._common resolves alike when run as a script and when a server imports this module
 
-from bench._common import bench_parser  # noqa: E402
+from bench._common import bench_parser, demo_environment, load_demo  # noqa: E402
 
 WRK = "/usr/bin/wrk"
 FOCAL = "focal.nra@demo.cop-tracker.example"
@@ -258,23 +258,10 @@ def main() -> None:
 
     with tempfile.TemporaryDirectory() as work:
         database_url = args.database_url or f"sqlite:///{Path(work) / 'bench.sqlite'}"
-        env = {
-            **os.environ,
-            "DATABASE_URL": database_url,
-            "SCHEDULER": "off",
-            "PYTHONPATH": str(REPO),
-            "SECRET_KEY": "benchmark-secret-" + "k" * 40,
-        }
-        started = time.perf_counter()
-        subprocess.run(
-            [sys.executable, "-m", "api.cli", "demo", "--orgs", str(args.orgs)],
-            env=env,
-            cwd=REPO,
-            check=True,
-            capture_output=True,
-        )
+        env = demo_environment(database_url)
+        demo_seconds = load_demo(env, args.orgs)
         print(f"database: {database_url.split(':')[0]}, demo with {args.orgs} organizations "
-              f"loaded in {time.perf_counter() - started:.1f} s")  # fmt: skip
+              f"loaded in {demo_seconds:.1f} s")  # fmt: skip
 
         process, base = start(servers[0], "bench.api:real_app", env)
         try:

@@ -28,13 +28,12 @@ import shutil
 import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))  # bench._common resolves alike from any working directory
 
-from bench._common import add_database_url, bench_parser  # noqa: E402
+from bench._common import add_database_url, bench_parser, demo_environment, load_demo  # noqa: E402
 
 AUDIENCES = ("donor", "internal")
 REPORT_TARGET, BRIEF_TARGET = 20.0, 2.0
@@ -135,12 +134,9 @@ def main() -> None:
 
     with tempfile.TemporaryDirectory(prefix="cop-bench-") as work:
         database_url = args.database_url or f"sqlite:///{Path(work) / 'bench.sqlite'}"
-        env = {**os.environ, "DATABASE_URL": database_url, "SCHEDULER": "off"}
+        env = demo_environment(database_url)
         print(f"database: {database_url.split('://')[0]}")
-        started = time.perf_counter()
-        subprocess.run([sys.executable, "-m", "api.cli", "demo", "--orgs", str(args.orgs)],
-                       env=env, cwd=REPO, check=True, capture_output=True)  # fmt: skip
-        print(f"demo --orgs {args.orgs}: loaded in {time.perf_counter() - started:.1f} s")
+        print(f"demo --orgs {args.orgs}: loaded in {load_demo(env, args.orgs):.1f} s")
         cycle = latest_published_cycle(env)
 
         runs: dict[str, list[dict]] = {audience: [] for audience in AUDIENCES}

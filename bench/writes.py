@@ -42,7 +42,7 @@ import httpx
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from bench._common import bench_parser  # noqa: E402
+from bench._common import add_database_url, bench_parser, demo_environment, load_demo  # noqa: E402
 from bench.api import WRK, Figures, free_port, parse_wrk  # noqa: E402  (the same wrk as bench/api.py)
 
 DOMAIN = "demo.cop-tracker.example"
@@ -296,9 +296,7 @@ def main() -> None:
     parser.add_argument("--connections", type=int, default=16, help="wrk connections (at most 256)")
     parser.add_argument("--rounds", type=int, default=3, help="alternating read-only and 90/10 runs")
     parser.add_argument("--workers", type=int, default=1, help="worker processes of `cop-tracker serve`")
-    parser.add_argument(
-        "--database-url", default="", help="an EMPTY PostgreSQL database (default: a temporary SQLite file)"
-    )
+    add_database_url(parser)
     args = parser.parse_args()
     if args.quick:
         args.orgs, args.sessions, args.seconds, args.connections, args.rounds = 5, 2, 1, 4, 1
@@ -308,20 +306,8 @@ def main() -> None:
 
     with tempfile.TemporaryDirectory() as work:
         database_url = args.database_url or f"sqlite:///{Path(work) / 'bench.sqlite'}"
-        env = {
-            **os.environ,
-            "DATABASE_URL": database_url,
-            "SCHEDULER": "off",
-            "PYTHONPATH": str(REPO),
-            "SECRET_KEY": "benchmark-secret-" + "k" * 40,
-        }
-        subprocess.run(
-            [sys.executable, "-m", "api.cli", "demo", "--orgs", str(args.orgs)],
-            env=env,
-            cwd=REPO,
-            check=True,
-            capture_output=True,
-        )
+        env = demo_environment(database_url)
+        load_demo(env, args.orgs)
         log = Path(work) / "serve.log"
         process, base = serve(env, args.workers, log)
         try:
