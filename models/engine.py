@@ -27,6 +27,7 @@ from piccolo.engine.postgres import PostgresEngine
 from piccolo.engine.sqlite import SQLiteEngine, TransactionType
 from piccolo.querystring import QueryString
 
+from models.errors import NotFound
 from models.paging import Page, Paging
 
 DEFAULT_SQLITE_FILE = "cop_tracker.sqlite"
@@ -546,6 +547,18 @@ async def fetch(sql: str, *args: Any) -> list[dict[str, Any]]:
     if rows and not isinstance(rows[0], dict):
         return [dict(row) for row in rows]
     return rows
+
+
+async def one_or_not_found(
+    sql: str, *args: Any, missing: str, field: str | None = None, **params: Any
+) -> dict[str, Any]:
+    """The first row `sql` reads, or NotFound when it reads none: `missing` is the message id
+    (marked with `N_` where it is written), `params` its parameters, `field` what the client sent
+    that names no row."""
+    rows = await fetch(sql, *args)
+    if not rows:
+        raise NotFound(missing, field=field, **params)
+    return rows[0]
 
 
 async def fetch_kept(sql: str, *args: Any) -> KeptRows:

@@ -28,15 +28,17 @@ from models import audit
 from models.bulk import insert_new
 from models.caller import Caller
 from models.clock import utcnow
-from models.engine import fetch, fetch_page, skip_locked, write_transaction
-from models.errors import Conflict, Forbidden, NotFound, UserError
+from models.engine import fetch, fetch_page, one_or_not_found, skip_locked, write_transaction
+from models.errors import Conflict, Forbidden
 from models.paging import FIRST_PAGE, Page, Paging
+from models.services.common import choice
 from models.words import N_
 from reminders.claims import has_stopped
 from reminders.emails import RenderedEmail, subject_of
 
 QUEUED, HELD, SENDING, SENT, FAILED, DIGESTED = "queued", "held", "sending", "sent", "failed", "digested"
 STATUSES = (QUEUED, HELD, SENDING, SENT, FAILED, DIGESTED)
+NO_REMINDER = N_("no reminder with id %(reminder_id)s")
 LEASE = dt.timedelta(minutes=2)  # renewed every LEASE / 4 by a running sender
 MAX_ATTEMPTS = 10
 KEYS_PER_QUERY = 500
@@ -318,12 +320,14 @@ async def list_reminders(
     """The outbox for the secretariat, newest first (bodies left out); `reminder_counts` gives
     how many there are in each status."""
     _require_secretariat(caller)
-    if status is not None and status not in STATUSES:
-        raise UserError(
+    if status is not None:
+        choice(
+            status,
+            STATUSES,
+            "status",
             N_("status must be one of %(statuses)s (got %(status)r)"),
-            field="status",
-            statuses=", ".join(STATUSES),
-            status=status,
+            listed="statuses",
+            got="status",
         )
     where, args = ["1 = 1"], []
     for column, value in (("r.status", status), ("r.rule", rule), ("r.organization", organization_id)):
@@ -353,10 +357,12 @@ async def retry_reminder(caller: Caller, reminder_id: int) -> dict[str, Any]:
     """Queue a failed reminder again, at once, with a fresh count of attempts (audited)."""
     _require_secretariat(caller)
     async with write_transaction():
-        rows = await fetch("SELECT id, status, attempts, last_error FROM reminder WHERE id = {}", reminder_id)
-        if not rows:
-            raise NotFound(N_("no reminder with id %(reminder_id)s"), reminder_id=reminder_id)
-        before = rows[0]
+        before = await one_or_not_found(
+            "SELECT id, status, attempts, last_error FROM reminder WHERE id = {}",
+            reminder_id,
+            missing=NO_REMINDER,
+            reminder_id=reminder_id,
+        )
         if before["status"] != FAILED:
             raise Conflict(
                 N_("only a failed reminder can be retried; this one is %(status)s"),

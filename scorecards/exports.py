@@ -26,8 +26,8 @@ import pandas as pd
 
 from models import clock
 from models.caller import Caller
-from models.errors import UserError
 from models.services.areas import cycle_areas
+from models.services.common import choice
 from models.words import N_, gettext
 from scorecards import export_rows
 from scorecards.csv_export import frame_csv_bytes
@@ -58,13 +58,14 @@ class ExportFile:
 
 
 def check_format(fmt: str) -> None:
-    if fmt not in FORMATS:
-        raise UserError(
-            N_("format must be one of %(formats)s (got %(fmt)r)"),
-            field="format",
-            formats=", ".join(FORMATS),
-            fmt=fmt,
-        )
+    choice(
+        fmt,
+        FORMATS,
+        "format",
+        N_("format must be one of %(formats)s (got %(fmt)r)"),
+        listed="formats",
+        got="fmt",
+    )
 
 
 def safe_filename(cycle: str, audience: str, peer_type: str | None, fmt: str) -> str:

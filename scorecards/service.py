@@ -24,8 +24,9 @@ import pandas as pd
 
 from models import clock
 from models.engine import database_identity, fetch, fetch_kept
-from models.errors import Forbidden, NotFound, UserError
+from models.errors import Forbidden, NotFound
 from models.paging import EVERYTHING, Paging
+from models.services.common import choice
 from models.vocabulary import AUDIENCES, ORG_TYPE_LABELS, ORG_TYPES
 from models.words import N_
 from scorecards.engine import CycleInfo, Scores, score_cycle
@@ -36,22 +37,25 @@ from scorecards.shapes import ComparisonRead, comparison_read_type
 
 
 def check_audience(audience: str) -> None:
-    if audience not in AUDIENCES:
-        raise UserError(
-            N_("audience must be one of %(audiences)s (got %(audience)r)"),
-            field="audience",
-            audiences=", ".join(AUDIENCES),
-            audience=audience,
-        )
+    choice(
+        audience,
+        AUDIENCES,
+        "audience",
+        N_("audience must be one of %(audiences)s (got %(audience)r)"),
+        listed="audiences",
+        got="audience",
+    )
 
 
 def check_peer_type(peer_type: str | None) -> None:
-    if peer_type and peer_type not in ORG_TYPES:
-        raise UserError(
+    if peer_type:
+        choice(
+            peer_type,
+            ORG_TYPES,
+            "peer_type",
             N_("peer_type must be one of %(org_types)s (got %(peer_type)r)"),
-            field="peer_type",
-            org_types=", ".join(ORG_TYPES),
-            peer_type=peer_type,
+            listed="org_types",
+            got="peer_type",
         )
 
 

@@ -19,8 +19,8 @@ from api.access import allow
 from api.auth import CallerDep
 from api.controllers import PathText
 from api.controllers.scorecards import Audience, PeerType
-from models.errors import UserError
-from models.words import N_, SUPPORTED_LANGUAGES, current_locale, speaking, supported_language
+from models.services.common import choice
+from models.words import N_, SUPPORTED_LANGUAGES, current_locale, speaking
 from scorecards.brief import PdfFile
 from scorecards.exports import ExportFile, comparison_file
 
@@ -38,10 +38,8 @@ Language = Annotated[
 @contextmanager
 def speaking_export(lang: str | None) -> Iterator[None]:
     """Build a file in `?lang=`, else in the caller's language (docs/design.md "Languages")."""
-    if lang is not None and not supported_language(lang):
-        raise UserError(
-            N_("lang must be one of %(choices)s"), field="lang", choices=", ".join(SUPPORTED_LANGUAGES)
-        )
+    if lang is not None:
+        choice(lang, SUPPORTED_LANGUAGES, "lang", N_("lang must be one of %(choices)s"), listed="choices")
     with speaking(lang or current_locale()):
         yield
 

@@ -18,11 +18,18 @@ from models.engine import fetch, write_transaction
 from models.errors import Conflict, Forbidden, UserError
 from models.passwords import MIN_PASSWORD_LENGTH, hash_password, verify_password
 from models.services import people
-from models.services.common import text_block
+from models.services.common import choice, text_block
 from models.vocabulary import EMAIL_FREQUENCIES, MUTABLE_RULES
-from models.words import DEFAULT_LOCALE, N_, SUPPORTED_LANGUAGES, supported_language
+from models.words import DEFAULT_LOCALE, N_, SUPPORTED_LANGUAGES
 
 ACCOUNT_COLUMNS = "id, email, name, job_title, email_frequency, muted_rules, language, version"
+
+
+# What a person picks from a list, and the refusal of anything else.
+PICKED = {
+    "email_frequency": (EMAIL_FREQUENCIES, N_("email_frequency must be one of %(choices)s")),
+    "language": (SUPPORTED_LANGUAGES, N_("language must be one of %(choices)s")),
+}
 
 
 def muted_list(stored: str | None) -> list[str]:
@@ -72,24 +79,12 @@ async def update_account(caller: Caller, data: dict[str, Any]) -> dict[str, Any]
             raise UserError(N_("your name must not be empty"), field="name")
     if "job_title" in data:
         changes["job_title"] = text_block(data["job_title"], "job_title", 200)
-    if "email_frequency" in data:
-        if data["email_frequency"] not in EMAIL_FREQUENCIES:
-            raise UserError(
-                N_("email_frequency must be one of %(choices)s"),
-                field="email_frequency",
-                choices=", ".join(EMAIL_FREQUENCIES),
-            )
-        changes["email_frequency"] = data["email_frequency"]
+    for field, (allowed, refusal) in PICKED.items():
+        if field in data:
+            changes[field] = choice(data[field], allowed, field, refusal, listed="choices")
+    if "email_frequency" in changes:
         # Kept in step for the secretariat's people list and scripts reading `weekly_digest`.
         changes["weekly_digest"] = data["email_frequency"] == "weekly"
-    if "language" in data:
-        if not supported_language(data["language"]):
-            raise UserError(
-                N_("language must be one of %(choices)s"),
-                field="language",
-                choices=", ".join(SUPPORTED_LANGUAGES),
-            )
-        changes["language"] = data["language"]
     if "muted_rules" in data:
         changes["muted_rules"] = checked_muted(list(data["muted_rules"]))
     async with write_transaction():

@@ -14,13 +14,15 @@ from typing import Any
 
 from models import audit
 from models.caller import Caller
-from models.engine import current_engine, fetch, fetch_page, is_sqlite, write_transaction
-from models.errors import Conflict, Forbidden, NotFound, UserError
+from models.engine import current_engine, fetch, fetch_page, is_sqlite, one_or_not_found, write_transaction
+from models.errors import Conflict, Forbidden, UserError
 from models.paging import EVERYTHING, Page, Paging
 from models.services.common import changed_fields, check_version, one_line, update_versioned
 from models.tables import Area
 from models.vocabulary import LEVELS
 from models.words import N_
+
+NO_AREA = N_("no area with key %(key)r")
 
 AREA_COLUMNS = "id, key, name, weight, descriptor, rubric, position, version"
 AREA_KEY_RE = re.compile(r"^[a-z][a-z0-9_]{1,15}$")
@@ -49,10 +51,10 @@ async def list_areas(paging: Paging = EVERYTHING) -> Page[dict[str, Any]]:
 
 
 async def get_area(key: str) -> dict[str, Any]:
-    rows = await fetch(f"SELECT {AREA_COLUMNS} FROM area WHERE key = {{}}", key)
-    if not rows:
-        raise NotFound(N_("no area with key %(key)r"), field="area", key=key)
-    return _decoded(rows[0])
+    row = await one_or_not_found(
+        f"SELECT {AREA_COLUMNS} FROM area WHERE key = {{}}", key, missing=NO_AREA, field="area", key=key
+    )
+    return _decoded(row)
 
 
 def clean_weight(value: Any) -> float:

@@ -14,7 +14,7 @@ from typing import Any
 from models import audit
 from models.caller import Caller
 from models.clock import utcnow
-from models.engine import fetch, write_transaction
+from models.engine import fetch, one_or_not_found, write_transaction
 from models.errors import Collect, Conflict, Forbidden, NotFound, UserError
 from models.paging import Page, Paging
 from models.services.areas import cycle_areas
@@ -38,6 +38,8 @@ EVIDENCE_COLUMNS = (
     "e.id, e.assessment AS assessment_id, e.url, e.title, e.visibility, e.verified_at, e.rejected_at, "
     "e.rejection_reason, e.created_at, e.version"
 )
+
+NO_EVIDENCE = N_("no assessment evidence with id %(id)s")
 LOCKED_STATUSES = ("submitted", "published")
 
 
@@ -279,14 +281,13 @@ async def save_assessment(
 
 
 async def _evidence_row(evidence_id: int) -> dict[str, Any]:
-    rows = await fetch(
+    return await one_or_not_found(
         f"SELECT {EVIDENCE_COLUMNS}, a.organization AS organization_id FROM assessment_evidence e "
         "JOIN assessment a ON a.id = e.assessment WHERE e.id = {} AND e.removed_at IS NULL",
         evidence_id,
+        missing=NO_EVIDENCE,
+        id=evidence_id,
     )
-    if not rows:
-        raise NotFound(N_("no assessment evidence with id %(id)s"), id=evidence_id)
-    return rows[0]
 
 
 async def decide_evidence(

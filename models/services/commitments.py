@@ -14,16 +14,18 @@ from typing import Any
 from models import audit
 from models.caller import Caller
 from models.clock import today
-from models.engine import fetch, fetch_page, write_transaction
+from models.engine import fetch, fetch_page, one_or_not_found, write_transaction
 from models.errors import Collect, NotFound, UserError
 from models.paging import EVERYTHING, Page, Paging
 from models.services import published
 from models.services.common import (
+    NO_ORGANIZATION,
     changed_fields,
     check_version,
     choice,
     field_words,
     one_line,
+    organization_row,
     read_audience,
     require_editor,
     text_block,
@@ -35,6 +37,8 @@ from models.services.submissions import reopen_approved
 from models.tables import Commitment
 from models.vocabulary import COMMITMENT_STATUSES
 from models.words import N_
+
+NO_COMMITMENT = N_("no commitment with id %(commitment_id)s")
 
 
 def select_from(source: str) -> str:
@@ -69,7 +73,7 @@ async def source_for(audience: str, org_id: int) -> str:
         return "commitment"
     cycle_id = await published.latest_published_cycle(org_id)
     if cycle_id is None:
-        raise NotFound(N_("no organization with id %(org_id)s"), org_id=org_id)
+        raise NotFound(NO_ORGANIZATION, org_id=org_id)
     return published.commitments_as_published(cycle_id)
 
 
@@ -83,18 +87,17 @@ async def list_commitments(caller: Caller, org_id: int, paging: Paging = EVERYTH
         paging=paging,
         kept=True,
     )
-    if not page.items and not await fetch("SELECT id FROM organization WHERE id = {}", org_id):
-        raise NotFound(N_("no organization with id %(org_id)s"), org_id=org_id)
+    if not page.items:
+        await organization_row(org_id)
     if audience == "internal":
         return page  # every field as read
     return page.map(lambda row: for_audience(row, audience))
 
 
 async def commitment_row(commitment_id: int) -> dict[str, Any]:
-    rows = await fetch(SELECT + "WHERE c.id = {}", commitment_id)
-    if not rows:
-        raise NotFound(N_("no commitment with id %(commitment_id)s"), commitment_id=commitment_id)
-    return rows[0]
+    return await one_or_not_found(
+        SELECT + "WHERE c.id = {}", commitment_id, missing=NO_COMMITMENT, commitment_id=commitment_id
+    )
 
 
 async def readable_commitment(caller: Caller, commitment_id: int) -> tuple[dict[str, Any], str]:
@@ -105,11 +108,11 @@ async def readable_commitment(caller: Caller, commitment_id: int) -> tuple[dict[
         audience = read_audience(caller, org_id)
         source = await source_for(audience, org_id)
     except NotFound:
-        raise NotFound(N_("no commitment with id %(commitment_id)s"), commitment_id=commitment_id) from None
+        raise NotFound(NO_COMMITMENT, commitment_id=commitment_id) from None
     if source != "commitment":
         rows = await fetch(select_from(source) + "WHERE c.id = {}", commitment_id)
         if not rows:  # added after the organization's latest publication
-            raise NotFound(N_("no commitment with id %(commitment_id)s"), commitment_id=commitment_id)
+            raise NotFound(NO_COMMITMENT, commitment_id=commitment_id)
         row = rows[0]
     return row, audience
 
@@ -124,7 +127,7 @@ async def editable_commitment(caller: Caller, commitment_id: int) -> dict[str, A
     try:
         require_editor(caller, int(row["organization_id"]), "commitment")
     except NotFound:
-        raise NotFound(N_("no commitment with id %(commitment_id)s"), commitment_id=commitment_id) from None
+        raise NotFound(NO_COMMITMENT, commitment_id=commitment_id) from None
     return row
 
 
@@ -195,8 +198,7 @@ async def create_commitment(caller: Caller, org_id: int, data: dict[str, Any]) -
     checks = Collect()
     clean = new_commitment_errors(data, checks)
     async with write_transaction():
-        if not await fetch("SELECT id FROM organization WHERE id = {}", org_id):
-            raise NotFound(N_("no organization with id %(org_id)s"), org_id=org_id)
+        await organization_row(org_id)
         try:
             clean["area"] = await _area_id(data.get("area", ""))
         except UserError as exc:

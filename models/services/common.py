@@ -4,12 +4,14 @@ validation with messages naming the field, and optimistic concurrency on `versio
 from __future__ import annotations
 
 import re
+from collections.abc import Collection
 from typing import Any
 from urllib.parse import urlparse
 
 from piccolo.table import Table
 
 from models.caller import Caller
+from models.engine import one_or_not_found
 from models.errors import Forbidden, NotFound, PreconditionFailed, UserError
 from models.vocabulary import VISIBILITIES, visibilities_for
 from models.words import N_
@@ -34,6 +36,21 @@ def require_editor(caller: Caller, org_id: int, what: str) -> None:
         raise NotFound(N_("no %(what)s with that id"), what=what)
     raise Forbidden(
         N_("only a focal point of this organization or the secretariat may change its %(what)ss"), what=what
+    )
+
+
+NO_ORGANIZATION = N_("no organization with id %(org_id)s")
+
+
+async def organization_row(org_id: int, field: str | None = None) -> dict[str, Any]:
+    """The organization's id and acronym; NotFound (on `field`, when the client sent the id in
+    one) when there is no such organization."""
+    return await one_or_not_found(
+        "SELECT id, acronym FROM organization WHERE id = {}",
+        org_id,
+        missing=NO_ORGANIZATION,
+        field=field,
+        org_id=org_id,
     )
 
 
@@ -130,14 +147,23 @@ def text_block(value: str, field: str, max_length: int = 20_000) -> str:
     return value.strip()
 
 
-def choice(value: str, allowed: tuple[str, ...], field: str) -> str:
+def choice(
+    value: str,
+    allowed: Collection[str],
+    field: str,
+    message: str = N_("%(name)s must be one of: %(allowed)s"),
+    *,
+    listed: str = "allowed",
+    got: str | None = None,
+) -> str:
+    """`value` when it is one of `allowed`, else a UserError on `field`. Its `message` (marked with
+    `N_`) reads the field's words as `name`, the allowed values, joined, as the parameter named by
+    `listed` and, when `got` names one, the value refused."""
     if value not in allowed:
-        raise UserError(
-            N_("%(name)s must be one of: %(allowed)s"),
-            field=field,
-            name=field_words(field),
-            allowed=", ".join(allowed),
-        )
+        params = {"name": field_words(field), listed: ", ".join(allowed)}
+        if got is not None:
+            params[got] = value
+        raise UserError(message, field=field, **params)
     return value
 
 

@@ -13,13 +13,15 @@ from typing import Any
 from models import audit
 from models.caller import Caller
 from models.clock import today
-from models.engine import fetch, fetch_page, write_transaction
-from models.errors import Conflict, Forbidden, NotFound, UserError
+from models.engine import fetch, fetch_page, one_or_not_found, write_transaction
+from models.errors import Conflict, Forbidden, UserError
 from models.paging import EVERYTHING, Page, Paging
 from models.services.areas import freeze_cycle_areas
 from models.services.common import containing
 from models.tables import Cycle
 from models.words import N_
+
+NO_CYCLE = N_("no cycle named %(name)r")
 
 CYCLE_NAME_RE = re.compile(r"^(\d{4})-H([12])$")
 DEFAULT_DUE_DAYS = 31
@@ -43,10 +45,9 @@ async def list_cycles(paging: Paging = EVERYTHING) -> Page[dict[str, Any]]:
 
 
 async def cycle_by_name(name: str) -> dict[str, Any]:
-    rows = await fetch(f"SELECT {COLUMNS} FROM cycle WHERE name = {{}}", name)
-    if not rows:
-        raise NotFound(N_("no cycle named %(name)r"), field="cycle", name=name)
-    return rows[0]
+    return await one_or_not_found(
+        f"SELECT {COLUMNS} FROM cycle WHERE name = {{}}", name, missing=NO_CYCLE, field="cycle", name=name
+    )
 
 
 async def open_cycle() -> dict[str, Any] | None:

@@ -15,7 +15,7 @@ from typing import Any
 from models import audit, evidence_files
 from models.caller import Caller
 from models.clock import utcnow
-from models.engine import fetch, fetch_page, write_transaction
+from models.engine import fetch, fetch_page, one_or_not_found, write_transaction
 from models.errors import Conflict, Forbidden, NotFound, UserError
 from models.paging import EVERYTHING, Page, Paging
 from models.services.common import (
@@ -45,6 +45,9 @@ SELECT = (
     "e.rejected_by AS rejected_by, e.rejection_reason AS rejection_reason FROM evidence e "
     "JOIN progress_update u ON u.id = e.progress_update JOIN commitment c ON c.id = u.commitment "
 )
+
+NO_EVIDENCE_LINK = N_("no evidence link with id %(evidence_id)s")
+NO_UPDATE = N_("no progress update with id %(update_id)s")
 
 
 def clean_evidence(data: dict[str, Any], prefix: str = "") -> dict[str, Any]:
@@ -117,10 +120,9 @@ async def evidence_for_updates(update_ids: list[int], audience: str) -> dict[int
 
 
 async def evidence_row(evidence_id: int) -> dict[str, Any]:
-    rows = await fetch(SELECT + "WHERE e.id = {}", evidence_id)
-    if not rows:
-        raise NotFound(N_("no evidence link with id %(evidence_id)s"), evidence_id=evidence_id)
-    return rows[0]
+    return await one_or_not_found(
+        SELECT + "WHERE e.id = {}", evidence_id, missing=NO_EVIDENCE_LINK, evidence_id=evidence_id
+    )
 
 
 def _readable(caller: Caller, row: dict[str, Any]) -> str:
@@ -143,7 +145,7 @@ async def get_evidence(caller: Caller, evidence_id: int) -> dict[str, Any]:
     if audience != "internal" and not await fetch(
         SELECT + f"WHERE e.id = {{}}{published_only(audience)}", evidence_id
     ):
-        raise NotFound(N_("no evidence link with id %(evidence_id)s"), evidence_id=evidence_id)
+        raise NotFound(NO_EVIDENCE_LINK, evidence_id=evidence_id)
     return _shown(row, audience)
 
 
@@ -230,18 +232,18 @@ async def insert_file(caller: Caller, update_id: int, row: dict[str, Any]) -> in
 
 async def editable_update(caller: Caller, update_id: int) -> int:
     """The organization of an update the caller may add evidence to."""
-    update = await fetch(
-        "SELECT u.id AS id, c.organization AS organization_id FROM progress_update u "
+    update = await one_or_not_found(
+        "SELECT c.organization AS organization_id FROM progress_update u "
         "JOIN commitment c ON c.id = u.commitment WHERE u.id = {}",
         update_id,
+        missing=NO_UPDATE,
+        update_id=update_id,
     )
-    if not update:
-        raise NotFound(N_("no progress update with id %(update_id)s"), update_id=update_id)
     try:
-        require_editor(caller, int(update[0]["organization_id"]), "evidence link")
+        require_editor(caller, int(update["organization_id"]), "evidence link")
     except NotFound:
-        raise NotFound(N_("no progress update with id %(update_id)s"), update_id=update_id) from None
-    return int(update[0]["organization_id"])
+        raise NotFound(NO_UPDATE, update_id=update_id) from None
+    return int(update["organization_id"])
 
 
 def titled(files: list[dict[str, Any]], title: str) -> list[dict[str, Any]]:
@@ -309,7 +311,7 @@ async def update_evidence(
         try:
             require_editor(caller, int(before["organization_id"]), "evidence link")
         except NotFound:
-            raise NotFound(N_("no evidence link with id %(evidence_id)s"), evidence_id=evidence_id) from None
+            raise NotFound(NO_EVIDENCE_LINK, evidence_id=evidence_id) from None
         if before["file_key"] and "url" in clean:
             raise UserError(N_("the address of an evidence file cannot be changed"), field="url")
         if before["verified_at"] is not None:

@@ -18,7 +18,7 @@ from typing import Any
 from models import audit, evidence_files
 from models.caller import Caller
 from models.clock import today, utcnow
-from models.engine import fetch, write_transaction
+from models.engine import fetch, one_or_not_found, write_transaction
 from models.errors import Conflict, Forbidden, NotFound, UserError
 from models.services.assessments import LOCKED_STATUSES, clean_links
 from models.services.common import (
@@ -61,6 +61,8 @@ FILE_COLUMNS = (
     "f.id AS id, f.answer AS answer_id, f.title AS title, f.file_key AS file_key, f.file_name AS file_name, "
     "f.file_type AS file_type, f.file_size AS file_size, f.created_at AS created_at"
 )
+
+NO_ACTIVE_EXPECTATION = N_("no active donor expectation with id %(expectation_id)s")
 
 
 def file_url(file_id: int) -> str:
@@ -140,23 +142,19 @@ async def _one(caller: Caller, org_id: int, cycle_name: str, expectation_id: int
     for row in await answer_sheet(caller, org_id, cycle_name):
         if row["expectation_id"] == expectation_id:
             return row
-    raise NotFound(
-        N_("no active donor expectation with id %(expectation_id)s"), expectation_id=expectation_id
-    )
+    raise NotFound(NO_ACTIVE_EXPECTATION, expectation_id=expectation_id)
 
 
 async def _current_wording(expectation_id: int) -> int:
-    rows = await fetch(
+    row = await one_or_not_found(
         "SELECT w.id FROM expectation_wording w JOIN donor_expectation e ON e.id = w.expectation "
         "WHERE w.expectation = {} AND e.active = {} ORDER BY w.number DESC LIMIT 1",
         expectation_id,
         True,
+        missing=NO_ACTIVE_EXPECTATION,
+        expectation_id=expectation_id,
     )
-    if not rows:
-        raise NotFound(
-            N_("no active donor expectation with id %(expectation_id)s"), expectation_id=expectation_id
-        )
-    return int(rows[0]["id"])
+    return int(row["id"])
 
 
 async def _refuse_locked(org_id: int, cycle: dict[str, Any]) -> None:

@@ -14,13 +14,21 @@ from typing import Any
 
 from models import audit, clock
 from models.caller import Caller
-from models.engine import fetch, fetch_page, write_transaction
-from models.errors import Forbidden, NotFound, UserError
+from models.engine import fetch, fetch_page, one_or_not_found, write_transaction
+from models.errors import Forbidden, UserError
 from models.paging import EVERYTHING, Page, Paging
 from models.services import published
-from models.services.common import changed_fields, check_version, text_block, update_versioned
+from models.services.common import (
+    changed_fields,
+    check_version,
+    organization_row,
+    text_block,
+    update_versioned,
+)
 from models.tables import DonorExpectation, ExpectationStatus, ExpectationWording
 from models.words import N_
+
+NO_EXPECTATION = N_("no donor expectation with id %(expectation_id)s")
 
 SELECT = (
     "SELECT e.id AS id, a.key AS area, e.text AS text, e.due_date AS due_date, e.active AS active, "
@@ -43,10 +51,9 @@ async def list_expectations(
 
 
 async def expectation_row(expectation_id: int) -> dict[str, Any]:
-    rows = await fetch(SELECT + "WHERE e.id = {}", expectation_id)
-    if not rows:
-        raise NotFound(N_("no donor expectation with id %(expectation_id)s"), expectation_id=expectation_id)
-    return rows[0]
+    return await one_or_not_found(
+        SELECT + "WHERE e.id = {}", expectation_id, missing=NO_EXPECTATION, expectation_id=expectation_id
+    )
 
 
 async def _clean(data: dict[str, Any]) -> dict[str, Any]:
@@ -120,8 +127,7 @@ async def statuses_for_organization(
     caller: Caller, org_id: int, paging: Paging = EVERYTHING
 ) -> Page[dict[str, Any]]:
     audience = await published.read_audience(caller, org_id)
-    if not await fetch("SELECT id FROM organization WHERE id = {}", org_id):
-        raise NotFound(N_("no organization with id %(org_id)s"), org_id=org_id)
+    await organization_row(org_id)
     # Outsiders read the standing as of the organization's latest publication, like its scorecard:
     # a confirmation since then reaches them with the next publication (docs/design.md "Donor
     # expectations"). The organization itself and the secretariat read it live.
@@ -160,8 +166,7 @@ async def set_status(
         since = None
     async with write_transaction():
         await expectation_row(expectation_id)
-        if not await fetch("SELECT id FROM organization WHERE id = {}", org_id):
-            raise NotFound(N_("no organization with id %(org_id)s"), org_id=org_id)
+        await organization_row(org_id)
         existing = await fetch(
             "SELECT id, met, since FROM expectation_status WHERE expectation = {} AND organization = {}",
             expectation_id,

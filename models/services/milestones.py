@@ -14,7 +14,7 @@ from typing import Any
 from models import audit
 from models.caller import Caller
 from models.clock import today
-from models.engine import fetch, fetch_page, write_transaction
+from models.engine import fetch, fetch_page, one_or_not_found, write_transaction
 from models.errors import Collect, NotFound, UserError
 from models.paging import EVERYTHING, Page, Paging
 from models.services import published
@@ -34,6 +34,8 @@ from models.tables import Milestone
 from models.timeline import derived_state, next_check_on
 from models.vocabulary import MILESTONE_STATUSES
 from models.words import N_
+
+NO_MILESTONE = N_("no milestone with id %(milestone_id)s")
 
 
 def select_from(milestones: str, commitments: str) -> str:
@@ -108,10 +110,9 @@ async def milestones_by_commitment(caller: Caller, org_id: int) -> dict[int, lis
 
 
 async def milestone_row(milestone_id: int) -> dict[str, Any]:
-    rows = await fetch(SELECT + "WHERE m.id = {}", milestone_id)
-    if not rows:
-        raise NotFound(N_("no milestone with id %(milestone_id)s"), milestone_id=milestone_id)
-    return rows[0]
+    return await one_or_not_found(
+        SELECT + "WHERE m.id = {}", milestone_id, missing=NO_MILESTONE, milestone_id=milestone_id
+    )
 
 
 async def get_milestone(caller: Caller, milestone_id: int) -> dict[str, Any]:
@@ -120,7 +121,7 @@ async def get_milestone(caller: Caller, milestone_id: int) -> dict[str, Any]:
     try:
         audience = read_audience(caller, org_id)
     except NotFound:
-        raise NotFound(N_("no milestone with id %(milestone_id)s"), milestone_id=milestone_id) from None
+        raise NotFound(NO_MILESTONE, milestone_id=milestone_id) from None
     select = await select_for(audience, org_id)
     rows: list[dict[str, Any]] = [row]
     if select is None:
@@ -128,7 +129,7 @@ async def get_milestone(caller: Caller, milestone_id: int) -> dict[str, Any]:
     elif select != SELECT:
         rows = await fetch(select + "WHERE m.id = {}", milestone_id)
     if not rows:  # never published, or added after the organization's latest publication
-        raise NotFound(N_("no milestone with id %(milestone_id)s"), milestone_id=milestone_id)
+        raise NotFound(NO_MILESTONE, milestone_id=milestone_id)
     return for_audience(rows[0], audience)
 
 
@@ -217,7 +218,7 @@ async def update_milestone(
         try:
             await editable_commitment(caller, int(before["commitment_id"]))
         except NotFound:
-            raise NotFound(N_("no milestone with id %(milestone_id)s"), milestone_id=milestone_id) from None
+            raise NotFound(NO_MILESTONE, milestone_id=milestone_id) from None
         check_version(before, expected_version, "milestone")
         fields = ("title", "due_date", "status", "completed_on", "drop_reason")
         state = _settle({**{key: before[key] for key in fields}, **clean})

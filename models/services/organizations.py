@@ -12,11 +12,12 @@ from typing import Any
 
 from models import audit
 from models.caller import Caller
-from models.engine import fetch, fetch_page, write_transaction
+from models.engine import fetch, fetch_page, one_or_not_found, write_transaction
 from models.errors import Conflict, Forbidden, NotFound, UserError
 from models.paging import EVERYTHING, Page, Paging
 from models.services import published
 from models.services.common import (
+    NO_ORGANIZATION,
     changed_fields,
     check_version,
     choice,
@@ -71,14 +72,17 @@ async def list_organizations(
 
 
 async def get_organization(caller: Caller, org_id: int) -> dict[str, Any]:
-    rows = await fetch(f"SELECT {ORG_COLUMNS} FROM organization WHERE id = {{}}", org_id)
+    row = await one_or_not_found(
+        f"SELECT {ORG_COLUMNS} FROM organization WHERE id = {{}}",
+        org_id,
+        missing=NO_ORGANIZATION,
+        org_id=org_id,
+    )
     try:
-        if not rows:
-            raise NotFound(N_("no organization with id %(org_id)s"), org_id=org_id)
         await published.read_audience(caller, org_id)
     except NotFound:
-        raise NotFound(N_("no organization with id %(org_id)s"), org_id=org_id) from None
-    return _with_audience(caller, rows[0])
+        raise NotFound(NO_ORGANIZATION, org_id=org_id) from None
+    return _with_audience(caller, row)
 
 
 def _clean(changes: dict[str, Any]) -> dict[str, Any]:

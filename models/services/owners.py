@@ -11,14 +11,13 @@ from typing import Any
 from models.caller import Caller
 from models.engine import fetch
 from models.errors import NotFound
-from models.services.common import read_audience
-from models.words import N_
+from models.services.common import NO_ORGANIZATION, read_audience
 
 
 async def possible_owners(caller: Caller, org_id: int) -> list[dict[str, Any]]:
     """Active focal points and champions of the organization, by name (id, name, role)."""
     if read_audience(caller, org_id) != "internal":
-        raise NotFound(N_("no organization with id %(org_id)s"), org_id=org_id)
+        raise NotFound(NO_ORGANIZATION, org_id=org_id)
     rows = await fetch(
         "SELECT p.id AS id, p.name AS name, MIN(r.role) AS role FROM person p "
         "JOIN role_assignment r ON r.person = p.id "

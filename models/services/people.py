@@ -8,14 +8,27 @@ from typing import Any
 from models import audit
 from models.caller import Caller
 from models.clock import utcnow
-from models.engine import fetch, fetch_page, write_transaction
+from models.engine import fetch, fetch_page, one_or_not_found, write_transaction
 from models.errors import Conflict, Forbidden, NotFound, UserError
 from models.paging import EVERYTHING, Page, Paging
 from models.passwords import MIN_PASSWORD_LENGTH, hash_password
-from models.services.common import changed_fields, check_version, containing, one_line, update_versioned
+from models.services.common import (
+    changed_fields,
+    check_version,
+    choice,
+    containing,
+    one_line,
+    organization_row,
+    update_versioned,
+)
 from models.tables import Organization, Person, RoleAssignment
 from models.vocabulary import ORG_SCOPED_ROLES, ROLES, SENIORITIES
 from models.words import N_
+
+NO_PERSON = N_("no person with id %(person_id)s")
+UNKNOWN_ROLE = N_("unknown role %(role)r; choose one of: %(roles)s")
+UNKNOWN_SENIORITY = N_("unknown seniority %(seniority)r; choose one of: %(seniorities)s")
+SENIORITY_ONE_OF = N_("seniority must be one of: %(seniorities)s")
 
 EMAIL_RE = re.compile(r"^[^@\s<>\"',;]+@[^@\s<>\"',;]+\.[^@\s<>\"',;]+$")
 
@@ -25,13 +38,7 @@ def normalize_email(email: str) -> str:
 
 
 def check_role(role: str, org_acronym: str | None) -> None:
-    if role not in ROLES:
-        raise UserError(
-            N_("unknown role %(role)r; choose one of: %(roles)s"),
-            field="role",
-            role=role,
-            roles=", ".join(ROLES),
-        )
+    choice(role, ROLES, "role", UNKNOWN_ROLE, listed="roles", got="role")
     if role in ORG_SCOPED_ROLES and not org_acronym:
         raise UserError(
             N_("the role %(role)s needs an organization (--org ACRONYM)"), field="organization", role=role
@@ -70,13 +77,7 @@ async def create_person(
         raise UserError(N_("%(email)r is not a valid email address"), field="email", email=email)
     if not name.strip() or any(c in name for c in "\r\n"):
         raise UserError(N_("name must be one line of text and not empty"), field="name")
-    if seniority not in SENIORITIES:
-        raise UserError(
-            N_("unknown seniority %(seniority)r; choose one of: %(seniorities)s"),
-            field="seniority",
-            seniority=seniority,
-            seniorities=", ".join(SENIORITIES),
-        )
+    choice(seniority, SENIORITIES, "seniority", UNKNOWN_SENIORITY, listed="seniorities", got="seniority")
     if password is not None and len(password) < MIN_PASSWORD_LENGTH:
         raise UserError(
             N_("the password must have at least %(min_password_length)s characters"),
@@ -156,10 +157,7 @@ async def register_person(caller: Caller, data: dict[str, Any]) -> dict[str, Any
     org_id = data.pop("organization_id", None)
     acronym = None
     if org_id is not None:
-        rows = await fetch("SELECT acronym FROM organization WHERE id = {}", org_id)
-        if not rows:
-            raise NotFound(N_("no organization with id %(org_id)s"), field="organization_id", org_id=org_id)
-        acronym = rows[0]["acronym"]
+        acronym = (await organization_row(org_id, "organization_id"))["acronym"]
     data.setdefault("password", None)
     created = await create_person(caller, org_acronym=acronym, **data)
     return await get_person(caller, int(created["id"]))
@@ -213,12 +211,15 @@ async def list_people(
 
 async def get_person(caller: Caller, person_id: int) -> dict[str, Any]:
     check_secretariat(caller)
-    rows = await fetch(f"SELECT {PERSON_COLUMNS} FROM person WHERE id = {{}}", person_id)
-    if not rows:
-        raise NotFound(N_("no person with id %(person_id)s"), person_id=person_id)
+    row = await one_or_not_found(
+        f"SELECT {PERSON_COLUMNS} FROM person WHERE id = {{}}",
+        person_id,
+        missing=NO_PERSON,
+        person_id=person_id,
+    )
     invited = await invitation_state([person_id])
     return {
-        **rows[0],
+        **row,
         "roles": (await _roles_of([person_id])).get(person_id, []),
         "invitation": invited.get(person_id),
     }
@@ -234,13 +235,10 @@ async def update_person(
     if "job_title" in changes:
         clean["job_title"] = one_line(changes["job_title"], "job_title", 200, required=False)
     if "seniority" in changes:
-        if changes["seniority"] not in SENIORITIES:
-            raise UserError(
-                N_("seniority must be one of: %(seniorities)s"),
-                field="seniority",
-                seniorities=", ".join(SENIORITIES),
-            )
-        clean["seniority"] = changes["seniority"]
+        seniority = changes["seniority"]
+        clean["seniority"] = choice(
+            seniority, SENIORITIES, "seniority", SENIORITY_ONE_OF, listed="seniorities"
+        )
     if "active" in changes:
         clean["active"] = bool(changes["active"])
     if "password" in changes:
@@ -288,10 +286,7 @@ async def add_role(caller: Caller, person_id: int, role: str, org_id: int | None
     check_secretariat(caller)
     acronym = None
     if org_id is not None:
-        rows = await fetch("SELECT acronym FROM organization WHERE id = {}", org_id)
-        if not rows:
-            raise NotFound(N_("no organization with id %(org_id)s"), field="organization_id", org_id=org_id)
-        acronym = rows[0]["acronym"]
+        acronym = (await organization_row(org_id, "organization_id"))["acronym"]
     check_role(role, acronym)
     async with write_transaction():
         await get_person(caller, person_id)
@@ -319,17 +314,14 @@ async def add_role(caller: Caller, person_id: int, role: str, org_id: int | None
 async def remove_role(caller: Caller, person_id: int, role_id: int) -> dict[str, Any]:
     check_secretariat(caller)
     async with write_transaction():
-        rows = await fetch(
+        before = await one_or_not_found(
             "SELECT id, role, organization FROM role_assignment WHERE id = {} AND person = {}",
             role_id,
             person_id,
+            missing=N_("person %(person_id)s has no role assignment %(role_id)s"),
+            person_id=person_id,
+            role_id=role_id,
         )
-        if not rows:
-            raise NotFound(
-                N_("person %(person_id)s has no role assignment %(role_id)s"),
-                person_id=person_id,
-                role_id=role_id,
-            )
         await RoleAssignment.delete().where(RoleAssignment.id == role_id)
-        await audit.record(caller, "revoke", "role_assignment", role_id, rows[0], None)
+        await audit.record(caller, "revoke", "role_assignment", role_id, before, None)
     return await get_person(caller, person_id)

@@ -23,7 +23,7 @@ from models.plan_files import PlanRow, plan_sheets, read_plan_file
 from models.plan_workbook import COMMITMENTS_SHEET, MILESTONES_SHEET, plan_workbook
 from models.services import commitments as commitment_service
 from models.services import milestones as milestone_service
-from models.services.common import require_editor
+from models.services.common import organization_row, require_editor
 from models.services.plans import (
     ImportOptions,
     ImportResult,
@@ -34,15 +34,13 @@ from models.services.plans import (
 )
 from models.tables import ImportRow
 from models.vocabulary import COMMITMENT_STATUSES, MILESTONE_STATUSES
-from models.words import N_, gettext
+from models.words import gettext
 
 
 async def export_plan(caller: Caller, org_id: int) -> tuple[str, bytes]:
     """(file name, xlsx) of the organization's plan, for the people who may edit it."""
     require_editor(caller, org_id, "plan")
-    rows = await fetch("SELECT acronym FROM organization WHERE id = {}", org_id)
-    if not rows:
-        raise NotFound(N_("no organization with id %(org_id)s"), org_id=org_id)
+    organization = await organization_row(org_id)
     commitments = (await commitment_service.list_commitments(caller, org_id)).items
     milestones = await fetch(
         milestone_service.SELECT + "WHERE c.organization = {} ORDER BY m.commitment, m.due_date, m.id", org_id
@@ -51,7 +49,7 @@ async def export_plan(caller: Caller, org_id: int) -> tuple[str, bytes]:
     workbook = plan_workbook(
         commitments, milestones, [a["key"] for a in areas], COMMITMENT_STATUSES, MILESTONE_STATUSES
     )
-    return f"plan-{rows[0]['acronym']}-{today().isoformat()}.xlsx", workbook
+    return f"plan-{organization['acronym']}-{today().isoformat()}.xlsx", workbook
 
 
 def is_exported_plan(data: bytes, file_name: str) -> bool:

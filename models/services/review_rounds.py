@@ -16,8 +16,8 @@ from typing import Any
 from models import audit
 from models.caller import Caller
 from models.clock import utcnow
-from models.engine import fetch, write_transaction
-from models.errors import Conflict, Forbidden, NotFound, UserError
+from models.engine import fetch, one_or_not_found, write_transaction
+from models.errors import Conflict, Forbidden, UserError
 from models.pairing import PEER_TYPE_MODES, PairProblem, check_pairs, propose_pairs
 from models.services.common import check_version, choice, one_line, update_versioned
 from models.services.cycles import cycle_by_name
@@ -30,6 +30,8 @@ ROUND_SELECT = (
     "r.opened_at AS opened_at, r.closed_at AS closed_at, r.version AS version, r.created_at AS created_at "
     "FROM review_round r JOIN cycle c ON c.id = r.cycle "
 )
+
+NO_ROUND = N_("no review round with id %(round_id)s")
 MAX_PAGE = 500
 
 
@@ -61,10 +63,10 @@ async def list_rounds(caller: Caller, limit: int = 100, offset: int = 0) -> tupl
 
 
 async def round_row(round_id: int) -> dict[str, Any]:
-    rows = await fetch(ROUND_SELECT + "WHERE r.id = {}", round_id)
-    if not rows:
-        raise NotFound(N_("no review round with id %(round_id)s"), round_id=round_id)
-    return _round_shape(rows[0])
+    row = await one_or_not_found(
+        ROUND_SELECT + "WHERE r.id = {}", round_id, missing=NO_ROUND, round_id=round_id
+    )
+    return _round_shape(row)
 
 
 async def pairs_of(round_id: int) -> list[dict[str, Any]]:

@@ -20,7 +20,7 @@ from typing import Any
 from models import audit
 from models.caller import Caller
 from models.clock import today, utcnow
-from models.engine import fetch, write_transaction
+from models.engine import fetch, one_or_not_found, write_transaction
 from models.errors import Conflict, Forbidden, NotFound, UserError
 from models.services.common import choice, field_words, may_read, text_block, visibility
 from models.services.review_rounds import page_bounds
@@ -42,6 +42,9 @@ REVIEW_SELECT = (
     "JOIN organization b ON b.id = p.reviewee "
 )
 
+NO_REVIEW = N_("no review with id %(review_id)s")
+NO_COMMENT = N_("no review comment with id %(comment_id)s")
+
 
 def narrower(first: str, second: str) -> str:
     return first if WIDTH[first] <= WIDTH[second] else second
@@ -57,10 +60,9 @@ async def reviewer_ids(review_id: int) -> set[int]:
 
 
 async def review_row(review_id: int) -> dict[str, Any]:
-    rows = await fetch(REVIEW_SELECT + "WHERE v.id = {}", review_id)
-    if not rows:
-        raise NotFound(N_("no review with id %(review_id)s"), review_id=review_id)
-    return rows[0]
+    return await one_or_not_found(
+        REVIEW_SELECT + "WHERE v.id = {}", review_id, missing=NO_REVIEW, review_id=review_id
+    )
 
 
 def part_in(caller: Caller, row: dict[str, Any], reviewers: set[int]) -> str | None:
@@ -82,7 +84,7 @@ async def readable_review(caller: Caller, review_id: int) -> tuple[dict[str, Any
     row = await review_row(review_id)
     part = part_in(caller, row, await reviewer_ids(review_id))
     if part is None:
-        raise NotFound(N_("no review with id %(review_id)s"), review_id=review_id)
+        raise NotFound(NO_REVIEW, review_id=review_id)
     audience = "internal" if part in ("reply", "oversee") else caller.audience_for(int(row["reviewee_id"]))
     if part == "write":
         audience = "peer"  # a reviewer reads what the pair wrote, at the peer view it reviews
@@ -194,7 +196,7 @@ async def _writable(caller: Caller, review_id: int) -> dict[str, Any]:
     row = await review_row(review_id)
     if caller.person_id is None or caller.person_id not in await reviewer_ids(review_id):
         if part_in(caller, row, set()) is None:
-            raise NotFound(N_("no review with id %(review_id)s"), review_id=review_id)
+            raise NotFound(NO_REVIEW, review_id=review_id)
         raise Forbidden(N_("only the reviewers assigned to this pair write its review"))
     if row["round_status"] != "open":
         raise Conflict(N_("reviews are written only while the round is open"))
@@ -303,21 +305,24 @@ async def add_reply(caller: Caller, comment_id: int, data: dict[str, Any]) -> di
     body = text_block(data.get("body", ""), "body")
     if not body:
         raise UserError(N_("%(name)s must not be empty"), field="body", name=field_words("body"))
-    rows = await fetch("SELECT review, visibility FROM review_comment WHERE id = {}", comment_id)
-    if not rows:
-        raise NotFound(N_("no review comment with id %(comment_id)s"), comment_id=comment_id)
+    comment = await one_or_not_found(
+        "SELECT review, visibility FROM review_comment WHERE id = {}",
+        comment_id,
+        missing=NO_COMMENT,
+        comment_id=comment_id,
+    )
     async with write_transaction():
-        row = await review_row(int(rows[0]["review"]))
+        row = await review_row(int(comment["review"]))
         reviewee = int(row["reviewee_id"])
         if not (caller.has_role("focal_point", reviewee) or caller.has_role("champion", reviewee)):
             part = part_in(caller, row, await reviewer_ids(int(row["id"])))
             if part is None:
-                raise NotFound(N_("no review comment with id %(comment_id)s"), comment_id=comment_id)
+                raise NotFound(NO_COMMENT, comment_id=comment_id)
             raise Forbidden(
                 N_("only the reviewed organization's focal points and champion reply to its review")
             )
         if row["status"] != "submitted":
-            raise NotFound(N_("no review comment with id %(comment_id)s"), comment_id=comment_id)
+            raise NotFound(NO_COMMENT, comment_id=comment_id)
         if row["round_status"] != "open":
             raise Conflict(N_("the round is closed: its reviews and replies are part of the record"))
         if row["reply_due"] is not None and today() > row["reply_due"]:
@@ -325,7 +330,7 @@ async def add_reply(caller: Caller, comment_id: int, data: dict[str, Any]) -> di
                 N_("replies were due by %(reply_due)s; the right of reply has passed"),
                 reply_due=format_date(row["reply_due"]),
             )
-        comment_visibility = rows[0]["visibility"]
+        comment_visibility = comment["visibility"]
         reply_visibility = visibility(data.get("visibility", comment_visibility))
         if WIDTH[reply_visibility] > WIDTH[comment_visibility]:
             raise UserError(

@@ -14,11 +14,10 @@ from models import audit
 from models.caller import Caller
 from models.engine import write_transaction
 from models.errors import Forbidden, UserError
-from models.services.common import text_block
+from models.services.common import organization_row, text_block
 from models.services.cycles import cycle_by_name
 from models.services.submissions import (
     _current,
-    _organization,
     comment_kind,
     comments_for,
 )
@@ -47,7 +46,7 @@ async def add_submission_comment(caller: Caller, org_id: int, cycle_name: str, b
     if not body:
         raise UserError(N_("write a comment before sending it"), field="body")
     async with write_transaction():
-        await _organization(org_id)
+        await organization_row(org_id)
         cycle = await cycle_by_name(cycle_name)
         row = await _current(org_id, cycle)
         if row is None:

@@ -18,7 +18,7 @@ from models.clock import utcnow
 from models.engine import fetch, fetch_page, write_transaction
 from models.errors import Conflict, Forbidden, NotFound, UserError
 from models.paging import EVERYTHING, Page, Paging
-from models.services.common import may_read, read_audience, text_block
+from models.services.common import may_read, organization_row, read_audience, text_block
 from models.services.cycles import cycle_by_name
 from models.tables import Comment, Submission
 from models.vocabulary import NOT_SUBMITTED_STATUSES
@@ -39,13 +39,6 @@ TRANSITIONS = {
     "return": (("submitted",), "returned"),
     "publish": (("approved",), "published"),
 }
-
-
-async def _organization(org_id: int) -> dict[str, Any]:
-    rows = await fetch("SELECT id, acronym FROM organization WHERE id = {}", org_id)
-    if not rows:
-        raise NotFound(N_("no organization with id %(org_id)s"), org_id=org_id)
-    return rows[0]
 
 
 async def _current(org_id: int, cycle: dict[str, Any]) -> dict[str, Any] | None:
@@ -100,7 +93,7 @@ async def get_submission(caller: Caller, org_id: int, cycle_name: str) -> dict[s
             org_id=org_id,
             cycle_name=cycle_name,
         )
-    await _organization(org_id)
+    await organization_row(org_id)
     cycle = await cycle_by_name(cycle_name)
     row = await _current(org_id, cycle) or _draft(org_id, cycle_name)
     return {**row, "comments": await comments_for(row["id"], audience)}
@@ -127,7 +120,7 @@ async def _transition(
 ) -> dict[str, Any]:
     """Move the submission by `action`; call inside a write_transaction."""
     _refuse_actor(caller, action, org_id)
-    await _organization(org_id)
+    await organization_row(org_id)
     cycle = await cycle_by_name(cycle_name)
     sources, target = TRANSITIONS[action]
     row = await _current(org_id, cycle)

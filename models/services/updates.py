@@ -12,7 +12,7 @@ from typing import Any
 from models import audit
 from models.caller import Caller
 from models.clock import utcnow
-from models.engine import fetch, fetch_page, write_transaction
+from models.engine import fetch, fetch_page, one_or_not_found, write_transaction
 from models.errors import Collect, Conflict, NotFound, UserError
 from models.paging import EVERYTHING, Page, Paging
 from models.services.commitments import editable_commitment, readable_commitment
@@ -32,6 +32,8 @@ from models.services.evidence import (
 from models.services.submissions import reopen_approved
 from models.vocabulary import LEVELS
 from models.words import N_
+
+NO_UPDATE = N_("no progress update with id %(update_id)s")
 
 SELECT = (
     "SELECT u.id AS id, u.commitment AS commitment_id, c.organization AS organization_id, "
@@ -72,10 +74,9 @@ async def list_updates(
 
 
 async def update_row(update_id: int) -> dict[str, Any]:
-    rows = await fetch(SELECT + "WHERE u.id = {}", update_id)
-    if not rows:
-        raise NotFound(N_("no progress update with id %(update_id)s"), update_id=update_id)
-    return rows[0]
+    return await one_or_not_found(
+        SELECT + "WHERE u.id = {}", update_id, missing=NO_UPDATE, update_id=update_id
+    )
 
 
 async def readable_update(caller: Caller, update_id: int) -> tuple[dict[str, Any], str]:
@@ -86,9 +87,9 @@ async def readable_update(caller: Caller, update_id: int) -> tuple[dict[str, Any
     except NotFound:
         audience = ""
     if not audience or not may_read(row["visibility"], audience):
-        raise NotFound(N_("no progress update with id %(update_id)s"), update_id=update_id)
+        raise NotFound(NO_UPDATE, update_id=update_id)
     if audience != "internal" and update_id not in await published_update_ids([update_id]):
-        raise NotFound(N_("no progress update with id %(update_id)s"), update_id=update_id)
+        raise NotFound(NO_UPDATE, update_id=update_id)
     return row, audience
 
 
