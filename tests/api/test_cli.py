@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
+
 from models.engine import fetch
 
 USER = ["user", "add", "--email", "ana@example.org", "--name", "Ana Focal"]
@@ -71,6 +73,7 @@ async def test_scoped_role_needs_an_organization(cli: Any, demo: Any) -> None:
     await assert_refused(cli, [*USER, "--role", "champion"], "needs an organization")
 
 
+@pytest.mark.slow  # two real commands in subprocesses
 def test_unreachable_database_is_one_clear_line(db: str) -> None:
     from tests.conftest import run_cli
 

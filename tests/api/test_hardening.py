@@ -60,6 +60,7 @@ def test_production_refuses_a_missing_or_short_secret_key() -> None:
     assert Settings.from_env({"PRODUCTION": "on", "SECRET_KEY": "k" * 48}).production
 
 
+@pytest.mark.slow  # the real server command in a subprocess
 def test_the_server_refuses_to_start_in_production_with_a_short_key(db: str) -> None:
     env = {**os.environ, "DATABASE_URL": db, "PRODUCTION": "on", "SECRET_KEY": "short", "SCHEDULER": "off"}
     result = subprocess.run(

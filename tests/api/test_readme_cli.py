@@ -12,6 +12,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 REPO = Path(__file__).resolve().parents[2]
 OPTION = re.compile(r"(?<![\w-])(--[a-z][a-z0-9-]*|-[a-zA-Z])(?![\w-])")
 
@@ -74,6 +76,7 @@ def test_every_option_of_each_command_is_in_the_readme_and_every_readme_option_i
         )
 
 
+@pytest.mark.slow  # the real command in a subprocess
 def test_the_help_lists_the_same_commands() -> None:
     out = subprocess.run(
         [sys.executable, "-m", "api.cli", "--help"], capture_output=True, text=True, cwd=REPO, timeout=60

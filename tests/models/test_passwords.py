@@ -5,12 +5,14 @@ from __future__ import annotations
 import subprocess
 import sys
 
+import pytest
 from argon2 import PasswordHasher, extract_parameters
 
 from models import passwords
 from tests.conftest import REPO
 
 
+@pytest.mark.slow  # a fresh interpreter hashing with the production parameters
 def test_the_app_hashes_with_the_production_parameters() -> None:
     # A fresh interpreter, as a server starts: nothing there lowers the parameters.
     script = (

@@ -163,6 +163,7 @@ async def test_a_reminder_is_given_up_after_the_last_attempt_and_stays_visible(
     assert row["status"] == "failed" and f"after {outbox.MAX_ATTEMPTS} attempts" in row["last_error"]
 
 
+@pytest.mark.slow  # a real process that claims and is killed
 async def test_a_sender_killed_between_claim_and_send_is_taken_back_at_once(
     db: str, mail_settings: Settings, smtp_server: Any, time_machine: Any
 ) -> None:
