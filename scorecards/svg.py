@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import math
 import re
+import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -33,6 +34,25 @@ FONT = 'font-family="system-ui, sans-serif"'
 def _number(value: float | None) -> str:
     """Figures with one decimal, as the reader's locale writes them (levels are whole numbers)."""
     return gettext("none") if value is None else format_figure(float(value))
+
+
+# What a text of `font-size` 1 takes per letter in the sans-serif fonts a browser or the PDF renderer
+# picks (Noto Sans, DejaVu Sans): an estimate on the wide side, so that a label whose width is
+# reserved from it is never cut at the chart's edge. WeasyPrint draws an svg's Arabic letter by
+# letter in their wider isolated forms.
+WIDE_LETTER, LETTER = 0.8, 0.62
+
+
+def text_width(text: str, size: float) -> float:
+    """About how wide `text` is drawn at `size` px, never less: combining marks take no room,
+    capitals, M, W and right-to-left letters take more than other letters."""
+    ems = 0.0
+    for char in text:
+        if unicodedata.combining(char):
+            continue
+        wide = char.isupper() or char in "mw" or unicodedata.bidirectional(char) in ("R", "AL")
+        ems += WIDE_LETTER if wide else LETTER
+    return math.ceil(ems * size)
 
 
 class Mirror:
@@ -80,8 +100,24 @@ class AreaBar:
 def area_levels_chart(chart_id: str, bars: Sequence[AreaBar], median_label: str | None = None) -> Markup:
     """Counted level per area as bars, the self-assessed level as a diamond, the peer median as a tick."""
     median_label = median_label or gettext("peer median")
-    label_w, plot_w, row_h, top = 170, 320, 40, 28
-    width, height = label_w + plot_w + 150, top + row_h * len(bars) + 44
+    plot_w, row_h, top, gap = 320, 40, 28, 8
+
+    def words_of(bar: AreaBar) -> str:
+        words = f"{bar.level} {gettext(LEVELS[bar.level])}"
+        if bar.self_level != bar.level:
+            words += " " + gettext("(self %(level)s)", level=bar.self_level)
+        return words
+
+    # Every label is whole in every language: the columns on either side of the plot, and the legend's
+    # places, are at least as wide as their longest text (docs/design.md "PDF briefs").
+    names = [text_width(bar.name, 12) for bar in bars]
+    label_w = max([170, *(w + 14 + gap for w in names)])
+    words_w = max([150, *(text_width(words_of(bar), 12) + 12 + gap for bar in bars)])
+    legend = [gettext("counted level"), gettext("self-assessed"), median_label]
+    lx = max(label_w + 112, label_w + 18 + text_width(legend[0], 11) + 5 + 2 * gap)
+    mx = max(label_w + 215, lx + 10 + text_width(legend[1], 11) + 2 * gap)
+    width = max(label_w + plot_w + words_w, mx + 7 + text_width(legend[2], 11) + gap)
+    height = top + row_h * len(bars) + 44
     m = Mirror(width)
 
     def x(level: float) -> float:
@@ -107,27 +143,22 @@ def area_levels_chart(chart_id: str, bars: Sequence[AreaBar], median_label: str 
         body.append(f'<path d="M{sx} {sy - 7} L{sx + 7} {sy} L{sx} {sy + 7} L{sx - 7} {sy} Z" fill="#ffffff" '
                     f'stroke="{ACCENT}" stroke-width="2"/>')  # fmt: skip
         if bar.median is not None:
-            mx = x(bar.median)
+            mx_bar = x(bar.median)
             body.append(
-                f'<line x1="{mx}" y1="{y + 3}" x2="{mx}" y2="{y + 31}" stroke="{INK}" stroke-width="3"/>'
+                f'<line x1="{mx_bar}" y1="{y + 3}" x2="{mx_bar}" y2="{y + 31}" stroke="{INK}" stroke-width="3"/>'
             )
-        words = f"{bar.level} {gettext(LEVELS[bar.level])}"
-        if bar.self_level != bar.level:
-            words += " " + gettext("(self %(level)s)", level=bar.self_level)
         body.append(
             f'<text x="{m.x(label_w + plot_w + 12)}" y="{y + 21}" font-size="12" text-anchor="{m.anchor()}" '
-            f'fill="{INK}">{escape(words)}</text>'
+            f'fill="{INK}">{escape(words_of(bar))}</text>'
         )
     legend_y = top + row_h * len(bars) + 24
     body.append(f'<rect x="{m.x(label_w, 14)}" y="{legend_y - 10}" width="14" height="10" fill="{LEVEL_FILL[3]}"/>'
                 f'<text x="{m.x(label_w + 18)}" y="{legend_y}" font-size="11" text-anchor="{m.anchor()}" '
-                f'fill="{MUTED}">{escape(gettext("counted level"))}</text>')  # fmt: skip
-    lx = label_w + 112
+                f'fill="{MUTED}">{escape(legend[0])}</text>')  # fmt: skip
     body.append(f'<path d="M{m.x(lx)} {legend_y - 10} L{m.x(lx + 5)} {legend_y - 5} L{m.x(lx)} {legend_y} '
                 f'L{m.x(lx - 5)} {legend_y - 5} Z" fill="#ffffff" stroke="{ACCENT}" stroke-width="2"/>'
                 f'<text x="{m.x(lx + 10)}" y="{legend_y}" font-size="11" text-anchor="{m.anchor()}" '
-                f'fill="{MUTED}">{escape(gettext("self-assessed"))}</text>')  # fmt: skip
-    mx = label_w + 215
+                f'fill="{MUTED}">{escape(legend[1])}</text>')  # fmt: skip
     body.append(f'<line x1="{m.x(mx)}" y1="{legend_y - 11}" x2="{m.x(mx)}" y2="{legend_y + 1}" stroke="{INK}" stroke-width="3"/>'
                 f'<text x="{m.x(mx + 7)}" y="{legend_y}" font-size="11" text-anchor="{m.anchor()}" '
                 f'fill="{MUTED}">{escape(median_label)}</text>')  # fmt: skip

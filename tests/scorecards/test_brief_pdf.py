@@ -9,21 +9,25 @@ import subprocess
 from pathlib import Path
 
 import httpx
+import msgspec
 import pytest
 import time_machine
 
 from models.engine import fetch
 from models.errors import UserError
-from models.words import speaking
+from models.vocabulary import LEVELS
+from models.words import gettext, speaking, template_environment
 from scorecards.brief import (
     OVERDUE_LISTED,
     PdfUnavailable,
     brief_html,
     brief_pdf,
+    html_to_pdf,
     overdue_milestones,
     report_pdf,
 )
 from scorecards.cards import scorecard_read
+from scorecards.svg import AreaBar, area_levels_chart
 from tests.api.support import org_id
 from tests.conftest import TODAY
 from tests.scorecards.test_export_confidentiality import INTERNAL, OPEN_CYCLE, PEER_ONLY, plant_markers
@@ -119,6 +123,42 @@ async def test_the_brief_names_its_audience_in_the_readers_language(demo, lang: 
     footer = " ".join(BIDI_CONTROLS.sub("", pdf_text(content)).split("CoP Tracker")[-1].split())
     assert label in footer and "donor" not in footer.lower()
     assert "donor" not in pdf_info(content).lower()
+
+
+def level_words(level: int, self_level: int) -> str:
+    return f"{level} {gettext(LEVELS[level])} " + gettext("(self %(level)s)", level=self_level)
+
+
+@pytest.mark.parametrize("lang", ["en", "fr", "es"])
+async def test_every_label_of_the_briefs_levels_chart_is_whole(demo, lang: str) -> None:
+    # Each level once, each self-assessed one level apart: the longest labels the chart can show
+    # ("4 Institutionnalisé (autoévaluation 3)"). Before, the chart cut them at its right edge.
+    nra = await org_id("NRA")
+    card = await scorecard_read(nra, "2026-H1", "donor", TODAY)
+    areas = [
+        msgspec.structs.replace(area, level=level, self_level=level + 1 if level < 4 else 3)
+        for level, area in zip(range(5), card.areas, strict=False)
+    ]
+    card = msgspec.structs.replace(card, areas=areas)
+    with speaking(lang):
+        text = " ".join(pdf_text(html_to_pdf(brief_html(card, "donor"))[0]).split())
+        for area in areas:
+            assert level_words(area.level, area.self_level) in text
+        # The legend's longest median label, as a cycle no one has published yet shows it.
+        legend = [
+            gettext("counted level"),
+            gettext("self-assessed"),
+            gettext("peer median (none published yet)"),
+        ]
+        chart = area_levels_chart(
+            "c", [AreaBar("A much longer area name than the demo's", 4, 3, 2.5)], legend[2]
+        )
+        style = template_environment().get_template("briefs/_style.html.jinja").render()
+        page = f'<html lang="{lang}"><head>{style}</head><body>{chart}</body></html>'
+        drawn = " ".join(pdf_text(html_to_pdf(page)[0]).split())
+        assert "A much longer area name than the demo's" in drawn and level_words(4, 3) in drawn
+    for words in legend:
+        assert words in drawn
 
 
 @pytest.mark.slow  # the cycle report of 14 organizations in Arabic: about 5 s
