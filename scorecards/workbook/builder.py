@@ -15,7 +15,7 @@ from typing import Any, BinaryIO
 import pandas as pd
 from openpyxl import Workbook
 
-from models.words import N_, gettext
+from models.words import N_, audience_label, gettext
 from scorecards.payload import EARLY_NOTE
 from scorecards.workbook import styles
 from scorecards.workbook.readme import write_readme_sheet
@@ -161,15 +161,15 @@ def write_comparison_workbook(export: ComparisonExport, target: str | BinaryIO) 
 
 
 def set_properties(wb: Any, export: ComparisonExport) -> None:
-    """Document properties say what the file is, and nothing more (they travel with the file)."""
+    """Document properties say what the file is, and nothing more (they travel with the file), in
+    the reader's language: the audience by its label, never its code."""
     props = wb.properties
-    props.title = gettext(
-        "CoP comparison %(cycle)s (%(audience)s)", cycle=export.cycle, audience=export.audience
-    )
+    audience = audience_label(export.audience)
+    props.title = gettext("CoP comparison %(cycle)s (%(audience)s)", cycle=export.cycle, audience=audience)
     props.subject = gettext("Centrality of Protection: comparison of organizations")
     props.creator = gettext("CoP Tracker")
     props.lastModifiedBy = gettext("CoP Tracker")
-    props.keywords = f"CoP; {export.cycle}; {export.audience}"
+    props.keywords = f"CoP; {export.cycle}; {audience}"
     props.description = None
     generated = export.generated_at.astimezone(dt.UTC).replace(tzinfo=None)
     props.created = generated

@@ -15,7 +15,7 @@ from openpyxl.cell.cell import Cell
 
 from models.cells import text_cell, xlsx_value
 from models.vocabulary import LEVELS, ORG_TYPE_LABELS
-from models.words import N_, gettext
+from models.words import N_, audience_label, gettext
 from scorecards.workbook import styles
 from scorecards.workbook.sheet import print_setup
 
@@ -120,7 +120,7 @@ def write_readme_sheet(
     generated.alignment = styles.LEFT
     facts: list[tuple[str, Any]] = [
         (N_("Cycle"), cycle),
-        (N_("Audience"), wrapped(f"{audience}. {gettext(AUDIENCE_NOTES[audience])}")),
+        (N_("Audience"), wrapped(f"{audience_label(audience)}. {gettext(AUDIENCE_NOTES[audience])}")),
         (N_("Organizations"), organizations),
         (
             N_("Peer type"),

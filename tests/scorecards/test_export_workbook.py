@@ -11,6 +11,7 @@ from openpyxl import load_workbook
 
 from models.caller import SYSTEM
 from models.engine import fetch
+from models.words import speaking
 from scorecards.donor_matrix import expectation_matrix
 from scorecards.exports import comparison_export, comparison_file
 from scorecards.service import comparison, comparison_mapping
@@ -73,6 +74,29 @@ async def test_workbook_has_the_six_sheets_and_a_read_me_that_says_what_it_is(de
     ]
     assert wb.properties.creator == "CoP Tracker"
     assert wb.properties.title == f"CoP comparison {PUBLISHED} (donor)"
+
+
+@pytest.mark.parametrize(
+    ("lang", "audience", "label", "read_me", "row"),
+    [
+        ("en", "donor", "donor", "Read me", "Audience"),
+        ("fr", "donor", "bailleur de fonds", "Lisez-moi", "Public visé"),
+        ("fr", "internal", "interne", "Lisez-moi", "Public visé"),
+    ],
+)
+async def test_the_workbook_names_its_audience_in_the_readers_language(
+    demo, lang: str, audience: str, label: str, read_me: str, row: str
+) -> None:
+    # The document's title and keywords and the Read me's Audience row give the audience's label
+    # (models/words.py AUDIENCE_LABELS), never its code inside a translated sentence.
+    with speaking(lang):
+        wb = load_workbook(io.BytesIO(await workbook(audience)))
+    assert wb.properties.title.endswith(f"{PUBLISHED} ({label})")
+    assert wb.properties.keywords == f"CoP; {PUBLISHED}; {label}"
+    facts = {cells[0]: cells[1] for cells in wb[read_me].iter_rows(values_only=True) if cells[0]}
+    assert facts[row].startswith(f"{label}. ")
+    if lang != "en":
+        assert audience not in f"{wb.properties.title} {wb.properties.keywords} {facts[row]}".lower()
 
 
 async def test_summary_has_a_colour_scale_on_levels_a_frozen_header_and_an_autofilter(demo) -> None:
