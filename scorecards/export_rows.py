@@ -71,15 +71,19 @@ def in_given_order(frame: pd.DataFrame, org_ids: Sequence[int], *then: str) -> p
     return frame.sort_values(["_org_order", *then]).drop(columns="_org_order").reset_index(drop=True)
 
 
-async def commitment_rows(org_ids: Sequence[int], cycle_id: int, audience: str) -> pd.DataFrame:
+async def commitment_rows(
+    org_ids: Sequence[int], cycle_id: int, audience: str, closed: bool = False
+) -> pd.DataFrame:
     """One row per commitment: area, title, description (at its visibility), status, the latest
-    self-assessed level reported for it in the cycle, milestones done / total, next due date.
+    self-assessed level reported for it in the cycle, milestones done / total, next due date; of a
+    `closed` cycle, the commitments and milestones as each organization published them, at every
+    audience (`record_sources`).
 
     The level is the commitment's latest update in the cycle that no correction superseded (only the
     number is read, never the narrative); for peers and donors, as it stood at publishing.
     """
     visible = visibilities_for(audience)
-    commitments, milestones = record_sources(cycle_id, audience)
+    commitments, milestones = record_sources(cycle_id, audience, closed)
     # Peers and donors read the level as it stood when the organization published the cycle: later
     # updates and corrections do not count for them, as they do not change the published scorecard.
     if audience == "internal":

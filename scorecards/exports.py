@@ -44,8 +44,9 @@ CSV_MEDIA_TYPE = "text/csv"  # Litestar adds "; charset=utf-8" to text types its
 FORMATS = {"xlsx": XLSX_MEDIA_TYPE, "csv": CSV_MEDIA_TYPE}
 OUTSIDER_RECORDS = N_("Commitments and milestones as each organization published the cycle.")
 CLOSED_RECORDS = N_(
-    "The cycle is closed: milestones as each organization published the cycle; those of an "
-    "organization that has not published it, as they stand today."
+    "The cycle is closed: commitments and milestones as each organization published the cycle (the "
+    "levels with later corrections); those of an organization that has not published it, as they "
+    "stand today."
 )
 
 
@@ -141,11 +142,12 @@ async def comparison_export(
     # The date the scorecard counted donor expectations at (the engine's as-of rule).
     as_of = result.as_of or min(today, result.cycle.due_date)
     export.trend, export.trend_cycles = await trend_frame(result, today)
-    export.commitments = read_in_batches(
-        org_ids, partial(export_rows.commitment_rows, cycle_id=result.cycle.id, audience=audience)
-    )
-    # A closed cycle's milestones are read as they were published, whoever reads them.
+    # A closed cycle's commitments and milestones are read as they were published, whoever reads them.
     closed = today > result.cycle.period_end
+    export.commitments = read_in_batches(
+        org_ids,
+        partial(export_rows.commitment_rows, cycle_id=result.cycle.id, audience=audience, closed=closed),
+    )
     if audience != "internal":
         export.records_note = OUTSIDER_RECORDS
     elif closed:

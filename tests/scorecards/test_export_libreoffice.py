@@ -59,8 +59,9 @@ def resave_with_libreoffice(
 
 async def test_libreoffice_reads_the_workbook_as_written(demo, tmp_path: Path) -> None:
     await fetch("UPDATE commitment SET title = {} WHERE id = (SELECT MIN(id) FROM commitment)", HOSTILE)
-    # The internal workbook reads live rows (a donor's reads the copies frozen at publishing).
-    original = (await comparison_file(SYSTEM, "2026-H1", "internal", None, "xlsx", today=TODAY)).content
+    # The open cycle's internal workbook reads live rows (a closed cycle's and a donor's read the
+    # copies frozen at publishing).
+    original = (await comparison_file(SYSTEM, "2026-H2", "internal", None, "xlsx", today=TODAY)).content
     source = tmp_path / "comparison.xlsx"
     source.write_bytes(original)
 

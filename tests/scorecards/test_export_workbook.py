@@ -183,12 +183,12 @@ async def test_formula_looking_text_comes_back_as_plain_text(demo) -> None:
     )
     await fetch("UPDATE donor_expectation SET text = {} WHERE id = (SELECT MIN(id) FROM donor_expectation)",
                 hostile["expectation"])  # fmt: skip
-    # The internal workbook reads live rows (a donor's reads the copies frozen at publishing), and
-    # its Milestones sheet of a closed cycle the copies too: the open cycle's is live.
+    # The internal workbook reads live rows (a donor's reads the copies frozen at publishing), but
+    # its Commitments and Milestones sheets of a closed cycle the copies too: the open cycle's are live.
     data = await workbook("internal")
     open_cycle = await workbook("internal", "2026-H2")
     for reader in (openpyxl_rows, calamine_rows):
-        assert hostile["title"] in {row["Commitment"] for row in reader(data, "Commitments")}
+        assert hostile["title"] in {row["Commitment"] for row in reader(open_cycle, "Commitments")}
         assert hostile["milestone"] in {row["Milestone"] for row in reader(open_cycle, "Milestones")}
         assert hostile["expectation"] in {row["Expectation"] for row in reader(data, "Donor expectations")}
     for written in (data, open_cycle):
@@ -350,10 +350,46 @@ async def test_a_closed_cycles_milestones_sheet_shows_them_as_published_for_the_
         for c in row
         if c
     )
-    assert "The cycle is closed: milestones as each organization published the cycle" in readme
+    assert (
+        "The cycle is closed: commitments and milestones as each organization published the cycle" in readme
+    )
     # The open cycle's internal sheet is live.
     live = {row["Milestone"] for row in openpyxl_rows(await workbook("internal", "2026-H2"), "Milestones")}
     assert "Added after publishing" in live and "Renamed after publishing" not in live
+
+
+async def test_a_closed_cycles_commitments_sheet_shows_them_as_published_for_the_secretariat_too(
+    demo,
+) -> None:
+    """As the Milestones sheet: a commitment renamed after publishing keeps its published title in
+    the closed cycle's internal workbook; an organization that has not published is read live; the
+    open cycle's internal workbook shows the new title."""
+    from models.services import commitments, organizations
+
+    before = openpyxl_rows(await workbook("internal"), "Commitments")
+    first = before[0]
+    [changed] = await fetch(
+        "SELECT c.id FROM commitment c JOIN organization o ON o.id = c.organization "
+        "WHERE o.acronym = {} AND c.title = {}",
+        first["Acronym"],
+        first["Commitment"],
+    )
+    renamed = "ZQXRENAMEDAFTERPUBLISHING commitment"
+    await fetch("UPDATE commitment SET title = {} WHERE id = {}", renamed, changed["id"])
+    never = await organizations.create_organization(
+        SYSTEM, {"name": "Never Published", "acronym": "NVP", "org_type": "ngo"}
+    )
+    await commitments.create_commitment(
+        SYSTEM, int(never["id"]), {"area": "policy", "title": "Live commitment of NVP"}
+    )
+
+    after = openpyxl_rows(await workbook("internal"), "Commitments")
+    assert renamed not in {row["Commitment"] for row in after}
+    assert [row for row in after if row["Acronym"] != "NVP"] == before
+    assert [row["Commitment"] for row in after if row["Acronym"] == "NVP"] == ["Live commitment of NVP"]
+    assert renamed in {
+        row["Commitment"] for row in openpyxl_rows(await workbook("internal", "2026-H2"), "Commitments")
+    }
 
 
 async def test_each_header_row_is_tall_enough_for_its_wrapped_headers(demo) -> None:
