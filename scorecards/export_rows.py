@@ -18,7 +18,7 @@ organizations never holds all their rows at once (see `scorecards.exports`).
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 import pandas as pd
 
@@ -155,11 +155,20 @@ def labels_of(statuses: pd.Series) -> pd.Series:
 
 
 async def milestone_rows(
-    org_ids: Sequence[int], today: dt.date, cycle_id: int, audience: str, closed: bool = False
+    org_ids: Sequence[int],
+    today: dt.date,
+    cycle_id: int,
+    audience: str,
+    closed: bool = False,
+    counted_at: Mapping[int, dt.date] | None = None,
 ) -> pd.DataFrame:
     """Open milestones overdue or due within the next 90 days, as of `today`; of a `closed` cycle,
-    the milestones as each organization published them, at every audience (`record_sources`)."""
-    horizon = today + dt.timedelta(days=MILESTONE_HORIZON_DAYS)
+    the milestones as each organization published them, at every audience (`record_sources`).
+
+    `counted_at` moves `today` back, per organization, to another day (a closed cycle's: the day
+    the organization published it and its milestones were frozen)."""
+    counted_at = counted_at or {}
+    horizon = max([today, *counted_at.values()]) + dt.timedelta(days=MILESTONE_HORIZON_DAYS)
     commitments, milestones = record_sources(cycle_id, audience, closed)
     rows = await fetch(
         f"""
@@ -176,21 +185,37 @@ async def milestone_rows(
     )
     frame = pd.DataFrame(rows, columns=[*RECORD_COLUMNS, "commitment", "title", "due_date", "status"])
     frame["due_date"] = as_dates(frame["due_date"])
-    days = [(today - due).days for due in frame["due_date"]]
+    day_of = [counted_at.get(int(org), today) for org in frame["org_id"]]
+    days = [(day - due).days for day, due in zip(day_of, frame["due_date"], strict=True)]
     frame["days"] = pd.Series(days, index=frame.index, dtype="int64")
+    frame = frame[frame["days"] >= -MILESTONE_HORIZON_DAYS].copy()
+    days = list(frame["days"])
     overdue, due_soon = gettext("overdue"), gettext("due soon")
     frame["state"] = [overdue if d > 0 else due_soon for d in days]
     frame["status"] = labels_of(frame["status"])
     return in_given_order(frame, org_ids, "due_date", "id")
 
 
+async def first_published_on(cycle_id: int) -> dict[int, dt.date]:
+    """The day each organization first published the cycle: its commitments and milestones were
+    copied then (`models.services.published`)."""
+    return await snapshot_days("MIN", cycle_id)
+
+
 async def published_on(cycle_id: int, audience: str) -> dict[int, dt.date]:
     """The day each organization's scorecard of the cycle was frozen for the audience."""
+    return await snapshot_days("MAX", cycle_id, audience)
+
+
+async def snapshot_days(first_or_last: str, cycle_id: int, audience: str | None = None) -> dict[int, dt.date]:
+    """The day of each organization's first (MIN) or last (MAX) scorecard snapshot of the cycle."""
+    assert first_or_last in ("MIN", "MAX")
+    for_audience = "" if audience is None else " AND audience = {}"
     rows = await fetch(
-        "SELECT organization, MAX(created_at) AS frozen_at FROM scorecard_snapshot "
-        "WHERE cycle = {} AND audience = {} GROUP BY organization",
+        f"SELECT organization, {first_or_last}(created_at) AS frozen_at FROM scorecard_snapshot "
+        f"WHERE cycle = {{}}{for_audience} GROUP BY organization",
         cycle_id,
-        audience,
+        *([] if audience is None else [audience]),
     )
     days = as_dates(pd.Series([r["frozen_at"] for r in rows], dtype="object"))
     return {int(r["organization"]): day for r, day in zip(rows, days, strict=True) if day is not None}

@@ -152,6 +152,10 @@ async def comparison_export(
         export.records_note = OUTSIDER_RECORDS
     elif closed:
         export.records_note = CLOSED_RECORDS
+    # ... and their days overdue are counted on the day each organization published it, the day
+    # their statuses were frozen (docs/design.md "Spreadsheets").
+    counted_at = await export_rows.first_published_on(result.cycle.id) if closed else None
+    export.milestones_counted_at_publishing = closed
     export.milestones = read_in_batches(
         org_ids,
         partial(
@@ -160,6 +164,7 @@ async def comparison_export(
             cycle_id=result.cycle.id,
             audience=audience,
             closed=closed,
+            counted_at=counted_at,
         ),
     )
     frozen_on = None if audience == "internal" else await export_rows.published_on(result.cycle.id, audience)

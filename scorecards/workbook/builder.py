@@ -96,6 +96,7 @@ class ComparisonExport:
     peer_review: Rows = field(default_factory=pd.DataFrame)  # closed review rounds of the cycle
     answers: tuple[SheetSpec, pd.DataFrame] | None = None  # the donor matrix (donor workbooks only)
     records_note: str | None = None  # where the Commitments and Milestones rows were read
+    milestones_counted_at_publishing: bool = False  # a closed cycle: days overdue at each publication
 
 
 def early_note(summary: pd.DataFrame) -> str | None:
@@ -132,6 +133,7 @@ def write_comparison_workbook(export: ComparisonExport, target: str | BinaryIO) 
         rubrics=export.rubrics,
         publication_note=early_note(export.summary),
         records_note=export.records_note,
+        milestones_counted_at_publishing=export.milestones_counted_at_publishing,
     )
     write_frame_sheet(wb, summary_spec(export), export.summary)
     write_trend_sheet(wb, export.trend, export.trend_cycles, export.cycle)

@@ -58,6 +58,10 @@ METHOD = [
         "show the same numbers."
     ),
 ]
+COUNTED_AT_PUBLISHING = N_(
+    "Milestones: days overdue or to go counted on the day each organization published the cycle "
+    "(today for one that has not)."
+)
 COLOUR_NOTE = N_(
     "Colours: the Summary and Trend shade levels and the index from light yellow (low) to grey-blue "
     "(high), as the Level column above shows; the shades read the same with any colour vision and "
@@ -100,6 +104,7 @@ def write_readme_sheet(
     rubrics: Mapping[str, Mapping[str, str]] | None = None,
     publication_note: str | None = None,
     records_note: str | None = None,
+    milestones_counted_at_publishing: bool = False,
 ) -> Any:
     ws = wb.create_sheet(title=gettext("Read me"))
     for letter, width in (("A", 24), ("B", 70), ("C", 36)):
@@ -132,6 +137,8 @@ def write_readme_sheet(
         facts.append((N_("Publication"), wrapped(gettext(publication_note).capitalize() + ".")))
     if records_note:  # which commitments and milestones the sheets list: frozen or live
         facts.append((N_("Records"), wrapped(gettext(records_note))))
+    if milestones_counted_at_publishing:  # a closed cycle's Milestones sheet: as each organization published
+        facts.append((N_("Days overdue"), wrapped(gettext(COUNTED_AT_PUBLISHING))))
     for name, value in facts:
         ws.append([label(name), value if isinstance(value, Cell) else xlsx_value(ws, value)])
     ws.append([])

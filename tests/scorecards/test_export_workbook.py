@@ -295,11 +295,25 @@ async def test_the_donor_workbook_holds_the_expectation_answers_of_the_donor_mat
     assert "Expectation answers" not in load_workbook(io.BytesIO(await workbook("peer"))).sheetnames
 
 
+async def never_published_organization(milestone_due: dt.date) -> None:
+    """NVP, an organization that has published no cycle, with one commitment and one milestone."""
+    from models.services import commitments, milestones, organizations
+
+    never = await organizations.create_organization(
+        SYSTEM, {"name": "Never Published", "acronym": "NVP", "org_type": "ngo"}
+    )
+    commitment = await commitments.create_commitment(
+        SYSTEM, int(never["id"]), {"area": "policy", "title": "Unpublished commitment"}
+    )
+    await milestones.create_milestone(
+        SYSTEM, int(commitment["id"]), {"title": "Live milestone of NVP", "due_date": milestone_due}
+    )
+
+
 async def test_a_closed_cycles_milestones_sheet_shows_them_as_published_for_the_secretariat_too(demo) -> None:
     """The internal workbook of a closed cycle lists the milestones frozen when each organization
     published it, like the peers' and donors' workbooks; an organization that has not published the
     cycle is read live; the open cycle's internal workbook stays live."""
-    from models.services import commitments, milestones, organizations
 
     before = openpyxl_rows(await workbook("internal"), "Milestones")
     assert before
@@ -326,15 +340,7 @@ async def test_a_closed_cycles_milestones_sheet_shows_them_as_published_for_the_
         dt.date(2026, 11, 1),
         dt.datetime.combine(TODAY, dt.time(9), tzinfo=dt.UTC),
     )
-    never = await organizations.create_organization(
-        SYSTEM, {"name": "Never Published", "acronym": "NVP", "org_type": "ngo"}
-    )
-    commitment = await commitments.create_commitment(
-        SYSTEM, int(never["id"]), {"area": "policy", "title": "Unpublished commitment"}
-    )
-    await milestones.create_milestone(
-        SYSTEM, int(commitment["id"]), {"title": "Live milestone of NVP", "due_date": dt.date(2026, 12, 1)}
-    )
+    await never_published_organization(dt.date(2026, 12, 1))
 
     data = await workbook("internal")
     after = openpyxl_rows(data, "Milestones")
@@ -390,6 +396,53 @@ async def test_a_closed_cycles_commitments_sheet_shows_them_as_published_for_the
     assert renamed in {
         row["Commitment"] for row in openpyxl_rows(await workbook("internal", "2026-H2"), "Commitments")
     }
+
+
+async def test_a_closed_cycles_milestones_count_days_overdue_on_the_day_of_publishing(demo) -> None:
+    """At the suite's clock (no `today` given): the closed cycle's sheet counts each organization's
+    days to the day it published the cycle (when its milestones were frozen), and its Read me says
+    so; an organization that has not published it, and the open cycle's sheet, count to today."""
+    from models import clock
+
+    await never_published_organization(dt.date(2026, 11, 1))
+    published_on = {
+        row["acronym"]: row["day"]
+        for row in await fetch(
+            "SELECT o.acronym, MIN(s.created_at) AS day FROM scorecard_snapshot s "
+            "JOIN organization o ON o.id = s.organization JOIN cycle c ON c.id = s.cycle "
+            "WHERE c.name = {} GROUP BY o.acronym",
+            PUBLISHED,
+        )
+    }
+    today = clock.today()
+
+    def read(data: bytes) -> tuple[list[dict], dict]:
+        wb = load_workbook(io.BytesIO(data))
+        facts = {row[0]: row[1] for row in wb["Read me"].iter_rows(values_only=True) if row[0]}
+        return openpyxl_rows(data, "Milestones"), facts
+
+    def counted_to(row: dict) -> dt.date:
+        day = published_on.get(row["Acronym"])
+        return today if day is None else dt.date.fromisoformat(str(day)[:10])
+
+    note = "Milestones: days overdue or to go counted on the day each organization published the cycle"
+    for audience in ("internal", "donor"):
+        rows, facts = read((await comparison_file(SYSTEM, PUBLISHED, audience, None, "xlsx")).content)
+        assert rows and facts["Days overdue"].startswith(note), audience
+        for row in rows:
+            days = (counted_to(row) - row["Due"].date()).days
+            assert row["Days overdue (+) or to go (-)"] == days and days >= -90, (audience, row)
+            assert row["State"] == ("overdue" if days > 0 else "due soon")
+        # Counted at publishing, not today: the demo published 2026-H1 in August.
+        assert all(counted_to(row) < today for row in rows if row["Acronym"] != "NVP"), audience
+    assert [row["Days overdue (+) or to go (-)"] for row in rows if row["Acronym"] == "NVP"] == []
+    internal, _ = read((await comparison_file(SYSTEM, PUBLISHED, "internal", None, "xlsx")).content)
+    assert [row["Days overdue (+) or to go (-)"] for row in internal if row["Acronym"] == "NVP"] == [
+        (today - dt.date(2026, 11, 1)).days
+    ]
+    live, live_facts = read((await comparison_file(SYSTEM, "2026-H2", "internal", None, "xlsx")).content)
+    assert live and "Days overdue" not in live_facts
+    assert all(row["Days overdue (+) or to go (-)"] == (today - row["Due"].date()).days for row in live)
 
 
 async def test_each_header_row_is_tall_enough_for_its_wrapped_headers(demo) -> None:
