@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import unicodedata
 from collections.abc import Mapping
 from contextvars import ContextVar
 from functools import cache, lru_cache
@@ -165,6 +166,31 @@ def ltr_filter(eval_ctx: jinja2.nodes.EvalContext, value: object) -> object:
     if eval_ctx.autoescape:
         return Markup('<bdi dir="ltr">%s</bdi>') % (value,)
     return ltr(value)
+
+
+# The isolate initiators (LRI, RLI, FSI): what stands between one and its PDI does not decide the
+# direction of the text around it (the bidi algorithm's rule P2).
+ISOLATE_INITIATORS = frozenset({"\u2066", "\u2067", FSI})
+
+
+def direction_of(value: object, locale: str | None = None) -> str:
+    """ "ltr" or "rtl": the direction of what people write (a title, a note), from its first strong
+    letter as Unicode's bidi algorithm finds it (rules P2 and P3), skipping isolated runs; text
+    without a strong letter (a number) takes the language's direction. What `dir="auto"` does in a
+    browser, for the PDFs: WeasyPrint ignores `dir="auto"` (docs/design.md "Languages")."""
+    depth = 0
+    for char in "" if value is None else str(value):
+        if char in ISOLATE_INITIATORS:
+            depth += 1
+        elif char == PDI:
+            depth = max(depth - 1, 0)
+        elif depth == 0:
+            kind = unicodedata.bidirectional(char)
+            if kind == "L":
+                return "ltr"
+            if kind in ("R", "AL"):
+                return "rtl"
+    return text_direction(locale)
 
 
 def sentence(text: str) -> str:
@@ -416,6 +442,7 @@ def template_environment(*, strict: bool = False, email: bool = False) -> jinja2
     env.filters["ltr"] = ltr_filter
     env.filters["ltr_text"] = ltr
     env.filters["isolate"] = isolate
+    env.filters["direction_of"] = direction_of
     env.globals["current_locale"] = current_locale
     env.globals["text_direction"] = text_direction
     env.globals["start_side"] = start_side

@@ -72,3 +72,31 @@ def test_an_emails_subject_text_and_html_isolate_the_cycle_in_arabic_only(locale
         for part in (email.subject, email.text, email.html):
             assert not set(part) & set(ISOLATES) and "<bdi" not in part
     assert "https://cop.example/x/2026-H1" in email.text  # the link itself is never wrapped
+
+
+@pytest.mark.parametrize(
+    ("text", "direction"),
+    [
+        ("Train field staff", "ltr"),
+        ("تدريب الموظفين", "rtl"),
+        ("שלום", "rtl"),
+        ("2026: تدريب", "rtl"),  # digits and punctuation are weak: the first letter decides
+        ("(1) Train", "ltr"),
+        (f"{FSI}تدريب{PDI} for NRA", "ltr"),  # an isolated run does not decide (rule P2)
+        (f"{LRI}2026-H1{PDI} تقرير", "rtl"),
+    ],
+)
+def test_the_direction_of_what_people_write_is_its_first_strong_letters(text: str, direction: str) -> None:
+    for locale in ("en", "ar"):
+        assert words.direction_of(text, locale) == direction
+
+
+def test_text_without_a_letter_takes_the_languages_direction() -> None:
+    assert words.direction_of("2026", "en") == "ltr" and words.direction_of("2026", "ar") == "rtl"
+    assert words.direction_of("", "ar") == "rtl" and words.direction_of(None, "en") == "ltr"
+    with speaking("ar"):
+        assert words.direction_of("42 %") == "rtl"
+    html = template_environment().from_string('<td dir="{{ title | direction_of }}">{{ title }}</td>')
+    with speaking("ar"):
+        assert html.render(title="Train staff") == '<td dir="ltr">Train staff</td>'
+    assert html.render(title="تدريب") == '<td dir="rtl">تدريب</td>'

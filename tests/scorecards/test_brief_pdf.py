@@ -161,6 +161,46 @@ async def test_every_label_of_the_briefs_levels_chart_is_whole(demo, lang: str) 
         assert words in drawn
 
 
+def pdf_words(content: bytes) -> list[tuple[str, float, float]]:
+    """Each word pdftotext finds, with its left and top edges (points)."""
+    boxes = subprocess.run(
+        ["pdftotext", "-bbox", "-", "-"], input=content, capture_output=True, check=True
+    ).stdout.decode()
+    found = re.findall(
+        r'<word xMin="([\d.]+)" yMin="([\d.]+)" xMax="[\d.]+" yMax="[\d.]+">([^<]*)</word>', boxes
+    )
+    return [(text, float(x), float(y)) for x, y, text in found]
+
+
+async def retitle_the_most_overdue_milestone(nra: int, title: str) -> None:
+    card = await scorecard_read(nra, OPEN_CYCLE, "internal", TODAY)
+    first = (await overdue_milestones(card, "internal")).listed[0]
+    await fetch("UPDATE milestone SET title = {} WHERE title = {}", title, first.title)
+
+
+async def test_what_people_write_keeps_its_own_direction_in_a_pdf_of_either_direction(demo) -> None:
+    # WeasyPrint ignores dir="auto": each title gets dir="ltr" or dir="rtl" from its first strong
+    # letter. An English title in an Arabic brief reads left to right: its full stop ends it,
+    # instead of standing at its left as a right-to-left paragraph puts it (".Zebrafield").
+    nra = await org_id("NRA")
+    await retitle_the_most_overdue_milestone(nra, "Zebrafield staff trained.")
+    with speaking("ar"):
+        arabic = (await brief_pdf(nra, OPEN_CYCLE, "internal", TODAY)).content
+    words = {text: (x, y) for text, x, y in pdf_words(arabic)}
+    assert "Zebrafield" in words and "trained." in words and ".Zebrafield" not in words
+    assert words["Zebrafield"][0] < words["trained."][0] and words["Zebrafield"][1] == words["trained."][1]
+    # An Arabic title in an English brief stands at the right of its column (its start), not at the
+    # left edge where the column's English heading starts.
+    await retitle_the_most_overdue_milestone(nra, "تدريب الموظفين الميدانيين.")
+    english = pdf_words((await brief_pdf(nra, OPEN_CYCLE, "internal", TODAY)).content)
+    heading = next(x for text, x, _y in english if text == "Milestone")
+    arabic_words = [x for text, x, _y in english if re.search("[\u0600-\u06ff\ufb50-\ufeff]", text)]
+    assert arabic_words and min(arabic_words) > heading + 40
+    with speaking("ar"):
+        html = brief_html(await scorecard_read(nra, OPEN_CYCLE, "internal", TODAY), "internal", None)
+    assert 'dir="auto"' not in html
+
+
 @pytest.mark.slow  # the cycle report of 14 organizations in Arabic: about 5 s
 async def test_the_arabic_cycle_report_draws_codes_and_dates_left_to_right(demo) -> None:
     with speaking("ar"):
