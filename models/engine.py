@@ -517,6 +517,16 @@ def skip_locked() -> str:
     return "" if is_sqlite() else " FOR UPDATE SKIP LOCKED"
 
 
+def unindexed(column: str) -> str:
+    """A column compared row by row, never looked up through its index.
+
+    For `WHERE id IN (...) AND status = 'held'`: SQLite keeps no statistics (no ANALYZE runs), takes
+    an equality on an indexed column for a handful of rows and walks every row of that status
+    instead of looking the ids up, which made each of a first check's 2,000 digests scan the whole
+    backlog. A unary plus keeps SQLite on the primary key; PostgreSQL plans by its statistics."""
+    return f"+{column}" if is_sqlite() else column
+
+
 def json_number(column: str, *path: str) -> str:
     """SQL for a number inside a JSON text column, e.g. `json_number("payload", "figures", "index")`."""
     if is_sqlite():

@@ -22,7 +22,7 @@ import datetime as dt
 from collections import defaultdict
 from typing import Any
 
-from models.engine import fetch, write_transaction
+from models.engine import fetch, unindexed, write_transaction
 from reminders import outbox
 from reminders.emails import context_json, message_id_for, subject_of
 from reminders.facts import chunks
@@ -78,6 +78,15 @@ def grouped_items(items: list[dict[str, Any]]) -> list[dict[str, Any]]:
         }
         for name, by_urgency in sorted(groups.items(), key=lambda group: (group[0] == "", group[0]))
     ]
+
+
+def take_held(ids: str) -> str:
+    """The statement that marks these held reminders (a list of ids) digested under `message_id`
+    and returns the ids it took: looked up by id, each digest touches its own rows only."""
+    return (
+        "UPDATE reminder SET status = 'digested', message_id = {} "
+        f"WHERE id IN ({ids}) AND {unindexed('status')} = 'held' RETURNING id"
+    )
 
 
 async def compile_digests(base_url: str, domain: str, as_of: dt.datetime, now: dt.datetime) -> int:
@@ -151,13 +160,7 @@ async def _compile(
         return 0  # this period's email is queued already: these wait for the next one
     taken = 0
     for chunk in chunks(ids):
-        taken += len(
-            await fetch(
-                "UPDATE reminder SET status = 'digested', message_id = {} "
-                f"WHERE id IN ({chunk}) AND status = 'held' RETURNING id",
-                message_id,
-            )
-        )
+        taken += len(await fetch(take_held(chunk), message_id))
     if taken != len(ids):
         raise _Raced
     return 1

@@ -5,9 +5,12 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from models.engine import fetch
+import pytest
+
+from models.engine import fetch, is_sqlite
 from models.settings import Settings
 from reminders.check import run_check
+from reminders.digests import take_held
 from reminders.sender import deliver_due
 from tests.reminders import world
 from tests.reminders.world import at
@@ -110,3 +113,14 @@ async def test_a_person_who_left_the_organization_gets_none_of_its_titles_in_the
     assert all("Confidential step" not in m.text for m in smtp_server.messages)
     (row,) = await world.reminders("milestone_due_soon")
     assert row["status"] == "failed" and "no longer a focal point" in row["last_error"]
+
+
+async def test_a_digest_takes_its_reminders_by_id_not_by_walking_every_held_one(db: str) -> None:
+    """A first check over a large database holds thousands of reminders and compiles a digest per
+    person: each digest must look its own reminders up by id. SQLite, without statistics, took the
+    status index instead and walked the whole backlog once per digest."""
+    if not is_sqlite():
+        pytest.skip("PostgreSQL plans by its statistics")
+    plan = await fetch("EXPLAIN QUERY PLAN " + take_held("1, 2, 3"), "message-id")
+    (step,) = [row["detail"] for row in plan]
+    assert "PRIMARY KEY" in step and "reminder_due" not in step, step
