@@ -6,14 +6,13 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from litestar import Litestar
-from litestar.openapi import OpenAPIConfig
 from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.template.config import TemplateConfig
 
 from api.guard import strict_body
 from api.health import STARTED_AT, health
 from api.hosts import allowed_hosts_middleware
-from api.openapi import document_responses
+from api.openapi import document_responses, openapi_config
 from models.clock import utcnow
 from models.engine import connection_pool, current_engine
 from models.passwords import prepare_dummy_hash
@@ -54,7 +53,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         before_request=strict_body,
         lifespan=[lifespan],
         template_config=TemplateConfig(instance=JinjaTemplateEngine.from_environment(template_environment())),
-        openapi_config=OpenAPIConfig(title="CoP Tracker", version="1.0.0", path="/schema"),
+        openapi_config=openapi_config(),
         request_max_body_size=1_000_000,
         debug=False,
     )

@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
+from collections import Counter
+from typing import Any
+
 import httpx
+import pytest
+from litestar.openapi.plugins import JsonRenderPlugin, YamlRenderPlugin
 
 from api.access import ACCESS, ANYONE
+from models.settings import Settings
 
 WRITES = {"post", "put", "patch", "delete"}
 
@@ -64,3 +70,35 @@ async def test_every_429_names_its_retry_after_header(client: httpx.AsyncClient)
             assert header is not None, (method, path)
             assert header["required"] is True and header["schema"]["type"] == "integer", (method, path)
     assert seen >= 10  # every write, and the login
+
+
+async def test_the_document_is_rendered_once_and_answered_the_same_again(
+    settings: Settings, db: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Anyone may ask for the document, and its YAML costs about 0.4 s of CPU to render: each
+    format is rendered on the first request only, and every later one gets the same bytes."""
+    from api.app import create_app
+
+    renders: Counter[str] = Counter()
+    for plugin in (JsonRenderPlugin, YamlRenderPlugin):
+
+        def counted(self: Any, request: Any, schema: Any, render: Any = plugin.render) -> bytes:
+            renders[type(self).__name__] += 1
+            return render(self, request, schema)
+
+        monkeypatch.setattr(plugin, "render", counted)
+    app = create_app(settings)  # a fresh app: the suite's own has rendered the document already
+    async with httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=app), base_url="http://testserver"
+    ) as client:
+        json_first, json_again = [await client.get("/schema/openapi.json") for _ in range(2)]
+        yaml_first, yaml_again, yml = [
+            await client.get(path)
+            for path in ("/schema/openapi.yaml", "/schema/openapi.yaml", "/schema/openapi.yml")
+        ]
+    assert json_first.status_code == yaml_first.status_code == 200
+    assert json_first.content == json_again.content and json_first.json()["openapi"]
+    assert yaml_first.content == yaml_again.content == yml.content and yaml_first.content.startswith(
+        b"components:"
+    )
+    assert renders == {"KeptJson": 1, "KeptYaml": 1}
