@@ -11,9 +11,12 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import mimetypes
 import re
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
+from urllib.parse import unquote, urlsplit
 
 import anyio.to_thread
 
@@ -49,6 +52,15 @@ DONE_STATES = ("met", "not_applicable")
 # Overdue milestones the brief lists by name, most overdue first; the rest are counted in one line,
 # so that the brief stays within two A4 pages whatever the organization's backlog.
 OVERDUE_LISTED = 10
+
+
+# The package's own files a PDF may load (docs/design.md "PDF briefs"), as `file:` URLs: none today,
+# since the stylesheet is inline, the charts are inline SVG and Pango finds the fonts by name.
+PDF_ASSETS: frozenset[Path] = frozenset()
+
+
+class PdfResourceRefused(ValueError):
+    """A PDF's HTML named a resource outside `PDF_ASSETS`; WeasyPrint logs it and draws nothing."""
 
 
 class PdfUnavailable(UserError):
@@ -190,10 +202,37 @@ def brief_html(card: ScorecardRead, audience: str, overdue: OverdueList | None =
     )
 
 
+def asset_path(url: str) -> Path | None:
+    """The file of `PDF_ASSETS` a URL names, or None: any other scheme, host or path is refused."""
+    parts = urlsplit(url)
+    if parts.scheme.lower() != "file" or parts.netloc not in ("", "localhost"):
+        return None
+    path = Path(unquote(parts.path)).resolve()
+    return path if path in PDF_ASSETS else None
+
+
+def pdf_url_fetcher(weasyprint: Any) -> Any:
+    """WeasyPrint's fetcher for every PDF: it serves `PDF_ASSETS` and opens nothing else, no file,
+    no socket, so a template or a text that slipped an `<img>` or a `url()` in reads no server file
+    and reaches no address."""
+
+    class PackagedAssets(weasyprint.urls.URLFetcher):
+        def fetch(self, url: str, headers: Any = None) -> Any:
+            path = asset_path(url)
+            if path is None:
+                raise PdfResourceRefused(f"a PDF loads only the application's own assets, not {url[:200]!r}")
+            media_type = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
+            return weasyprint.urls.URLFetcherResponse(
+                path.as_uri(), path.read_bytes(), {"Content-Type": media_type}
+            )
+
+    return PackagedAssets(allowed_protocols=("file",), allow_redirects=False)
+
+
 def html_to_pdf(html: str) -> tuple[bytes, int]:
     """Lay out and write the PDF: tagged (headings, tables), with its title and language (PDF/UA-1)."""
     weasyprint = load_weasyprint()
-    document = weasyprint.HTML(string=html, base_url=None).render()
+    document = weasyprint.HTML(string=html, base_url=None, url_fetcher=pdf_url_fetcher(weasyprint)).render()
     return document.write_pdf(pdf_variant="pdf/ua-1"), len(document.pages)
 
 
