@@ -299,7 +299,7 @@ def _checked_manifest(data: bytes) -> dict[str, Any]:
         or not isinstance(manifest.setdefault("files", []), list)
         or not all(
             isinstance(f, dict)
-            and evidence_files.KEY.match(str(f.get("name")))
+            and evidence_files.KEY.fullmatch(str(f.get("name")))
             and isinstance(f.get("bytes"), int)
             for f in manifest["files"]
         )

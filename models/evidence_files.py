@@ -29,7 +29,7 @@ MAX_FILE_BYTES = 20 * 1024 * 1024
 MAX_FILES = 5
 # Every file of one request at its limit, and the form fields around them.
 MAX_REQUEST_BYTES = MAX_FILES * MAX_FILE_BYTES + 1_000_000
-KEY = re.compile(r"^[0-9a-f]{32}$")
+KEY = re.compile(r"[0-9a-f]{32}")
 ALLOWED = "PDF, Word (docx, doc), Excel (xlsx, xls), PowerPoint (pptx, ppt), PNG, JPEG"
 PREVIEWED = frozenset({"application/pdf", "image/png", "image/jpeg"})
 
@@ -139,7 +139,7 @@ def upload_dir(engine: Engine | None = None) -> Path:
 
 
 def file_path(key: str) -> Path:
-    if not KEY.match(key or ""):
+    if not KEY.fullmatch(key or ""):
         raise ValueError("not a stored file key")
     return upload_dir() / key
 
@@ -177,4 +177,4 @@ def stored_files(engine: Engine | None = None) -> list[Path]:
     folder = upload_dir(engine)
     if not folder.is_dir():
         return []
-    return sorted(path for path in folder.iterdir() if path.is_file() and KEY.match(path.name))
+    return sorted(path for path in folder.iterdir() if path.is_file() and KEY.fullmatch(path.name))

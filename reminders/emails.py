@@ -29,7 +29,7 @@ from models.words import DEFAULT_LOCALE, gettext, ngettext, supported_language, 
 
 SUBJECT_MAX = 200
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
-_ADDRESS = re.compile(r"^[^@\s<>()\[\]\\,;:\"]+@[A-Za-z0-9.-]+$")
+_ADDRESS = re.compile(r"[^@\s<>()\[\]\\,;:\"]+@[A-Za-z0-9.-]+")
 
 
 class InvalidAddress(ValueError):
@@ -146,7 +146,7 @@ def message_id_for(dedupe_key: str, domain: str) -> str:
 
 def check_address(email: str) -> str:
     email = email.strip()
-    if not _ADDRESS.match(email):
+    if not _ADDRESS.fullmatch(email):
         raise InvalidAddress(f"{email!r} is not a usable email address")
     return email
 

@@ -36,7 +36,7 @@ DONE = {
     "comment": N_("Your comment was added to the %(cycle)s report."),
 }
 ASSESSMENT_FIELDS = ("self_level", "justification", "visibility", "evidence", "evidence_visibility")
-ASSESSMENT_LINK = re.compile(r"^evidence\[(\d+)\]\.(url|title|visibility)$")
+ASSESSMENT_LINK = re.compile(r"evidence\[(\d+)\]\.(url|title|visibility)")
 CONFIRM = {
     "approve": ("confirm_approve", N_("tick the box to confirm that you approve this report")),
     "return": ("confirm_return", N_("tick the box to confirm that you return this report")),
@@ -99,7 +99,7 @@ def assessment_errors(exc: UserError, area_key: str) -> dict[str, str]:
     errors: dict[str, str] = {}
     for error in exc.errors if isinstance(exc, InvalidFields) else [exc]:
         field, message = error.field or "_form", error.message
-        line = ASSESSMENT_LINK.match(field)
+        line = ASSESSMENT_LINK.fullmatch(field)
         if line:
             field = "evidence_visibility" if line.group(2) == "visibility" else "evidence"
             message = on_link(int(line.group(1)) + 1, message)

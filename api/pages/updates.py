@@ -26,7 +26,7 @@ from models.words import N_, gettext, ngettext, sentence
 
 EVIDENCE_ROWS = 3
 FILES_FIELD = "evidence_files"
-EVIDENCE_FIELD = re.compile(r"^evidence\[(\d+)\]\.(url|title|visibility)$")
+EVIDENCE_FIELD = re.compile(r"evidence\[(\d+)\]\.(url|title|visibility)")
 
 
 async def commitment_here(caller: Caller, params: dict[str, Any]) -> None:
@@ -83,7 +83,7 @@ def errors_for_rows(exc: UserError, rows: list[int]) -> dict[str, str]:
     errors: dict[str, str] = {}
     for error in exc.errors if isinstance(exc, InvalidFields) else [exc]:
         field, message = error.field or "_form", error.message
-        match = EVIDENCE_FIELD.match(field)
+        match = EVIDENCE_FIELD.fullmatch(field)
         if field.startswith("files"):
             field = FILES_FIELD
         elif match and int(match.group(1)) < len(rows):

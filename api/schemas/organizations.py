@@ -8,11 +8,13 @@ from typing import Annotated, Literal
 import msgspec
 from msgspec import UNSET, UnsetType
 
-from api.schemas import Shape, Strict
+from api.schemas import Shape, Strict, whole
 from models.vocabulary import ORG_TYPES
 
 OrgType = Literal[ORG_TYPES]  # type: ignore[valid-type]
-Acronym = Annotated[str, msgspec.Meta(min_length=1, max_length=32, pattern=r"^[A-Za-z0-9][A-Za-z0-9_.&-]*$")]
+Acronym = Annotated[
+    str, msgspec.Meta(min_length=1, max_length=32, pattern=whole(r"[A-Za-z0-9][A-Za-z0-9_.&-]*"))
+]
 Name = Annotated[str, msgspec.Meta(min_length=1, max_length=200)]
 TimeZone = Annotated[str, msgspec.Meta(min_length=1, max_length=64)]
 
@@ -57,11 +59,13 @@ class AreaRead(Shape):
     version: int
 
 
-Rubric = dict[Annotated[str, msgspec.Meta(pattern="^[0-4]$")], Annotated[str, msgspec.Meta(max_length=1000)]]
+Rubric = dict[
+    Annotated[str, msgspec.Meta(pattern=whole("[0-4]"))], Annotated[str, msgspec.Meta(max_length=1000)]
+]
 
 
 class AreaCreate(Strict):
-    key: Annotated[str, msgspec.Meta(pattern="^[a-z][a-z0-9_]{1,15}$")]
+    key: Annotated[str, msgspec.Meta(pattern=whole("[a-z][a-z0-9_]{1,15}"))]
     name: Annotated[str, msgspec.Meta(min_length=1, max_length=100)]
     weight: Annotated[float, msgspec.Meta(ge=0, le=100)] = 1.0
     descriptor: Annotated[str, msgspec.Meta(max_length=500)] = ""

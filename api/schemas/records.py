@@ -12,7 +12,7 @@ from typing import Annotated, Literal
 import msgspec
 from msgspec import UNSET, UnsetType
 
-from api.schemas import Shape, Strict
+from api.schemas import Shape, Strict, whole
 from models.vocabulary import COMMITMENT_STATUSES, MILESTONE_STATUSES, VISIBILITIES
 
 # Literal[tuple] is Literal[*tuple]: the documented values are the vocabulary's, written once.
@@ -25,7 +25,7 @@ Url = Annotated[str, msgspec.Meta(min_length=1, max_length=2000)]
 Level = Annotated[int, msgspec.Meta(ge=0, le=4)]
 Day = Annotated[dt.date, msgspec.Meta()]
 RowId = Annotated[int, msgspec.Meta(ge=1, le=2**31 - 1)]
-CycleName = Annotated[str, msgspec.Meta(pattern=r"^\d{4}-H[12]$")]
+CycleName = Annotated[str, msgspec.Meta(pattern=whole(r"\d{4}-H[12]"))]
 
 
 class CommitmentRead(Shape):

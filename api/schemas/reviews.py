@@ -13,10 +13,9 @@ import msgspec
 from msgspec import UNSET, UnsetType
 
 from api.schemas import Shape, Strict
-from api.schemas.records import AreaKey, LongText, RowId, Url, Visibility
+from api.schemas.records import AreaKey, CycleName, LongText, RowId, Url, Visibility
 
 Name = Annotated[str, msgspec.Meta(min_length=1, max_length=200)]
-CycleName = Annotated[str, msgspec.Meta(pattern=r"^\d{4}-H[12]$")]
 PeerTypes = Literal["any", "within", "across"]
 Assessment = Literal["right", "too_high", "too_low"]
 CommentVisibility = Literal["peer", "donor", "public"]

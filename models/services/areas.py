@@ -25,7 +25,7 @@ from models.words import N_
 NO_AREA = N_("no area with key %(key)r")
 
 AREA_COLUMNS = "id, key, name, weight, descriptor, rubric, position, version"
-AREA_KEY_RE = re.compile(r"^[a-z][a-z0-9_]{1,15}$")
+AREA_KEY_RE = re.compile(r"[a-z][a-z0-9_]{1,15}")
 RUBRIC_MAX = 1000
 
 
@@ -117,7 +117,7 @@ async def create_area(caller: Caller, data: dict[str, Any]) -> dict[str, Any]:
     """A new area (for example accountability to affected people): scored from the next cycle opened."""
     _require_secretariat(caller)
     key = str(data.get("key", "")).strip()
-    if not AREA_KEY_RE.match(key):
+    if not AREA_KEY_RE.fullmatch(key):
         raise UserError(
             N_("key: 2 to 16 lower-case letters, digits or _, starting with a letter"), field="key"
         )

@@ -102,7 +102,7 @@ FIELD_WORDS = {
 
 # A part of one evidence link or file of a list (evidence[0].url, files[1].title): the index stays in
 # the error's field, the words name the part.
-LISTED_PART = re.compile(r"^(evidence|files)\[\d+\]\.?(url|title|visibility)?$")
+LISTED_PART = re.compile(r"(evidence|files)\[\d+\]\.?(url|title|visibility)?")
 LISTED_WORDS = {
     ("evidence", "url"): N_("the address of an evidence link"),
     ("evidence", "title"): N_("the title of an evidence link"),
@@ -114,7 +114,7 @@ LISTED_WORDS = {
 
 
 def field_words(field: str) -> str:
-    listed = LISTED_PART.match(field)
+    listed = LISTED_PART.fullmatch(field)
     if listed and (listed.group(1), listed.group(2)) in LISTED_WORDS:
         return LISTED_WORDS[(listed.group(1), listed.group(2))]
     return FIELD_WORDS.get(field, field.replace("_", " "))

@@ -23,13 +23,13 @@ from models.words import N_
 
 NO_CYCLE = N_("no cycle named %(name)r")
 
-CYCLE_NAME_RE = re.compile(r"^(\d{4})-H([12])$")
+CYCLE_NAME_RE = re.compile(r"(\d{4})-H([12])")
 DEFAULT_DUE_DAYS = 31
 COLUMNS = "id, name, period_start, period_end, due_date, created_at"
 
 
 def period_of(name: str) -> tuple[dt.date, dt.date]:
-    match = CYCLE_NAME_RE.match(name)
+    match = CYCLE_NAME_RE.fullmatch(name)
     if not match or not 2000 <= int(match.group(1)) <= 2100:
         raise UserError(
             N_("a cycle is named like 2025-H1 or 2025-H2 (got %(name)r)"), field="name", name=name

@@ -30,7 +30,7 @@ from models.tables import Organization
 from models.vocabulary import ORG_TYPES
 from models.words import N_
 
-ACRONYM_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.&-]{0,31}$")
+ACRONYM_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.&-]{0,31}")
 ORG_COLUMNS = "id, name, acronym, org_type, time_zone, active, is_demo, aliases, version, created_at"
 
 
@@ -91,7 +91,7 @@ def _clean(changes: dict[str, Any]) -> dict[str, Any]:
         clean["name"] = one_line(changes["name"], "name", 200)
     if "acronym" in changes:
         acronym = changes["acronym"].strip()
-        if not ACRONYM_RE.match(acronym):
+        if not ACRONYM_RE.fullmatch(acronym):
             raise UserError(
                 N_("acronym must be 1 to 32 letters, digits or . _ & - (starting with a letter or digit)"),
                 field="acronym",

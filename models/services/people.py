@@ -30,7 +30,7 @@ UNKNOWN_ROLE = N_("unknown role %(role)r; choose one of: %(roles)s")
 UNKNOWN_SENIORITY = N_("unknown seniority %(seniority)r; choose one of: %(seniorities)s")
 SENIORITY_ONE_OF = N_("seniority must be one of: %(seniorities)s")
 
-EMAIL_RE = re.compile(r"^[^@\s<>\"',;]+@[^@\s<>\"',;]+\.[^@\s<>\"',;]+$")
+EMAIL_RE = re.compile(r"[^@\s<>\"',;]+@[^@\s<>\"',;]+\.[^@\s<>\"',;]+")
 
 
 def normalize_email(email: str) -> str:
@@ -73,7 +73,7 @@ async def create_person(
     cannot sign in until they set one from their invitation (docs/design.md "Invitations and
     password reset")."""
     email = normalize_email(email)
-    if not EMAIL_RE.match(email) or len(email) > 254:
+    if not EMAIL_RE.fullmatch(email) or len(email) > 254:
         raise UserError(N_("%(email)r is not a valid email address"), field="email", email=email)
     if not name.strip() or any(c in name for c in "\r\n"):
         raise UserError(N_("name must be one line of text and not empty"), field="name")

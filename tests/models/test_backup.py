@@ -222,6 +222,27 @@ async def test_a_manifest_that_misstates_the_rows_is_refused(
         await restore_backup(fresh.engine, lying)
 
 
+@slow_on_postgres
+async def test_a_manifest_naming_a_file_outside_the_stored_names_is_refused(
+    demo: Any, fresh: Target, tmp_path: Path
+) -> None:
+    # A stored file's name is 32 hexadecimal digits, the whole name: one with a trailing newline
+    # (which `^…$` let through) would be written into the upload folder under that name.
+    backup = (await write_backup(current_engine(), tmp_path / "demo.cop-backup")).path
+
+    def newline_name(manifest: dict[str, Any]) -> None:
+        manifest["files"].append({"name": "0123456789abcdef0123456789abcdef\n", "bytes": 1, "sha256": "0"})
+
+    odd = rewritten(backup, tmp_path / "odd.cop-backup", newline_name)
+    with pytest.raises(BackupError, match="incomplete or corrupt"):
+        await restore_backup(fresh.engine, odd)
+    assert not await fresh.rows(
+        "SELECT 1 FROM sqlite_schema"
+        if not ON_POSTGRES
+        else "SELECT 1 FROM pg_tables WHERE schemaname = 'public'"
+    )
+
+
 def damaged(backup: Path, how: str) -> Path:
     data = bytearray(backup.read_bytes())
     if how == "truncated":
