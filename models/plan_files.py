@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from models.errors import UserError
-from models.words import N_
+from models.words import N_, without_bidi_controls
 
 MAX_FILE_BYTES = 10 * 1024 * 1024
 MAX_ROWS = 5_000
@@ -150,7 +150,7 @@ def _value(cell: Any) -> Any:
     if isinstance(cell, dt.datetime):
         return cell.date()
     if isinstance(cell, str):
-        return cell.strip()
+        return without_bidi_controls(cell).strip()
     return cell
 
 

@@ -120,6 +120,17 @@ def end_side(locale: str | None = None) -> str:
 LRI = "\u2066"
 FSI = "\u2068"
 PDI = "\u2069"
+# What people write never carries an embedding, override or isolate (LRE, RLE, PDF, LRO, RLO, LRI,
+# RLI, FSI, PDI, U+202A-U+202E and U+2066-U+2069): those reorder the words around them (a title
+# that turns the "not met" shown after it, a file name that ends in "fdp.exe"), and the isolates
+# are the application's own. The marks that only lean one way (LRM, RLM, ALM) stay.
+_BIDI_CONTROLS = dict.fromkeys([*range(0x202A, 0x202F), *range(0x2066, 0x206A)])
+
+
+def without_bidi_controls(text: str) -> str:
+    """People's text as stored: the bidi controls removed, silently (docs/design.md "Languages");
+    they come with text pasted from a word processor more often than with a forgery."""
+    return text.translate(_BIDI_CONTROLS)
 
 
 def ltr(value: object, locale: str | None = None) -> str:

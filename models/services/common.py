@@ -14,7 +14,7 @@ from models.caller import Caller
 from models.engine import one_or_not_found
 from models.errors import Forbidden, NotFound, PreconditionFailed, UserError
 from models.vocabulary import VISIBILITIES, visibilities_for
-from models.words import N_
+from models.words import N_, without_bidi_controls
 
 
 def read_audience(caller: Caller, org_id: int, what: str = "organization") -> str:
@@ -131,7 +131,7 @@ def _at_most(value: str, field: str, max_length: int) -> None:
 
 
 def one_line(value: str, field: str, max_length: int, *, required: bool = True) -> str:
-    value = value.strip()
+    value = without_bidi_controls(value).strip()
     if required and not value:
         raise UserError(N_("%(name)s must not be empty"), field=field, name=field_words(field))
     _at_most(value, field, max_length)
@@ -141,6 +141,7 @@ def one_line(value: str, field: str, max_length: int, *, required: bool = True) 
 
 
 def text_block(value: str, field: str, max_length: int = 20_000) -> str:
+    value = without_bidi_controls(value)
     _at_most(value, field, max_length)
     if "\x00" in value:
         raise UserError(N_("%(name)s must not contain NUL characters"), field=field, name=field_words(field))

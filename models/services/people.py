@@ -23,7 +23,7 @@ from models.services.common import (
 )
 from models.tables import Organization, Person, RoleAssignment
 from models.vocabulary import ORG_SCOPED_ROLES, ROLES, SENIORITIES
-from models.words import N_
+from models.words import N_, without_bidi_controls
 
 NO_PERSON = N_("no person with id %(person_id)s")
 UNKNOWN_ROLE = N_("unknown role %(role)r; choose one of: %(roles)s")
@@ -75,6 +75,7 @@ async def create_person(
     email = normalize_email(email)
     if not EMAIL_RE.fullmatch(email) or len(email) > 254:
         raise UserError(N_("%(email)r is not a valid email address"), field="email", email=email)
+    name, job_title = without_bidi_controls(name), without_bidi_controls(job_title)
     if not name.strip() or any(c in name for c in "\r\n"):
         raise UserError(N_("name must be one line of text and not empty"), field="name")
     choice(seniority, SENIORITIES, "seniority", UNKNOWN_SENIORITY, listed="seniorities", got="seniority")
