@@ -23,7 +23,7 @@ from typing import Any, TypeVar
 
 from piccolo.engine.base import Engine
 from piccolo.engine.exceptions import TransactionError
-from piccolo.engine.postgres import PostgresEngine
+from piccolo.engine.postgres import PostgresEngine, PostgresTransaction
 from piccolo.engine.sqlite import SQLiteEngine, TransactionType
 from piccolo.querystring import QueryString
 
@@ -474,10 +474,22 @@ async def write_transaction() -> AsyncIterator[None]:
             yield
 
 
+class SnapshotTransaction(PostgresTransaction):
+    """PostgreSQL: a transaction at REPEATABLE READ, READ ONLY. Its first statement takes the snapshot
+    every later one reads, which READ COMMITTED (the default) takes anew for each statement."""
+
+    async def begin(self) -> None:
+        self.transaction = self.connection.transaction(isolation="repeatable_read", readonly=True)
+        await self.transaction.start()
+
+
 @asynccontextmanager
 async def read_transaction() -> AsyncIterator[None]:
-    """A transaction for several reads that must see one consistent state of the database."""
-    async with current_engine().transaction():
+    """A transaction for several reads that must see one consistent state of the database: on SQLite
+    a connection of its own reads one snapshot (WAL); on PostgreSQL a `SnapshotTransaction`, which
+    also refuses any write. Inside another transaction it is part of that one."""
+    engine = current_engine()
+    async with SnapshotTransaction(engine) if isinstance(engine, PostgresEngine) else engine.transaction():
         yield
 
 

@@ -104,8 +104,8 @@ async def test_a_cancelled_transaction_is_rolled_back_and_frees_the_writer(db: s
 
 
 async def test_a_read_transaction_sees_one_state(db: str) -> None:
-    if not is_sqlite():
-        return  # PostgreSQL's transactions read at READ COMMITTED: each statement its own snapshot
+    # Another connection commits between the two reads (on PostgreSQL a read transaction is
+    # REPEATABLE READ: READ COMMITTED would show the second read the new row).
     await _add("FIRST")
     async with read_transaction():
         before = await _names()
@@ -113,6 +113,27 @@ async def test_a_read_transaction_sees_one_state(db: str) -> None:
         during = await _names()
     assert before == during == ["FIRST"]
     assert await _names() == ["FIRST", "SECOND"]
+
+
+@pytest.mark.slow  # PostgreSQL only
+async def test_a_postgresql_read_transaction_is_repeatable_read_and_writes_nothing(db: str) -> None:
+    if is_sqlite():
+        pytest.skip("PostgreSQL's isolation levels")
+    async with read_transaction():
+        (row,) = await fetch(
+            "SELECT current_setting('transaction_isolation') AS isolation, "
+            "current_setting('transaction_read_only') AS read_only"
+        )
+        assert (row["isolation"], row["read_only"]) == ("repeatable read", "on")
+    with pytest.raises(Exception, match="read-only transaction"):
+        async with read_transaction():
+            await _add("WRITTEN")
+    # Inside a write transaction it is part of that one, which may write.
+    async with write_transaction():
+        async with read_transaction():
+            await _add("INSIDE")
+            (row,) = await fetch("SELECT current_setting('transaction_isolation') AS isolation")
+    assert row["isolation"] == "read committed" and await _names() == ["INSIDE"]
 
 
 async def _add_outside(acronym: str) -> None:
