@@ -311,6 +311,33 @@ def _formatted_number(value: int | float, locale: str) -> str:
     return format_decimal(value, locale=Locale.parse(locale), group_separator=False)
 
 
+@lru_cache(maxsize=8192)
+def _template_text(catalog: NullTranslations, message: str, autoescape: bool) -> str:
+    """A template's message in one catalog, marked safe where the template escapes."""
+    text = catalog.gettext(message)
+    return Markup(text) if autoescape else text
+
+
+@lru_cache(maxsize=8192)
+def _template_shown(catalog: NullTranslations, message: str, autoescape: bool) -> str:
+    """The message as shown when there is nothing to fill in: Jinja's newstyle gettext formats it
+    all the same (`%%` reads as `%`)."""
+    return _template_text(catalog, message, autoescape) % {}
+
+
+@jinja2.pass_context
+def template_gettext(context: jinja2.runtime.Context, message: str, **variables: Any) -> str:
+    """`_()` and `gettext()` in templates: what Jinja's newstyle gettext returns (the message in the
+    reader's language, marked safe where the template escapes, its `%(name)s` filled in and
+    escaped), looked up once per catalog and message instead of through three nested template calls
+    on every use; an organization's page says about fifty of them."""
+    catalog = translations(current_locale())
+    autoescape = context.eval_ctx.autoescape
+    if variables:
+        return _template_text(catalog, message, autoescape) % variables
+    return _template_shown(catalog, message, autoescape)
+
+
 class ReaderTranslations:
     """The catalog of whoever is reading now: one environment serves every language."""
 
@@ -441,6 +468,7 @@ def template_environment(*, strict: bool = False, email: bool = False) -> jinja2
         keep_trailing_newline=email,
     )
     env.install_gettext_translations(ReaderTranslations(), newstyle=True)  # type: ignore[attr-defined]
+    env.globals["gettext"] = env.globals["_"] = template_gettext
     env.filters["long_date"] = format_date
     env.filters["short_date"] = lambda value: format_date(value, SHORT_DATE)
     env.filters["number"] = format_number

@@ -235,3 +235,25 @@ def test_every_page_message_goes_through_the_catalog() -> None:
         if (found := unmarked_flash_messages(path.read_text(encoding="utf-8")))
     }
     assert unmarked == {}
+
+
+@pytest.mark.parametrize("locale", ["en", "fr", "ar"])
+@pytest.mark.parametrize("autoescape", [False, True])
+def test_templates_say_a_message_as_jinjas_own_gettext_does(locale: str, autoescape: bool) -> None:
+    """Templates look each message up once per catalog (an organization's page says about fifty):
+    what they print is what Jinja's newstyle gettext prints, escaping, `%%` and parameters alike."""
+    source = (
+        '{{ _("Overall") }} {{ gettext("Overall") }} {{ _("100%% done") }} {{ _("Hello %(name)s", name=n) }} '
+        "{% trans %}Hi {{ n }}, 5% of {{ n }}{% endtrans %} {{ _(missing) }}"
+    )
+    if autoescape:
+        source = "{% autoescape true %}" + source + "{% endautoescape %}"
+    ours = template_environment()
+    assert ours.globals["_"] is ours.globals["gettext"] is words.template_gettext
+    jinjas = template_environment()
+    jinjas.install_gettext_translations(words.ReaderTranslations(), newstyle=True)  # type: ignore[attr-defined]
+    with words.speaking(locale):
+        for _ in range(2):  # the second time from what the first looked up
+            printed = ours.from_string(source).render(n="<b> & co", missing="Overall")
+            assert printed == jinjas.from_string(source).render(n="<b> & co", missing="Overall")
+    assert ("&lt;b&gt; &amp; co" in printed) is autoescape and "100% done" in printed and "5% of" in printed
