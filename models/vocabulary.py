@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from enum import StrEnum
 
-from models.words import N_
+from models.words import LEVEL_NAMES, N_
 
 
 class Role(StrEnum):
@@ -99,13 +99,9 @@ ASSESSMENT_LABELS = {
 }
 ASSESSMENTS = tuple(ASSESSMENT_LABELS)
 REVIEW_ROUND_STATUSES = ("draft", "open", "closed")
-LEVELS = {
-    0: N_("Not started"),
-    1: N_("Committed"),
-    2: N_("In progress"),
-    3: N_("In place"),
-    4: N_("Institutionalized"),
-}
+# The levels 0 to 4 and their English names, written in models/words.py, whose `level_name` names a
+# level in the reader's language.
+LEVELS = LEVEL_NAMES
 
 
 def champion_gap(champion_seniorities: Iterable[str | None]) -> str | None:

@@ -405,6 +405,14 @@ ROLE_LABELS = {
     "peer_reviewer": N_("peer reviewer"),
     "donor": N_("donor"),
 }
+# The levels of an area (models/vocabulary.py LEVELS), from 0 to 4.
+LEVEL_NAMES = {
+    0: N_("Not started"),
+    1: N_("Committed"),
+    2: N_("In progress"),
+    3: N_("In place"),
+    4: N_("Institutionalized"),
+}
 # An audience (models/vocabulary.py) inside a sentence: "Printed from CoP Tracker: cycle 2026, donor view."
 AUDIENCE_LABELS = {
     "internal": N_("internal"),
@@ -439,6 +447,13 @@ def audience_label(audience: object) -> str:
 
 def seniority_label(seniority: object) -> str:
     return _label(SENIORITY_LABELS, seniority, str(seniority).replace("_", " ").capitalize())
+
+
+def level_name(level: object) -> str:
+    """A level's name in the reader's language, found by its number (0 to 4): a published
+    scorecard stores the English name beside the number, which only the JSON API shows."""
+    name = LEVEL_NAMES.get(level) if isinstance(level, int) else None
+    return gettext(name) if name else str(level)
 
 
 def translated(labels: Mapping[Any, str]) -> dict[Any, str]:
@@ -478,6 +493,7 @@ def template_environment(*, strict: bool = False, email: bool = False) -> jinja2
     env.filters["status_word"] = status_word
     env.filters["role_label"] = role_label
     env.filters["audience_label"] = audience_label
+    env.filters["level_name"] = level_name
     env.filters["ltr"] = ltr_filter
     env.filters["ltr_text"] = ltr
     env.filters["isolate"] = isolate

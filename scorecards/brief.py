@@ -23,7 +23,6 @@ import anyio.to_thread
 from models import clock
 from models.engine import fetch
 from models.errors import UserError
-from models.vocabulary import LEVELS
 from models.words import N_, current_locale, gettext, template_environment, text_direction, translated
 from scorecards.cards import scorecard_read
 from scorecards.engine import FLAG_LABELS
@@ -192,7 +191,6 @@ def brief_html(card: ScorecardRead, audience: str, overdue: OverdueList | None =
             **scorecard_context(card, audience),
             lang=locale,
             direction=text_direction(locale),
-            levels={level: gettext(name) for level, name in LEVELS.items()},
             flag_labels=translated(FLAG_LABELS),
             state_labels=translated(STATE_LABELS),
             steps=next_steps(card),

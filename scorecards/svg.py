@@ -20,8 +20,7 @@ from dataclasses import dataclass
 
 from markupsafe import Markup, escape
 
-from models.vocabulary import LEVELS
-from models.words import format_figure, gettext, text_direction
+from models.words import format_figure, gettext, level_name, text_direction
 
 # Sequential blues, light to dark; the level number is printed on every cell in a colour that keeps
 # at least 4.5:1 contrast with its fill.
@@ -103,7 +102,7 @@ def area_levels_chart(chart_id: str, bars: Sequence[AreaBar], median_label: str 
     plot_w, row_h, top, gap = 320, 40, 28, 8
 
     def words_of(bar: AreaBar) -> str:
-        words = f"{bar.level} {gettext(LEVELS[bar.level])}"
+        words = f"{bar.level} {level_name(bar.level)}"
         if bar.self_level != bar.level:
             words += " " + gettext("(self %(level)s)", level=bar.self_level)
         return words

@@ -361,3 +361,19 @@ async def test_the_cycle_report_has_system_figures_then_a_page_per_organization(
     assert (
         await client.get("/api/scorecards/2026-H1/report.pdf?audience=internal", headers=headers)
     ).status_code == 403
+
+
+@pytest.mark.parametrize("lang", ["fr", "ar"])
+async def test_the_briefs_levels_are_named_in_the_readers_language(demo, lang: str) -> None:
+    # A published scorecard stores each area's level name in English beside its number; the brief
+    # names the level by its number in the reader's language (models/words.py level_name).
+    nra = await org_id("NRA")
+    with speaking(lang):
+        card = await scorecard_read(nra, "2026-H1", "donor", TODAY)
+        text = " ".join(BIDI_CONTROLS.sub("", pdf_text(html_to_pdf(brief_html(card, "donor"))[0])).split())
+        names = {area.level: gettext(LEVELS[area.level]) for area in card.areas}
+    assert {area.level_name for area in card.areas} <= set(LEVELS.values()), "the card keeps English"
+    for name in names.values():
+        assert name in text
+    for english in LEVELS.values():
+        assert english not in text

@@ -8,6 +8,9 @@ import httpx
 import lxml.html
 import pytest
 
+from models.engine import fetch
+from models.vocabulary import LEVELS
+from models.words import gettext, speaking
 from tests.api.support import DONOR, FOCAL_NRA, SECRETARIAT, org_id
 from tests.scorecards.test_scorecard_api import assert_no_internal_text
 
@@ -62,6 +65,26 @@ async def test_the_organization_page_shows_the_numbers_of_the_json(
         for r in html.xpath('//section[@aria-labelledby="trend-title"]//tbody/tr')
     ]
     assert history == [(p["cycle"], str(p["index"])) for p in card["history"]]
+
+
+@pytest.mark.parametrize("lang", ["fr", "ar"])
+async def test_the_organization_page_names_levels_in_the_readers_language(
+    client: httpx.AsyncClient, demo: Any, sign_in: Any, lang: str
+) -> None:
+    # The published card stores each level's English name (the JSON keeps it); the page names the
+    # level by its number in the reader's language.
+    nra = await org_id("NRA")
+    await fetch("UPDATE person SET language = {} WHERE email = {}", lang, DONOR)
+    headers = await sign_in(DONOR)
+    html, card = await page_and_json(client, f"/organizations/{nra}/scorecards/2026-H1", headers)
+    with speaking(lang):
+        names = {level: gettext(name) for level, name in LEVELS.items()}
+    for area in card["areas"]:
+        row = html.xpath(f'//tr[@data-area="{area["key"]}"]')[0]
+        assert field(row, "level") == f"{area['level']} {names[area['level']]}"
+        assert field(row, "self_level") == f"{area['self_level']} {names[area['self_level']]}"
+        heading = html.xpath(f'//h3[contains(., ": {area["level"]} · ")]')
+        assert heading and all(area["level_name"] not in h.text_content() for h in heading)
 
 
 @pytest.mark.parametrize(
