@@ -100,6 +100,14 @@ def _refuse(outcome: RowOutcome, reason: str) -> None:
     outcome.status, outcome.reason = "refused", reason
 
 
+def _refuse_status(outcome: RowOutcome, status: Any, statuses: tuple[str, ...]) -> None:
+    """A commitment's or milestone's row whose status is none of the record's statuses."""
+    _refuse(
+        outcome,
+        gettext("status %(status)r is none of: %(statuses)s", status=status, statuses=", ".join(statuses)),
+    )
+
+
 def _compare(
     outcome: RowOutcome, current: dict[str, Any], values: dict[str, Any], version: int | None
 ) -> dict[str, Any]:
@@ -158,14 +166,7 @@ async def _commitment_change(
             ),
         )
     elif status is None:
-        _refuse(
-            outcome,
-            gettext(
-                "status %(status)r is none of: %(statuses)s",
-                status=row.values.get("status"),
-                statuses=", ".join(COMMITMENT_STATUSES),
-            ),
-        )
+        _refuse_status(outcome, row.values.get("status"), COMMITMENT_STATUSES)
     elif isinstance(target, str):
         _refuse(outcome, gettext("target date %(target)r is no date", target=target))
     if outcome.status == "refused":
@@ -203,14 +204,7 @@ async def _milestone_change(caller: Caller, row: PlanRow, known: dict[str, Any])
     if not values["title"]:
         _refuse(outcome, gettext("the milestone has no title"))
     elif status not in MILESTONE_STATUSES:
-        _refuse(
-            outcome,
-            gettext(
-                "status %(status)r is none of: %(statuses)s",
-                status=status,
-                statuses=", ".join(MILESTONE_STATUSES),
-            ),
-        )
+        _refuse_status(outcome, status, MILESTONE_STATUSES)
     elif bad_date:
         _refuse(outcome, gettext("%(field)s %(value)r is no date", field=bad_date, value=values[bad_date]))
     elif record_id is None and parent is None:
