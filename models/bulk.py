@@ -23,7 +23,7 @@ from typing import Any
 from piccolo.engine.postgres import PostgresEngine
 from piccolo.engine.sqlite import SQLiteEngine
 
-from models.engine import SQLITE_BUSY_TIMEOUT_SECONDS, current_engine, fetch, is_sqlite
+from models.engine import SQLITE_BUSY_TIMEOUT_SECONDS, current_engine, fetch, is_sqlite, numbered_placeholders
 
 Rows = Sequence[Sequence[Any]]
 
@@ -107,11 +107,6 @@ async def _off_loop(work: Any, rows: int | None = None) -> Any:
     return await _transaction().off_loop(work, at_once=rows is not None and rows <= INLINE_ROWS)
 
 
-def _numbered(sql: str) -> str:
-    head, *rest = sql.split("{}")
-    return head + "".join(f"${index}{part}" for index, part in enumerate(rest, start=1))
-
-
 Row = Mapping[str, Any]
 
 
@@ -133,7 +128,7 @@ async def fetch_in_transaction(sql: str, args: Sequence[Any], rows: int | None =
                 cursor.close()
 
         return list(await _off_loop(read, rows))
-    return list(await _connection().fetch(_numbered(sql), *args))
+    return list(await _connection().fetch(numbered_placeholders(sql), *args))
 
 
 def _bind_timestamps(rows: Sequence[Sequence[Any]], columns: Columns) -> Sequence[Sequence[Any]]:

@@ -15,8 +15,9 @@ import os
 import sqlite3
 import threading
 import time
-from collections.abc import AsyncIterator, Callable, Mapping, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
 from contextlib import asynccontextmanager
+from contextvars import ContextVar
 from functools import lru_cache
 from types import MappingProxyType
 from typing import Any, TypeVar
@@ -429,6 +430,48 @@ class ReadingSQLiteEngine(SQLiteEngine):
         return _rows_of(self._reader().execute(query, args))
 
 
+_dollars: dict[str, str] = {}  # raw SQL with {} -> with $1, $2, ... (PostgreSQL's placeholders)
+
+
+def numbered_placeholders(sql: str) -> str:
+    """Raw SQL with `{}` placeholders as PostgreSQL reads it: `$1`, `$2`, ..."""
+    query = _dollars.get(sql)
+    if query is None:
+        if len(_dollars) >= PLACEHOLDER_STATEMENTS:
+            _dollars.clear()
+        parts = sql.split("{}")
+        query = parts[0] + "".join(f"${number}{part}" for number, part in enumerate(parts[1:], start=1))
+        _dollars[sql] = query
+    return query
+
+
+async def _session_left_as_is(connection: Any) -> None:
+    """The pool's reset of a connection handed back: nothing beyond asyncpg's own rollback of a
+    transaction left open. asyncpg's default runs `SELECT pg_advisory_unlock_all(); CLOSE ALL;
+    UNLISTEN *; RESET ALL` on every release, a second round trip for every query; here no statement
+    leaves session state behind (settings are `SET LOCAL`, advisory locks transaction-scoped, no
+    LISTEN, no cursor WITH HOLD; the scheduler's session lock holds a connection of its own)."""
+
+
+class PooledPostgresEngine(PostgresEngine):
+    """Piccolo's PostgreSQL engine, with a pool that hands a connection back without a reset query
+    (`_session_left_as_is`), and `fetch`'s reads outside a transaction sent straight to a pooled
+    connection (docs/design.md "Running it")."""
+
+    async def start_connection_pool(self, **kwargs: Any) -> None:
+        kwargs.setdefault("reset", _session_left_as_is)
+        await super().start_connection_pool(**kwargs)
+
+    async def run_now(self, sql: str, args: tuple[Any, ...]) -> list[dict[str, Any]] | None:
+        """`fetch`'s shortcut outside a transaction: one pooled connection, one round trip, the
+        rows as dicts (None when it must take Piccolo's path: no pool, a transaction, logging)."""
+        if self.pool is None or self.log_queries or self.current_transaction.get() is not None:
+            return None
+        async with self.pool.acquire() as connection:
+            records = await connection.fetch(numbered_placeholders(sql), *args)
+        return [dict(record) for record in records]
+
+
 def engine_from_url(url: str | None = None) -> Engine:
     url = url if url is not None else os.environ.get("DATABASE_URL", "")
     if not url or url.startswith("sqlite:"):
@@ -437,7 +480,7 @@ def engine_from_url(url: str | None = None) -> Engine:
             timeout=SQLITE_BUSY_TIMEOUT_SECONDS,
         )
     if url.startswith(("postgres://", "postgresql://")):
-        return PostgresEngine(config={"dsn": url})
+        return PooledPostgresEngine(config={"dsn": url})
     raise DatabaseUrlError(
         f"DATABASE_URL must start with sqlite:/// or postgresql:// (got {url.split(':', 1)[0]!r})"
     )
@@ -462,9 +505,19 @@ def is_sqlite(engine: Engine | None = None) -> bool:
     return (engine or current_engine()).engine_type == "sqlite"
 
 
+# The versions a read-only view holds (models/versions.py): a write in the same task drops them,
+# so nothing it reads afterwards is answered from what was kept before the write.
+HELD_VERSIONS: ContextVar[Any] = ContextVar("held_versions", default=None)
+
+
+def in_transaction() -> bool:
+    return current_engine().current_transaction.get() is not None
+
+
 @asynccontextmanager
 async def write_transaction() -> AsyncIterator[None]:
     """A transaction for writes: IMMEDIATE on SQLite so the write lock is taken up front."""
+    HELD_VERSIONS.set(None)
     engine = current_engine()
     if isinstance(engine, SQLiteEngine):
         async with engine.transaction(transaction_type=TransactionType.immediate):
@@ -565,6 +618,10 @@ async def fetch(sql: str, *args: Any) -> list[dict[str, Any]]:
         rows = engine.run_now(sql, args)
         if rows is not None:
             return rows
+    elif isinstance(engine, PooledPostgresEngine):
+        pooled = await engine.run_now(sql, args)
+        if pooled is not None:
+            return pooled
     rows = await engine.run_querystring(QueryString(sql, *args))
     if rows and not isinstance(rows[0], dict):
         return [dict(row) for row in rows]
@@ -572,12 +629,17 @@ async def fetch(sql: str, *args: Any) -> list[dict[str, Any]]:
 
 
 async def one_or_not_found(
-    sql: str, *args: Any, missing: str, field: str | None = None, **params: Any
+    sql: str,
+    *args: Any,
+    missing: str,
+    field: str | None = None,
+    read: Callable[..., Awaitable[list[dict[str, Any]]]] | None = None,
+    **params: Any,
 ) -> dict[str, Any]:
     """The first row `sql` reads, or NotFound when it reads none: `missing` is the message id
     (marked with `N_` where it is written), `params` its parameters, `field` what the client sent
-    that names no row."""
-    rows = await fetch(sql, *args)
+    that names no row. `read` reads instead of `fetch` (`models.versions.versioned_reader`)."""
+    rows = await (read or fetch)(sql, *args)
     if not rows:
         raise NotFound(missing, field=field, **params)
     return rows[0]
@@ -599,7 +661,12 @@ async def fetch_kept(sql: str, *args: Any) -> KeptRows:
 
 
 async def fetch_page(
-    query: str, order_by: str, *args: Any, paging: Paging, kept: bool = False
+    query: str,
+    order_by: str,
+    *args: Any,
+    paging: Paging,
+    kept: bool = False,
+    read: Callable[..., Awaitable[list[dict[str, Any]]]] | None = None,
 ) -> Page[dict[str, Any]]:
     """One page of a raw SELECT (`query` without its ORDER BY, `order_by` the columns that make
     the order total) and how many rows the whole SELECT has.
@@ -607,15 +674,17 @@ async def fetch_page(
     The count is the same SELECT wrapped in COUNT(*), so it counts exactly what the filters let
     through; it is skipped when the page itself already tells (a first page not filled up), so a
     short list costs one query. `kept=True` reads through `fetch_kept`, for a list read again and
-    again between writes; its rows are copies all the same, the caller's to change.
+    again between writes; its rows are copies all the same, the caller's to change. `read`
+    reads instead (`models.versions.versioned_reader`), answering rows of the caller's own.
     """
-    read = fetch_kept if kept else fetch
-    rows = await read(f"{query} ORDER BY {order_by}{paging.sql()}", *args)
+    copies = kept and read is None
+    reader = read or (fetch_kept if kept else fetch)
+    rows = await reader(f"{query} ORDER BY {order_by}{paging.sql()}", *args)
     if paging.total_known_from(len(rows)):
         total = len(rows)
     else:
-        counted = await read(f"SELECT COUNT(*) AS n FROM ({query}) listed", *args)
+        counted = await reader(f"SELECT COUNT(*) AS n FROM ({query}) listed", *args)
         total = int(counted[0]["n"])
     # A kept row is a read-only view of a dict (or a dict): its copy() is the dict's own, in C.
-    items = [row.copy() for row in rows] if kept else rows  # type: ignore[attr-defined]
+    items = [row.copy() for row in rows] if copies else rows  # type: ignore[attr-defined]
     return Page(items=items, total=total, limit=paging.limit, offset=paging.offset)

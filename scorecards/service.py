@@ -13,9 +13,10 @@ until a new snapshot appears: one primary-key lookup per request tells (`snapsho
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import json
-from collections.abc import Hashable, Iterator, Mapping
+from collections.abc import Awaitable, Callable, Hashable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -27,6 +28,7 @@ from models.engine import database_identity, fetch, fetch_kept
 from models.errors import Forbidden, NotFound
 from models.paging import EVERYTHING, Paging
 from models.services.common import choice
+from models.versions import held_versions, read_versions
 from models.vocabulary import AUDIENCES, ORG_TYPE_LABELS, ORG_TYPES
 from models.words import N_
 from scorecards.engine import CycleInfo, Scores, score_cycle
@@ -131,19 +133,15 @@ async def live_cycle_scores(cycle_name: str, today: dt.date, org_ids: list[int] 
     )
 
 
-ORGANIZATION_VERSIONS = "SELECT id, version, changed_at FROM organization_version WHERE id IN ({}, 0)"
-
-
 async def organization_fingerprint(org_id: int) -> tuple[Any, ...]:
-    """What the organization's live figures were computed from, as one indexed read.
+    """What the organization's live figures were computed from: its row and row 0 of
+    `organization_version` (models/versions.py), as the view holds them, else one indexed read.
 
-    Triggers move the organization's row of `organization_version` on every write that concerns
-    it, and row 0 on writes that concern every organization (areas, cycles, people, donor
-    expectations), whichever process or connection writes: a worker holding figures under an older
-    fingerprint computes them again."""
-    rows = await fetch(ORGANIZATION_VERSIONS, org_id)
-    versions = {int(r["id"]): (int(r["version"]), str(r["changed_at"])) for r in rows}
-    return (database_identity(), versions.get(org_id), versions.get(0))
+    Triggers move the organization's row on every write that concerns it, and row 0 on writes
+    that concern every organization (areas, cycles, people, donor expectations), whichever process
+    or connection writes: a worker holding figures under an older fingerprint computes them again."""
+    versions = held_versions(org_id) or await read_versions(org_id)
+    return versions.fingerprint(org_id)
 
 
 async def live_area_levels(org_id: int, cycle_name: str, today: dt.date) -> dict[str, dict[str, Any]]:
@@ -152,19 +150,47 @@ async def live_area_levels(org_id: int, cycle_name: str, today: dt.date) -> dict
     Served from memory until a write concerns the organization (`organization_fingerprint`), so
     its page costs the same with a hundred organizations as with five thousand. The fingerprint is
     read before the figures: a write that lands while they are computed only makes the next view
-    compute them again. Only internal figures are kept here, never a text of any visibility."""
+    compute them again. Only internal figures are kept here, never a text of any visibility.
+
+    Views that miss at the same moment (a worker's first minute, the views right after a write)
+    wait for one computation instead of each running its own."""
     fingerprint = await organization_fingerprint(org_id)
     key = (org_id, cycle_name, today)
     cached = LIVE_LEVELS_CACHE.get(key, fingerprint)
     if cached is not None:
         return cached
-    frame = (await live_cycle_scores(cycle_name, today, [org_id])).scores.areas
-    levels = {
-        str(key): {name: row[name] for name in frame.columns}
-        for (row_org, key), row in frame.iterrows()
-        if int(row_org) == org_id
-    }
-    return LIVE_LEVELS_CACHE.put(key, fingerprint, levels)
+
+    async def compute() -> dict[str, dict[str, Any]]:
+        frame = (await live_cycle_scores(cycle_name, today, [org_id])).scores.areas
+        levels = {
+            str(area): {name: row[name] for name in frame.columns}
+            for (row_org, area), row in frame.iterrows()
+            if int(row_org) == org_id
+        }
+        return LIVE_LEVELS_CACHE.put(key, fingerprint, levels)
+
+    return await computed_once((key, fingerprint), compute)
+
+
+_computing: dict[Hashable, asyncio.Task[Any]] = {}
+
+
+async def computed_once(flight: Hashable, compute: Callable[[], Awaitable[Any]]) -> Any:
+    """`compute()`, run once for every caller that asks for the same `flight` while it runs, in a
+    task of its own: a caller that goes away (a closed connection) cancels its wait, never the
+    computation the others wait for."""
+    task = _computing.get(flight)
+    if task is None or task.get_loop() is not asyncio.get_running_loop():
+        task = _computing[flight] = asyncio.ensure_future(compute())
+
+        def done(finished: asyncio.Task[Any]) -> None:
+            if _computing.get(flight) is finished:
+                del _computing[flight]
+            if not finished.cancelled():
+                finished.exception()  # retrieved here: every waiter may have gone
+
+        task.add_done_callback(done)
+    return await asyncio.shield(task)
 
 
 class FrozenCache:

@@ -25,6 +25,7 @@ from models.services import organizations as organization_service
 from models.services import practice
 from models.services import submissions as submission_service
 from models.timeline import WATCH_DAYS, watch_state
+from models.versions import versions_held
 from reminders.outbox import reminders_received
 from scorecards.service import live_area_levels
 
@@ -81,29 +82,33 @@ def milestone_watchlist(commitments: list[dict[str, Any]], day: dt.date) -> dict
 
 async def dashboard_context(caller: Caller, org_id: int) -> dict[str, Any]:
     """What the dashboard shows, read through the services at the caller's audience (also what
-    `bench/pages.py` renders from memory next to the page)."""
-    org = await organization_service.get_organization(caller, org_id)
-    cycle = await cycle_service.open_cycle()
-    submission = None
-    if cycle is not None:
-        submission = await submission_service.get_submission(caller, org_id, cycle["name"])
-    commitments = await commitments_with_milestones(caller, org_id)
-    areas = await area_levels(org_id, cycle["name"] if cycle else None)
-    return {
-        "org": org,
-        "cycle": cycle,
-        "submission": submission,
-        "areas": areas,
-        "area_names": {area["key"]: area["name"] for area in areas},
-        "commitments": commitments,
-        "watch": milestone_watchlist(commitments, today()),
-        "due_soon_days": WATCH_DAYS,
-        "reminders": await reminders_received(caller, org_id),
-        "cycles": list(reversed((await cycle_service.list_cycles()).items)),
-        "can_edit": caller.can_edit(org_id),
-        "today": today(),
-        "who_could_help": await practice.who_could_help(caller, org_id),
-    }
+    `bench/pages.py` renders from memory next to the page).
+
+    The organization's versions are read once, first: every read below that they cover is
+    answered from memory while nothing it read has changed (docs/design.md "Reads kept in memory")."""
+    async with versions_held(org_id):
+        org = await organization_service.get_organization(caller, org_id)
+        cycle = await cycle_service.open_cycle()
+        submission = None
+        if cycle is not None:
+            submission = await submission_service.get_submission(caller, org_id, cycle["name"])
+        commitments = await commitments_with_milestones(caller, org_id)
+        areas = await area_levels(org_id, cycle["name"] if cycle else None)
+        return {
+            "org": org,
+            "cycle": cycle,
+            "submission": submission,
+            "areas": areas,
+            "area_names": {area["key"]: area["name"] for area in areas},
+            "commitments": commitments,
+            "watch": milestone_watchlist(commitments, today()),
+            "due_soon_days": WATCH_DAYS,
+            "reminders": await reminders_received(caller, org_id),
+            "cycles": list(reversed((await cycle_service.list_cycles()).items)),
+            "can_edit": caller.can_edit(org_id),
+            "today": today(),
+            "who_could_help": await practice.who_could_help(caller, org_id),
+        }
 
 
 class DashboardPage(PageController):

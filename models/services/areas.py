@@ -19,6 +19,7 @@ from models.errors import Conflict, Forbidden, UserError
 from models.paging import EVERYTHING, Page, Paging
 from models.services.common import changed_fields, check_version, one_line, update_versioned
 from models.tables import Area
+from models.versions import EVERY_ORGANIZATION, versioned_reader
 from models.vocabulary import LEVELS
 from models.words import N_
 
@@ -46,7 +47,8 @@ def _json_mark() -> str:
 
 
 async def list_areas(paging: Paging = EVERYTHING) -> Page[dict[str, Any]]:
-    page = await fetch_page(f"SELECT {AREA_COLUMNS} FROM area", "position, id", paging=paging)
+    read = versioned_reader(EVERY_ORGANIZATION)
+    page = await fetch_page(f"SELECT {AREA_COLUMNS} FROM area", "position, id", paging=paging, read=read)
     return page.map(_decoded)
 
 

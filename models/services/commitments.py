@@ -35,6 +35,7 @@ from models.services.common import (
 )
 from models.services.submissions import reopen_approved
 from models.tables import Commitment
+from models.versions import versioned_reader
 from models.vocabulary import COMMITMENT_STATUSES
 from models.words import N_
 
@@ -85,6 +86,7 @@ async def list_commitments(caller: Caller, org_id: int, paging: Paging = EVERYTH
         "a.position, c.id",
         org_id,
         paging=paging,
+        read=versioned_reader(org_id) if source == "commitment" else None,
         kept=True,
     )
     if not page.items:

@@ -13,6 +13,7 @@ from piccolo.table import Table
 from models.caller import Caller
 from models.engine import one_or_not_found
 from models.errors import Forbidden, NotFound, PreconditionFailed, UserError
+from models.versions import versioned_reader
 from models.vocabulary import VISIBILITIES, visibilities_for
 from models.words import N_, without_bidi_controls
 
@@ -51,6 +52,7 @@ async def organization_row(org_id: int, field: str | None = None) -> dict[str, A
         missing=NO_ORGANIZATION,
         field=field,
         org_id=org_id,
+        read=versioned_reader(org_id),
     )
 
 

@@ -19,6 +19,7 @@ from models.paging import EVERYTHING, Page, Paging
 from models.services.areas import freeze_cycle_areas
 from models.services.common import containing
 from models.tables import Cycle
+from models.versions import EVERY_ORGANIZATION, fetch_versioned, versioned_reader
 from models.words import N_
 
 NO_CYCLE = N_("no cycle named %(name)r")
@@ -41,19 +42,27 @@ def period_of(name: str) -> tuple[dt.date, dt.date]:
 
 
 async def list_cycles(paging: Paging = EVERYTHING) -> Page[dict[str, Any]]:
-    return await fetch_page(f"SELECT {COLUMNS} FROM cycle", "period_start, id", paging=paging)
+    read = versioned_reader(EVERY_ORGANIZATION)
+    return await fetch_page(f"SELECT {COLUMNS} FROM cycle", "period_start, id", paging=paging, read=read)
 
 
 async def cycle_by_name(name: str) -> dict[str, Any]:
     return await one_or_not_found(
-        f"SELECT {COLUMNS} FROM cycle WHERE name = {{}}", name, missing=NO_CYCLE, field="cycle", name=name
+        f"SELECT {COLUMNS} FROM cycle WHERE name = {{}}",
+        name,
+        missing=NO_CYCLE,
+        field="cycle",
+        name=name,
+        read=versioned_reader(EVERY_ORGANIZATION),
     )
 
 
 async def open_cycle() -> dict[str, Any] | None:
     """The cycle whose period holds today, else the latest that has started, else None."""
-    rows = await fetch(
-        f"SELECT {COLUMNS} FROM cycle WHERE period_start <= {{}} ORDER BY period_start DESC LIMIT 1", today()
+    rows = await fetch_versioned(
+        EVERY_ORGANIZATION,
+        f"SELECT {COLUMNS} FROM cycle WHERE period_start <= {{}} ORDER BY period_start DESC LIMIT 1",
+        today(),
     )
     return rows[0] if rows else None
 

@@ -32,6 +32,7 @@ from models.services.common import (
 from models.services.submissions import reopen_approved
 from models.tables import Milestone
 from models.timeline import derived_state, next_check_on
+from models.versions import versioned_reader
 from models.vocabulary import MILESTONE_STATUSES
 from models.words import N_
 
@@ -104,7 +105,8 @@ async def milestones_by_commitment(caller: Caller, org_id: int) -> dict[int, lis
     if select is None:
         return {}
     grouped: dict[int, list[dict[str, Any]]] = {}
-    for row in await fetch(select + "WHERE c.organization = {} ORDER BY m.due_date, m.id", org_id):
+    read = versioned_reader(org_id) if select == SELECT else fetch  # live rows; a published copy is read
+    for row in await read(select + "WHERE c.organization = {} ORDER BY m.due_date, m.id", org_id):
         grouped.setdefault(int(row["commitment_id"]), []).append(for_audience(row, audience))
     return grouped
 

@@ -27,6 +27,7 @@ from models.services.common import (
     update_versioned,
 )
 from models.tables import Organization
+from models.versions import versioned_reader
 from models.vocabulary import ORG_TYPES
 from models.words import N_
 
@@ -77,6 +78,7 @@ async def get_organization(caller: Caller, org_id: int) -> dict[str, Any]:
         org_id,
         missing=NO_ORGANIZATION,
         org_id=org_id,
+        read=versioned_reader(org_id),
     )
     try:
         await published.read_audience(caller, org_id)

@@ -29,6 +29,7 @@ from models.services.common import (
 )
 from models.services.review_rounds import page_bounds
 from models.tables import PracticeNote
+from models.versions import ACROSS_ORGANIZATIONS, EVERY_ORGANIZATION, fetch_versioned
 from models.words import N_
 
 WEAK_LEVELS = (0, 1)
@@ -100,9 +101,10 @@ async def latest_published_levels(org_ids: Sequence[int] | None = None) -> dict[
     only = ""
     if org_ids is not None:
         only = f" AND s.organization IN ({', '.join(str(int(i)) for i in org_ids) or 'NULL'})"
-    rows = await fetch(
+    rows = await fetch_versioned(
+        ACROSS_ORGANIZATIONS,
         "SELECT s.organization AS org, s.payload AS payload FROM scorecard_snapshot s "
-        "JOIN cycle c ON c.id = s.cycle WHERE s.audience = 'peer'" + only + " ORDER BY c.period_start"
+        "JOIN cycle c ON c.id = s.cycle WHERE s.audience = 'peer'" + only + " ORDER BY c.period_start",
     )
     levels: dict[int, dict[str, int]] = {}
     for row in rows:
@@ -113,9 +115,10 @@ async def latest_published_levels(org_ids: Sequence[int] | None = None) -> dict[
 
 async def current_offers(audience_of: Any) -> dict[tuple[int, str], dict[str, Any]]:
     """The latest note per (organization, area) that offers to share, readable by the caller."""
-    rows = await fetch(
+    rows = await fetch_versioned(
+        ACROSS_ORGANIZATIONS,
         NOTE_SELECT + "WHERE n.id = (SELECT MAX(l.id) FROM practice_note l "
-        "WHERE l.organization = n.organization AND l.area = n.area) ORDER BY o.acronym"
+        "WHERE l.organization = n.organization AND l.area = n.area) ORDER BY o.acronym",
     )
     offers = {}
     for row in rows:
@@ -128,15 +131,17 @@ async def current_offers(audience_of: Any) -> dict[tuple[int, str], dict[str, An
 async def who_could_help(caller: Caller, org_id: int) -> list[dict[str, Any]]:
     """Per area where the organization is at level 0-1: organizations at 3-4 that offered to share."""
     read_audience(caller, org_id)
-    areas = await fetch("SELECT key, name FROM area ORDER BY position")
+    areas = await fetch_versioned(EVERY_ORGANIZATION, "SELECT key, name FROM area ORDER BY position")
     offers = await current_offers(caller.audience_for)
     levels = await latest_published_levels(sorted({org_id, *(helper for helper, _ in offers)}))
     own = levels.get(org_id, {})
     helper_ids = ", ".join(str(int(helper)) for helper, _ in offers) or "NULL"
     names = {
         int(r["id"]): r
-        for r in await fetch(
-            f"SELECT id, acronym, name FROM organization WHERE active = {{}} AND id IN ({helper_ids})", True
+        for r in await fetch_versioned(
+            ACROSS_ORGANIZATIONS,
+            f"SELECT id, acronym, name FROM organization WHERE active = {{}} AND id IN ({helper_ids})",
+            True,
         )
     }
     result = []

@@ -21,6 +21,7 @@ from models.paging import EVERYTHING, Page, Paging
 from models.services.common import may_read, organization_row, read_audience, text_block
 from models.services.cycles import cycle_by_name
 from models.tables import Comment, Submission
+from models.versions import fetch_versioned, versioned_reader
 from models.vocabulary import NOT_SUBMITTED_STATUSES
 from models.words import N_
 
@@ -42,7 +43,9 @@ TRANSITIONS = {
 
 
 async def _current(org_id: int, cycle: dict[str, Any]) -> dict[str, Any] | None:
-    rows = await fetch(SELECT + "WHERE s.organization = {} AND s.cycle = {}", org_id, cycle["id"])
+    rows = await fetch_versioned(
+        org_id, SELECT + "WHERE s.organization = {} AND s.cycle = {}", org_id, cycle["id"]
+    )
     return rows[0] if rows else None
 
 
@@ -71,10 +74,14 @@ def _draft(org_id: int, cycle_name: str) -> dict[str, Any]:
     }
 
 
-async def comments_for(submission_id: int | None, audience: str) -> list[dict[str, Any]]:
+async def comments_for(
+    submission_id: int | None, audience: str, org_id: int | None = None
+) -> list[dict[str, Any]]:
+    """The submission's comments the audience may read (kept while the view of `org_id`, the
+    submission's organization, holds its versions)."""
     if submission_id is None:
         return []
-    rows = await fetch(
+    rows = await (versioned_reader(org_id) if org_id is not None else fetch)(
         "SELECT m.id AS id, m.kind AS kind, m.body AS body, m.visibility AS visibility, "
         "m.author AS author_id, p.name AS author_name, m.created_at AS created_at "
         "FROM comment m LEFT JOIN person p ON p.id = m.author WHERE m.submission = {} ORDER BY m.id",
@@ -96,7 +103,7 @@ async def get_submission(caller: Caller, org_id: int, cycle_name: str) -> dict[s
     await organization_row(org_id)
     cycle = await cycle_by_name(cycle_name)
     row = await _current(org_id, cycle) or _draft(org_id, cycle_name)
-    return {**row, "comments": await comments_for(row["id"], audience)}
+    return {**row, "comments": await comments_for(row["id"], audience, org_id)}
 
 
 def _refuse_actor(caller: Caller, action: str, org_id: int) -> None:

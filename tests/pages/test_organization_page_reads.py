@@ -16,7 +16,8 @@ import pytest
 from piccolo.engine.postgres import PostgresEngine
 from piccolo.engine.sqlite import SQLiteEngine
 
-from models.engine import ReadingSQLiteEngine, current_engine, fetch, is_sqlite
+from models.engine import PooledPostgresEngine, ReadingSQLiteEngine, current_engine, fetch, is_sqlite
+from models.versions import forget_kept_reads
 from scorecards.service import LIVE_LEVELS_CACHE
 from tests.conftest import TODAY, empty_database
 from tests.pages.support import demo_email
@@ -75,15 +76,26 @@ def _recorded(monkeypatch: pytest.MonkeyPatch) -> Iterator[Reads]:
             reader.set_progress_handler(None, STEP)
         return
     monkeypatch.setattr(PostgresEngine, "run_querystring", counting(PostgresEngine.run_querystring))
+    run_now = PooledPostgresEngine.run_now  # `fetch` outside a transaction
+
+    async def counted_run_now(self: Any, sql: str, args: Any) -> Any:
+        rows = await run_now(self, sql, args)
+        if rows is not None:
+            reads.queries.append((sql, len(rows)))
+        return rows
+
+    monkeypatch.setattr(PooledPostgresEngine, "run_now", counted_run_now)
     yield reads
 
 
 async def one_view(client: httpx.AsyncClient, sign_in: Any, monkeypatch: pytest.MonkeyPatch) -> Reads:
-    """The first organization's page as its focal point, its live levels not in memory."""
+    """The first organization's page as its focal point, nothing of it in memory (its live levels,
+    the reads kept under its versions)."""
     org = int((await fetch("SELECT id FROM organization WHERE acronym = 'NRA'"))[0]["id"])
     headers = {"Cookie": (await sign_in(demo_email("focal.nra")))["Cookie"]}
     assert (await client.get(f"/organizations/{org}", headers=headers)).status_code == 200
     LIVE_LEVELS_CACHE.clear()
+    forget_kept_reads()
     with reads_recorded(monkeypatch) as reads:
         page = await client.get(f"/organizations/{org}", headers=headers)
     assert page.status_code == 200

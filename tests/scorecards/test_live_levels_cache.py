@@ -3,11 +3,13 @@ from this process or another connection, shows on the next view."""
 
 from __future__ import annotations
 
+import asyncio
 import re
 import sqlite3
 from typing import Any
 
 import httpx
+import pytest
 
 from models.engine import current_engine, fetch, is_sqlite
 from models.services.cycles import open_cycle
@@ -90,3 +92,22 @@ async def test_the_dashboard_shows_a_new_claim_at_once(
     await write_elsewhere("UPDATE assessment SET self_level = 0 WHERE organization = {}", org)
     await write_elsewhere("DELETE FROM role_assignment WHERE organization = {} AND role = 'champion'", org)
     assert set(area_badges((await focal.get(f"/organizations/{org}")).text)) == {"0"}
+
+
+async def test_views_that_miss_together_wait_for_one_computation(
+    demo: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import scorecards.service as service
+
+    org, cycle, _ = await nra_claim(demo)
+    computed = []
+    real = service.live_cycle_scores
+
+    async def counted(*args: Any) -> Any:
+        computed.append(args)
+        return await real(*args)
+
+    monkeypatch.setattr(service, "live_cycle_scores", counted)
+    LIVE_LEVELS_CACHE.clear()
+    views = await asyncio.gather(*(live_area_levels(org, cycle, TODAY) for _ in range(8)))
+    assert len(computed) == 1 and all(view is views[0] for view in views)
