@@ -14,7 +14,7 @@ from typing import Any
 
 from models import audit
 from models.caller import Caller
-from models.engine import fetch, write_transaction
+from models.engine import fetch, fetch_kept, write_transaction
 from models.errors import Conflict, Forbidden, UserError
 from models.passwords import MIN_PASSWORD_LENGTH, hash_password, verify_password
 from models.services import people
@@ -52,7 +52,8 @@ def _person_id(caller: Caller) -> int:
 
 
 async def get_account(caller: Caller) -> dict[str, Any]:
-    (row,) = await fetch(f"SELECT {ACCOUNT_COLUMNS} FROM person WHERE id = {{}}", _person_id(caller))
+    # Read on every GET /api/auth/me: kept in memory until the database changes.
+    (row,) = await fetch_kept(f"SELECT {ACCOUNT_COLUMNS} FROM person WHERE id = {{}}", _person_id(caller))
     return _shape(row)
 
 

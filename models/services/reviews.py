@@ -20,7 +20,7 @@ from typing import Any
 from models import audit
 from models.caller import Caller
 from models.clock import today, utcnow
-from models.engine import fetch, one_or_not_found, write_transaction
+from models.engine import fetch, fetch_kept, one_or_not_found, write_transaction
 from models.errors import Conflict, Forbidden, NotFound, UserError
 from models.services.common import choice, field_words, may_read, text_block, visibility
 from models.services.review_rounds import page_bounds
@@ -352,7 +352,8 @@ async def review_record(org_id: int | None, cycle: str, audience: str) -> list[d
     cycle, at an audience: what its scorecard and the workbooks show. Names of people never leave
     the pair and the secretariat."""
     only = "" if org_id is None else f"AND p.reviewee = {int(org_id)} "
-    rows = await fetch(
+    # Read on every request for a published scorecard: kept in memory until the database changes.
+    rows = await fetch_kept(
         REVIEW_SELECT + "WHERE c.name = {} AND r.status = 'closed' AND v.status = 'submitted' "
         f"{only}ORDER BY b.acronym, v.review_round, a.acronym",
         cycle,

@@ -5,9 +5,12 @@ from __future__ import annotations
 
 import sqlite3
 
+import pytest
+
 from models.engine import current_engine, fetch, is_sqlite, write_transaction
 from models.paging import Paging
-from models.services import commitments
+from models.services import account, commitments
+from models.services.reviews import review_record
 from models.services.sessions import caller_for_person
 from tests.api.support import FOCAL_NRA, org_id
 
@@ -47,3 +50,26 @@ async def test_a_kept_list_hands_out_rows_the_caller_may_change_and_counts_every
     assert again.items[0]["title"] != "changed by one caller"
     everything = await commitments.list_commitments(caller, nra)
     assert again.total == len(everything.items) > 2
+
+
+async def test_the_account_and_the_peer_review_record_are_read_once_between_writes(demo) -> None:
+    """GET /api/auth/me reads the caller's account and every published scorecard its peer-review
+    record: on SQLite a second read between writes runs no query, and a write shows at once."""
+    if not is_sqlite():
+        pytest.skip("PostgreSQL reads again each time")
+    caller = await focal_caller()
+    await account.get_account(caller)
+    record = await review_record(None, "2026-H1", "donor")
+    statements: list[str] = []
+    reader = current_engine()._reader()
+    reader.set_trace_callback(statements.append)
+    try:
+        await account.get_account(caller)
+        assert await review_record(None, "2026-H1", "donor") == record
+    finally:
+        reader.set_trace_callback(None)
+    assert [sql for sql in statements if not sql.startswith("PRAGMA data_version")] == []
+
+    async with write_transaction():
+        await fetch("UPDATE person SET job_title = {} WHERE id = {}", "Read again", caller.person_id)
+    assert (await account.get_account(caller))["job_title"] == "Read again"
