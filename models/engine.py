@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import importlib
 import os
 import sqlite3
 import threading
@@ -490,14 +491,16 @@ _engine: Engine | None = None
 
 
 def current_engine() -> Engine:
-    """piccolo_conf.DB; looked up once (Piccolo's finder re-reads the conf module on every call)."""
+    """piccolo_conf.DB (or that of the module PICCOLO_CONF names, as Piccolo's finder reads it);
+    looked up once. The module is imported directly: Piccolo's finder imports its app registry
+    and with it a code formatter for migrations, some 8 MB that a request or an export never uses."""
     global _engine
     if _engine is None:
-        from piccolo.engine.finder import engine_finder
-
-        _engine = engine_finder()
-        if _engine is None:  # pragma: no cover - piccolo_conf always defines DB
+        module = importlib.import_module(os.environ.get("PICCOLO_CONF") or "piccolo_conf")
+        engine = getattr(module, "DB", None)
+        if not isinstance(engine, Engine):  # pragma: no cover - piccolo_conf always defines DB
             raise RuntimeError("piccolo_conf.DB is not defined")
+        _engine = engine
     return _engine
 
 
@@ -598,6 +601,15 @@ def json_number(column: str, *path: str) -> str:
         return f"json_extract({column}, '$.{'.'.join(path)}')"
     steps = "".join(f" -> '{step}'" for step in path[:-1])
     return f"CAST({column}::jsonb{steps} ->> '{path[-1]}' AS DOUBLE PRECISION)"
+
+
+def json_part(column: str, *path: str) -> str:
+    """SQL for the JSON text of a value inside a JSON text column (NULL where it is missing), e.g.
+    `json_part("payload", "expectations")`: a few bytes of a row read instead of all of it."""
+    if is_sqlite():
+        return f"json_quote(json_extract({column}, '$.{'.'.join(path)}'))"
+    steps = "".join(f" -> '{step}'" for step in path)
+    return f"({column}::jsonb{steps})::text"  # no braces: `fetch` reads {} as its placeholders
 
 
 async def prepare_sqlite_file(engine: Engine) -> None:

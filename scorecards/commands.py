@@ -7,6 +7,8 @@ or not at all: it is written next to its destination and renamed into place.
 
 from __future__ import annotations
 
+import ctypes
+import gc
 import os
 import tempfile
 import time
@@ -41,8 +43,25 @@ def checked_destination(output: str, fmt: str) -> Path:
     return path
 
 
+def release_memory() -> None:
+    """Free what the command no longer needs before it writes its file: the caches of published
+    figures serve the requests of a running server, while the command has already read all it
+    writes (the export holds its own frames). The freed pages go back to the system (glibc's
+    `malloc_trim`), so the writer's allocations, made in its own thread, start from there: the
+    command's peak is that of the reading, not that of reading and writing stacked."""
+    from scorecards.service import forget_published_cache
+
+    forget_published_cache()
+    gc.collect()
+    try:
+        ctypes.CDLL(None).malloc_trim(0)
+    except (AttributeError, OSError):  # not glibc: the memory is reused, only not given back
+        pass
+
+
 async def write_export(path: Path, export: ComparisonExport, fmt: str) -> None:
     """Render straight into a temporary file beside `path` (in a worker thread), then rename it."""
+    release_memory()
     handle, temporary = tempfile.mkstemp(
         prefix=f".{path.name}.", dir=path.parent if str(path.parent) else "."
     )
