@@ -3,7 +3,9 @@ into calls of `models.services` and rows into response shapes.
 
 Lists: every list answers `models.paging.ListOf` (`items`, `total`, `limit`, `offset`); a handler
 declares `paging: Paging` and gets it from `?limit=` and `?offset=` (`paging_from_query`, one
-dependency for the whole app), hands it to its service and answers `listed(page, ItemRead)`.
+dependency for the whole app), hands it to its service and answers `listed(page, ItemRead)`. The
+most read list (an organization's commitments) is sent by `EncodedJSON`, which encodes and sends
+the same bytes with less of Litestar's work per answer.
 
 Concurrency: a single record is read with an `ETag` (its version, quoted); a PATCH must send it
 back in `If-Match`. A stale one gets 412 and the other person's edit stays intact.
@@ -38,6 +40,37 @@ IfMatch = Annotated[
         description='The ETag of the version you read, e.g. "3"; required for PATCH.',
     ),
 ]
+
+
+_encoder = msgspec.json.Encoder()
+JSON_TYPE = (b"content-type", b"application/json")
+
+
+class _Encoded:
+    """An answer ready to send: status, the two headers and the body (an ASGI application)."""
+
+    __slots__ = ("body", "status")
+
+    def __init__(self, status: int, body: bytes) -> None:
+        self.status, self.body = status, body
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        headers = [JSON_TYPE, (b"content-length", str(len(self.body)).encode())]
+        await send({"type": "http.response.start", "status": self.status, "headers": headers})
+        await send({"type": "http.response.body", "body": self.body})
+
+
+class EncodedJSON(Response[Any]):
+    """The response class of the most read lists: the handler's value (a Struct) encoded by msgspec
+    at once and sent with its Content-Type and Content-Length, skipping Litestar's general assembly
+    of an answer (header merging, cookies, type encoders, background tasks), which such a handler
+    never uses. The bytes are those Litestar's own encoding gives."""
+
+    def __init__(self, content: Any, *, status_code: int | None = None, **_: Any) -> None:
+        self.content, self.status_code = content, status_code or 200
+
+    def to_asgi_response(self, app: Any, request: Any, **_: Any) -> Any:
+        return _Encoded(self.status_code, _encoder.encode(self.content))
 
 
 class PreconditionRequired(UserError):

@@ -6,7 +6,7 @@ from litestar import Controller, Response, get, patch, post
 from litestar.params import JSONBody
 
 from api.auth import CallerDep
-from api.controllers import IfMatch, PathId, expected_version, given, listed, shape, with_etag
+from api.controllers import EncodedJSON, IfMatch, PathId, expected_version, given, listed, shape, with_etag
 from api.controllers.auth import EVERY_FIELD, refusals
 from api.schemas.records import (
     CommitmentCreate,
@@ -24,7 +24,7 @@ class CommitmentController(Controller):
     path = "/api"
     tags = ["commitments"]
 
-    @get("/organizations/{org_id:int}/commitments")
+    @get("/organizations/{org_id:int}/commitments", response_class=EncodedJSON)
     async def list_commitments(
         self, caller: CallerDep, org_id: PathId, paging: Paging
     ) -> ListOf[CommitmentRead]:
