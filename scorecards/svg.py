@@ -1,26 +1,35 @@
-"""Charts as inline SVG, drawn on the server: readable without JavaScript, printable, accessible.
+"""Charts drawn on the server, as inline SVG or (the levels chart) HTML blocks: readable without
+JavaScript, printable, accessible.
 
-Each chart is an `<svg role="img">` with a `<title>` and a `<desc>` that says in words what it shows
-(screen readers read them), and every coloured mark also carries its number or word, so colour is
-never the only signal. The pages put a table with the same figures beside each chart. All text is
-escaped here; the functions return `Markup` for the templates.
+Each chart is an image (`role="img"`) named by a title and a description that says in words what it
+shows (screen readers read them), and every coloured mark also carries its number or word, so
+colour is never the only signal. The pages put a table with the same figures beside each chart. All
+text is escaped here; the functions return `Markup` for the templates.
 
 Words and figures are in the reader's language, and a right-to-left reader's chart is mirrored: the
 labels stand on the right, bars grow to the left, cycles follow from right to left (docs/design.md
-"Languages"). Charts are drawn in left-to-right coordinates and `Mirror` turns them.
+"Languages"). SVG charts are drawn in left-to-right coordinates and `Mirror` turns them; the levels
+chart is a table that the page's direction lays out.
 """
 
 from __future__ import annotations
 
 import math
 import re
-import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 from markupsafe import Markup, escape
 
-from models.words import format_figure, gettext, level_name, text_direction
+from models.words import (
+    direction_of,
+    end_side,
+    format_figure,
+    gettext,
+    level_name,
+    start_side,
+    text_direction,
+)
 
 # Sequential blues, light to dark; the level number is printed on every cell in a colour that keeps
 # at least 4.5:1 contrast with its fill.
@@ -33,25 +42,6 @@ FONT = 'font-family="system-ui, sans-serif"'
 def _number(value: float | None) -> str:
     """Figures with one decimal, as the reader's locale writes them (levels are whole numbers)."""
     return gettext("none") if value is None else format_figure(float(value))
-
-
-# What a text of `font-size` 1 takes per letter in the sans-serif fonts a browser or the PDF renderer
-# picks (Noto Sans, DejaVu Sans): an estimate on the wide side, so that a label whose width is
-# reserved from it is never cut at the chart's edge. WeasyPrint draws an svg's Arabic letter by
-# letter in their wider isolated forms.
-WIDE_LETTER, LETTER = 0.8, 0.62
-
-
-def text_width(text: str, size: float) -> float:
-    """About how wide `text` is drawn at `size` px, never less: combining marks take no room,
-    capitals, M, W and right-to-left letters take more than other letters."""
-    ems = 0.0
-    for char in text:
-        if unicodedata.combining(char):
-            continue
-        wide = char.isupper() or char in "mw" or unicodedata.bidirectional(char) in ("R", "AL")
-        ems += WIDE_LETTER if wide else LETTER
-    return math.ceil(ems * size)
 
 
 class Mirror:
@@ -97,9 +87,27 @@ class AreaBar:
 
 
 def area_levels_chart(chart_id: str, bars: Sequence[AreaBar], median_label: str | None = None) -> Markup:
-    """Counted level per area as bars, the self-assessed level as a diamond, the peer median as a tick."""
+    """Counted level per area as bars, the self-assessed level as a diamond, the peer median as a tick.
+
+    Drawn as HTML blocks rather than SVG (docs/design.md "PDF briefs"): its words (area names, level
+    words, scale, legend) are laid out as text, so the PDF shapes and orders Arabic as it does the
+    rest of the page, where WeasyPrint draws an svg's text letter by letter; and each column is as
+    wide as its longest words, so no label is cut in any language. A table of three columns (names,
+    plot, words) that a right-to-left page lays out from the right, the marks placed from the
+    scale's start side. Its styles are inline, so the page and the brief show it alike, and its
+    sizes are in em: the brief prints it smaller by its font size alone."""
     median_label = median_label or gettext("peer median")
-    plot_w, row_h, top, gap = 320, 40, 28, 8
+    chart_id = str(escape(chart_id))
+    start, end = start_side(), end_side()
+
+    def em(px: float) -> str:
+        """A length of `px` at a text size of 12 px: the chart is drawn at 16 px on a page, as wide
+        as its svg was drawn there, and at most 640 of these px wide."""
+        return f"{round(px / 12, 4):g}em"
+
+    def at(level: float, width: float) -> str:
+        """A mark `width` px wide centred on `level` (0 to 4) of the scale."""
+        return f"{start}:{round(float(level) * 25, 3):g}%;margin-{start}:-{em(width / 2)};width:{em(width)};"
 
     def words_of(bar: AreaBar) -> str:
         words = f"{bar.level} {level_name(bar.level)}"
@@ -107,60 +115,57 @@ def area_levels_chart(chart_id: str, bars: Sequence[AreaBar], median_label: str 
             words += " " + gettext("(self %(level)s)", level=bar.self_level)
         return words
 
-    # Every label is whole in every language: the columns on either side of the plot, and the legend's
-    # places, are at least as wide as their longest text (docs/design.md "PDF briefs").
-    names = [text_width(bar.name, 12) for bar in bars]
-    label_w = max([170, *(w + 14 + gap for w in names)])
-    words_w = max([150, *(text_width(words_of(bar), 12) + 12 + gap for bar in bars)])
-    legend = [gettext("counted level"), gettext("self-assessed"), median_label]
-    lx = max(label_w + 112, label_w + 18 + text_width(legend[0], 11) + 5 + 2 * gap)
-    mx = max(label_w + 215, lx + 10 + text_width(legend[1], 11) + 2 * gap)
-    width = max(label_w + plot_w + words_w, mx + 7 + text_width(legend[2], 11) + gap)
-    height = top + row_h * len(bars) + 44
-    m = Mirror(width)
-
-    def x(level: float) -> float:
-        return m.x(label_w + plot_w * level / 4)
-
-    body = []
-    for level in range(5):
-        body.append(f'<line x1="{x(level)}" y1="{top - 6}" x2="{x(level)}" y2="{top + row_h * len(bars)}" '
-                    f'stroke="{GRID}" stroke-width="1"/>')  # fmt: skip
-        body.append(
-            f'<text x="{x(level)}" y="{top - 10}" font-size="11" text-anchor="middle" fill="{MUTED}">{level}</text>'
+    # The gridlines at levels 0 to 4 are the plot column's background, so they run unbroken from
+    # row to row; the scale's row shows their last 6 px, under its numbers.
+    def grid(height: str) -> str:
+        return (
+            f"background-image:linear-gradient(to right,{GRID} 1px,transparent 1px),"
+            f"linear-gradient(to left,{GRID} 1px,transparent 1px);background-size:25% {height},100% {height};"
+            "background-repeat:repeat-x,no-repeat;background-position:0 100%;"
         )
-    for i, bar in enumerate(bars):
-        y = top + i * row_h
-        body.append(
-            f'<text x="{m.x(label_w - 14)}" y="{y + 21}" font-size="12" text-anchor="{m.anchor("end")}" fill="{INK}">{escape(bar.name)}</text>'
-        )
+
+    cell = "display:table-cell;vertical-align:middle;"
+    # Names and level words never wrap: each column takes the width of its longest label whole.
+    label = f"{cell}white-space:nowrap;"
+    name_cell = f'<div style="{label}text-align:{end};padding:{em(6)};padding-{end}:{em(14)}"'
+    words_cell = f'<div style="{label}text-align:{start};padding:{em(6)};padding-{start}:{em(12)}">'
+    plot = f'<div style="{cell}width:50%;padding:{em(6)} 0;{grid("100%")}"><div style="position:relative;height:{em(28)}">'
+    scale = "".join(
+        f'<span style="position:absolute;top:0;{at(level, 24)}text-align:center;color:{MUTED}">{level}</span>'
+        for level in range(5)
+    )
+    rows = [
+        f'{name_cell}></div><div style="{cell}padding-bottom:{em(6)};{grid(em(6))}">'
+        f'<div style="position:relative;height:{em(16)}">{scale}</div></div>{words_cell}</div>'
+    ]
+    for bar in bars:
+        marks = ""
         if bar.level > 0:
-            bar_w = plot_w * bar.level / 4
-            body.append(f'<rect x="{m.x(label_w, bar_w)}" y="{y + 8}" width="{bar_w}" height="18" '
-                        f'fill="{LEVEL_FILL[bar.level]}" stroke="{INK}" stroke-width="0.5"/>')  # fmt: skip
-        sx, sy = x(bar.self_level), y + 17
-        body.append(f'<path d="M{sx} {sy - 7} L{sx + 7} {sy} L{sx} {sy + 7} L{sx - 7} {sy} Z" fill="#ffffff" '
-                    f'stroke="{ACCENT}" stroke-width="2"/>')  # fmt: skip
+            marks += (f'<div style="position:absolute;top:{em(5)};height:{em(18)};{start}:0;width:{bar.level * 25}%;'
+                      f'box-sizing:border-box;background:{LEVEL_FILL[bar.level]};border:0.5px solid {INK}"></div>')  # fmt: skip
+        marks += (f'<div style="position:absolute;top:{em(8)};{at(bar.self_level, 12)}height:{em(12)};box-sizing:border-box;'
+                  f'border:2px solid {ACCENT};background:#ffffff;transform:rotate(45deg)"></div>')  # fmt: skip
         if bar.median is not None:
-            mx_bar = x(bar.median)
-            body.append(
-                f'<line x1="{mx_bar}" y1="{y + 3}" x2="{mx_bar}" y2="{y + 31}" stroke="{INK}" stroke-width="3"/>'
-            )
-        body.append(
-            f'<text x="{m.x(label_w + plot_w + 12)}" y="{y + 21}" font-size="12" text-anchor="{m.anchor()}" '
-            f'fill="{INK}">{escape(words_of(bar))}</text>'
+            marks += f'<div style="position:absolute;top:0;{at(bar.median, 3)}height:{em(28)};background:{INK}"></div>'
+        rows.append(
+            f'{name_cell} dir="{direction_of(bar.name)}">{escape(bar.name)}</div>'
+            f"{plot}{marks}</div></div>{words_cell}{escape(words_of(bar))}</div>"
         )
-    legend_y = top + row_h * len(bars) + 24
-    body.append(f'<rect x="{m.x(label_w, 14)}" y="{legend_y - 10}" width="14" height="10" fill="{LEVEL_FILL[3]}"/>'
-                f'<text x="{m.x(label_w + 18)}" y="{legend_y}" font-size="11" text-anchor="{m.anchor()}" '
-                f'fill="{MUTED}">{escape(legend[0])}</text>')  # fmt: skip
-    body.append(f'<path d="M{m.x(lx)} {legend_y - 10} L{m.x(lx + 5)} {legend_y - 5} L{m.x(lx)} {legend_y} '
-                f'L{m.x(lx - 5)} {legend_y - 5} Z" fill="#ffffff" stroke="{ACCENT}" stroke-width="2"/>'
-                f'<text x="{m.x(lx + 10)}" y="{legend_y}" font-size="11" text-anchor="{m.anchor()}" '
-                f'fill="{MUTED}">{escape(legend[1])}</text>')  # fmt: skip
-    body.append(f'<line x1="{m.x(mx)}" y1="{legend_y - 11}" x2="{m.x(mx)}" y2="{legend_y + 1}" stroke="{INK}" stroke-width="3"/>'
-                f'<text x="{m.x(mx + 7)}" y="{legend_y}" font-size="11" text-anchor="{m.anchor()}" '
-                f'fill="{MUTED}">{escape(median_label)}</text>')  # fmt: skip
+    legend = [
+        (f"width:{em(14)};height:{em(10)};background:{LEVEL_FILL[3]}", gettext("counted level")),
+        (f"width:{em(8)};height:{em(8)};margin:0 {em(2)};box-sizing:border-box;border:2px solid {ACCENT};"
+         "background:#ffffff;transform:rotate(45deg)", gettext("self-assessed")),
+        (f"width:{em(3)};height:{em(12)};margin:0 {em(3)};vertical-align:-{em(1)};background:{INK}", median_label),
+    ]  # fmt: skip
+    rows.append(
+        f'{name_cell}></div><div style="{cell}padding-top:{em(8)};color:{MUTED}">'
+        + "".join(
+            f'<span style="display:inline-block;white-space:nowrap;margin-{end}:{em(18)}">'
+            f'<span style="display:inline-block;{mark}"></span> {escape(words)}</span>'
+            for mark, words in legend
+        )
+        + f"</div>{words_cell}</div>"
+    )
     desc = "; ".join(
         gettext(
             "%(area)s: counted %(level)s, self-assessed %(self_level)s, %(median_label)s %(median)s",
@@ -173,7 +178,14 @@ def area_levels_chart(chart_id: str, bars: Sequence[AreaBar], median_label: str 
         for bar in bars
     )
     title = gettext("Levels by area against the %(median_label)s", median_label=median_label)
-    return _svg(chart_id, width, height, title, desc + ".", body)
+    return Markup(
+        f'<div class="levels-chart" id="{chart_id}" role="img" aria-labelledby="{chart_id}-title {chart_id}-desc" '
+        f'dir="{text_direction()}" style="display:table;width:100%;max-width:{em(640)};margin:0.5rem 0 1rem;'
+        f'font-size:16px;line-height:1.3;color:{INK}">'
+        f'<span id="{chart_id}-title" hidden>{escape(title)}</span><span id="{chart_id}-desc" hidden>{escape(desc)}.</span>'
+        + "".join(f'<div style="display:table-row">{row}</div>' for row in rows)
+        + "</div>"
+    )
 
 
 def index_history_chart(chart_id: str, points: Sequence[tuple[str, float]]) -> Markup:

@@ -6,6 +6,7 @@ import builtins
 import datetime as dt
 import re
 import subprocess
+import unicodedata
 from pathlib import Path
 
 import httpx
@@ -120,7 +121,10 @@ async def test_the_brief_names_its_audience_in_the_readers_language(demo, lang: 
     # AUDIENCE_LABELS), never its English code inside a translated sentence.
     with speaking(lang):
         content = (await brief_pdf(await org_id("NRA"), "2026-H1", "donor", TODAY)).content
-    footer = " ".join(BIDI_CONTROLS.sub("", pdf_text(content)).split("CoP Tracker")[-1].split())
+    # From the start of the footer's line: pdftotext writes an Arabic line in reading or in drawn
+    # order, as it guesses the direction of the page's text, so "CoP Tracker" may come first or last.
+    text = BIDI_CONTROLS.sub("", pdf_text(content))
+    footer = " ".join(text[text.rfind("\n", 0, text.rindex("CoP Tracker")) + 1 :].split())
     assert label in footer and "donor" not in footer.lower()
     assert "donor" not in pdf_info(content).lower()
 
@@ -377,3 +381,37 @@ async def test_the_briefs_levels_are_named_in_the_readers_language(demo, lang: s
         assert name in text
     for english in LEVELS.values():
         assert english not in text
+
+
+def letters(text: str) -> str:
+    """Text compared by its letters, as pdftotext reads an Arabic PDF back: without the bidi
+    controls it writes around right-to-left runs and without the marks (vowels, hamza) it may write
+    apart from their letter, spaces folded; and the lam-alef ligature, one glyph, is read in the
+    order its two letters are drawn (alef, lam), so a lam before an alef is compared that way."""
+    text = BIDI_CONTROLS.sub("", unicodedata.normalize("NFD", text))
+    text = "".join(char for char in text if not unicodedata.combining(char)).replace(
+        "\u0644\u0627", "\u0627\u0644"
+    )
+    return " ".join(text.split())
+
+
+async def test_the_arabic_briefs_chart_prints_joined_words_in_reading_order(demo) -> None:
+    # WeasyPrint draws an svg's text letter by letter: the chart drew "قائم" as unjoined letters
+    # that pdftotext read back reversed. Its words are now HTML text, shaped like the rest.
+    nra = await org_id("NRA")
+    card = await scorecard_read(nra, "2026-H1", "donor", TODAY)
+    arabic_name = "السياسات والاستراتيجية"
+    areas = [msgspec.structs.replace(card.areas[0], name=arabic_name), *card.areas[1:]]
+    card = msgspec.structs.replace(card, areas=areas)
+    with speaking("ar"):
+        content, pages = html_to_pdf(brief_html(card, "donor"))
+        text = letters(pdf_text(content))
+        chart_words = [gettext("self-assessed"), gettext("peer median")]
+        names = {gettext(LEVELS[area.level]) for area in areas}
+    assert pages <= 2
+    # The area's name and each level's name stand in the levels table and again in the chart.
+    for words in [arabic_name, *names]:
+        assert text.count(letters(words)) >= 2, words
+        assert letters(words)[::-1] not in text, words
+    for words in chart_words:
+        assert letters(words) in text and letters(words)[::-1] not in text, words
