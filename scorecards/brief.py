@@ -23,9 +23,10 @@ import anyio.to_thread
 from models import clock
 from models.engine import fetch
 from models.errors import UserError
+from models.vocabulary import ORG_TYPE_LABELS
 from models.words import N_, current_locale, gettext, template_environment, text_direction, translated
 from scorecards.cards import scorecard_read
-from scorecards.engine import FLAG_LABELS
+from scorecards.engine import AREA_FLAG_LABELS, FLAG_LABELS
 from scorecards.export_rows import record_sources
 from scorecards.loader import as_date
 from scorecards.shapes import ScorecardRead
@@ -113,6 +114,9 @@ def scorecard_context(card: ScorecardRead, audience: str) -> dict[str, Any]:
         "audience_note": gettext(AUDIENCE_NOTES[audience]),
         "change_words": translated(CHANGE_WORDS),
         "level_meanings": translated(LEVEL_MEANINGS),
+        # A published card stores its flags' English labels: print them by key in the reader's language.
+        "flag_labels": translated(FLAG_LABELS),
+        "area_flag_labels": translated(AREA_FLAG_LABELS),
         "levels_chart": area_levels_chart("area-levels", bars, median_label),
     }
 
@@ -191,7 +195,7 @@ def brief_html(card: ScorecardRead, audience: str, overdue: OverdueList | None =
             **scorecard_context(card, audience),
             lang=locale,
             direction=text_direction(locale),
-            flag_labels=translated(FLAG_LABELS),
+            org_type_labels=translated(ORG_TYPE_LABELS),
             state_labels=translated(STATE_LABELS),
             steps=next_steps(card),
             overdue=overdue or OverdueList([], 0),
@@ -271,15 +275,15 @@ async def index_trend(cycle: str, audience: str, today: dt.date | None) -> list[
 def system_figures(result: Any) -> dict[str, Any]:
     """The cycle report's first page: counts over the comparison's rows (the Summary's numbers)."""
     rows = result.items
-    types = sorted({row.org_type_label for row in rows})
+    # Keyed by type, in the order of the stored (English) labels, printed in the reader's language.
+    labels = {row.org_type: row.org_type_label for row in rows}
+    types = sorted(labels, key=labels.__getitem__)
     strong = {
         area.key: {
             "all": sum(getattr(row, f"{area.key}_level") >= STRONG_LEVEL for row in rows),
             **{
                 kind: sum(
-                    getattr(row, f"{area.key}_level") >= STRONG_LEVEL
-                    for row in rows
-                    if row.org_type_label == kind
+                    getattr(row, f"{area.key}_level") >= STRONG_LEVEL for row in rows if row.org_type == kind
                 )
                 for kind in types
             },
@@ -289,7 +293,7 @@ def system_figures(result: Any) -> dict[str, Any]:
     shares = sorted(row.on_time_share for row in rows if row.on_time_share is not None)
     return {
         "types": types,
-        "type_counts": {kind: sum(row.org_type_label == kind for row in rows) for kind in types},
+        "type_counts": {kind: sum(row.org_type == kind for row in rows) for kind in types},
         "strong": strong,
         "deputy_champions": sum(not any(flag in row.flags for flag in CHAMPION_FLAGS) for row in rows),
         "median_on_time": shares[len(shares) // 2] if shares else None,
@@ -318,6 +322,7 @@ async def report_pdf(cycle: str, audience: str, today: dt.date | None = None) ->
             trend_chart=index_history_chart("median-index", await index_trend(cycle, audience, today)),
             change_words=translated(CHANGE_WORDS),
             flag_labels=translated(FLAG_LABELS),
+            org_type_labels=translated(ORG_TYPE_LABELS),
             strong_level=STRONG_LEVEL,
             lang=locale,
             direction=text_direction(locale),

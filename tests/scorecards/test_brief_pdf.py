@@ -16,8 +16,8 @@ import time_machine
 
 from models.engine import fetch
 from models.errors import UserError
-from models.vocabulary import LEVELS
-from models.words import gettext, speaking, template_environment
+from models.vocabulary import LEVELS, ORG_TYPE_LABELS
+from models.words import format_figure, gettext, speaking, template_environment
 from scorecards.brief import (
     OVERDUE_LISTED,
     PdfUnavailable,
@@ -28,6 +28,7 @@ from scorecards.brief import (
     report_pdf,
 )
 from scorecards.cards import scorecard_read
+from scorecards.engine import AREA_FLAG_LABELS, FLAG_LABELS
 from scorecards.svg import AreaBar, area_levels_chart
 from tests.api.support import org_id
 from tests.conftest import TODAY
@@ -415,3 +416,36 @@ async def test_the_arabic_briefs_chart_prints_joined_words_in_reading_order(demo
         assert letters(words)[::-1] not in text, words
     for words in chart_words:
         assert letters(words) in text and letters(words)[::-1] not in text, words
+
+
+@pytest.mark.parametrize("lang", ["fr", "ar"])
+async def test_the_briefs_flags_type_and_index_are_in_the_readers_language(demo, lang: str) -> None:
+    # A published card stores its flags' and its organization type's English labels: the brief
+    # prints them by key in the reader's language, and the index with the reader's decimal sign.
+    lrc = await org_id("LRC")
+    with speaking(lang):
+        card = await scorecard_read(lrc, "2026-H1", "donor", TODAY)
+        text = letters(pdf_text(html_to_pdf(brief_html(card, "donor"))[0]))
+        words = [gettext(FLAG_LABELS[flag.key]) for flag in card.flags]
+        words.append(gettext(ORG_TYPE_LABELS[card.organization.org_type]))
+        index = format_figure(card.figures.index)
+    stored = [flag.label for flag in card.flags] + [card.organization.org_type_label]
+    assert card.flags and set(stored).isdisjoint(words), "the card keeps English"
+    for word in words:
+        assert letters(word) in text, word
+    # An area's flags stand in a narrow column, wrapped: none of their English words is left.
+    stored += [AREA_FLAG_LABELS[flag.key].split(":")[0] for area in card.areas for flag in area.flags]
+    for english in stored:
+        assert english not in text, english
+    assert index in text
+    if lang == "fr":
+        assert "45,0" in text and "45.0" not in text
+
+
+async def test_the_french_cycle_report_names_types_and_writes_decimals_in_french(demo) -> None:
+    with speaking("fr"):
+        text = " ".join(pdf_text((await report_pdf("2026-H1", "donor", TODAY)).content).split())
+        labels = [gettext(label) for label in ORG_TYPE_LABELS.values()]
+    assert "Agence des Nations Unies" in labels
+    assert all(label in text for label in labels) and "UN agency" not in text
+    assert re.search(r"\b\d+,\d\b", text) and not re.search(r"\b\d+\.\d\b", text)
