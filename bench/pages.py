@@ -140,10 +140,17 @@ def demo_database(args: argparse.Namespace, work: str, size: int) -> str:
     if args.database_url:
         url = args.database_url.replace("{size}", str(size))
     else:
-        url = f"sqlite:///{Path(args.keep or work) / f'page-{size}-{args.cycles}.sqlite'}"
+        folder = Path(args.keep or work)
+        folder.mkdir(parents=True, exist_ok=True)
+        url = f"sqlite:///{folder / f'page-{size}-{args.cycles}.sqlite'}"
     env = {**os.environ, "DATABASE_URL": url, "SCHEDULER": "off", "PYTHONPATH": str(REPO)}
-    held = subprocess.run([sys.executable, "-c", HELD_ORGANIZATIONS], env=env, cwd=REPO, check=True,
-                          capture_output=True, text=True).stdout.strip()  # fmt: skip
+    counted = subprocess.run([sys.executable, "-c", HELD_ORGANIZATIONS], env=env, cwd=REPO,
+                             capture_output=True, text=True)  # fmt: skip
+    if counted.returncode != 0:
+        raise SystemExit(
+            f"cannot read the database for {size} organizations ({url}):\n{counted.stderr.strip()}"
+        )
+    held = counted.stdout.strip()
     if held == str(size):
         print(f"demo with {size} organizations kept from an earlier run ({url.split(':')[0]})")
         return url
