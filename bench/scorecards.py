@@ -16,8 +16,8 @@ Steps:
    in, access table, snapshot check), next to a bare Litestar app serving the same payloads from
    memory, both under granian with --workers processes (default: one per CPU, as `serve` runs),
    measured in the same run. Target: at least 50%. The app's own signed-in floor (`/api/auth/me`:
-   session lookup and access table, no scorecard) is printed too, since no signed-in endpoint can
-   be faster than it;
+   session lookup, access table and the caller's account as it answers, no scorecard) is printed
+   too, since no signed-in endpoint can be much faster than it;
 4. the organization page's template rendered from the Structs the page uses, and from the same data
    as plain dictionaries.
 Prints figures only; it never fails a build.
