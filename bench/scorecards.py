@@ -120,6 +120,8 @@ async def main():
         await engine.start_connection_pool()
     cycle = (await load_cycles())[-2].name
     card = await scorecard_read(1, cycle, "donor")
+    from api.pages.render import base_context
+    from models.caller import ANONYMOUS
     from models.words import template_environment
 
     template = template_environment().get_template("scorecards/organization.html.jinja")
@@ -127,9 +129,11 @@ async def main():
         comments = {}
         for c in (card.comments if hasattr(card, "comments") else card["comments"]):
             comments.setdefault(c.area if hasattr(c, "area") else c["area"], []).append(c)
-        return dict(card=card, audience="donor", audiences=["donor"], audience_note=AUDIENCE_NOTES["donor"],
-                    comments=comments, change_words=CHANGE_WORDS, level_meanings=LEVEL_MEANINGS,
-                    levels_chart="", history_chart="", nav=[], caller=None, flash=None, static_version="")
+        # What every page reads (labels, levels, navigation) comes from the pages' own base context,
+        # so the bench renders what the page renders when that grows.
+        return dict(base_context(ANONYMOUS, ""), card=card, audience="donor", audiences=["donor"],
+                    audience_note=AUDIENCE_NOTES["donor"], comments=comments, change_words=CHANGE_WORDS,
+                    level_meanings=LEVEL_MEANINGS, levels_chart="", history_chart="")
     as_dicts = msgspec.to_builtins(card)
     figures = {}
     for name, value in (("structs", card), ("dictionaries", as_dicts)):
