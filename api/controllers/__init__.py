@@ -66,10 +66,19 @@ class EncodedJSON(Response[Any]):
     of an answer (header merging, cookies, type encoders, background tasks), which such a handler
     never uses. The bytes are those Litestar's own encoding gives."""
 
-    def __init__(self, content: Any, *, status_code: int | None = None, **_: Any) -> None:
-        self.content, self.status_code = content, status_code or 200
+    def __init__(
+        self, content: Any, *, status_code: int | None = None, background: Any = None, **_: Any
+    ) -> None:
+        self.content, self.status_code, self.background = content, status_code or 200, background
 
-    def to_asgi_response(self, app: Any, request: Any, **_: Any) -> Any:
+    def to_asgi_response(
+        self, app: Any, request: Any, *, headers: Any = None, cookies: Any = None, **rest: Any
+    ) -> Any:
+        if headers or cookies or self.background is not None:
+            # A route that declares headers, cookies or a background task gets Litestar's own
+            # assembly, so nothing it declares is dropped.
+            plain = Response(self.content, status_code=self.status_code, background=self.background)
+            return plain.to_asgi_response(app, request, headers=headers, cookies=cookies, **rest)
         return _Encoded(self.status_code, _encoder.encode(self.content))
 
 

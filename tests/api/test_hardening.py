@@ -10,6 +10,7 @@ import httpx
 import pytest
 
 from models.settings import Settings, SettingsError
+from tests.api.support import SECRETARIAT, org_id
 
 
 async def test_answers_carry_the_security_headers(client: httpx.AsyncClient, demo) -> None:
@@ -19,6 +20,20 @@ async def test_answers_carry_the_security_headers(client: httpx.AsyncClient, dem
         assert response.headers["x-content-type-options"] == "nosniff", path
         assert response.headers["referrer-policy"] == "same-origin", path
         assert "strict-transport-security" not in response.headers  # http in tests
+
+
+async def test_signed_in_api_answers_are_never_stored(client: httpx.AsyncClient, demo, sign_in) -> None:
+    """The commitments list is sent by EncodedJSON, outside Litestar's answer assembly: it must still
+    pass through the security middleware, so no cache keeps an organization's records."""
+    headers = await sign_in(SECRETARIAT)
+    nra = await org_id("NRA")
+    for path in (f"/api/organizations/{nra}/commitments", "/api/organizations", "/api/reminders"):
+        response = await client.get(path, headers=headers)
+        assert response.status_code == 200, path
+        assert response.headers["cache-control"] == "no-store", path
+        assert response.headers["x-content-type-options"] == "nosniff", path
+        assert response.headers["content-type"] == "application/json", path
+        assert int(response.headers["content-length"]) == len(response.content), path
 
 
 async def test_unknown_hosts_are_refused(client: httpx.AsyncClient, demo) -> None:
