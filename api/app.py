@@ -26,7 +26,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
     @asynccontextmanager
     async def lifespan(app: Litestar) -> AsyncIterator[None]:
         prepare_dummy_hash()  # before the first sign-in, so an unknown email costs what a known one does
-        async with connection_pool():
+        # A serving worker listens for changes, so its kept reads stay true on PostgreSQL too.
+        async with connection_pool(listen=True):
             scheduler = lock = None
             if settings.scheduler:
                 from reminders.scheduler import SchedulerLock, start_scheduler, stop_scheduler

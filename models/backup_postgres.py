@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from models.backup_facts import NOT_DATA, BackupError, Facts, OnSnapshot, Progress, check_triggers, not_empty
+from models.change_feed import CHANNEL
 
 
 def _major(version_text: str) -> int:
@@ -133,6 +134,10 @@ async def pg_restore(
             "--no-owner", "--no-privileges", "--no-password", f"--dbname={dsn}", str(payload),
             progress=progress,
         )  # fmt: skip
+        # The restore loads its rows before it creates the tables' triggers, so no change notice
+        # was sent: running workers would keep what they read before (docs/design.md "Reads kept
+        # in memory").
+        await conn.execute(f"NOTIFY {CHANNEL}")
         return await pg_facts(conn)
     finally:
         await conn.close()

@@ -16,7 +16,7 @@ import os
 import sqlite3
 import threading
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
 from contextvars import ContextVar
 from functools import lru_cache
@@ -29,6 +29,7 @@ from piccolo.engine.postgres import PostgresEngine, PostgresTransaction
 from piccolo.engine.sqlite import SQLiteEngine, TransactionType
 from piccolo.querystring import QueryString
 
+from models.change_feed import ChangeListener, KeptReads, KeptRows
 from models.errors import NotFound
 from models.paging import Page, Paging
 
@@ -69,7 +70,6 @@ sqlite3.register_converter("DATE", _date_out)
 sqlite3.register_converter("BOOLEAN", lambda value: value == b"1")
 
 
-KeptRows = Sequence[Mapping[str, Any]]
 _placeholders: dict[str, tuple[str, bool]] = {}  # raw SQL with {} -> (with ?, whether a SELECT)
 PLACEHOLDER_STATEMENTS = 4096  # dropped at once past this (statements with inlined ids vary)
 _inherited_connections: list[Any] = []  # connections of a parent process (see _forget_connections_after_fork)
@@ -456,12 +456,35 @@ async def _session_left_as_is(connection: Any) -> None:
 
 class PooledPostgresEngine(PostgresEngine):
     """Piccolo's PostgreSQL engine, with a pool that hands a connection back without a reset query
-    (`_session_left_as_is`), and `fetch`'s reads outside a transaction sent straight to a pooled
-    connection (docs/design.md "Running it")."""
+    (`_session_left_as_is`), `fetch`'s reads outside a transaction sent straight to a pooled
+    connection (docs/design.md "Running it"), and, while a `ChangeListener` listens, `fetch_kept`'s
+    reads held between the changes it hears of (docs/design.md "Reads kept in memory").
+
+    This process's own changes forget the kept reads at once, without waiting for their notice: at
+    each commit, and after each statement outside a transaction that is not a SELECT."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        # Before Piccolo's own setup, which already runs a statement (the server's version).
+        self.kept = KeptReads()
+        self._listener: ChangeListener | None = None
+        super().__init__(*args, **kwargs)
 
     async def start_connection_pool(self, **kwargs: Any) -> None:
         kwargs.setdefault("reset", _session_left_as_is)
         await super().start_connection_pool(**kwargs)
+
+    async def start_listening(self) -> None:
+        if self._listener is None:
+            self._listener = ChangeListener(self.get_new_connection, self.kept)
+            await self._listener.start()
+
+    async def stop_listening(self) -> None:
+        listener, self._listener = self._listener, None
+        if listener is not None:
+            await listener.stop()
+
+    def transaction(self, allow_nested: bool = True) -> PostgresTransaction:
+        return ForgettingTransaction(engine=self, allow_nested=allow_nested)
 
     async def run_now(self, sql: str, args: tuple[Any, ...]) -> list[dict[str, Any]] | None:
         """`fetch`'s shortcut outside a transaction: one pooled connection, one round trip, the
@@ -470,7 +493,50 @@ class PooledPostgresEngine(PostgresEngine):
             return None
         async with self.pool.acquire() as connection:
             records = await connection.fetch(numbered_placeholders(sql), *args)
+        _forget_unless_select(self, sql)
         return [dict(record) for record in records]
+
+    async def read_kept(self, sql: str, args: tuple[Any, ...]) -> KeptRows | None:
+        """`fetch_kept`'s shortcut outside a transaction: from memory while nothing changed since
+        the same read was made (None when it must take Piccolo's path)."""
+        if self.pool is None or self.log_queries or self.current_transaction.get() is not None:
+            return None
+        key = (sql, args)
+        rows = self.kept.get(key)
+        if rows is not None:
+            return rows
+        generation = self.kept.generation
+        fresh = await self.run_now(sql, args)
+        return None if fresh is None else self.kept.keep(key, generation, fresh)
+
+    async def _run_in_pool(self, query: str, args: Sequence[Any] | None = None) -> Any:
+        try:
+            return await super()._run_in_pool(query, args)
+        finally:
+            _forget_unless_select(self, query)
+
+    async def _run_in_new_connection(self, query: str, args: Sequence[Any] | None = None) -> Any:
+        try:
+            return await super()._run_in_new_connection(query, args)
+        finally:
+            _forget_unless_select(self, query)
+
+
+def _forget_unless_select(engine: PooledPostgresEngine, sql: str) -> None:
+    if sql.lstrip()[:6].upper() != "SELECT":
+        engine.kept.forget()
+
+
+class ForgettingTransaction(PostgresTransaction):
+    """A transaction whose commit forgets the engine's kept reads, before its own notice comes back."""
+
+    async def commit(self) -> None:
+        try:
+            await super().commit()
+        finally:
+            engine = self.engine
+            if isinstance(engine, PooledPostgresEngine):
+                engine.kept.forget()
 
 
 def engine_from_url(url: str | None = None) -> Engine:
@@ -556,16 +622,22 @@ def database_identity() -> str:
 
 
 @asynccontextmanager
-async def connection_pool(**sizes: int) -> AsyncIterator[None]:
-    """PostgreSQL: a pool of connections while the block runs (SQLite opens its own)."""
+async def connection_pool(listen: bool = False, **sizes: int) -> AsyncIterator[None]:
+    """PostgreSQL: a pool of connections while the block runs (SQLite opens its own); with
+    `listen`, a connection that hears of every change, so `fetch_kept` can answer from memory
+    (docs/design.md "Reads kept in memory": a serving worker listens, a command does not)."""
     engine = current_engine()
     if not isinstance(engine, PostgresEngine):
         yield
         return
     await engine.start_connection_pool(**sizes)
     try:
+        if listen and isinstance(engine, PooledPostgresEngine):
+            await engine.start_listening()
         yield
     finally:
+        if isinstance(engine, PooledPostgresEngine):
+            await engine.stop_listening()
         await engine.close_connection_pool()
 
 
@@ -659,8 +731,9 @@ async def one_or_not_found(
 
 async def fetch_kept(sql: str, *args: Any) -> KeptRows:
     """`fetch` for a read made on most requests (who is calling), kept in memory until any
-    connection commits a change to the database: on SQLite, a second identical read then costs no
-    query. PostgreSQL offers no cheap test of "nothing changed", so there it is a plain `fetch`.
+    connection commits a change to the database, so a second identical read costs no query: on
+    SQLite while `PRAGMA data_version` stands, on PostgreSQL while the worker listens and has heard
+    no change (models/change_feed.py); elsewhere (a command, a lost listener) a plain `fetch`.
 
     The rows are shared between callers, so they are read-only mappings.
     """
@@ -669,6 +742,10 @@ async def fetch_kept(sql: str, *args: Any) -> KeptRows:
         rows = engine.read_kept(sql, args)
         if rows is not None:
             return rows
+    elif isinstance(engine, PooledPostgresEngine):
+        kept = await engine.read_kept(sql, args)
+        if kept is not None:
+            return kept
     return await fetch(sql, *args)
 
 

@@ -29,7 +29,6 @@ from models.engine import (
     fetch,
     fetch_kept,
     in_transaction,
-    is_sqlite,
 )
 
 EVERY_ORGANIZATION = 0
@@ -97,13 +96,11 @@ async def fetch_versioned(scope: int, sql: str, *args: Any) -> list[dict[str, An
     """`fetch` for a SELECT whose every table moves the version rows of `scope` (an organization's
     id, `EVERY_ORGANIZATION` or `ACROSS_ORGANIZATIONS`) when written: answered from memory while
     the view holds versions covering `scope` that are those the rows were read under. Outside
-    such a view, or inside a transaction, it reads (on SQLite through `fetch_kept`). The rows are
+    such a view, or inside a transaction, it reads through `fetch_kept`. The rows are
     copies, the caller's to change."""
     versions = HELD_VERSIONS.get()
     if versions is None or not versions.covers(scope) or in_transaction():
-        if is_sqlite():
-            return [dict(row) for row in await fetch_kept(sql, *args)]
-        return await fetch(sql, *args)
+        return [dict(row) for row in await fetch_kept(sql, *args)]
     key = (sql, *args)
     fingerprint = versions.fingerprint(scope)
     try:

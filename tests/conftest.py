@@ -56,8 +56,11 @@ else:
         os.environ["DATABASE_URL"] = worker_database(
             os.environ["DATABASE_URL"], os.environ["PYTEST_XDIST_WORKER"]
         )
-    # On SQLite evidence files sit beside each test's database; PostgreSQL's share one folder.
-    os.environ.setdefault("UPLOAD_DIR", str(_TMP / "uploads"))
+    # On SQLite evidence files sit beside each test's database; on PostgreSQL in one folder per
+    # test process: a forced restore removes the files of the database it replaces, and the
+    # workers would otherwise inherit the first process's folder and share it.
+    if os.environ.get("PYTEST_XDIST_WORKER") or "UPLOAD_DIR" not in os.environ:
+        os.environ["UPLOAD_DIR"] = str(_TMP / "uploads")
 os.environ.setdefault("SCHEDULER", "off")
 
 import httpx  # noqa: E402
