@@ -9,6 +9,7 @@ from litestar import Litestar
 from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.template.config import TemplateConfig
 
+from api.controllers import check_direct_reads
 from api.guard import strict_body
 from api.health import STARTED_AT, health
 from api.hosts import allowed_hosts_middleware
@@ -59,6 +60,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         debug=False,
     )
     document_responses(app)
+    check_direct_reads(app)
     app.state.settings = settings
     app.state[STARTED_AT] = utcnow()
     return app

@@ -6,7 +6,17 @@ from litestar import Controller, Response, get, patch, post
 from litestar.params import JSONBody
 
 from api.auth import CallerDep
-from api.controllers import EncodedJSON, IfMatch, PathId, expected_version, given, listed, shape, with_etag
+from api.controllers import (
+    EncodedJSON,
+    IfMatch,
+    PathId,
+    direct_read,
+    expected_version,
+    given,
+    listed,
+    shape,
+    with_etag,
+)
 from api.controllers.auth import EVERY_FIELD, refusals
 from api.schemas.records import (
     CommitmentCreate,
@@ -16,20 +26,31 @@ from api.schemas.records import (
     MilestoneRead,
     MilestoneUpdate,
 )
+from models.caller import Caller
 from models.paging import ListOf, Paging
 from models.services import commitments, milestones
+
+
+async def commitments_of(caller: Caller, org_id: int, paging: Paging) -> ListOf[CommitmentRead]:
+    """The organization's commitments by area, at the caller's audience (the route's answer, also
+    given to it directly: `direct_read`)."""
+    return listed(await commitments.list_commitments(caller, org_id, paging), CommitmentRead)
 
 
 class CommitmentController(Controller):
     path = "/api"
     tags = ["commitments"]
 
-    @get("/organizations/{org_id:int}/commitments", response_class=EncodedJSON)
+    @get(
+        "/organizations/{org_id:int}/commitments",
+        response_class=EncodedJSON,
+        opt=direct_read(commitments_of, "org_id"),
+    )
     async def list_commitments(
         self, caller: CallerDep, org_id: PathId, paging: Paging
     ) -> ListOf[CommitmentRead]:
         """The organization's commitments by area, at the caller's audience."""
-        return listed(await commitments.list_commitments(caller, org_id, paging), CommitmentRead)
+        return await commitments_of(caller, org_id, paging)
 
     @post(
         "/organizations/{org_id:int}/commitments",
