@@ -98,8 +98,15 @@ def security_headers(path: str, settings: Settings) -> list[tuple[bytes, bytes]]
     return headers
 
 
+NO_STORE = (b"cache-control", b"no-store")
+
+
 class SecurityHeadersMiddleware:
-    """Adds the security headers, and `Cache-Control: no-store` to API answers that set none."""
+    """Adds the security headers, and `Cache-Control: no-store` to API answers that set none.
+
+    What is added to each kind of path (pages, the schema, emailed links' tokens; under /api/ or
+    not) is made once, with the set of its names: an answer that sets none of them, the usual case,
+    gets them appended in one step."""
 
     def __init__(self, app: ASGIApp, settings: Settings) -> None:
         self.app = app
@@ -114,25 +121,30 @@ class SecurityHeadersMiddleware:
             (name, b"strict-origin" if name == b"referrer-policy" else value)
             for name, value in self.page_headers
         ]
+        self.added: dict[tuple[str, bool], tuple[list[tuple[bytes, bytes]], frozenset[bytes]]] = {}
+        kinds = {"page": self.page_headers, "schema": self.schema_headers, "token": self.token_headers}
+        for kind, extra in kinds.items():
+            for is_api in (False, True):
+                added = [*extra, NO_STORE] if is_api else list(extra)
+                self.added[kind, is_api] = (added, frozenset(name for name, _ in added))
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
         path = scope["path"]
-        extra = self.schema_headers if path.startswith("/schema") else self.page_headers
-        if path.startswith(TOKEN_PATHS):
-            extra = self.token_headers
-        is_api = path.startswith("/api/")
+        kind = "token" if path.startswith(TOKEN_PATHS) else "schema" if path.startswith("/schema") else "page"
+        added, names = self.added[kind, path.startswith("/api/")]
 
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
-                # Appended to the raw list (one pass), skipping any header the response already set.
+                # Appended to the raw list, skipping any header the response already set.
                 headers = list(message.get("headers") or [])
                 present = {name.lower() for name, _ in headers}
-                headers.extend(item for item in extra if item[0] not in present)
-                if is_api and b"cache-control" not in present:
-                    headers.append((b"cache-control", b"no-store"))
+                if present.isdisjoint(names):
+                    headers += added
+                else:
+                    headers += [item for item in added if item[0] not in present]
                 message["headers"] = headers
             await send(message)
 
