@@ -94,7 +94,7 @@ def main() -> int:
         healthy_after = wait_for_health(base, process, started, args.timeout)
         if healthy_after is None:
             problem = (
-                "no healthy /health"
+                f"no healthy /health within {args.timeout:.0f} s (it last said {last_health})"
                 if process.poll() is None
                 else f"the command exited ({process.returncode})"
             )
@@ -120,16 +120,25 @@ def main() -> int:
     return 0
 
 
+# Straight to loopback: a proxy named in http_proxy (as some machines set) would never reach it.
+LOOPBACK = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+last_health = "no answer yet"  # what /health last said, printed when it never became healthy
+
+
 def wait_for_health(
     base: str, process: subprocess.Popen[bytes], started: float, timeout: float
 ) -> float | None:
+    global last_health
     while time.monotonic() - started < timeout and process.poll() is None:
         try:
-            with urllib.request.urlopen(f"{base}/health", timeout=3) as answer:
+            with LOOPBACK.open(f"{base}/health", timeout=3) as answer:
                 if answer.status == 200:
                     return time.monotonic() - started
-        except (urllib.error.URLError, ConnectionError, TimeoutError):
-            pass
+                last_health = f"{answer.status}"
+        except urllib.error.HTTPError as error:
+            last_health = f"{error.code}: {error.read()[:500].decode(errors='replace')}"
+        except (urllib.error.URLError, ConnectionError, TimeoutError) as error:
+            last_health = f"{type(error).__name__}: {error}"
         time.sleep(1)
     return None
 
@@ -142,7 +151,9 @@ def sign_in_and_read(base: str, output: str) -> str:
     if not logins or password is None or donor is None:
         return "the command printed no demo logins (or none for a donor)"
     for email in logins:
-        opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(CookieJar()))
+        opener = urllib.request.build_opener(
+            urllib.request.ProxyHandler({}), urllib.request.HTTPCookieProcessor(CookieJar())
+        )
         status, body = get(opener, f"{base}/api/auth/login", {"email": email, "password": password.group(1)})
         if status != 200:
             return f"the printed login {email} did not sign in ({status}: {body})"
